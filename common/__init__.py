@@ -1,0 +1,1 @@
+"""What every layer shares: configuration and paths. Nothing here imports another layer."""

@@ -1,0 +1,118 @@
+"""One place for configuration: `crm.toml` at the project root, overridden by `CRM_<SECTION>_<KEY>`."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE_ENV = "CRM_CONFIG"
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Environment variables are strings: give them the type of the value they override."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, list):
+        return json.loads(raw) if raw.strip().startswith("[") else [v.strip() for v in raw.split(",") if v]
+    return raw
+
+
+def _load_raw(config_file: Path, environ: dict[str, str]) -> dict[str, dict[str, Any]]:
+    with config_file.open("rb") as fh:
+        data = tomllib.load(fh)
+    for section, values in data.items():
+        for key, default in values.items():
+            env_name = f"CRM_{section}_{key}".upper()
+            if env_name in environ:
+                values[key] = _coerce(environ[env_name], default)
+    return data
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    data_dir: Path
+    landing_dir: Path
+    ground_truth_dir: Path
+    build_db: Path
+    serving_db: Path
+    dagster_home: Path
+    reporting_currency: str
+    business_timezone: str
+    generate_scale: int
+    generate_seed: int
+    generate_end_date: date
+    company_domains: tuple[str, ...]
+    default_phone_region: str
+    pbx_timezone: str
+    max_contacts_per_identifier: int
+    shared_mailbox_local_parts: tuple[str, ...]
+    min_customers_per_contact: float
+    dashboard_port: int
+    dagster_port: int
+    daily_build_cron: str
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.root / "dbt_project"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for a dbt process: profiles.yml reads the build path and business settings here."""
+        return {
+            "CRM_BUILD_DB": str(self.build_db),
+            "CRM_REPORTING_CURRENCY": self.reporting_currency,
+            "CRM_BUSINESS_TIMEZONE": self.business_timezone,
+            "DBT_PROFILES_DIR": str(self.dbt_project_dir),
+        }
+
+
+def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    config_file = config_file or Path(environ.get(CONFIG_FILE_ENV, PROJECT_ROOT / "crm.toml"))
+    raw = _load_raw(config_file, environ)
+    config_dir = config_file.resolve().parent
+
+    def path(key: str) -> Path:
+        value = Path(raw["paths"][key]).expanduser()
+        return value if value.is_absolute() else config_dir / value
+
+    return Settings(
+        root=PROJECT_ROOT,
+        data_dir=path("data_dir"),
+        landing_dir=path("landing_dir"),
+        ground_truth_dir=path("ground_truth_dir"),
+        build_db=path("build_db"),
+        serving_db=path("serving_db"),
+        dagster_home=path("dagster_home"),
+        reporting_currency=raw["business"]["reporting_currency"].upper(),
+        business_timezone=raw["business"]["business_timezone"],
+        generate_scale=int(raw["generate"]["scale"]),
+        generate_seed=int(raw["generate"]["seed"]),
+        generate_end_date=date.fromisoformat(str(raw["generate"]["end_date"])),
+        company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
+        default_phone_region=raw["phone"]["default_region"].upper(),
+        pbx_timezone=raw["phone"]["pbx_timezone"],
+        max_contacts_per_identifier=int(raw["identity"]["max_contacts_per_identifier"]),
+        shared_mailbox_local_parts=tuple(raw["identity"]["shared_mailbox_local_parts"]),
+        min_customers_per_contact=float(raw["quality"]["min_customers_per_contact"]),
+        dashboard_port=int(raw["dashboard"]["port"]),
+        dagster_port=int(raw["dagster"]["port"]),
+        daily_build_cron=raw["dagster"]["daily_build_cron"],
+    )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once; tests build their own with `load_settings`)."""
+    return load_settings()

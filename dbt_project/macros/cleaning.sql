@@ -1,0 +1,79 @@
+{#- Cleaning rules shared by the staging models: one definition each. -#}
+
+{#- Text -> timestamp for CRM exports, which write `YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM` (Excel). -#}
+{% macro crm_local_timestamp(column) -%}
+    try_cast(replace(trim({{ column }}), '/', '-') as timestamp)
+{%- endmacro %}
+
+{#- The time zone a CRM export's local times are in, from its file name (var crm_instance_timezones). -#}
+{% macro crm_file_timezone(source_file_column='_source_file') -%}
+    case
+    {%- for instance in var('crm_instance_timezones') %}
+        when {{ source_file_column }} like '%{{ instance.file_suffix }}' then '{{ instance.timezone }}'
+    {%- endfor %}
+        else '{{ var("crm_default_timezone") }}'
+    end
+{%- endmacro %}
+
+{#- A CRM export's local time text -> UTC instant. -#}
+{% macro crm_timestamp_to_utc(column, source_file_column='_source_file') -%}
+    {{ local_to_utc(crm_local_timestamp(column), crm_file_timezone(source_file_column)) }}
+{%- endmacro %}
+
+{#- Money text (may carry thousands separators or full-width digits already folded at load) -> decimal. -#}
+{% macro parse_amount(column) -%}
+    try_cast(replace(trim({{ column }}), ',', '') as decimal(18, 2))
+{%- endmacro %}
+
+{#- Two addresses of one mailbox share this key: Gmail ignores dots and +tags in the local part.
+    The domain test is a LIKE, not split_part(...) = …: DuckDB 2.0.0 fails to bind the latter under a filter
+    when the column is entirely NULL ("BindBuiltinScalarFunction did not return a BoundFunctionExpression"). -#}
+{% macro email_match_key(email) -%}
+    case
+        when {{ email }} like '%@gmail.com' or {{ email }} like '%@googlemail.com'
+            then replace(split_part(split_part({{ email }}, '@', 1), '+', 1), '.', '') || '@gmail.com'
+        else {{ email }}
+    end
+{%- endmacro %}
+
+{#- Keep one row per key: the latest loaded (exports re-send the same records; exact duplicates collapse). -#}
+{% macro latest_per_key(relation, key, order_by='_loaded_at desc, _record_number desc') -%}
+    select * from (
+        select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as _row_rank
+        from {{ relation }}
+    ) ranked
+    where _row_rank = 1
+{%- endmacro %}
+
+{#- Boolean text as CRMs export it (true/false, yes/no, 1/0, Japanese はい/いいえ). -#}
+{% macro parse_bool(column) -%}
+    case
+        when lower(trim({{ column }})) in ('true', 't', 'yes', 'y', '1', 'はい') then true
+        when lower(trim({{ column }})) in ('false', 'f', 'no', 'n', '0', 'いいえ') then false
+    end
+{%- endmacro %}
+
+{#- A UTC instant -> its calendar date in the business time zone (var business_timezone). -#}
+{% macro business_date(ts) -%}
+    cast({{ utc_to_local(ts, "'" ~ var('business_timezone') ~ "'") }} as date)
+{%- endmacro %}
+
+{#- Every calendar day from the first to the last value of a date expression over a relation, as `date_day`.
+    Digits cross-joined, because generate_series is not portable (up to 10,000 days). -#}
+{% macro date_spine(relation, date_expression) -%}
+    with bounds as (
+        select min({{ date_expression }}) as first_day, max({{ date_expression }}) as last_day
+        from {{ relation }}
+    ),
+    digits as (
+        select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+        union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    ),
+    offsets as (
+        select a.d + 10 * b.d + 100 * c.d + 1000 * e.d as day_offset
+        from digits a cross join digits b cross join digits c cross join digits e
+    )
+    select cast({{ dbt.dateadd('day', 'offsets.day_offset', 'bounds.first_day') }} as date) as date_day
+    from offsets cross join bounds
+    where offsets.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+{%- endmacro %}

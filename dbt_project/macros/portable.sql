@@ -1,0 +1,32 @@
+{#- Engine-specific SQL lives only here, behind adapter.dispatch (DESIGN.md, "Portable SQL").
+    Each macro has a DuckDB implementation and a Spark one; models call the dispatcher. -#}
+
+{#- A local wall-clock timestamp (no zone) in `tz` -> the UTC instant, as the timestamp-with-zone type. -#}
+{% macro local_to_utc(ts, tz) %}{{ return(adapter.dispatch('local_to_utc', 'customer360')(ts, tz)) }}{% endmacro %}
+{% macro duckdb__local_to_utc(ts, tz) %}timezone({{ tz }}, cast({{ ts }} as timestamp)){% endmacro %}
+{% macro spark__local_to_utc(ts, tz) %}to_utc_timestamp(cast({{ ts }} as timestamp), {{ tz }}){% endmacro %}
+
+{#- A UTC instant -> the wall-clock timestamp in `tz` (for cutting days in the business time zone). -#}
+{% macro utc_to_local(ts, tz) %}{{ return(adapter.dispatch('utc_to_local', 'customer360')(ts, tz)) }}{% endmacro %}
+{% macro duckdb__utc_to_local(ts, tz) %}timezone({{ tz }}, {{ ts }}){% endmacro %}
+{% macro spark__utc_to_local(ts, tz) %}from_utc_timestamp({{ ts }}, {{ tz }}){% endmacro %}
+
+{#- Unix seconds -> UTC instant. -#}
+{% macro epoch_to_utc(seconds) %}{{ return(adapter.dispatch('epoch_to_utc', 'customer360')(seconds)) }}{% endmacro %}
+{% macro duckdb__epoch_to_utc(seconds) %}to_timestamp(try_cast({{ seconds }} as double)){% endmacro %}
+{% macro spark__epoch_to_utc(seconds) %}timestamp_seconds(try_cast({{ seconds }} as bigint)){% endmacro %}
+
+{#- ISO 8601 text with `Z` or an offset -> UTC instant (NULL when unparseable). -#}
+{% macro iso_to_utc(text) %}{{ return(adapter.dispatch('iso_to_utc', 'customer360')(text)) }}{% endmacro %}
+{% macro duckdb__iso_to_utc(text) %}try_cast({{ text }} as timestamptz){% endmacro %}
+{% macro spark__iso_to_utc(text) %}try_cast({{ text }} as timestamp){% endmacro %}
+
+{#- RFC 2822 date text (`Tue, 31 Aug 2010 20:36:28 +0000`, Twilio) -> UTC instant. -#}
+{% macro rfc2822_to_utc(text) %}{{ return(adapter.dispatch('rfc2822_to_utc', 'customer360')(text)) }}{% endmacro %}
+{% macro duckdb__rfc2822_to_utc(text) %}try_strptime({{ text }}, '%a, %d %b %Y %H:%M:%S %z'){% endmacro %}
+{% macro spark__rfc2822_to_utc(text) %}try_to_timestamp({{ text }}, 'EEE, dd MMM yyyy HH:mm:ss Z'){% endmacro %}
+
+{#- The timestamp-with-time-zone type (UTC instants). -#}
+{% macro type_utc_timestamp() %}{{ return(adapter.dispatch('type_utc_timestamp', 'customer360')()) }}{% endmacro %}
+{% macro duckdb__type_utc_timestamp() %}timestamptz{% endmacro %}
+{% macro spark__type_utc_timestamp() %}timestamp{% endmacro %}

@@ -1,0 +1,21 @@
+{#- Generic tests the project needs (dbt Hub packages such as dbt_utils cannot be installed here). -#}
+
+{#- No two rows share the same values in `columns` (a composite primary key). -#}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as occurrences
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{#- Every value lies within [min_value, max_value] (either bound may be omitted). -#}
+{% test within_range(model, column_name, min_value=none, max_value=none) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} is not null
+  and (
+    {%- if min_value is not none %} {{ column_name }} < {{ min_value }}{% else %} false{% endif %}
+    or
+    {%- if max_value is not none %} {{ column_name }} > {{ max_value }}{% else %} false{% endif %}
+  )
+{% endtest %}

@@ -1,0 +1,94 @@
+{#- Every source record that can name a person, with the identifiers it carries, one row per identifier.
+    The identity step connects records through shared identifiers. Identifiers that cannot single out one
+    person never join records: the company's own addresses, shared mailboxes (info@, sales@…), and emails or
+    phones carried by more CRM contacts than var('max_contacts_per_identifier'). -#}
+with records as (
+    select 'crm_contact' as record_type, contact_id as record_id, created_at as seen_at,
+           contact_id, email_match_key as email, phone_e164 as phone, cast(null as {{ dbt.type_string() }}) as anonymous_id
+    from {{ ref('stg_sales__contacts') }}
+    union all
+    select 'order', order_id, ordered_at, contact_id, customer_email_match_key, null, null
+    from {{ ref('stg_sales__orders') }}
+    union all
+    select 'invoice', invoice_id, issued_at, contact_id, null, null, null
+    from {{ ref('stg_sales__invoices') }}
+    union all
+    select 'deal', deal_id, created_at, contact_id, null, null, null
+    from {{ ref('stg_sales__deals') }}
+    union all
+    select 'survey_response', response_id, submitted_at, contact_id, email_match_key, null, null
+    from {{ ref('stg_surveys__responses') }}
+    union all
+    select 'email_message', message_id, sent_at, null, counterpart_email_match_key, null, null
+    from {{ ref('stg_email__messages') }}
+    union all
+    select 'esp_message', esp_message_id, min(occurred_at), null, max(email_match_key), null, null
+    from {{ ref('stg_email__campaign_events') }}
+    group by esp_message_id
+    union all
+    select 'asterisk_call', call_id, started_at, null, null, customer_phone_e164, null
+    from {{ ref('stg_phone__asterisk_cdr') }}
+    union all
+    select 'twilio_call', call_id, started_at, null, null, customer_phone_e164, null
+    from {{ ref('stg_phone__twilio_calls') }}
+    union all
+    {# A web visitor (anonymousId) with what it told us: identify/alias userId (the CRM contact id),
+       form and identify emails and phones. #}
+    select 'web_anonymous', coalesce(previous_id, anonymous_id), occurred_at, user_id, email_match_key, phone_e164,
+           coalesce(previous_id, anonymous_id)
+    from {{ ref('stg_web__segment_events') }}
+    where coalesce(previous_id, anonymous_id) is not null
+      and (event_type in ('identify', 'alias') or email_match_key is not null or phone_e164 is not null
+           or user_id is not null)
+    union all
+    select 'web_anonymous', anonymous_id, min(occurred_at), null, null, null, anonymous_id
+    from {{ ref('stg_web__segment_events') }}
+    where anonymous_id is not null
+    group by anonymous_id
+),
+
+identifiers as (
+    select record_type, record_id, seen_at, 'contact_id' as identifier_type, contact_id as identifier_value
+    from records where contact_id is not null
+    union all
+    select record_type, record_id, seen_at, 'email', email from records where email is not null
+    union all
+    select record_type, record_id, seen_at, 'phone', phone from records where phone is not null
+    union all
+    select record_type, record_id, seen_at, 'anonymous_id', anonymous_id from records where anonymous_id is not null
+),
+
+shared_identifiers as (
+    select identifier_type, identifier_value
+    from identifiers
+    where record_type = 'crm_contact' and identifier_type in ('email', 'phone')
+    group by identifier_type, identifier_value
+    having count(distinct record_id) > {{ var('max_contacts_per_identifier') }}
+),
+
+usable as (
+    select i.*
+    from identifiers i
+    left join shared_identifiers s
+        on s.identifier_type = i.identifier_type and s.identifier_value = i.identifier_value
+    where s.identifier_value is null
+      and not (
+        i.identifier_type = 'email' and (
+            split_part(i.identifier_value, '@', 1) in (
+                {%- for part in var('shared_mailbox_local_parts') %}'{{ part }}'{{ ", " if not loop.last }}{% endfor -%})
+            or split_part(i.identifier_value, '@', 2) in (
+                {%- for domain in var('company_domains') %}'{{ domain }}'{{ ", " if not loop.last }}{% endfor -%})
+        )
+      )
+)
+
+select
+    record_type || ':' || record_id as record_key,
+    record_type,
+    record_id,
+    identifier_type,
+    identifier_value,
+    min(seen_at) as first_seen_at,
+    max(seen_at) as last_seen_at
+from usable
+group by record_type, record_id, identifier_type, identifier_value

@@ -1,0 +1,78 @@
+{#- Headline KPIs per calendar day in the business time zone. Every measure is additive (counts and sums), so
+    weekly, monthly and period-over-period figures are sums of these rows; rates are computed from the sums. -#}
+with customers as (
+    select * from {{ ref('dim_customers') }}
+),
+orders as (
+    select * from {{ ref('fct_orders') }} where is_completed
+),
+interactions as (
+    select * from {{ ref('fct_interactions') }}
+),
+days as (
+    {{ date_spine('(select occurred_date as activity_date from ' ~ ref('fct_interactions') ~ ' union all select order_date from ' ~ ref('fct_orders') ~ ') as activity', 'activity_date') }}
+),
+leads as (
+    select {{ business_date('became_lead_at') }} as date_day, count(*) as new_leads
+    from customers where became_lead_at is not null group by 1
+),
+first_orders as (
+    select {{ business_date('first_order_at') }} as date_day, count(*) as new_customers
+    from customers where first_order_at is not null group by 1
+),
+daily_orders as (
+    select
+        order_date as date_day,
+        count(*) as orders_completed,
+        count(distinct customer_id) as ordering_customers,
+        sum(amount_reporting) as revenue_reporting
+    from orders group by 1
+),
+daily_interactions as (
+    select
+        occurred_date as date_day,
+        count(distinct case when channel = 'web' then source_record_key end) as web_visitors,
+        count(case when interaction_type = 'campaign_delivered' then 1 end) as marketing_emails_delivered,
+        count(case when interaction_type = 'campaign_open' then 1 end) as marketing_email_opens,
+        count(case when interaction_type = 'campaign_click' then 1 end) as marketing_email_clicks,
+        count(case when channel = 'phone' then 1 end) as calls,
+        count(case when interaction_type = 'support_email' and direction = 'inbound' then 1 end)
+            as inbound_support_emails
+    from interactions group by 1
+),
+daily_nps as (
+    select
+        {{ business_date('submitted_at') }} as date_day,
+        count(*) as nps_responses,
+        count(case when score >= 9 then 1 end) as nps_promoters,
+        count(case when score <= 6 then 1 end) as nps_detractors
+    from {{ ref('stg_surveys__responses') }}
+    where survey_type = 'nps' and score between 0 and 10
+    group by 1
+)
+select
+    days.date_day,
+    coalesce(leads.new_leads, 0) as new_leads,
+    coalesce(first_orders.new_customers, 0) as new_customers,
+    coalesce(daily_orders.ordering_customers, 0) as ordering_customers,
+    coalesce(daily_orders.orders_completed, 0) as orders_completed,
+    coalesce(daily_orders.revenue_reporting, 0) as revenue_reporting,
+    '{{ var("reporting_currency") }}' as reporting_currency,
+    case when daily_orders.orders_completed > 0
+        then cast(round(cast(daily_orders.revenue_reporting as double) / daily_orders.orders_completed, 2) as decimal(18, 2))
+    end as average_order_value_reporting,
+    coalesce(daily_interactions.web_visitors, 0) as web_visitors,
+    coalesce(daily_interactions.marketing_emails_delivered, 0) as marketing_emails_delivered,
+    coalesce(daily_interactions.marketing_email_opens, 0) as marketing_email_opens,
+    coalesce(daily_interactions.marketing_email_clicks, 0) as marketing_email_clicks,
+    coalesce(daily_interactions.calls, 0) as calls,
+    coalesce(daily_interactions.inbound_support_emails, 0) as inbound_support_emails,
+    coalesce(daily_nps.nps_responses, 0) as nps_responses,
+    coalesce(daily_nps.nps_promoters, 0) as nps_promoters,
+    coalesce(daily_nps.nps_detractors, 0) as nps_detractors
+from days
+left join leads on leads.date_day = days.date_day
+left join first_orders on first_orders.date_day = days.date_day
+left join daily_orders on daily_orders.date_day = days.date_day
+left join daily_interactions on daily_interactions.date_day = days.date_day
+left join daily_nps on daily_nps.date_day = days.date_day

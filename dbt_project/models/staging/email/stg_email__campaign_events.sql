@@ -1,0 +1,16 @@
+with source as (
+    {{ latest_per_key(source('raw', 'email__campaign_events'), 'sg_event_id') }}
+)
+select
+    sg_event_id as event_id,
+    sg_message_id as esp_message_id,
+    lower(event) as event_type,
+    email as email_raw,
+    email_normalized as email,
+    {{ email_match_key('email_normalized') }} as email_match_key,
+    {{ epoch_to_utc(adapter.quote('timestamp')) }} as occurred_at,
+    marketing_campaign_id as campaign_id,
+    marketing_campaign_name as campaign_name,
+    url,
+    bounce_type
+from source

@@ -1,0 +1,20 @@
+with source as (
+    {{ latest_per_key(source('raw', 'email__messages'), 'message_id') }}
+)
+select
+    message_id,
+    mailbox,
+    direction,
+    from_address,
+    from_name,
+    counterpart_address_normalized as counterpart_email,
+    {{ email_match_key('counterpart_address_normalized') }} as counterpart_email_match_key,
+    counterpart_name,
+    subject,
+    {{ iso_to_utc('sent_at') }} as sent_at,
+    in_reply_to,
+    {{ adapter.quote('references') }} as references_header,
+    body_text,
+    try_cast(size_bytes as bigint) as size_bytes,
+    _source_file
+from source

@@ -1,0 +1,28 @@
+with source as (
+    {{ latest_per_key(source('raw', 'sales__contacts'), 'contact_id', 'updated_at desc nulls last, _loaded_at desc, _record_number desc') }}
+)
+select
+    trim(contact_id) as contact_id,
+    trim(first_name) as first_name,
+    trim(last_name) as last_name,
+    email as email_raw,
+    email_normalized as email,
+    {{ email_match_key('email_normalized') }} as email_match_key,
+    phone as phone_raw,
+    phone_e164,
+    trim(company_id) as company_id,
+    trim(company_name) as company_name,
+    trim(job_title) as job_title,
+    upper(trim(country)) as country_code,
+    trim(city) as city,
+    trim(postal_code) as postal_code,
+    trim(address) as address,
+    lower(trim(language)) as language,
+    lower(trim(lead_source)) as lead_source,
+    lower(trim(lifecycle_stage)) as lifecycle_stage,
+    coalesce({{ parse_bool('marketing_consent') }}, false) as has_marketing_consent,
+    lower(trim(owner_email)) as owner_email,
+    {{ crm_timestamp_to_utc('created_at') }} as created_at,
+    {{ crm_timestamp_to_utc('updated_at') }} as updated_at,
+    _source_file
+from source

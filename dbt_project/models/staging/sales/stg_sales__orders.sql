@@ -1,0 +1,17 @@
+with source as (
+    {{ latest_per_key(source('raw', 'sales__orders'), 'order_id') }}
+)
+select
+    trim(order_id) as order_id,
+    nullif(trim(contact_id), '') as contact_id,
+    customer_email as customer_email_raw,
+    customer_email_normalized as customer_email,
+    {{ email_match_key('customer_email_normalized') }} as customer_email_match_key,
+    {{ crm_timestamp_to_utc('order_date') }} as ordered_at,
+    lower(trim(channel)) as channel,
+    nullif(trim(deal_id), '') as deal_id,
+    upper(trim(currency)) as currency,
+    {{ parse_amount('amount') }} as amount,
+    lower(trim(status)) as status,
+    _source_file
+from source

@@ -1,0 +1,30 @@
+with source as (
+    {{ latest_per_key(source('raw', 'web__segment_events'), 'message_id') }}
+)
+select
+    message_id as event_id,
+    lower(type) as event_type,
+    coalesce(event, name) as event_name,
+    anonymous_id,
+    user_id,
+    previous_id,
+    {{ iso_to_utc('coalesce(' ~ adapter.quote('timestamp') ~ ', received_at, sent_at)') }} as occurred_at,
+    page_path,
+    page_url,
+    page_referrer,
+    lower(utm_source) as utm_source,
+    lower(utm_medium) as utm_medium,
+    utm_campaign,
+    form_id,
+    cart_id,
+    order_id,
+    try_cast(coalesce(revenue, total, value) as decimal(18, 2)) as order_value,
+    upper(currency) as currency,
+    person_email_normalized as email,
+    {{ email_match_key('person_email_normalized') }} as email_match_key,
+    person_phone_e164 as phone_e164,
+    person_name,
+    company_name,
+    context_locale,
+    context_timezone
+from source

@@ -1,0 +1,98 @@
+"""Normalisers for the identifiers people are matched on: names, emails and phone numbers.
+
+Shared by the loaders (which store the normalised value next to the raw one) and by the tests. Each function
+takes one raw value and returns the normalised value or None; `normalize_column` applies one to a whole
+column, evaluating each distinct value once (raw tables repeat the same address many times).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+_WHITESPACE = re.compile(r"\s+")
+# Placeholder values people type into forms and CRMs when they have nothing real to enter.
+_PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def nfkc(text: str | None) -> str | None:
+    """Unicode NFKC with whitespace folded: full-width letters/digits become ASCII, ideographic spaces spaces."""
+    if text is None:
+        return None
+    folded = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", str(text))).strip()
+    return folded or None
+
+
+def normalize_name(name: str | None) -> str | None:
+    """A name for comparison: NFKC, case-folded, single spaces. Script (kanji, kana, latin) is kept."""
+    value = nfkc(name)
+    return value.casefold() if value else None
+
+
+@lru_cache(maxsize=262_144)
+def normalize_email(raw: str | None) -> str | None:
+    """A syntactically valid address, NFKC-folded and lower-cased; None when it is not an address.
+
+    Case is folded in the local part too: no mail system in practice treats `Taro@` and `taro@` apart, and CRM
+    users re-type addresses in any case.
+    """
+    value = nfkc(raw)
+    if not value:
+        return None
+    value = value.strip("<>\"' ").lower()
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return None
+    return checked.normalized.lower()
+
+
+def email_match_key(normalized_email: str | None) -> str | None:
+    """The key two addresses of one mailbox share: Gmail ignores dots and `+tags` in the local part."""
+    if not normalized_email or "@" not in normalized_email:
+        return None
+    local, domain = normalized_email.rsplit("@", 1)
+    if domain in GMAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def email_local_part(normalized_email: str | None) -> str | None:
+    return normalized_email.rsplit("@", 1)[0] if normalized_email and "@" in normalized_email else None
+
+
+@lru_cache(maxsize=262_144)
+def normalize_phone(raw: str | None, default_region: str | None = "US") -> str | None:
+    """E.164 (`+819012345678`) for a possible number, else None.
+
+    `default_region` is used only for numbers written without a country code (`090-1234-5678`); numbers
+    dialled with an international prefix (`+81…`, `00 81…`, `010 81…`) keep their own country.
+    """
+    value = nfkc(raw)
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6 or _PLACEHOLDER_PHONE_DIGITS.match(digits):
+        return None
+    region = (default_region or "US").upper()
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_column(
+    values: Iterable[str | None], normalizer: Callable[[str | None], str | None]
+) -> dict[str | None, str | None]:
+    """Map each distinct raw value to its normalised form (the loaders join this back in DuckDB)."""
+    return {value: normalizer(value) for value in set(values)}

@@ -1,0 +1,204 @@
+"""What a source is (`SourceSpec`) and the generic readers for tabular files (CSV, JSON lines).
+
+A reader stages the file's parsed rows in the temp table `_staged` (all text, plus `_record_number`) and the
+rows it could not parse in `_quarantine`, and returns how many rows it read. DuckDB's native readers do the
+parsing; Python only checks headers and transcodes non-UTF-8 files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import duckdb
+
+from ingestion.landing import detect_encoding, transcode_to_utf8
+
+Reader = Callable[[duckdb.DuckDBPyConnection, Path, "ReadContext"], int]
+
+
+class FileRejected(ValueError):
+    """The file as a whole cannot be loaded (e.g. a required column is missing); the reason says why."""
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    default_phone_region: str = "US"
+    pbx_timezone: str = "Asia/Tokyo"
+    company_domains: tuple[str, ...] = ("acme.example", "acme.example.co.jp")
+    scratch_dir: Path | None = None
+
+    def with_scratch_dir(self, scratch_dir: Path) -> ReadContext:
+        return replace(self, scratch_dir=scratch_dir)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str                       # `<family>__<entity>`, also the raw table's name
+    family: str                     # email | web | phone | sales | surveys
+    patterns: tuple[str, ...]       # globs relative to the landing folder
+    reader: Reader
+    email_columns: tuple[str, ...] = ()
+    # phone column -> column holding an ISO country to parse it with (may be absent)
+    phone_columns: dict[str, str] = field(default_factory=dict)
+    phone_region: str | None = None  # a region fixed for the whole source (e.g. the PBX's country)
+
+    @property
+    def raw_table(self) -> str:
+        return self.name
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """insert into _quarantine
+           select line, any_value(csv_line), arg_min(error_type || ': ' || error_message, column_idx)
+           from _rejects group by line"""
+    )
+
+
+def _sniff_header(path: Path, encoding: str) -> list[str]:
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline()
+    if not first.strip():
+        return []
+    dialect = csv.Sniffer().sniff(first, delimiters=",;\t|") if first.count(",") == 0 else csv.excel
+    return [c.strip() for c in next(csv.reader(io.StringIO(first), dialect))]
+
+
+def csv_reader(
+    columns: tuple[str, ...],
+    required: tuple[str, ...] = (),
+    header: bool = True,
+) -> Reader:
+    """A reader for a CSV export with the given columns (by header name, or by position when header=False).
+
+    Extra columns in a newer export are kept in `_extra` (JSON); a missing required column rejects the file.
+    """
+
+    def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
+        if path.stat().st_size == 0:
+            con.execute(
+                "create temp table _staged as select "
+                + ", ".join(f"null::varchar as {_quote(c)}" for c in columns)
+                + ", null::bigint as _record_number, null::json as _extra limit 0"
+            )
+            return 0
+        encoding = detect_encoding(path)
+        if encoding not in ("utf-8",):
+            assert context.scratch_dir is not None
+            path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{path.stem}.utf8.csv")
+        con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
+        options = "all_varchar=true, store_rejects=true, rejects_table='_rejects', rejects_scan='_reject_scans'"
+        if header:
+            file_columns = _sniff_header(path, "utf-8")
+            missing = [c for c in required if c not in file_columns]
+            if missing:
+                raise FileRejected(
+                    f"{path.name}: required column(s) missing: {', '.join(missing)} (found: {', '.join(file_columns)})"
+                )
+            source = f"read_csv(?, header=true, {options})"
+        else:
+            file_columns = list(columns)
+            typed = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
+            source = (f"read_csv(?, header=false, columns={typed}, auto_detect=false, {options}, "
+                      "quote='\"', escape='\"', delim=',')")
+        known = [c for c in columns if c in file_columns]
+        extra = [c for c in file_columns if c not in columns]
+        select = [_quote(c) for c in known] + [f"null::varchar as {_quote(c)}" for c in columns if c not in known]
+        extra_sql = (
+            "json_object(" + ", ".join(f"'{c}', {_quote(c)}" for c in extra) + ")" if extra else "null::json"
+        )
+        con.execute(
+            f"""create temp table _staged as
+                select {", ".join(select)}, row_number() over () as _record_number, {extra_sql} as _extra
+                from {source}""",
+            [str(path)],
+        )
+        _rejects_to_quarantine(con)
+        staged = con.execute("select count(*) from _staged").fetchall()[0][0]
+        quarantined = con.execute("select count(*) from _quarantine").fetchall()[0][0]
+        return staged + quarantined
+
+    return read
+
+
+def jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Stage every non-blank line of a JSON-lines file in `_lines(line_number, line, is_valid)`.
+
+    Reading lines (not documents) keeps line numbers and the raw text of a broken line for the quarantine.
+    The unit separator never occurs in valid JSON (control characters must be escaped there).
+    """
+    con.execute("drop table if exists _lines")
+    con.execute(
+        r"""create temp table _lines as
+            select line_number, line, json_valid(line) as is_valid
+            from (select row_number() over () as line_number, line
+                  from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
+                                quote='', escape='', auto_detect=false))
+            where line is not null and trim(line) <> ''""",
+        [str(path)],
+    )
+    con.execute(
+        """insert into _quarantine
+           select line_number, line, 'not valid JSON (truncated or malformed line)'
+           from _lines where not is_valid"""
+    )
+
+
+def _first_of(paths: str | tuple[str, ...]) -> str:
+    """SQL for the first non-null of one or more JSON paths of `line`, as text."""
+    paths = (paths,) if isinstance(paths, str) else paths
+    extracts = [f"json_extract_string(line, '{p}')" for p in paths]
+    return extracts[0] if len(extracts) == 1 else f"coalesce({', '.join(extracts)})"
+
+
+def json_lines_reader(
+    fields: dict[str, str | tuple[str, ...]],
+    json_fields: dict[str, str] | None = None,
+    required_any_of: dict[str, tuple[str, ...]] | None = None,
+) -> Reader:
+    """A reader for JSON lines: `fields` are text columns from JSON paths (the first non-null of several
+    paths when a tuple is given), `json_fields` are kept as JSON.
+
+    `required_any_of` maps a purpose to fields of which at least one must be set (e.g. an identifier, a time);
+    a record without any of them is quarantined with that reason.
+    """
+    json_fields = json_fields or {}
+    required_any_of = required_any_of or {}
+
+    def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
+        if path.stat().st_size == 0:
+            con.execute("create or replace temp table _lines (line_number bigint, line varchar, is_valid boolean)")
+        else:
+            jsonl_lines(con, path)
+        columns = [f"{_first_of(paths)} as {_quote(n)}" for n, paths in fields.items()]
+        columns += [f"json_extract(line, '{p}') as {_quote(n)}" for n, p in json_fields.items()]
+        missing = [
+            (f"no {purpose}: none of {', '.join(names)} is set",
+             " and ".join(f"{_first_of(fields[n])} is null" for n in names))
+            for purpose, names in required_any_of.items()
+        ]
+        reason_sql = "coalesce(" + ", ".join(
+            f"case when {condition} then '{reason}' end" for reason, condition in missing) + ")" if missing else "null"
+        con.execute(
+            f"""insert into _quarantine
+                select line_number, line, reason from (
+                    select line_number, line, {reason_sql} as reason from _lines where is_valid
+                ) where reason is not null"""
+        )
+        con.execute(
+            f"""create temp table _staged as
+                select {", ".join(columns)}, line_number as _record_number
+                from _lines where is_valid and {reason_sql} is null
+                order by line_number"""
+        )
+        return con.execute("select count(*) from _lines").fetchall()[0][0]
+
+    return read

@@ -1,0 +1,216 @@
+"""Email: mbox files and folders of .eml files, parsed with the standard `email` package (modern policy).
+
+Large mailboxes are parsed by a pool of processes (one per core); each worker parses a slice of the
+messages and returns plain rows, which DuckDB stages in one go.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+import json
+import logging
+import mailbox
+import os
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ingestion.sources.base import ReadContext, SourceSpec, json_lines_reader
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_CHARS = 32_000
+PARALLEL_MIN_MESSAGES = 2_000
+
+MESSAGE_COLUMNS = (
+    "message_id", "mailbox", "direction", "from_address", "from_name", "to_addresses", "cc_addresses",
+    "counterpart_address", "counterpart_name", "subject", "sent_at", "date_header", "in_reply_to",
+    "references", "body_text", "body_truncated", "attachments", "size_bytes",
+)
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _HTMLText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _addresses(msg: email.message.EmailMessage, header: str) -> list[tuple[str, str]]:
+    values = msg.get_all(header) or []
+    return [(name, addr.lower()) for name, addr in email.utils.getaddresses([str(v) for v in values]) if addr]
+
+
+def _body(msg: email.message.EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    return html_to_text(content) if part.get_content_type() == "text/html" else content
+
+
+def _attachments(msg: email.message.EmailMessage) -> list[dict]:
+    return [
+        {"filename": part.get_filename(), "content_type": part.get_content_type(),
+         "size_bytes": len(part.get_payload(decode=True) or b"")}
+        for part in msg.iter_attachments()
+    ]
+
+
+def parse_message(raw: bytes, mailbox_name: str, company_domains: tuple[str, ...]) -> dict:
+    """One message as a row. Raises ValueError with a reason a person can act on for unusable messages."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    message_id = (msg.get("Message-ID") or "").strip()
+    if not message_id:
+        raise ValueError("no Message-ID header: the message cannot be identified or threaded")
+    date_header = msg.get("Date")
+    if not date_header:
+        raise ValueError("no Date header: the message cannot be placed in time")
+    sent_at = date_header.datetime
+    if sent_at is None:
+        raise ValueError(f"unparseable Date header: {str(date_header)[:80]!r}")
+    if sent_at.tzinfo is None:
+        sent_at = sent_at.replace(tzinfo=UTC)
+    senders = _addresses(msg, "From")
+    recipients = _addresses(msg, "To")
+    cc = _addresses(msg, "Cc")
+    from_name, from_address = senders[0] if senders else ("", "")
+
+    def is_ours(address: str) -> bool:
+        return address.rsplit("@", 1)[-1] in company_domains
+
+    outbound = bool(from_address) and is_ours(from_address)
+    others = [(n, a) for n, a in (recipients + cc if outbound else senders) if not is_ours(a)]
+    counterpart_name, counterpart_address = others[0] if others else ("", "")
+    try:
+        body = _body(msg)
+    except (LookupError, ValueError, AssertionError) as exc:  # broken MIME part or unknown charset
+        raise ValueError(f"unreadable body ({type(exc).__name__}: {exc})") from exc
+    return {
+        "message_id": message_id,
+        "mailbox": mailbox_name,
+        "direction": "outbound" if outbound else "inbound",
+        "from_address": from_address,
+        "from_name": from_name,
+        "to_addresses": json.dumps([a for _, a in recipients]),
+        "cc_addresses": json.dumps([a for _, a in cc]),
+        "counterpart_address": counterpart_address or None,
+        "counterpart_name": counterpart_name or None,
+        "subject": str(msg.get("Subject") or ""),
+        "sent_at": sent_at.astimezone(UTC).isoformat(),
+        "date_header": str(date_header),
+        "in_reply_to": (msg.get("In-Reply-To") or "").strip() or None,
+        "references": " ".join(str(msg.get("References") or "").split()) or None,
+        "body_text": body[:MAX_BODY_CHARS],
+        "body_truncated": len(body) > MAX_BODY_CHARS,
+        "attachments": json.dumps(_attachments(msg), ensure_ascii=False),
+        "size_bytes": len(raw),
+    }
+
+
+def _parse_slice(path: str, keys: list, mailbox_name: str, company_domains: tuple[str, ...]):
+    box = mailbox.mbox(path, create=False)
+    rows, rejected = [], []
+    for ordinal, key in keys:
+        raw = box.get_bytes(key)
+        try:
+            row = parse_message(raw, mailbox_name, company_domains)
+            row["_record_number"] = ordinal
+            rows.append(row)
+        except Exception as exc:  # noqa: BLE001 - any unparseable message is quarantined with its reason
+            rejected.append((ordinal, raw[:4000].decode("utf-8", "replace"), f"{exc}"))
+    return rows, rejected
+
+
+def _mailbox_name(path: Path) -> str:
+    return path.stem.split("-")[0] if path.suffix == ".mbox" else path.parent.name
+
+
+def _read_messages(path: Path, context: ReadContext) -> tuple[list[dict], list[tuple], int]:
+    if path.suffix == ".eml":
+        rows, rejected = [], []
+        raw = path.read_bytes()
+        try:
+            rows.append({**parse_message(raw, _mailbox_name(path), context.company_domains), "_record_number": 1})
+        except Exception as exc:  # noqa: BLE001
+            rejected.append((1, raw[:4000].decode("utf-8", "replace"), str(exc)))
+        return rows, rejected, 1
+    keys = list(enumerate(mailbox.mbox(str(path), create=False).keys(), start=1))
+    workers = min(os.cpu_count() or 1, 8)
+    if len(keys) < PARALLEL_MIN_MESSAGES or workers == 1:
+        rows, rejected = _parse_slice(str(path), keys, _mailbox_name(path), context.company_domains)
+        return rows, rejected, len(keys)
+    slices = [keys[i::workers] for i in range(workers)]
+    rows, rejected = [], []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part_rows, part_rejected in pool.map(
+            _parse_slice, [str(path)] * workers, slices, [_mailbox_name(path)] * workers,
+            [context.company_domains] * workers,
+        ):
+            rows.extend(part_rows)
+            rejected.extend(part_rejected)
+    return rows, rejected, len(keys)
+
+
+def read_mail(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
+    rows, rejected, read = _read_messages(path, context)
+    # Text like every raw column; the record number stays an integer.
+    frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
+        {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
+    )
+    con.register("_messages", frame)
+    con.execute("create temp table _staged as select * from _messages order by _record_number")
+    con.unregister("_messages")
+    if rejected:
+        con.executemany("insert into _quarantine values (?, ?, ?)", rejected)
+    return read
+
+
+SOURCES = [
+    SourceSpec(
+        name="email__messages",
+        family="email",
+        patterns=("email/*.mbox", "email/**/*.eml"),
+        reader=read_mail,
+        email_columns=("from_address", "counterpart_address"),
+    ),
+    SourceSpec(
+        name="email__campaign_events",
+        family="email",
+        patterns=("email_events/*.jsonl", "email_events/*.json"),
+        reader=json_lines_reader(
+            {
+                "sg_event_id": "$.sg_event_id",
+                "sg_message_id": "$.sg_message_id",
+                "event": "$.event",
+                "email": "$.email",
+                "timestamp": "$.timestamp",
+                "marketing_campaign_id": "$.marketing_campaign_id",
+                "marketing_campaign_name": "$.marketing_campaign_name",
+                "url": "$.url",
+                "useragent": "$.useragent",
+                "ip": "$.ip",
+                "reason": "$.reason",
+                "status": "$.status",
+                "bounce_type": "$.type",
+            },
+            json_fields={"category": "$.category"},
+            required_any_of={"recipient": ("email",), "timestamp": ("timestamp",)},
+        ),
+        email_columns=("email",),
+    ),
+]

@@ -1,0 +1,33 @@
+"""Phone: the sales PBX's Asterisk CDR (Master.csv) and the support line's Twilio call log."""
+
+from ingestion.sources.base import SourceSpec, csv_reader
+
+# cdr_csv's standard column order; Master.csv has no header line.
+ASTERISK_CDR_COLUMNS = (
+    "accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata", "start",
+    "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid", "userfield",
+)
+
+TWILIO_CALL_COLUMNS = (
+    "sid", "account_sid", "from", "to", "from_formatted", "to_formatted", "direction", "status", "start_time",
+    "end_time", "duration", "price", "price_unit", "caller_name",
+)
+
+SOURCES = [
+    SourceSpec(
+        name="phone__asterisk_cdr",
+        family="phone",
+        patterns=("phone/asterisk/Master*.csv",),
+        reader=csv_reader(ASTERISK_CDR_COLUMNS, header=False),
+        phone_columns={"src": "", "dst": ""},
+        # The PBX is in Japan: numbers delivered without a country code are Japanese.
+        phone_region="JP",
+    ),
+    SourceSpec(
+        name="phone__twilio_calls",
+        family="phone",
+        patterns=("phone/twilio/*.csv",),
+        reader=csv_reader(TWILIO_CALL_COLUMNS, required=("sid", "from", "to", "start_time")),
+        phone_columns={"from": "", "to": ""},
+    ),
+]

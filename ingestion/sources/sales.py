@@ -1,0 +1,63 @@
+"""Sales: CRM CSV exports (users, companies, contacts, deals, stage history, orders, invoices, campaigns).
+
+The column lists are the generator's CRM export format (docs/landing_formats.md). Regional instances write
+`<entity>_<region>.csv` (the Japanese one in Shift_JIS) with the same columns.
+"""
+
+from ingestion.sources.base import SourceSpec, csv_reader
+
+
+def _entity(entity: str, columns: tuple[str, ...], key: str, **normalize) -> SourceSpec:
+    return SourceSpec(
+        name=f"sales__{entity}",
+        family="sales",
+        patterns=(f"sales/{entity}.csv", f"sales/{entity}_*.csv"),
+        reader=csv_reader(columns, required=(key,)),
+        **normalize,
+    )
+
+
+SOURCES = [
+    _entity("users", ("user_id", "email", "full_name", "team", "extension", "region"), "user_id",
+            email_columns=("email",)),
+    _entity(
+        "companies",
+        ("company_id", "company_name", "domain", "industry", "employees", "country", "city", "owner_email",
+         "created_at"),
+        "company_id",
+    ),
+    _entity(
+        "contacts",
+        ("contact_id", "first_name", "last_name", "email", "phone", "company_id", "company_name", "job_title",
+         "country", "city", "postal_code", "address", "language", "lead_source", "lifecycle_stage",
+         "marketing_consent", "owner_email", "created_at", "updated_at"),
+        "contact_id",
+        email_columns=("email",),
+        phone_columns={"phone": "country"},
+    ),
+    _entity(
+        "deals",
+        ("deal_id", "deal_name", "contact_id", "company_id", "owner_email", "pipeline", "stage", "amount",
+         "currency", "created_at", "expected_close_date", "closed_at"),
+        "deal_id",
+    ),
+    _entity("deal_stage_history", ("deal_id", "stage", "entered_at", "changed_by"), "deal_id"),
+    _entity(
+        "orders",
+        ("order_id", "contact_id", "customer_email", "order_date", "channel", "deal_id", "currency", "amount",
+         "status"),
+        "order_id",
+        email_columns=("customer_email",),
+    ),
+    _entity(
+        "invoices",
+        ("invoice_id", "order_id", "contact_id", "issued_at", "due_date", "amount", "currency", "status",
+         "paid_at"),
+        "invoice_id",
+    ),
+    _entity(
+        "campaigns",
+        ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "cost", "currency"),
+        "campaign_id",
+    ),
+]

@@ -1,0 +1,1 @@
+"""Wires the layers together: the `crm` CLI, the pipeline steps and the Dagster definitions."""

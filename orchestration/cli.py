@@ -1,0 +1,228 @@
+"""`crm`: the command line of the customer-360 warehouse.
+
+Expected failures (CrmError) print one line and exit 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+
+import click
+
+from common.settings import PROJECT_ROOT, Settings, get_settings
+from orchestration.errors import CrmError
+
+log = logging.getLogger("crm")
+
+
+def _peak_memory_mb() -> float:
+    """Peak resident memory of this process and of its finished children (dbt, workers), in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def expected_errors(func: Callable) -> Callable:
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CrmError as exc:
+            click.secho(f"crm: {exc}", fg="red", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.secho("crm: interrupted", fg="red", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+class StepTimer:
+    """Prints each step's wall time and the peak memory so far; collects them for the closing summary."""
+
+    def __init__(self) -> None:
+        self.steps: list[tuple[str, float]] = []
+
+    def run(self, name: str, func: Callable, *args, **kwargs):
+        click.secho(f"▶ {name}", bold=True, err=True)
+        started = time.perf_counter()
+        result = func(*args, **kwargs)
+        elapsed = time.perf_counter() - started
+        self.steps.append((name, elapsed))
+        click.echo(f"✔ {name}: {elapsed:.1f} s (peak memory so far {_peak_memory_mb():.0f} MB)", err=True)
+        return result
+
+
+def _dbt_progress(line: str) -> None:
+    # dbt's per-node lines ("12 of 40 OK created sql view model …", "… PASS …") and final summary.
+    if " of " in line and any(w in line for w in ("OK", "PASS", "ERROR", "FAIL", "WARN", "SKIP")) or (
+        "Completed" in line or "Done." in line or line.startswith("identity:")
+    ):
+        click.echo(f"  {line.strip()}", err=True)
+
+
+def _ingest_progress(result) -> None:
+    mark = {"loaded": "+", "skipped": "=", "would_load": "?"}.get(result.status, "!")
+    detail = f"{result.rows_loaded} rows" + (f", {result.rows_quarantined} quarantined" if result.rows_quarantined else "")
+    if result.status == "skipped":
+        detail = "already loaded"
+    elif result.error:
+        detail = result.error
+    click.echo(f"  {mark} {result.source_file}: {detail}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """The customer-360 warehouse: generate → ingest → build → check → publish, then look."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    ctx.obj = get_settings()
+
+
+def _generate(settings: Settings, scale: int | None, seed: int | None, end_date: str | None) -> dict:
+    from orchestration.pipeline import generate
+
+    return generate(
+        settings,
+        scale=scale or settings.generate_scale,
+        seed=settings.generate_seed if seed is None else seed,
+        end_date=date.fromisoformat(end_date) if end_date else settings.generate_end_date,
+        progress=lambda msg: click.echo(f"  {msg}", err=True),
+    )
+
+
+@cli.command()
+@click.option("--scale", type=int, help="Number of people to simulate (default: generate.scale).")
+@click.option("--seed", type=int, help="Random seed (default: generate.seed).")
+@click.option("--end-date", help="Last day of the simulated two years, YYYY-MM-DD.")
+@click.pass_obj
+@expected_errors
+def generate(settings: Settings, scale: int | None, seed: int | None, end_date: str | None) -> None:
+    """Write sample data in every source's native format into the landing folder."""
+    StepTimer().run("generate", _generate, settings, scale, seed, end_date)
+
+
+@cli.command(name="ingest")
+@click.option("--dry-run", is_flag=True, help="Report what would be loaded or quarantined; load nothing.")
+@click.pass_obj
+@expected_errors
+def ingest_command(settings: Settings, dry_run: bool) -> None:
+    """Load new landing files into raw tables (files already loaded are skipped)."""
+    from orchestration.pipeline import run_ingest
+
+    report = StepTimer().run("ingest", run_ingest, settings, dry_run, _ingest_progress)
+    totals = report.totals()
+    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()))
+    if totals["files_rejected"]:
+        raise CrmError(f"{totals['files_rejected']} file(s) could not be loaded: see audit.loads")
+
+
+@cli.command()
+@click.pass_obj
+@expected_errors
+def build(settings: Settings) -> None:
+    """Build the warehouse with dbt: staging, identity resolution, marts, and dbt tests."""
+    from orchestration.pipeline import run_build
+
+    StepTimer().run("build", run_build, settings, _dbt_progress)
+
+
+@cli.command()
+@click.pass_obj
+@expected_errors
+def check(settings: Settings) -> None:
+    """Run the Great Expectations suites on the latest build."""
+    from orchestration.pipeline import run_check
+
+    outcomes = StepTimer().run("check", run_check, settings)
+    click.echo(f"{sum(o.success for o in outcomes)}/{len(outcomes)} expectations passed")
+
+
+@cli.command(name="publish")
+@click.pass_obj
+@expected_errors
+def publish_command(settings: Settings) -> None:
+    """Publish the checked build to the serving file the dashboards read."""
+    from orchestration.pipeline import run_publish
+
+    publication = StepTimer().run("publish", run_publish, settings)
+    click.echo(f"published {len(publication.tables)} tables to {publication.serving_db}")
+
+
+@cli.command()
+@click.option("--scale", type=int, help="Number of people to simulate (default: generate.scale).")
+@click.option("--seed", type=int)
+@click.option("--skip-generate", is_flag=True, help="Use the landing folder as it is.")
+@click.pass_obj
+@expected_errors
+def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: bool) -> None:
+    """Everything in order: generate, ingest, build, check, publish; then print a summary."""
+    from orchestration.pipeline import run_build, run_check, run_ingest, run_publish
+    from orchestration.summary import print_summary
+
+    timer = StepTimer()
+    if not skip_generate:
+        timer.run("generate", _generate, settings, scale, seed, None)
+    report = timer.run("ingest", run_ingest, settings, False, None)
+    click.echo("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()), err=True)
+    timer.run("build", run_build, settings, _dbt_progress)
+    timer.run("check", run_check, settings)
+    timer.run("publish", run_publish, settings)
+    print_summary(settings, timer.steps, _peak_memory_mb())
+
+
+def _run_foreground(command: list[str], env: dict[str, str]) -> None:
+    click.echo(" ".join(command), err=True)
+    try:
+        sys.exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+@cli.command()
+@click.option("--port", type=int, help="Port (default: dashboard.port).")
+@click.pass_obj
+@expected_errors
+def dashboard(settings: Settings, port: int | None) -> None:
+    """Start the Streamlit dashboards on 127.0.0.1 (reads the published serving file only)."""
+    if not settings.serving_db.exists():
+        raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
+               "--server.address", "127.0.0.1", "--server.port", str(port or settings.dashboard_port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    _run_foreground(command, dict(os.environ))
+
+
+@cli.command()
+@click.option("--port", type=int, help="Port (default: dagster.port).")
+@click.pass_obj
+@expected_errors
+def dagster(settings: Settings, port: int | None) -> None:
+    """Start the Dagster UI on 127.0.0.1 with a local DAGSTER_HOME in the data folder."""
+    from orchestration.dbt import ensure_manifest
+
+    ensure_manifest(settings)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
+               "-h", "127.0.0.1", "-p", str(port or settings.dagster_port)]
+    _run_foreground(command, env)
+
+
+def main() -> None:
+    cli(prog_name="crm")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Running dbt as a subprocess.
+
+A subprocess (not dbt's in-process runner) so the DuckDB file is closed when dbt is done (STACK.md) and the
+next step — identity resolution, publishing — can open it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from common.settings import Settings
+from orchestration.errors import CrmError, WarehouseLocked
+
+log = logging.getLogger(__name__)
+
+
+def dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+
+
+def run_dbt(
+    settings: Settings,
+    args: list[str],
+    on_line: Callable[[str], None] | None = None,
+    extra_vars: dict[str, str] | None = None,
+) -> None:
+    """Run `dbt <args>` in the project folder; raise CrmError with dbt's own error line on failure."""
+    env = {**os.environ, **settings.dbt_env()}
+    command = [dbt_executable(), *args]
+    if extra_vars:
+        import json
+
+        command += ["--vars", json.dumps(extra_vars)]
+    log.info("running %s", " ".join(command))
+    process = subprocess.Popen(
+        command, cwd=settings.dbt_project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    problems: list[str] = []
+    last_line, lines_after_problem = "", 0
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip()
+        last_line = line or last_line
+        if on_line:
+            on_line(line)
+        if "Error in " in line or "Failure in " in line or "lock" in line.lower():
+            problems.append(line.strip())
+            lines_after_problem = 0
+        elif problems and lines_after_problem < 2 and line.strip():
+            problems.append(line.strip())  # the message under the "Error in model …" line
+            lines_after_problem += 1
+    if process.wait() != 0:
+        text = " ".join(problems)
+        if "Could not set lock" in text or "Conflicting lock" in text:
+            raise WarehouseLocked(f"{settings.build_db} is locked by another process: wait for it to finish")
+        reason = " — ".join(p for p in problems[:4] if "Failure in" not in p) if problems else last_line
+        raise CrmError(f"dbt {args[0]} failed: {reason}")
+
+
+def ensure_manifest(settings: Settings) -> Path:
+    """The dbt manifest Dagster loads its assets from; parse the project if there is none yet (fresh clone)."""
+    manifest = settings.dbt_project_dir / "target" / "manifest.json"
+    if not manifest.exists():
+        run_dbt(settings, ["parse", "--quiet"])
+    return manifest

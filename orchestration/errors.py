@@ -1,0 +1,13 @@
+"""Expected failures: the CLI prints their message on one line and exits non-zero, without a traceback."""
+
+
+class CrmError(Exception):
+    """An expected, explainable failure (missing folder, locked warehouse, failed check, …)."""
+
+
+class WarehouseLocked(CrmError):
+    """Another process holds the build warehouse open for writing."""
+
+
+class QualityGateFailed(CrmError):
+    """A blocking data-quality check failed: the build must not be published."""

@@ -1,0 +1,148 @@
+"""The pipeline's steps, shared by the `crm` CLI and the Dagster assets: generate, ingest, build, check, publish."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+from common.settings import Settings
+from identity.resolve import ResolutionSummary, resolve_identities
+from ingestion.load import FileResult, IngestReport, ingest
+from ingestion.sources import ReadContext, all_sources
+from orchestration.dbt import run_dbt
+from orchestration.errors import CrmError, QualityGateFailed
+from orchestration.publish import Publication, publish
+from orchestration.warehouse import build_connection
+
+log = logging.getLogger(__name__)
+
+# dbt runs in two passes around the Python identity step: everything the identity graph needs, then the rest.
+IDENTITY_INPUTS_SELECTOR = ["resource_type:seed", "+int_identity__record_identifiers"]
+
+BUILDS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.builds (
+    build_id varchar primary key, started_at timestamptz, finished_at timestamptz,
+    customers bigint, records_resolved bigint
+)
+"""
+
+
+def generate(settings: Settings, scale: int, seed: int, end_date: date,
+             progress: Callable[[str], None] | None = None) -> dict:
+    from ingestion.sample_data import generate as generate_sample_data
+
+    return generate_sample_data(
+        settings.landing_dir, settings.ground_truth_dir, scale=scale, seed=seed, end_date=end_date,
+        progress=progress,
+    )
+
+
+def read_context(settings: Settings) -> ReadContext:
+    return ReadContext(
+        default_phone_region=settings.default_phone_region,
+        pbx_timezone=settings.pbx_timezone,
+        company_domains=settings.company_domains,
+    )
+
+
+def run_ingest(settings: Settings, dry_run: bool = False,
+               progress: Callable[[FileResult], None] | None = None, families: tuple[str, ...] | None = None
+               ) -> IngestReport:
+    if not settings.landing_dir.is_dir():
+        raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
+                       f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
+    specs = [s for s in all_sources() if families is None or s.family in families]
+    with build_connection(settings.build_db) as con:
+        return ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run, progress=progress)
+
+
+def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None) -> None:
+    """stage `identity_inputs`: seeds and everything upstream of the identity graph; `marts`: the rest."""
+    selector = ["--select", *IDENTITY_INPUTS_SELECTOR] if stage == "identity_inputs" else [
+        "--exclude", *IDENTITY_INPUTS_SELECTOR]
+    run_dbt(settings, ["build", *selector], on_line=on_line)
+
+
+def run_identity(settings: Settings) -> ResolutionSummary:
+    with build_connection(settings.build_db) as con:
+        return resolve_identities(con)
+
+
+def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) -> str:
+    """dbt (identity inputs) → identity resolution → dbt (marts and tests). Returns the new build id."""
+    if not settings.build_db.exists():
+        raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
+    build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
+    run_dbt_stage(settings, "identity_inputs", on_line)
+    summary = run_identity(settings)
+    if on_line:
+        on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records")
+    run_dbt_stage(settings, "marts", on_line)
+    record_build(settings, build_id, started_at, summary)
+    return build_id
+
+
+def record_build(settings: Settings, build_id: str, started_at: datetime, summary: ResolutionSummary) -> None:
+    with build_connection(settings.build_db) as con:
+        con.execute(BUILDS_DDL)
+        con.execute(
+            "insert into audit.builds values (?, ?, ?, ?, ?)",
+            [build_id, started_at, datetime.now(UTC), summary.customers, summary.records_resolved],
+        )
+
+
+def latest_build_id(con) -> str | None:
+    con.execute(BUILDS_DDL)
+    row = con.execute("select build_id from audit.builds order by finished_at desc limit 1").fetchall()
+    return row[0][0] if row else None
+
+
+def run_check(settings: Settings):
+    """Validate the latest build; raise QualityGateFailed naming the blocking failures."""
+    from quality.run import run_checks
+
+    with build_connection(settings.build_db) as con:
+        build_id = latest_build_id(con)
+        if build_id is None:
+            raise CrmError("nothing to check: run `crm build` first")
+        outcomes = run_checks(con, build_id, settings.min_customers_per_contact)
+    blocking = [o for o in outcomes if o.blocks]
+    if blocking:
+        names = ", ".join(f"{o.expectation}({o.column or o.suite}) observed {o.observed}" for o in blocking)
+        raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
+    return outcomes
+
+
+def run_publish(settings: Settings) -> Publication:
+    """Publish the latest build if its latest quality run passed every blocking check."""
+    with build_connection(settings.build_db, read_only=True) as con:
+        build_id = con.execute(
+            "select build_id from audit.builds order by finished_at desc limit 1"
+        ).fetchall() if _has_table(con, "audit", "builds") else []
+        if not build_id:
+            raise CrmError("nothing to publish: run `crm build` first")
+        build_id = build_id[0][0]
+        if not _has_table(con, "audit", "dq_results"):
+            raise QualityGateFailed("the build has not been checked: run `crm check` first")
+        runs = con.execute(
+            """select run_id, count(*) filter (where severity = 'block' and not success) as blocking
+               from audit.dq_results where build_id = ?
+               group by run_id order by max(checked_at) desc limit 1""",
+            [build_id],
+        ).fetchall()
+    if not runs:
+        raise QualityGateFailed(f"build {build_id[:8]} has not been checked: run `crm check` first")
+    if runs[0][1]:
+        raise QualityGateFailed(
+            f"build {build_id[:8]} failed {runs[0][1]} blocking quality check(s): the last good build stays published"
+        )
+    return publish(settings.build_db, settings.serving_db, build_id)
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchall()[0][0] > 0

@@ -1,0 +1,72 @@
+"""Publishing: copy the marts into a fresh serving file and swap it over the published one atomically.
+
+Readers (dashboards, BI tools) only ever open the serving file, read-only. A reader holding the old file
+keeps reading it undisturbed; new connections see the new file. The build never waits for a reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_SCHEMAS = ("marts",)
+# Operational tables the data-health page needs; they hold no PII.
+PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds")
+
+
+@dataclass(frozen=True)
+class Publication:
+    serving_db: Path
+    build_id: str | None
+    tables: dict[str, int]
+    published_at: datetime
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publication:
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = serving_db.with_name(serving_db.name + ".tmp")
+    staging_file.unlink(missing_ok=True)
+    published_at = datetime.now(UTC)
+    tables: dict[str, int] = {}
+    con = duckdb.connect(str(staging_file))
+    try:
+        con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
+        schema_list = ", ".join(_sql_literal(s) for s in PUBLISHED_SCHEMAS)
+        names = con.execute(
+            f"""select table_schema || '.' || table_name from information_schema.tables
+                where table_catalog = 'build' and table_schema in ({schema_list}) order by 1"""
+        ).fetchall()
+        existing_audit = {
+            r[0] for r in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_catalog = 'build' and table_schema = 'audit'"
+            ).fetchall()
+        }
+        for (name,) in names + [(t,) for t in PUBLISHED_AUDIT_TABLES if t in existing_audit]:
+            schema = name.split(".")[0]
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {name} as select * from build.{name}")
+            tables[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+        con.execute("create schema if not exists meta")
+        con.execute(
+            "create table meta.publication as select ?::varchar as build_id, ?::timestamptz as published_at",
+            [build_id, published_at],
+        )
+        con.execute("detach build")
+    finally:
+        con.close()
+    # Atomic on POSIX: readers see either the old complete file or the new complete file, never a mix.
+    os.replace(staging_file, serving_db)
+    log.info("published %d tables to %s", len(tables), serving_db)
+    return Publication(serving_db, build_id, tables, published_at)
