@@ -19,7 +19,7 @@ from orchestration.warehouse import build_connection
 log = logging.getLogger(__name__)
 
 # dbt runs in two passes around the Python identity step: everything the identity graph needs, then the rest.
-IDENTITY_INPUTS_SELECTOR = ["resource_type:seed", "+int_identity__record_identifiers"]
+IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers"]
 
 BUILDS_DDL = """
 create schema if not exists audit;
@@ -60,7 +60,7 @@ def run_ingest(settings: Settings, dry_run: bool = False,
 
 
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None) -> None:
-    """stage `identity_inputs`: seeds and everything upstream of the identity graph; `marts`: the rest."""
+    """stage `identity_inputs`: everything upstream of the identity graph; `marts`: the rest."""
     selector = ["--select", *IDENTITY_INPUTS_SELECTOR] if stage == "identity_inputs" else [
         "--exclude", *IDENTITY_INPUTS_SELECTOR]
     run_dbt(settings, ["build", *selector], on_line=on_line)

@@ -1,0 +1,1 @@
+"""Dagster assets: one per box of the data flow."""

@@ -1,0 +1,70 @@
+"""Identity resolution, the quality gate and publishing, as assets and checks."""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from common.settings import get_settings
+from orchestration.assets.dbt import dbt_models
+from orchestration.errors import QualityGateFailed
+from orchestration.pipeline import record_build, run_check, run_identity, run_publish
+
+IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
+PUBLISHED_MARTS = ("dim_customers", "fct_interactions", "fct_orders", "mart_executive_kpis_daily")
+
+
+@dg.asset(
+    key=IDENTITY_KEY,
+    deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+    group_name="identity",
+    kinds={"python", "duckdb"},
+    description="Connected components of the identity graph: every identified record → customer_id.",
+)
+def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = get_settings()
+    started_at = datetime.now(UTC)
+    summary = run_identity(settings)
+    # The run is the build: the quality gate and publish refer to it by the run id.
+    record_build(settings, context.run_id, started_at, summary)
+    return dg.MaterializeResult(metadata={
+        "customers": summary.customers, "records_resolved": summary.records_resolved,
+        "identifiers": summary.identifiers,
+    })
+
+
+@dg.asset_check(
+    asset=get_asset_key_for_model([dbt_models], "dim_customers"),
+    name="great_expectations_dim_customers",
+    blocking=True,
+    description="Great Expectations suite on dim_customers; a blocking failure stops publishing.",
+)
+def dim_customers_expectations() -> dg.AssetCheckResult:
+    try:
+        outcomes = run_check(get_settings())
+        passed, failures = True, []
+    except QualityGateFailed as exc:
+        passed, failures, outcomes = False, [str(exc)], []
+    return dg.AssetCheckResult(
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"expectations": len(outcomes), "failures": "; ".join(failures) or "none"},
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "published_marts"]),
+    deps=[get_asset_key_for_model([dbt_models], name) for name in PUBLISHED_MARTS],
+    group_name="publish",
+    kinds={"duckdb"},
+    description="The marts copied into the serving file and swapped in atomically; dashboards read only this.",
+)
+def published_marts() -> dg.MaterializeResult:
+    publication = run_publish(get_settings())
+    return dg.MaterializeResult(metadata={
+        "serving_db": str(publication.serving_db),
+        "build_id": publication.build_id or "",
+        "tables": len(publication.tables),
+        **{f"rows {name}": count for name, count in publication.tables.items()},
+    })
