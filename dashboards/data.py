@@ -1,0 +1,25 @@
+"""The dashboards' cached access to the queries: cache entries are keyed by the published file's version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from common.settings import get_settings
+from dashboards import queries
+
+
+def serving_db() -> Path:
+    return get_settings().serving_db
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(query_name: str, version: int, path: str, *args):
+    # `version` is unused in the body on purpose: it makes a new publication a new cache key.
+    return getattr(queries, query_name)(Path(path), *args)
+
+
+def load(query_name: str, *args):
+    path = serving_db()
+    return _cached(query_name, queries.published_version(path), str(path), *args)

@@ -1,0 +1,64 @@
+"""Publishing swaps the serving file atomically: a reader holding it open is neither broken nor blocking."""
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration.publish import publish
+
+READER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)   # held open for the whole rebuild
+    print("ready", flush=True)
+    seen, deadline = set(), time.time() + float(sys.argv[2])
+    while time.time() < deadline:
+        seen.add(con.execute("select max(version) from marts.dim_customers").fetchall()[0][0])
+        time.sleep(0.01)
+    print("versions", sorted(seen), flush=True)
+    """
+)
+
+
+def _build(build_db: Path, version: int, rows: int = 50_000) -> None:
+    con = duckdb.connect(str(build_db))
+    con.execute("create schema if not exists marts")
+    con.execute(
+        f"create or replace table marts.dim_customers as "
+        f"select range as customer_id, {version} as version from range({rows})"
+    )
+    con.close()
+
+
+def test_reader_holding_the_published_file_survives_a_rebuild(tmp_path: Path):
+    build_db, serving_db = tmp_path / "build.duckdb", tmp_path / "serving.duckdb"
+    _build(build_db, version=1)
+    publish(build_db, serving_db, build_id="b1")
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(serving_db), "6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout.readline().strip() == "ready"
+
+    started = time.perf_counter()
+    _build(build_db, version=2)  # the build warehouse is a different file: no lock conflict with the reader
+    publication = publish(build_db, serving_db, build_id="b2")
+    rebuild_seconds = time.perf_counter() - started
+
+    out, err = reader.communicate(timeout=30)
+    assert reader.returncode == 0, err
+    # The reader kept answering from the file it opened, without an error, while the new one was swapped in.
+    assert "versions [1]" in out
+    assert rebuild_seconds < 5, "the rebuild must not wait for the reader"
+    assert publication.tables == {"marts.dim_customers": 50_000}
+
+    fresh = duckdb.connect(str(serving_db), read_only=True)
+    assert fresh.execute("select max(version), count(*) from marts.dim_customers").fetchall() == [(2, 50_000)]
+    assert fresh.execute("select build_id from meta.publication").fetchall() == [("b2",)]
+    fresh.close()
+    assert not serving_db.with_name(serving_db.name + ".tmp").exists()

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from common.settings import PROJECT_ROOT, load_settings
+
+
+def test_defaults_resolve_relative_to_the_config_file(tmp_path: Path):
+    config = tmp_path / "crm.toml"
+    config.write_text((PROJECT_ROOT / "crm.toml").read_text())
+    settings = load_settings(config, environ={})
+    assert settings.landing_dir == tmp_path / "data" / "landing"
+    assert settings.dbt_project_dir == PROJECT_ROOT / "dbt_project"
+    assert settings.reporting_currency == "USD"
+
+
+def test_environment_overrides_with_types(tmp_path: Path):
+    settings = load_settings(
+        PROJECT_ROOT / "crm.toml",
+        environ={
+            "CRM_PATHS_SERVING_DB": str(tmp_path / "s.duckdb"),
+            "CRM_BUSINESS_REPORTING_CURRENCY": "eur",
+            "CRM_GENERATE_SCALE": "250",
+            "CRM_EMAIL_COMPANY_DOMAINS": "a.example, b.example",
+        },
+    )
+    assert settings.serving_db == tmp_path / "s.duckdb"
+    assert settings.reporting_currency == "EUR"
+    assert settings.generate_scale == 250
+    assert settings.company_domains == ("a.example", "b.example")
+    assert settings.dbt_env()["CRM_REPORTING_CURRENCY"] == "EUR"
