@@ -71,7 +71,9 @@ def _dbt_progress(line: str) -> None:
 
 def _ingest_progress(result) -> None:
     mark = {"loaded": "+", "skipped": "=", "would_load": "?"}.get(result.status, "!")
-    detail = f"{result.rows_loaded} rows" + (f", {result.rows_quarantined} quarantined" if result.rows_quarantined else "")
+    detail = f"{result.rows_loaded} rows"
+    if result.rows_quarantined:
+        detail += f", {result.rows_quarantined} quarantined"
     if result.status == "skipped":
         detail = "already loaded"
     elif result.error:

@@ -30,8 +30,9 @@ def print_summary(settings: Settings, steps: list[tuple[str, float]], peak_memor
     for table, n in counts.items():
         click.echo(f"  {table:<34} {n:>12,} rows")
     leads, new_customers, orders, revenue, currency, nps = kpis
-    click.echo(f"  leads {leads:,} · paying customers {paying:,} (new {new_customers:,}) · orders {orders:,}"
-               f" · revenue {revenue:,.0f} {currency} · NPS {nps:+.0f}" if nps is not None else "")
+    nps_text = f"{nps:+.0f}" if nps is not None else "–"
+    click.echo(f"  leads {leads or 0:,} · paying customers {paying:,} (new {new_customers or 0:,}) · "
+               f"orders {orders or 0:,} · revenue {revenue or 0:,.0f} {currency} · NPS {nps_text}")
     click.echo(f"  serving file: {settings.serving_db}")
-    click.echo("  dashboard:    .venv/bin/crm dashboard   → http://127.0.0.1:%d" % settings.dashboard_port)
-    click.echo("  Dagster UI:   .venv/bin/crm dagster     → http://127.0.0.1:%d" % settings.dagster_port)
+    click.echo(f"  dashboard:    .venv/bin/crm dashboard   → http://127.0.0.1:{settings.dashboard_port}")
+    click.echo(f"  Dagster UI:   .venv/bin/crm dagster     → http://127.0.0.1:{settings.dagster_port}")

@@ -73,7 +73,9 @@ def _validate(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> list[CheckOutc
     return outcomes
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, min_customers_per_contact: float) -> list[CheckOutcome]:
+def run_checks(
+    con: duckdb.DuckDBPyConnection, build_id: str | None, min_customers_per_contact: float
+) -> list[CheckOutcome]:
     """Validate every suite, record the outcomes, return them (the caller decides what a failure stops)."""
     outcomes = _validate(con, dim_customers_suite(con, min_customers_per_contact))
     run_id, checked_at = str(uuid.uuid4()), datetime.now(UTC)
