@@ -55,6 +55,7 @@ class Settings:
     generate_end_date: date
     company_domains: tuple[str, ...]
     default_phone_region: str
+    pbx_region: str
     pbx_timezone: str
     max_contacts_per_identifier: int
     shared_mailbox_local_parts: tuple[str, ...]
@@ -68,11 +69,16 @@ class Settings:
         return self.root / "dbt_project"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt process: profiles.yml reads the build path and business settings here."""
+        """Environment for a dbt process: profiles.yml and dbt_project.yml's vars read these, so crm.toml stays
+        the one place the settings live (dbt run by hand falls back to the same defaults)."""
         return {
             "CRM_BUILD_DB": str(self.build_db),
             "CRM_REPORTING_CURRENCY": self.reporting_currency,
             "CRM_BUSINESS_TIMEZONE": self.business_timezone,
+            "CRM_PBX_TIMEZONE": self.pbx_timezone,
+            "CRM_COMPANY_DOMAINS": json.dumps(list(self.company_domains)),
+            "CRM_SHARED_MAILBOX_LOCAL_PARTS": json.dumps(list(self.shared_mailbox_local_parts)),
+            "CRM_MAX_CONTACTS_PER_IDENTIFIER": str(self.max_contacts_per_identifier),
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
 
@@ -102,6 +108,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         generate_end_date=date.fromisoformat(str(raw["generate"]["end_date"])),
         company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
         default_phone_region=raw["phone"]["default_region"].upper(),
+        pbx_region=raw["phone"]["pbx_region"].upper(),
         pbx_timezone=raw["phone"]["pbx_timezone"],
         max_contacts_per_identifier=int(raw["identity"]["max_contacts_per_identifier"]),
         shared_mailbox_local_parts=tuple(raw["identity"]["shared_mailbox_local_parts"]),

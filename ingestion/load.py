@@ -95,7 +95,7 @@ def _loaded_hashes(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _add_normalized_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec, default_region: str) -> None:
+def _add_normalized_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: ReadContext) -> None:
     """Add `<col>_normalized` (emails) and `<col>_e164` (phones) to `_staged`, one Python call per distinct value."""
     staged_columns = {r[0] for r in con.execute("describe _staged").fetchall()}
     for column in spec.email_columns:
@@ -106,6 +106,7 @@ def _add_normalized_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec, de
             {"raw": distinct, "normalized": [normalize_email(v) for v in distinct]}, dtype="string"
         )
         _join_mapping(con, mapping, f'"{column}"', f"{column}_normalized")
+    source_region = spec.phone_region(context) if spec.phone_region else context.default_phone_region
     for column, region_column in spec.phone_columns.items():
         if column not in staged_columns:
             continue
@@ -115,8 +116,7 @@ def _add_normalized_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec, de
             {
                 "raw": [p[0] for p in pairs],
                 "region": [p[1] for p in pairs],
-                "normalized": [normalize_phone(p[0], _region(p[1], spec.phone_region or default_region))
-                               for p in pairs],
+                "normalized": [normalize_phone(p[0], _region(p[1], source_region)) for p in pairs],
             },
             dtype="string",
         )
@@ -192,7 +192,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
             con.execute("drop table if exists _staged; drop table if exists _quarantine")
             con.execute("create temp table _quarantine (line_number bigint, raw_record varchar, reason varchar)")
             spec.reader(con, empty, context)
-            _add_normalized_columns(con, spec, context.default_phone_region)
+            _add_normalized_columns(con, spec, context)
             _stage_lineage(con, spec, "", "", "", datetime.now(UTC))
             con.execute(f'create table raw."{spec.raw_table}" as select * from _staged limit 0')
             con.execute("commit")
@@ -230,7 +230,7 @@ def load_file(
             con.execute("rollback")
             result.status = "would_load"
             return result
-        _add_normalized_columns(con, spec, context.default_phone_region)
+        _add_normalized_columns(con, spec, context)
         _stage_lineage(con, spec, landing_file.relative_path, landing_file.content_hash, load_id, started_at)
         _append_to_raw(con, spec.raw_table)
         con.execute(

@@ -43,7 +43,7 @@ def generate(settings: Settings, scale: int, seed: int, end_date: date,
 def read_context(settings: Settings) -> ReadContext:
     return ReadContext(
         default_phone_region=settings.default_phone_region,
-        pbx_timezone=settings.pbx_timezone,
+        pbx_region=settings.pbx_region,
         company_domains=settings.company_domains,
     )
 

@@ -14,6 +14,8 @@ import duckdb
 from quality.suites import SuiteSpec, dim_customers_suite
 
 log = logging.getLogger(__name__)
+# GX logs routine INFO lines (temporary docs folders) through its own loggers.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 RESULTS_DDL = """
 create schema if not exists audit;
@@ -50,7 +52,10 @@ def _validate(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> list[CheckOutc
     import great_expectations as gx
 
     frame = con.execute(f"select * from {spec.table}").df()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # the CLI prints its own progress
     asset = context.data_sources.add_pandas(f"warehouse_{spec.name}").add_dataframe_asset(name=spec.name)
     batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
     suite = context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=spec.expectations))

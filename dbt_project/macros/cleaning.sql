@@ -77,3 +77,8 @@
     from offsets cross join bounds
     where offsets.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
 {%- endmacro %}
+
+{#- A list of Python strings as a SQL list literal: ('a', 'b'). -#}
+{% macro sql_string_list(values) -%}
+    ({%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%})
+{%- endmacro %}

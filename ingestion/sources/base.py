@@ -27,7 +27,7 @@ class FileRejected(ValueError):
 @dataclass(frozen=True)
 class ReadContext:
     default_phone_region: str = "US"
-    pbx_timezone: str = "Asia/Tokyo"
+    pbx_region: str = "US"
     company_domains: tuple[str, ...] = ("acme.example", "acme.example.co.jp")
     scratch_dir: Path | None = None
 
@@ -44,7 +44,8 @@ class SourceSpec:
     email_columns: tuple[str, ...] = ()
     # phone column -> column holding an ISO country to parse it with (may be absent)
     phone_columns: dict[str, str] = field(default_factory=dict)
-    phone_region: str | None = None  # a region fixed for the whole source (e.g. the PBX's country)
+    # The region numbers without a country code are read in, when the whole source has one (e.g. the PBX's).
+    phone_region: Callable[[ReadContext], str] | None = None
 
     @property
     def raw_table(self) -> str:

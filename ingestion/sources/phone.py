@@ -20,8 +20,8 @@ SOURCES = [
         patterns=("phone/asterisk/Master*.csv",),
         reader=csv_reader(ASTERISK_CDR_COLUMNS, header=False),
         phone_columns={"src": "", "dst": ""},
-        # The PBX is in Japan: numbers delivered without a country code are Japanese.
-        phone_region="JP",
+        # Numbers dialled or delivered without a country code follow the PBX's own dial plan.
+        phone_region=lambda context: context.pbx_region,
     ),
     SourceSpec(
         name="phone__twilio_calls",

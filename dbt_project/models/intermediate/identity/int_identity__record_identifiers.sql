@@ -63,7 +63,7 @@ shared_identifiers as (
     from identifiers
     where record_type = 'crm_contact' and identifier_type in ('email', 'phone')
     group by identifier_type, identifier_value
-    having count(distinct record_id) > {{ var('max_contacts_per_identifier') }}
+    having count(distinct record_id) > {{ var('max_contacts_per_identifier') | int }}
 ),
 
 usable as (
@@ -74,10 +74,8 @@ usable as (
     where s.identifier_value is null
       and not (
         i.identifier_type = 'email' and (
-            split_part(i.identifier_value, '@', 1) in (
-                {%- for part in var('shared_mailbox_local_parts') %}'{{ part }}'{{ ", " if not loop.last }}{% endfor -%})
-            or split_part(i.identifier_value, '@', 2) in (
-                {%- for domain in var('company_domains') %}'{{ domain }}'{{ ", " if not loop.last }}{% endfor -%})
+            split_part(i.identifier_value, '@', 1) in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
+            or split_part(i.identifier_value, '@', 2) in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
         )
       )
 )
