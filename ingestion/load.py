@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import phonenumbers
 
 from ingestion.landing import LandingFile, discover
 from ingestion.normalize import normalize_email, normalize_phone
@@ -124,8 +125,9 @@ def _add_normalized_columns(con: duckdb.DuckDBPyConnection, spec: SourceSpec, co
 
 
 def _region(hint: str | None, fallback: str) -> str:
-    hint = (hint or "").strip().upper()
-    return hint if len(hint) == 2 and hint.isalpha() else fallback
+    """An ISO country from a country column (`JP`) or a locale (`ja-JP`, `en_GB`), else the fallback."""
+    country = (hint or "").strip().replace("_", "-").split("-")[-1].upper()
+    return country if country in phonenumbers.SUPPORTED_REGIONS else fallback
 
 
 def _join_mapping(

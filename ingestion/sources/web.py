@@ -61,6 +61,7 @@ SOURCES = [
             },
         ),
         email_columns=("person_email",),
-        phone_columns={"person_phone": ""},
+        # A number typed into a form is read in the visitor's country (from the browser locale).
+        phone_columns={"person_phone": "context_locale"},
     )
 ]
