@@ -153,13 +153,6 @@ def jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def _first_of(paths: str | tuple[str, ...]) -> str:
-    """SQL for the first non-null of one or more JSON paths of `line`, as text."""
-    paths = (paths,) if isinstance(paths, str) else paths
-    extracts = [f"json_extract_string(line, '{p}')" for p in paths]
-    return extracts[0] if len(extracts) == 1 else f"coalesce({', '.join(extracts)})"
-
-
 def json_lines_reader(
     fields: dict[str, str | tuple[str, ...]],
     json_fields: dict[str, str] | None = None,
@@ -170,36 +163,59 @@ def json_lines_reader(
 
     `required_any_of` maps a purpose to fields of which at least one must be set (e.g. an identifier, a time);
     a record without any of them is quarantined with that reason.
+
+    Every line is parsed once: all paths are extracted by one list-valued json_extract_string call (extracting
+    path by path parses each line once per path, 8x slower on Segment events).
     """
     json_fields = json_fields or {}
     required_any_of = required_any_of or {}
+    field_paths = {name: (paths,) if isinstance(paths, str) else tuple(paths) for name, paths in fields.items()}
+    text_paths = list(dict.fromkeys(p for paths in field_paths.values() for p in paths))
+    position = {path: index + 1 for index, path in enumerate(text_paths)}  # DuckDB lists are 1-based
+
+    def field_sql(name: str) -> str:
+        values = [f"_text[{position[p]}]" for p in field_paths[name]]
+        return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+
+    def path_list(paths: list[str]) -> str:
+        return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+
+    missing = [
+        (f"no {purpose}: none of {', '.join(names)} is set", " and ".join(f"{field_sql(n)} is null" for n in names))
+        for purpose, names in required_any_of.items()
+    ]
+    reason_sql = (
+        "coalesce(" + ", ".join(f"case when {condition} then '{reason}' end" for reason, condition in missing) + ")"
+        if missing else "null"
+    )
+    columns = [f"{field_sql(name)} as {_quote(name)}" for name in field_paths]
+    columns += [f"_json[{i + 1}] as {_quote(name)}" for i, name in enumerate(json_fields)]
+    json_sql = f"json_extract(line, {path_list(list(json_fields.values()))})" if json_fields else "null"
 
     def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
         if path.stat().st_size == 0:
             con.execute("create or replace temp table _lines (line_number bigint, line varchar, is_valid boolean)")
         else:
             jsonl_lines(con, path)
-        columns = [f"{_first_of(paths)} as {_quote(n)}" for n, paths in fields.items()]
-        columns += [f"json_extract(line, '{p}') as {_quote(n)}" for n, p in json_fields.items()]
-        missing = [
-            (f"no {purpose}: none of {', '.join(names)} is set",
-             " and ".join(f"{_first_of(fields[n])} is null" for n in names))
-            for purpose, names in required_any_of.items()
-        ]
-        reason_sql = "coalesce(" + ", ".join(
-            f"case when {condition} then '{reason}' end" for reason, condition in missing) + ")" if missing else "null"
+        con.execute(
+            f"""create or replace temp table _parsed as
+                select line_number, line, json_extract_string(line, {path_list(text_paths)}) as _text,
+                       {json_sql} as _json
+                from _lines where is_valid"""
+        )
         con.execute(
             f"""insert into _quarantine
                 select line_number, line, reason from (
-                    select line_number, line, {reason_sql} as reason from _lines where is_valid
+                    select line_number, line, {reason_sql} as reason from _parsed
                 ) where reason is not null"""
         )
         con.execute(
             f"""create temp table _staged as
                 select {", ".join(columns)}, line_number as _record_number
-                from _lines where is_valid and {reason_sql} is null
+                from _parsed where {reason_sql} is null
                 order by line_number"""
         )
+        con.execute("drop table _parsed")
         return con.execute("select count(*) from _lines").fetchall()[0][0]
 
     return read
