@@ -81,6 +81,28 @@ def _ingest_progress(result) -> None:
     click.echo(f"  {mark} {result.source_file}: {detail}", err=True)
 
 
+class IngestTicker:
+    """One status line for a long ingestion: rewritten in place on a terminal, every 25 files otherwise."""
+
+    def __init__(self) -> None:
+        self.files = self.rows = self.quarantined = 0
+        self.interactive = sys.stderr.isatty()
+
+    def __call__(self, result) -> None:
+        self.files += 1
+        self.rows += result.rows_loaded
+        self.quarantined += result.rows_quarantined
+        line = f"  {self.files} files, {self.rows:,} rows loaded, {self.quarantined:,} quarantined ({result.source})"
+        if self.interactive:
+            click.echo("\r" + line.ljust(100), nl=False, err=True)
+        elif self.files % 25 == 0:
+            click.echo(line, err=True)
+
+    def close(self) -> None:
+        if self.interactive and self.files:
+            click.echo("", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 @click.pass_context
@@ -176,7 +198,15 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     timer = StepTimer()
     if not skip_generate:
         timer.run("generate", _generate, settings, scale, seed, None)
-    report = timer.run("ingest", run_ingest, settings, False, None)
+    ticker = IngestTicker()
+
+    def ingest_with_ticker():
+        try:
+            return run_ingest(settings, False, ticker)
+        finally:
+            ticker.close()
+
+    report = timer.run("ingest", ingest_with_ticker)
     click.echo("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()), err=True)
     timer.run("build", run_build, settings, _dbt_progress)
     timer.run("check", run_check, settings)

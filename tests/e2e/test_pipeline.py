@@ -153,16 +153,22 @@ def test_no_customer_merges_people_who_share_no_identifier(pipeline):
         assert linked == set(people), f"{customer} merges people {people} who share no identifier"
 
 
-def test_overview_dashboard_shows_the_mart_values(pipeline, monkeypatch):
+def _run_dashboard(serving_db: Path, monkeypatch):
+    """The Streamlit app, run headless on the given serving file."""
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("CRM_PATHS_SERVING_DB", str(pipeline["serving_db"]))
     from common.settings import get_settings
+
+    monkeypatch.setenv("CRM_PATHS_SERVING_DB", str(serving_db))
     get_settings.cache_clear()
     try:
-        app = AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=120).run()
+        return AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=120).run()
     finally:
         get_settings.cache_clear()
+
+
+def test_overview_dashboard_shows_the_mart_values(pipeline, monkeypatch):
+    app = _run_dashboard(pipeline["serving_db"], monkeypatch)
     assert not app.exception
     last_day = _query(pipeline["serving_db"], "select max(date_day) from marts.mart_executive_kpis_daily")[0][0]
     first_day = last_day - timedelta(days=89)
@@ -180,15 +186,7 @@ def test_overview_dashboard_shows_the_mart_values(pipeline, monkeypatch):
 
 
 def test_dashboard_explains_a_missing_warehouse(tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("CRM_PATHS_SERVING_DB", str(tmp_path / "nothing.duckdb"))
-    from common.settings import get_settings
-    get_settings.cache_clear()
-    try:
-        app = AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=60).run()
-    finally:
-        get_settings.cache_clear()
+    app = _run_dashboard(tmp_path / "nothing.duckdb", monkeypatch)
     assert not app.exception
     assert any("crm run" in info.value for info in app.info)
 
