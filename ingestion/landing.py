@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,25 +43,43 @@ def discover(landing_dir: Path, patterns: tuple[str, ...]) -> list[LandingFile]:
 
 # Tried in order: a file that decodes completely as UTF-8 is UTF-8; Japanese Excel writes Shift_JIS (cp932).
 CANDIDATE_ENCODINGS = ("utf-8-sig", "cp932")
+# Python's cp932 decodes bytes no Japanese text contains (0x80, 0xA0, 0xFD-0xFF) to C1 controls and private-use
+# characters: seeing them means the file is not Shift_JIS but something broken, usually UTF-8 with bad bytes.
+_NOT_SHIFT_JIS = re.compile("[\u0080-\u009f\ue000-\uf8ff]")
+
+
+def _decodes_as(path: Path, encoding: str) -> tuple[bool, int]:
+    """Whether the whole file decodes (read in bounded chunks), and where the first bad byte is if not."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(HASH_CHUNK_BYTES):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return False, offset + exc.start
+            if encoding == "cp932" and _NOT_SHIFT_JIS.search(text):
+                return False, offset
+            offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False, offset
+    return True, -1
 
 
 def detect_encoding(path: Path) -> str:
-    """The first candidate encoding that decodes the whole file, read in bounded chunks."""
-    for encoding in CANDIDATE_ENCODINGS:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as fh:
-                while chunk := fh.read(HASH_CHUNK_BYTES):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8-sig":
-            with path.open("rb") as fh:
-                return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
-        return encoding
+    """UTF-8 (with or without BOM) or Shift_JIS; anything else is rejected with the first bad byte's offset."""
+    ok, utf8_error_at = _decodes_as(path, "utf-8-sig")
+    if ok:
+        with path.open("rb") as fh:
+            return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
+    if _decodes_as(path, "cp932")[0]:
+        return "cp932"
     raise UnicodeDecodeError(
-        "unknown", b"", 0, 1, f"{path.name} is neither UTF-8 nor Shift_JIS (cp932): re-export it as UTF-8"
+        "utf-8", b"", max(utf8_error_at, 0), max(utf8_error_at, 0) + 1,
+        f"{path.name} is neither UTF-8 nor Shift_JIS (cp932): invalid UTF-8 at byte {utf8_error_at}; "
+        "re-export it as UTF-8",
     )
 
 

@@ -39,7 +39,7 @@ create table if not exists audit.loads (
     rows_read bigint,
     rows_loaded bigint,
     rows_quarantined bigint,
-    status varchar not null,          -- loaded | rejected | failed
+    status varchar not null,          -- loaded | rejected (unusable content) | failed (worth retrying)
     error varchar,
     started_at timestamptz not null,
     finished_at timestamptz
@@ -159,6 +159,17 @@ def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
     con.execute(f'insert into raw."{raw_table}" by name select * from _staged')
 
 
+def _apply_row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    """Move rows failing a check from `_staged` to `_quarantine` (first failing check gives the reason)."""
+    for check in spec.row_checks:
+        con.execute(
+            f"""insert into _quarantine
+                select _record_number, to_json(s), ? from _staged s where coalesce({check.bad_when}, false)""",
+            [check.reason],
+        )
+        con.execute(f"delete from _staged where coalesce({check.bad_when}, false)")
+
+
 def _stage_lineage(con: duckdb.DuckDBPyConnection, spec: SourceSpec, relative_path: str, content_hash: str,
                    load_id: str, loaded_at: datetime) -> None:
     con.execute(
@@ -220,6 +231,7 @@ def load_file(
             "create temp table _quarantine (line_number bigint, raw_record varchar, reason varchar)"
         )
         rows_read = spec.reader(con, landing_file.path, context)
+        _apply_row_checks(con, spec)
         rows_loaded = con.execute("select count(*) from _staged").fetchall()[0][0]
         rows_quarantined = con.execute("select count(*) from _quarantine").fetchall()[0][0]
         if rows_read != rows_loaded + rows_quarantined:
@@ -246,7 +258,8 @@ def load_file(
         con.execute("rollback")
         if isinstance(exc, (duckdb.IOException,)) and "lock" in str(exc).lower():
             raise
-        result.status = "rejected" if isinstance(exc, FileRejected) else "failed"
+        # rejected: the file's content is unusable as it is (fix and re-export); failed: worth retrying.
+        result.status = "rejected" if isinstance(exc, (FileRejected, UnicodeDecodeError)) else "failed"
         result.error = str(exc).splitlines()[0][:500]
         log.error("%s: %s %s", landing_file.relative_path, result.status, result.error)
         if not dry_run:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.checks import RowCheck
 from ingestion.landing import detect_encoding, transcode_to_utf8
 
 Reader = Callable[[duckdb.DuckDBPyConnection, Path, "ReadContext"], int]
@@ -46,6 +47,8 @@ class SourceSpec:
     phone_columns: dict[str, str] = field(default_factory=dict)
     # The region numbers without a country code are read in, when the whole source has one (e.g. the PBX's).
     phone_region: Callable[[ReadContext], str] | None = None
+    # Records that fail a check are quarantined with its reason (ingestion/checks.py).
+    row_checks: tuple[RowCheck, ...] = ()
 
     @property
     def raw_table(self) -> str:

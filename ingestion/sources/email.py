@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ingestion.checks import epoch_timestamp, iso_timestamp, required
 from ingestion.sources.base import ReadContext, SourceSpec, json_lines_reader
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,7 @@ SOURCES = [
         family="email",
         patterns=("email/*.mbox", "email/**/*.eml"),
         reader=read_mail,
+        row_checks=(*iso_timestamp("sent_at"),),
         email_columns=("from_address", "counterpart_address"),
     ),
     SourceSpec(
@@ -211,6 +213,7 @@ SOURCES = [
             json_fields={"category": "$.category"},
             required_any_of={"recipient": ("email",), "timestamp": ("timestamp",)},
         ),
+        row_checks=(required("sg_event_id"), *epoch_timestamp("timestamp")),
         email_columns=("email",),
     ),
 ]

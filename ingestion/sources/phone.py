@@ -1,5 +1,6 @@
 """Phone: the sales PBX's Asterisk CDR (Master.csv) and the support line's Twilio call log."""
 
+from ingestion.checks import crm_timestamp, required, rfc2822_timestamp
 from ingestion.sources.base import SourceSpec, csv_reader
 
 # cdr_csv's standard column order; Master.csv has no header line.
@@ -22,6 +23,7 @@ SOURCES = [
         phone_columns={"src": "", "dst": ""},
         # Numbers dialled or delivered without a country code follow the PBX's own dial plan.
         phone_region=lambda context: context.pbx_region,
+        row_checks=(required("uniqueid"), *crm_timestamp("start", required=True)),
     ),
     SourceSpec(
         name="phone__twilio_calls",
@@ -29,5 +31,6 @@ SOURCES = [
         patterns=("phone/twilio/*.csv",),
         reader=csv_reader(TWILIO_CALL_COLUMNS, required=("sid", "from", "to", "start_time")),
         phone_columns={"from": "", "to": ""},
+        row_checks=(required("sid"), *rfc2822_timestamp("start_time")),
     ),
 ]

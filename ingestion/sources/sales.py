@@ -4,15 +4,17 @@ The column lists are the generator's CRM export format (docs/landing_formats.md)
 `<entity>_<region>.csv` (the Japanese one in Shift_JIS) with the same columns.
 """
 
+from ingestion.checks import amount, crm_timestamp, currency, required
 from ingestion.sources.base import SourceSpec, csv_reader
 
 
-def _entity(entity: str, columns: tuple[str, ...], key: str, **normalize) -> SourceSpec:
+def _entity(entity: str, columns: tuple[str, ...], key: str, checks: tuple = (), **normalize) -> SourceSpec:
     return SourceSpec(
         name=f"sales__{entity}",
         family="sales",
         patterns=(f"sales/{entity}.csv", f"sales/{entity}_*.csv"),
         reader=csv_reader(columns, required=(key,)),
+        row_checks=(required(key), *checks),
         **normalize,
     )
 
@@ -25,6 +27,7 @@ SOURCES = [
         ("company_id", "company_name", "domain", "industry", "employees", "country", "city", "owner_email",
          "created_at"),
         "company_id",
+        checks=(*crm_timestamp("created_at"),),
     ),
     _entity(
         "contacts",
@@ -32,6 +35,7 @@ SOURCES = [
          "country", "city", "postal_code", "address", "language", "lead_source", "lifecycle_stage",
          "marketing_consent", "owner_email", "created_at", "updated_at"),
         "contact_id",
+        checks=(*crm_timestamp("created_at"), *crm_timestamp("updated_at")),
         email_columns=("email",),
         phone_columns={"phone": "country"},
     ),
@@ -40,13 +44,18 @@ SOURCES = [
         ("deal_id", "deal_name", "contact_id", "company_id", "owner_email", "pipeline", "stage", "amount",
          "currency", "created_at", "expected_close_date", "closed_at"),
         "deal_id",
+        checks=(*amount("amount"), *currency("currency"), *crm_timestamp("created_at", required=True),
+                *crm_timestamp("closed_at")),
     ),
-    _entity("deal_stage_history", ("deal_id", "stage", "entered_at", "changed_by"), "deal_id"),
+    _entity("deal_stage_history", ("deal_id", "stage", "entered_at", "changed_by"), "deal_id",
+            checks=(*crm_timestamp("entered_at", required=True),)),
     _entity(
         "orders",
         ("order_id", "contact_id", "customer_email", "order_date", "channel", "deal_id", "currency", "amount",
          "status"),
         "order_id",
+        checks=(*crm_timestamp("order_date", required=True), *amount("amount", required=True),
+                *currency("currency", required=True)),
         email_columns=("customer_email",),
     ),
     _entity(
@@ -54,10 +63,13 @@ SOURCES = [
         ("invoice_id", "order_id", "contact_id", "issued_at", "due_date", "amount", "currency", "status",
          "paid_at"),
         "invoice_id",
+        checks=(*crm_timestamp("issued_at", required=True), *amount("amount", required=True),
+                *currency("currency", required=True), *crm_timestamp("paid_at")),
     ),
     _entity(
         "campaigns",
         ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "cost", "currency"),
         "campaign_id",
+        checks=(*amount("cost"), *currency("currency")),
     ),
 ]

@@ -1,5 +1,6 @@
 """Surveys: NPS and CSAT answers as CSV."""
 
+from ingestion.checks import crm_timestamp, integer_between, required
 from ingestion.sources.base import SourceSpec, csv_reader
 
 SOURCES = [
@@ -11,6 +12,12 @@ SOURCES = [
             ("response_id", "survey_type", "email", "contact_id", "submitted_at", "score", "comment", "channel",
              "ticket_ref"),
             required=("response_id", "survey_type", "score"),
+        ),
+        row_checks=(
+            required("response_id"),
+            integer_between("score", 0, 10, "lower(trim(survey_type)) = 'nps'", " for an NPS answer"),
+            integer_between("score", 1, 5, "lower(trim(survey_type)) = 'csat'", " for a CSAT answer"),
+            *crm_timestamp("submitted_at", required=True),
         ),
         email_columns=("email",),
     )

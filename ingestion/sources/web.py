@@ -3,6 +3,7 @@
 Fields the marts need become typed text columns; `context`, `properties` and `traits` are kept whole as JSON.
 """
 
+from ingestion.checks import iso_timestamp, required
 from ingestion.sources.base import SourceSpec, json_lines_reader
 
 SEGMENT_FIELDS = {
@@ -60,6 +61,7 @@ SOURCES = [
                 "timestamp": ("timestamp", "received_at", "sent_at"),
             },
         ),
+        row_checks=(required("message_id"), *iso_timestamp("timestamp")),
         email_columns=("person_email",),
         # A number typed into a form is read in the visitor's country (from the browser locale).
         phone_columns={"person_phone": "context_locale"},

@@ -1,0 +1,108 @@
+"""Row checks: records a loader reads but cannot use are quarantined with a reason a person can act on.
+
+A check is SQL over the staged rows (all text) that flags the bad ones. Checks guard what the warehouse
+relies on — keys, times, money — and leave soft problems (an invalid email, a garbage phone) in the row,
+where the normalised column is simply NULL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+# Exports write local times in these shapes; staging reads exactly these (dbt macro crm_local_timestamp).
+CRM_TIMESTAMP_SQL = "try_cast(replace(trim({column}), '/', '-') as timestamp)"
+# A timestamp this far past the load is a broken clock or a typo, not an event (planned dates are not checked).
+MAX_FUTURE = "interval 2 day"
+MAX_AMOUNT = 1_000_000_000_000  # absurdly large in any currency, JPY included
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    reason: str
+    bad_when: str  # SQL over `_staged`, true for a row to quarantine
+
+
+def _q(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _present(column: str) -> str:
+    return f"nullif(trim({_q(column)}), '') is not null"
+
+
+def required(column: str) -> RowCheck:
+    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({_q(column)}), '') is null")
+
+
+def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
+    parsed = CRM_TIMESTAMP_SQL.format(column=_q(column))
+    checks = [
+        RowCheck(f"{column} is not a date (expected YYYY-MM-DD[ HH:MM[:SS]] or YYYY/MM/DD[ HH:MM])",
+                 f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is in the future: check the exporting system's clock",
+                 f"{parsed} > cast(now() as timestamp) + {MAX_FUTURE}"),
+    ]
+    if required:
+        checks.insert(0, RowCheck(f"{column} is empty: the record cannot be placed in time",
+                                  f"not {_present(column)}"))
+    return checks
+
+
+def iso_timestamp(column: str) -> list[RowCheck]:
+    parsed = f"try_cast({_q(column)} as timestamptz)"
+    return [
+        RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
+    ]
+
+
+def epoch_timestamp(column: str) -> list[RowCheck]:
+    seconds = f"try_cast({_q(column)} as double)"
+    return [
+        RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null"),
+        RowCheck(f"{column} is in the future: check the sending system's clock",
+                 f"{seconds} > epoch(now() + {MAX_FUTURE})"),
+    ]
+
+
+def rfc2822_timestamp(column: str) -> list[RowCheck]:
+    parsed = f"try_strptime({_q(column)}, '%a, %d %b %Y %H:%M:%S %z')"
+    return [
+        RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
+    ]
+
+
+def amount(column: str, required: bool = False) -> list[RowCheck]:
+    value = f"try_cast(replace(trim({_q(column)}), ',', '') as decimal(38, 4))"
+    checks = [
+        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null"),
+        RowCheck(f"{column} is negative", f"{value} < 0"),
+        RowCheck(f"{column} is absurdly large (over {MAX_AMOUNT:,})", f"{value} > {MAX_AMOUNT}"),
+    ]
+    if required:
+        checks.insert(0, RowCheck(f"{column} is empty", f"not {_present(column)}"))
+    return checks
+
+
+@cache
+def iso_currency_codes() -> tuple[str, ...]:
+    from babel.numbers import list_currencies
+
+    return tuple(sorted(code for code in list_currencies() if len(code) == 3))
+
+
+def currency(column: str, required: bool = False) -> list[RowCheck]:
+    codes = ", ".join(f"'{c}'" for c in iso_currency_codes())
+    checks = [RowCheck(f"{column} is not an ISO 4217 currency code",
+                       f"{_present(column)} and upper(trim({_q(column)})) not in ({codes})")]
+    if required:
+        checks.insert(0, RowCheck(f"{column} is empty: the amount has no currency", f"not {_present(column)}"))
+    return checks
+
+
+def integer_between(column: str, low: int, high: int, when: str = "true", label: str = "") -> RowCheck:
+    value = f"try_cast(trim({_q(column)}) as integer)"
+    return RowCheck(f"{column} is not a whole number from {low} to {high}{label}",
+                    f"({when}) and ({value} is null or {value} not between {low} and {high})")
