@@ -292,8 +292,7 @@ def ingest(
     ensure_audit_tables(con)
     report = IngestReport()
     with tempfile.TemporaryDirectory(prefix="crm-ingest-") as scratch:
-        context = context or ReadContext()
-        context = context.with_scratch_dir(Path(scratch))
+        context = (context or ReadContext()).for_run(Path(scratch), landing_dir)
         for spec in specs:
             done = _loaded_hashes(con, spec.name)
             for landing_file in discover(landing_dir, spec.patterns):

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
+from pathlib import Path
 
 import click
 
@@ -150,6 +151,23 @@ def ingest_command(settings: Settings, dry_run: bool) -> None:
     click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()))
     if totals["files_rejected"]:
         raise CrmError(f"{totals['files_rejected']} file(s) could not be loaded: see audit.loads")
+
+
+@cli.command(name="import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML column map (see ingestion/column_maps/); shipped: hubspot, salesforce.")
+@click.option("--entity", type=click.Choice(["contacts", "companies", "deals", "orders"]),
+              help="What the file holds (default: the map's only entity, or whichever entity's map fits).")
+@click.pass_obj
+@expected_errors
+def import_command(settings: Settings, csv_file: Path, map_file: Path | None, entity: str | None) -> None:
+    """Import your own CRM export (e.g. a contact list); it is cleaned and deduplicated like everything else."""
+    from orchestration.imports import import_csv
+
+    report = StepTimer().run("import", import_csv, settings, csv_file, map_file, entity, _ingest_progress)
+    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()))
+    click.echo("Run `crm build` (or `crm run --skip-generate`) to merge the imported records into the customer 360.")
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.checks import RowCheck
+from ingestion.column_maps import column_sql, find_map
 from ingestion.landing import detect_encoding, transcode_to_utf8
 
 Reader = Callable[[duckdb.DuckDBPyConnection, Path, "ReadContext"], int]
@@ -31,9 +32,10 @@ class ReadContext:
     pbx_region: str = "US"
     company_domains: tuple[str, ...] = ("acme.example", "acme.example.co.jp")
     scratch_dir: Path | None = None
+    landing_dir: Path | None = None  # where users' column maps live (landing/column_maps/)
 
-    def with_scratch_dir(self, scratch_dir: Path) -> ReadContext:
-        return replace(self, scratch_dir=scratch_dir)
+    def for_run(self, scratch_dir: Path, landing_dir: Path) -> ReadContext:
+        return replace(self, scratch_dir=scratch_dir, landing_dir=landing_dir)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _sniff_header(path: Path, encoding: str) -> list[str]:
+def sniff_header(path: Path, encoding: str) -> list[str]:
     with path.open(encoding=encoding, newline="") as fh:
         first = fh.readline()
     if not first.strip():
@@ -80,10 +82,13 @@ def csv_reader(
     columns: tuple[str, ...],
     required: tuple[str, ...] = (),
     header: bool = True,
+    entity: str | None = None,
 ) -> Reader:
     """A reader for a CSV export with the given columns (by header name, or by position when header=False).
 
-    Extra columns in a newer export are kept in `_extra` (JSON); a missing required column rejects the file.
+    A file in another CRM's format is read through the column map (ingestion/column_maps) for `entity` that
+    fits its header. Columns nothing maps are kept in `_extra` (JSON); a file with a required column missing
+    and no fitting map is rejected, naming the column.
     """
 
     def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
@@ -91,7 +96,7 @@ def csv_reader(
             con.execute(
                 "create temp table _staged as select "
                 + ", ".join(f"null::varchar as {_quote(c)}" for c in columns)
-                + ", null::bigint as _record_number, null::json as _extra limit 0"
+                + ", null::bigint as _record_number, null::json as _extra, null::varchar as _column_map limit 0"
             )
             return 0
         encoding = detect_encoding(path)
@@ -100,28 +105,44 @@ def csv_reader(
             path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{path.stem}.utf8.csv")
         con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
         options = "all_varchar=true, store_rejects=true, rejects_table='_rejects', rejects_scan='_reject_scans'"
+        column_map = None
         if header:
-            file_columns = _sniff_header(path, "utf-8")
+            file_columns = sniff_header(path, "utf-8")
             missing = [c for c in required if c not in file_columns]
             if missing:
-                raise FileRejected(
-                    f"{path.name}: required column(s) missing: {', '.join(missing)} (found: {', '.join(file_columns)})"
-                )
+                column_map = find_map(entity, file_columns, context.landing_dir) if entity else None
+                if column_map is None:
+                    raise FileRejected(
+                        f"{path.name}: required column(s) missing: {', '.join(missing)} and no column map for "
+                        f"{entity or 'this entity'} fits its header (found: {', '.join(file_columns)})"
+                    )
             source = f"read_csv(?, header=true, {options})"
         else:
             file_columns = list(columns)
             typed = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
             source = (f"read_csv(?, header=false, columns={typed}, auto_detect=false, {options}, "
                       "quote='\"', escape='\"', delim=',')")
-        known = [c for c in columns if c in file_columns]
-        extra = [c for c in file_columns if c not in columns]
-        select = [_quote(c) for c in known] + [f"null::varchar as {_quote(c)}" for c in columns if c not in known]
+        if column_map is not None:
+            mapped = {c: column_sql(column_map.columns[c], set(file_columns))
+                      for c in columns if c in column_map.columns}
+            for key in required:
+                # A list without ids (a user's contact list) gets one: map name + position in this file.
+                mapped.setdefault(key, f"'{column_map.map_name}-' || row_number() over ()")
+            select = [f"{sql} as {_quote(c)}" for c, sql in mapped.items()]
+            select += [f"null::varchar as {_quote(c)}" for c in columns if c not in mapped]
+            extra = [c for c in file_columns if c not in column_map.source_columns()]
+        else:
+            known = [c for c in columns if c in file_columns]
+            extra = [c for c in file_columns if c not in columns]
+            select = [_quote(c) for c in known] + [f"null::varchar as {_quote(c)}" for c in columns if c not in known]
+        map_name = f"'{column_map.map_name}'" if column_map else "null::varchar"
         extra_sql = (
             "json_object(" + ", ".join(f"'{c}', {_quote(c)}" for c in extra) + ")" if extra else "null::json"
         )
         con.execute(
             f"""create temp table _staged as
-                select {", ".join(select)}, row_number() over () as _record_number, {extra_sql} as _extra
+                select {", ".join(select)}, row_number() over () as _record_number, {extra_sql} as _extra,
+                       {map_name} as _column_map
                 from {source}""",
             [str(path)],
         )

@@ -13,7 +13,7 @@ def _entity(entity: str, columns: tuple[str, ...], key: str, checks: tuple = (),
         name=f"sales__{entity}",
         family="sales",
         patterns=(f"sales/{entity}.csv", f"sales/{entity}_*.csv"),
-        reader=csv_reader(columns, required=(key,)),
+        reader=csv_reader(columns, required=(key,), entity=entity),
         row_checks=(required(key), *checks),
         **normalize,
     )
