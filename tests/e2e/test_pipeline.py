@@ -215,3 +215,33 @@ def test_failed_quality_check_stops_publish_and_keeps_the_last_good_build(pipeli
     assert serving_db.stat().st_mtime_ns == published_before
     failed = _query(build_db, "select count(*) from audit.dq_results where not success and severity = 'block'")
     assert failed[0][0] >= 1
+
+
+def test_imported_contacts_merge_into_existing_customers(pipeline, tmp_path):
+    """A HubSpot export naming a known person (email in other case) joins that person's customer on rebuild."""
+    import shutil
+
+    data = tmp_path / "copy"
+    shutil.copytree(pipeline["data"] / "landing", data / "landing")
+    shutil.copy(pipeline["build_db"], data / "build.duckdb")
+    known_email, known_customer = _query(
+        data / "build.duckdb",
+        "select primary_email, customer_id from marts.dim_customers where primary_email like '%@%' "
+        "and crm_contact_count = 1 order by customer_id limit 1")[0]
+    export = tmp_path / "hubspot-contacts.csv"
+    export.write_text(
+        "Record ID,First Name,Last Name,Email,Create Date\n"
+        f"HS-1,Known,Person,{known_email.upper()},2026-01-05 09:30\n"
+        "HS-2,New,Person,brand.new.person@example.org,2026-01-05 09:31\n")
+    env = {**pipeline["env"], "CRM_PATHS_LANDING_DIR": str(data / "landing"),
+           "CRM_PATHS_BUILD_DB": str(data / "build.duckdb"), "CRM_PATHS_SERVING_DB": str(data / "serving.duckdb")}
+    crm = str(Path(sys.executable).parent / "crm")
+    for command in ([crm, "import", str(export)], [crm, "build"]):
+        result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+    resolved = dict(_query(data / "build.duckdb", "select record_id, customer_id from identity.record_customers "
+                                                  "where record_type = 'crm_contact' and record_id like 'HS-%'"))
+    assert resolved["HS-1"] == known_customer
+    new_customer = _query(data / "build.duckdb", "select crm_contact_count, primary_email from marts.dim_customers "
+                                                 "where customer_id = ?", [resolved["HS-2"]])
+    assert new_customer == [(1, "brand.new.person@example.org")]
