@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -230,6 +231,36 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     timer.run("check", run_check, settings)
     timer.run("publish", run_publish, settings)
     print_summary(settings, timer.steps, _peak_memory_mb())
+
+
+@cli.group()
+def bench() -> None:
+    """Benchmarks (not part of the tests): figures for docs/benchmarks.md."""
+
+
+@bench.command(name="ingest")
+@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to generate (default: <data_dir>/bench/<scale>); reused when it already holds that scale.")
+@click.pass_obj
+@expected_errors
+def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+    """Per source: loader rows/s, peak memory, and the time of a bare DuckDB read of the same files."""
+    from orchestration.bench import bench_ingest, format_table
+    from orchestration.pipeline import generate
+
+    workdir = workdir or settings.data_dir / "bench" / str(scale)
+    landing, marker = workdir / "landing", workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        bench_settings = replace(settings, landing_dir=landing, ground_truth_dir=workdir / "ground_truth")
+        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
+                        lambda msg: click.echo(f"  {msg}", err=True))
+        marker.touch()
+    results = StepTimer().run(
+        "bench ingest", bench_ingest, landing,
+        lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True))
+    click.echo(format_table(results))
 
 
 def _run_foreground(command: list[str], env: dict[str, str]) -> None:

@@ -1,0 +1,126 @@
+"""`crm bench ingest`: per source, the loader's rows/s and peak memory against DuckDB's bare read (the floor).
+
+Each measurement runs in its own process, so peak memory (ru_maxrss) belongs to that source alone and no
+source warms another's caches. The floor is `CREATE TABLE AS SELECT * FROM read_csv/read_json(...)` over the
+same files; non-UTF-8 files are transcoded beforehand (untimed), since DuckDB's reader takes UTF-8 only.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.landing import detect_encoding, discover, transcode_to_utf8
+from ingestion.sources import all_sources
+from ingestion.sources.email import read_mail
+
+
+@dataclass(frozen=True)
+class SourceBenchmark:
+    source: str
+    files: int
+    rows: int
+    seconds: float
+    peak_mb: float
+    floor_seconds: float | None
+    cpu_seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def floor_ratio(self) -> float | None:
+        return self.seconds / self.floor_seconds if self.floor_seconds else None
+
+
+def _measure_load(source: str, landing_dir: str) -> dict:
+    import duckdb
+
+    from ingestion.load import ingest
+
+    spec = next(s for s in all_sources() if s.name == source)
+    with tempfile.TemporaryDirectory() as scratch:
+        con = duckdb.connect(str(Path(scratch) / "bench.duckdb"))
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = ingest(con, [spec], Path(landing_dir))
+        seconds = time.perf_counter() - started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = time.process_time() - cpu_started + children.ru_utime + children.ru_stime
+        con.close()
+    return {"files": len(report.files), "rows": sum(f.rows_read for f in report.files), "seconds": seconds,
+            "cpu_seconds": cpu}
+
+
+def _measure_floor(source: str, landing_dir: str) -> dict:
+    import duckdb
+
+    spec = next(s for s in all_sources() if s.name == source)
+    if spec.reader is read_mail:
+        return {"seconds": None}
+    with tempfile.TemporaryDirectory() as scratch:
+        paths = []
+        for landing_file in discover(Path(landing_dir), spec.patterns):
+            encoding = detect_encoding(landing_file.path) if landing_file.path.suffix == ".csv" else "utf-8"
+            paths.append(str(landing_file.path if encoding == "utf-8" else transcode_to_utf8(
+                landing_file.path, encoding, Path(scratch) / f"{len(paths)}.csv")))
+        con = duckdb.connect(str(Path(scratch) / "floor.duckdb"))
+        started = time.perf_counter()
+        if paths[0].endswith(".csv"):
+            header = "false" if source == "phone__asterisk_cdr" else "true"
+            for path in paths:  # per file, as the loader reads them (exports differ in columns)
+                con.execute(f"create or replace table floor as select * from read_csv(?, header={header}, "
+                            "all_varchar=true)", [path])
+        else:
+            con.execute("create table floor as select * from read_json(?, format='newline_delimited')", [paths])
+        seconds = time.perf_counter() - started
+        con.close()
+    return {"seconds": seconds}
+
+
+def _worker(kind: str, source: str, landing_dir: str) -> None:
+    result = (_measure_load if kind == "load" else _measure_floor)(source, landing_dir)
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def _run_worker(kind: str, source: str, landing_dir: Path) -> dict:
+    output = subprocess.run([sys.executable, "-m", "orchestration.bench", kind, source, str(landing_dir)],
+                            capture_output=True, text=True, check=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def bench_ingest(landing_dir: Path, progress=None) -> list[SourceBenchmark]:
+    results = []
+    for spec in all_sources():
+        if not discover(landing_dir, spec.patterns):
+            continue
+        load = _run_worker("load", spec.name, landing_dir)
+        floor = _run_worker("floor", spec.name, landing_dir)
+        result = SourceBenchmark(spec.name, load["files"], load["rows"], load["seconds"], load["peak_mb"],
+                                 floor["seconds"], load["cpu_seconds"])
+        results.append(result)
+        if progress:
+            progress(result)
+    return results
+
+
+def format_table(results: list[SourceBenchmark]) -> str:
+    lines = ["| source | files | rows | seconds | rows/s | peak MB | floor s | × floor | CPU/wall |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        floor = f"{r.floor_seconds:.2f}" if r.floor_seconds else "—"
+        ratio = f"{r.floor_ratio:.1f}×" if r.floor_ratio else "—"
+        lines.append(f"| {r.source} | {r.files} | {r.rows:,} | {r.seconds:.2f} | {r.rows_per_second:,.0f} | "
+                     f"{r.peak_mb:,.0f} | {floor} | {ratio} | {r.cpu_seconds / r.seconds:.2f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    _worker(*sys.argv[1:4])
