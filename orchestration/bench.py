@@ -84,9 +84,18 @@ def _measure_floor(source: str, landing_dir: str) -> dict:
     return {"seconds": seconds}
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). ru_maxrss would not do: Linux carries it over fork and exec, so a
+    worker started by a big parent reports the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _worker(kind: str, source: str, landing_dir: str) -> None:
     result = (_measure_load if kind == "load" else _measure_floor)(source, landing_dir)
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_mb"] = _peak_rss_mb()
     print(json.dumps(result))
 
 

@@ -76,6 +76,8 @@ def _ingest_progress(result) -> None:
     detail = f"{result.rows_loaded} rows"
     if result.rows_quarantined:
         detail += f", {result.rows_quarantined} quarantined"
+    if result.extra_columns:
+        detail += f"; new columns kept in _extra: {', '.join(result.extra_columns)}"
     if result.status == "skipped":
         detail = "already loaded"
     elif result.error:

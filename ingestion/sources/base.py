@@ -236,8 +236,7 @@ def json_lines_reader(
         con.execute(
             f"""create temp table _staged as
                 select {", ".join(columns)}, line_number as _record_number
-                from _parsed where {reason_sql} is null
-                order by line_number"""
+                from _parsed where {reason_sql} is null"""
         )
         con.execute("drop table _parsed")
         return con.execute("select count(*) from _lines").fetchall()[0][0]

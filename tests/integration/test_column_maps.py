@@ -55,6 +55,8 @@ def test_hubspot_and_salesforce_exports_map_onto_the_project_entities(tmp_path: 
     assert contacts["0035g00000AbCdE"][:6] == ("taro@example.co.jp", "+81312345678", None, "true",
                                                "2026-01-05 01:00:00", "2026-01-06 01:00:00")
     assert "103" not in contacts  # its Create Date is not a date: quarantined, with the reason
+    assert con.execute("select extra_columns from audit.loads where source_file = 'sales/contacts_hubspot.csv'"
+                       ).fetchall() == [("Favourite colour",)]  # schema drift is reported
     assert con.execute("select reason from audit.quarantine").fetchall() == [
         ("created_at is not a date (expected YYYY-MM-DD[ HH:MM[:SS]] or YYYY/MM/DD[ HH:MM])",)]
     deals = con.execute("select deal_id, stage, amount, currency, expected_close_date from raw.sales__deals "
