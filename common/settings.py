@@ -54,6 +54,7 @@ class Settings:
     generate_seed: int
     generate_end_date: date
     company_domains: tuple[str, ...]
+    imap_accounts: tuple[dict, ...]
     default_phone_region: str
     pbx_region: str
     pbx_timezone: str
@@ -107,6 +108,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         generate_seed=int(raw["generate"]["seed"]),
         generate_end_date=date.fromisoformat(str(raw["generate"]["end_date"])),
         company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
+        imap_accounts=tuple(raw.get("imap", {}).get("accounts", [])),
         default_phone_region=raw["phone"]["default_region"].upper(),
         pbx_region=raw["phone"]["pbx_region"].upper(),
         pbx_timezone=raw["phone"]["pbx_timezone"],

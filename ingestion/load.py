@@ -228,7 +228,10 @@ def load_file(
     landing_file: LandingFile,
     context: ReadContext,
     dry_run: bool = False,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> FileResult:
+    """Load one file in one transaction. `before_commit` runs inside it (e.g. to advance an IMAP cursor, so the
+    cursor moves if and only if the rows land)."""
     load_id = str(uuid.uuid4())
     started_at = datetime.now(UTC)
     result = FileResult(spec.name, landing_file.relative_path, "loaded")
@@ -265,6 +268,8 @@ def load_file(
             [load_id, spec.name, landing_file.relative_path, started_at],
         )
         _record_load(con, load_id, spec, landing_file, result, started_at)
+        if before_commit:
+            before_commit(con)
         con.execute("commit")
     except Exception as exc:
         con.execute("rollback")

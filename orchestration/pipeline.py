@@ -56,7 +56,28 @@ def run_ingest(settings: Settings, dry_run: bool = False,
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
     specs = [s for s in all_sources() if families is None or s.family in families]
     with build_connection(settings.build_db) as con:
-        return ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run, progress=progress)
+        report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
+                        progress=progress)
+        if not dry_run and settings.imap_accounts and (families is None or "email" in families):
+            report.files.extend(_read_imap(con, settings, progress))
+        return report
+
+
+def _read_imap(con, settings: Settings, progress) -> list[FileResult]:
+    import tempfile
+    from pathlib import Path
+
+    from ingestion.sources.imap import ImapAccount, ImapError, read_account
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="crm-imap-") as scratch:
+        context = read_context(settings).for_run(Path(scratch), settings.landing_dir)
+        for config in settings.imap_accounts:
+            try:
+                results.extend(read_account(con, ImapAccount.from_config(config), context, progress))
+            except ImapError as exc:
+                raise CrmError(str(exc)) from exc
+    return results
 
 
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None) -> None:
