@@ -221,3 +221,22 @@ def test_missing_credentials_and_wrong_password_are_clear(server, tmp_path, monk
     with pytest.raises(ImapError, match="login refused for TEST_IMAP_USER") as failure:
         read_account(con, _account(server, "Inc"), _context(tmp_path))
     assert "wrong-password-123" not in str(failure.value) and "wrong-password-123" not in caplog.text
+
+
+def test_configured_accounts_are_read_by_crm_ingest(server, credentials, tmp_path):
+    import json
+
+    from common.settings import PROJECT_ROOT, load_settings
+    from orchestration.pipeline import run_ingest
+
+    _deliver(server, "Configured", 2)
+    account = {"name": "support", "host": "127.0.0.1", "port": server["tls_port"], "security": "tls",
+               "mailboxes": ["Configured"], "username_env": "TEST_IMAP_USER", "password_env": "TEST_IMAP_PASSWORD",
+               "ca_file": server["ca"]}
+    (tmp_path / "landing").mkdir()
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={
+        **os.environ, "CRM_IMAP_ACCOUNTS": json.dumps([account]),
+        "CRM_PATHS_LANDING_DIR": str(tmp_path / "landing"), "CRM_PATHS_BUILD_DB": str(tmp_path / "b.duckdb")})
+    report = run_ingest(settings, families=("email",))
+    assert [f.source_file.split(";")[0] for f in report.files] == ["imap://support/Configured"]
+    assert report.totals()["rows_loaded"] == 2
