@@ -56,6 +56,7 @@ def run_ingest(settings: Settings, dry_run: bool = False,
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
     specs = [s for s in all_sources() if families is None or s.family in families]
     with build_connection(settings.build_db) as con:
+        con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
                         progress=progress)
         if not dry_run and settings.imap_accounts and (families is None or "email" in families):

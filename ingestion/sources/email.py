@@ -13,6 +13,8 @@ import json
 import logging
 import mailbox
 import os
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC
 from html.parser import HTMLParser
@@ -27,7 +29,8 @@ from ingestion.sources.base import ReadContext, SourceSpec, json_lines_reader
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 32_000
-PARALLEL_MIN_MESSAGES = 2_000
+CHUNK_MESSAGES = 2_000
+PARALLEL_MIN_BYTES = 2_000_000  # smaller mailboxes parse faster than a worker pool starts
 
 MESSAGE_COLUMNS = (
     "message_id", "mailbox", "direction", "from_address", "from_name", "to_addresses", "cc_addresses",
@@ -123,11 +126,9 @@ def parse_message(raw: bytes, mailbox_name: str, company_domains: tuple[str, ...
     }
 
 
-def _parse_slice(path: str, keys: list, mailbox_name: str, company_domains: tuple[str, ...]):
-    box = mailbox.mbox(path, create=False)
+def _parse_chunk(chunk: list[tuple[int, bytes]], mailbox_name: str, company_domains: tuple[str, ...]):
     rows, rejected = [], []
-    for ordinal, key in keys:
-        raw = box.get_bytes(key)
+    for ordinal, raw in chunk:
         try:
             row = parse_message(raw, mailbox_name, company_domains)
             row["_record_number"] = ordinal
@@ -141,43 +142,64 @@ def _mailbox_name(path: Path) -> str:
     return path.stem.split("-")[0] if path.suffix == ".mbox" else path.parent.name
 
 
-def _read_messages(path: Path, context: ReadContext) -> tuple[list[dict], list[tuple], int]:
+def _raw_chunks(path: Path) -> Iterator[list[tuple[int, bytes]]]:
+    """Messages of an mbox (or one .eml) in order, CHUNK_MESSAGES at a time, read without loading the file."""
     if path.suffix == ".eml":
-        rows, rejected = [], []
-        raw = path.read_bytes()
-        try:
-            rows.append({**parse_message(raw, _mailbox_name(path), context.company_domains), "_record_number": 1})
-        except Exception as exc:  # noqa: BLE001
-            rejected.append((1, raw[:4000].decode("utf-8", "replace"), str(exc)))
-        return rows, rejected, 1
-    keys = list(enumerate(mailbox.mbox(str(path), create=False).keys(), start=1))
+        yield [(1, path.read_bytes())]
+        return
+    box = mailbox.mbox(str(path), create=False)
+    try:
+        chunk: list[tuple[int, bytes]] = []
+        for ordinal, key in enumerate(box.iterkeys(), start=1):
+            chunk.append((ordinal, box.get_bytes(key)))
+            if len(chunk) == CHUNK_MESSAGES:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+    finally:
+        box.close()
+
+
+def _parsed_chunks(path: Path, context: ReadContext):
+    """Parsed chunks in file order; with several cores a bounded window of chunks is parsed in parallel, so
+    memory stays bounded whatever the size of the mailbox."""
+    name, domains = _mailbox_name(path), context.company_domains
     workers = min(os.cpu_count() or 1, 8)
-    if len(keys) < PARALLEL_MIN_MESSAGES or workers == 1:
-        rows, rejected = _parse_slice(str(path), keys, _mailbox_name(path), context.company_domains)
-        return rows, rejected, len(keys)
-    slices = [keys[i::workers] for i in range(workers)]
-    rows, rejected = [], []
+    if workers == 1 or path.stat().st_size < PARALLEL_MIN_BYTES:
+        for chunk in _raw_chunks(path):
+            yield len(chunk), _parse_chunk(chunk, name, domains)
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part_rows, part_rejected in pool.map(
-            _parse_slice, [str(path)] * workers, slices, [_mailbox_name(path)] * workers,
-            [context.company_domains] * workers,
-        ):
-            rows.extend(part_rows)
-            rejected.extend(part_rejected)
-    return rows, rejected, len(keys)
+        in_flight: deque = deque()
+        for chunk in _raw_chunks(path):
+            in_flight.append((len(chunk), pool.submit(_parse_chunk, chunk, name, domains)))
+            if len(in_flight) >= 2 * workers:
+                size, future = in_flight.popleft()
+                yield size, future.result()
+        while in_flight:
+            size, future = in_flight.popleft()
+            yield size, future.result()
 
 
 def read_mail(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
-    rows, rejected, read = _read_messages(path, context)
-    # Text like every raw column; the record number stays an integer.
-    frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
-        {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
+    con.execute(
+        "create or replace temp table _staged ("
+        + ", ".join(f'"{c}" varchar' for c in MESSAGE_COLUMNS) + ", _record_number bigint)"
     )
-    con.register("_messages", frame)
-    con.execute("create temp table _staged as select * from _messages order by _record_number")
-    con.unregister("_messages")
-    if rejected:
-        con.executemany("insert into _quarantine values (?, ?, ?)", rejected)
+    read = 0
+    for size, (rows, rejected) in _parsed_chunks(path, context):
+        read += size
+        if rows:
+            # Text like every raw column; the record number stays an integer.
+            frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
+                {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
+            )
+            con.register("_messages", frame)
+            con.execute("insert into _staged by name select * from _messages")
+            con.unregister("_messages")
+        if rejected:
+            con.executemany("insert into _quarantine values (?, ?, ?)", rejected)
     return read
 
 

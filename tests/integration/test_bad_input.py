@@ -1,5 +1,6 @@
 """Bad input gets a clear error or a quarantine row with its reason; nothing else is lost."""
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -147,3 +148,39 @@ def test_survey_scores_out_of_range(tmp_path: Path):
         "score is not a whole number from 0 to 10 for an NPS answer",
         "score is not a whole number from 1 to 5 for a CSAT answer",
     ]
+
+
+def test_a_large_mailbox_is_read_in_a_bounded_window(tmp_path: Path, monkeypatch):
+    """Memory stays bounded: the mbox is read in chunks and only a fixed window of chunks is ever in flight."""
+    from ingestion.sources import email as email_source
+
+    messages = b"".join(
+        b"From x Mon Jan  5 10:00:00 2026\nFrom: c%d@example.com\nTo: support@acme.example\nSubject: s\n"
+        b"Date: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <m%d@example.com>\n\n" % (i, i) + b"x" * 400 + b"\n\n"
+        for i in range(600)
+    )
+    _write(tmp_path, "email/support-big.mbox", messages)
+    monkeypatch.setattr(email_source, "CHUNK_MESSAGES", 25)
+    monkeypatch.setattr(email_source, "PARALLEL_MIN_BYTES", 0)
+    chunks_read, peak_ahead = [0], [0]
+    real_raw_chunks = email_source._raw_chunks
+
+    def counting_chunks(path):
+        for chunk in real_raw_chunks(path):
+            chunks_read[0] += 1
+            yield chunk
+
+    real_parsed = email_source._parsed_chunks
+
+    def watching_parsed(path, context):
+        for consumed, item in enumerate(real_parsed(path, context), start=1):
+            peak_ahead[0] = max(peak_ahead[0], chunks_read[0] - consumed)
+            yield item
+
+    monkeypatch.setattr(email_source, "_raw_chunks", counting_chunks)
+    monkeypatch.setattr(email_source, "_parsed_chunks", watching_parsed)
+    con, files = _load(tmp_path)
+    assert files["email/support-big.mbox"].rows_loaded == 600
+    assert chunks_read[0] == 24
+    workers = min(os.cpu_count() or 1, 8)
+    assert peak_ahead[0] <= 2 * workers  # never more than the window is read ahead of what was staged
