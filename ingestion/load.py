@@ -114,7 +114,7 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
         mapping = pd.DataFrame({"raw": distinct, "normalized": [normalize_email(v) for v in distinct]},
                                dtype="string")
         alias = f"_m{len(joins)}"
-        con.register(alias, mapping)
+        _mapping_table(con, alias, mapping)
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"')
         new_columns.append(f'{alias}.normalized as "{column}_normalized"')
     for column, region_column in spec.phone_columns.items():
@@ -129,18 +129,26 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
             dtype="string",
         )
         alias = f"_m{len(joins)}"
-        con.register(alias, mapping)
+        _mapping_table(con, alias, mapping)
         region_match = f' and {alias}.region is not distinct from s."{region_column}"' if has_region else ""
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"{region_match}')
         new_columns.append(f'{alias}.normalized as "{column}_e164"')
-    lineage = ["? as _source", "? as _source_file", "? as _file_hash", "? as _load_id", "?::timestamptz as _loaded_at"]
-    con.execute(
-        f"create or replace temp table _staged as select s.*, {', '.join(new_columns + lineage)} "
-        f"from _staged s {' '.join(joins)}",
-        [spec.family, relative_path, content_hash, load_id, loaded_at],
-    )
-    for index in range(len(joins)):
-        con.unregister(f"_m{index}")
+    lineage = [f"{_literal(spec.family)} as _source", f"{_literal(relative_path)} as _source_file",
+               f"{_literal(content_hash)} as _file_hash", f"{_literal(load_id)} as _load_id",
+               f"{_literal(loaded_at.isoformat())}::timestamptz as _loaded_at"]
+    # A view, not a table: the raw insert reads it directly, saving a full copy of the staged rows.
+    con.execute(f"create or replace temp view _final as select s.*, {', '.join(new_columns + lineage)} "
+                f"from _staged s {' '.join(joins)}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _mapping_table(con: duckdb.DuckDBPyConnection, name: str, mapping: pd.DataFrame) -> None:
+    con.register("_mapping_frame", mapping)
+    con.execute(f"create or replace temp table {name} as select distinct * from _mapping_frame")
+    con.unregister("_mapping_frame")
 
 
 def _region(hint: str | None, fallback: str) -> str:
@@ -150,16 +158,16 @@ def _region(hint: str | None, fallback: str) -> str:
 
 
 def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
-    """Append `_staged` to the raw table, creating it or adding columns a newer export brought."""
+    """Append `_final` to the raw table, creating it or adding columns a newer export brought."""
     if not _raw_table_exists(con, raw_table):
-        con.execute(f'create table raw."{raw_table}" as select * from _staged')
+        con.execute(f'create table raw."{raw_table}" as select * from _final')
         return
     existing = {r[0] for r in con.execute(f'describe raw."{raw_table}"').fetchall()}
-    for name, dtype, *_ in con.execute("describe _staged").fetchall():
+    for name, dtype, *_ in con.execute("describe _final").fetchall():
         if name not in existing:
             log.warning("raw.%s: new column %s (%s) added", raw_table, name, dtype)
             con.execute(f'alter table raw."{raw_table}" add column "{name}" {dtype}')
-    con.execute(f'insert into raw."{raw_table}" by name select * from _staged')
+    con.execute(f'insert into raw."{raw_table}" by name select * from _final')
 
 
 def _extra_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
@@ -215,7 +223,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
             con.execute("create temp table _quarantine (line_number bigint, raw_record varchar, reason varchar)")
             spec.reader(con, empty, context)
             _finish_staging(con, spec, context, "", "", "", datetime.now(UTC))
-            con.execute(f'create table raw."{spec.raw_table}" as select * from _staged limit 0')
+            con.execute(f'create table raw."{spec.raw_table}" as select * from _final limit 0')
             con.execute("commit")
         except Exception:
             con.execute("rollback")
