@@ -55,6 +55,7 @@ class Settings:
     generate_end_date: date
     company_domains: tuple[str, ...]
     imap_accounts: tuple[dict, ...]
+    source_patterns: dict[str, tuple[str, ...]]
     ingest_memory_limit: str
     default_phone_region: str
     pbx_region: str
@@ -110,6 +111,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         generate_end_date=date.fromisoformat(str(raw["generate"]["end_date"])),
         company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
         imap_accounts=tuple(raw.get("imap", {}).get("accounts", [])),
+        source_patterns={name: tuple(globs) for name, globs in raw.get("sources", {}).items()},
         ingest_memory_limit=str(raw["ingest"]["memory_limit"]),
         default_phone_region=raw["phone"]["default_region"].upper(),
         pbx_region=raw["phone"]["pbx_region"].upper(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from common.settings import Settings
@@ -48,13 +49,23 @@ def read_context(settings: Settings) -> ReadContext:
     )
 
 
+def configured_sources(settings: Settings) -> list:
+    """The sources with the landing globs crm.toml's [sources] section sets for them."""
+    sources = all_sources()
+    unknown = set(settings.source_patterns) - {s.name for s in sources}
+    if unknown:
+        raise CrmError(f"crm.toml [sources] names unknown source(s) {', '.join(sorted(unknown))}; known: "
+                       f"{', '.join(s.name for s in sources)}")
+    return [replace(s, patterns=settings.source_patterns.get(s.name, s.patterns)) for s in sources]
+
+
 def run_ingest(settings: Settings, dry_run: bool = False,
                progress: Callable[[FileResult], None] | None = None, families: tuple[str, ...] | None = None
                ) -> IngestReport:
     if not settings.landing_dir.is_dir():
         raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
-    specs = [s for s in all_sources() if families is None or s.family in families]
+    specs = [s for s in configured_sources(settings) if families is None or s.family in families]
     with build_connection(settings.build_db) as con:
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,

@@ -27,3 +27,22 @@ def test_environment_overrides_with_types(tmp_path: Path):
     assert settings.generate_scale == 250
     assert settings.company_domains == ("a.example", "b.example")
     assert settings.dbt_env()["CRM_REPORTING_CURRENCY"] == "EUR"
+
+
+def test_source_patterns_come_from_the_config_file(tmp_path: Path):
+    import pytest
+
+    from orchestration.errors import CrmError
+    from orchestration.pipeline import configured_sources
+
+    config = tmp_path / "crm.toml"
+    config.write_text((PROJECT_ROOT / "crm.toml").read_text().replace(
+        "[sources]\n", '[sources]\nsales__contacts = ["hubspot/contacts-*.csv"]\n'))
+    sources = {s.name: s.patterns for s in configured_sources(load_settings(config, environ={}))}
+    assert sources["sales__contacts"] == ("hubspot/contacts-*.csv",)
+    assert sources["sales__orders"] == ("sales/orders.csv", "sales/orders_*.csv")  # defaults elsewhere
+
+    config.write_text((PROJECT_ROOT / "crm.toml").read_text().replace(
+        "[sources]\n", '[sources]\nsales__contact = ["x.csv"]\n'))
+    with pytest.raises(CrmError, match="unknown source.*sales__contact;"):
+        configured_sources(load_settings(config, environ={}))
