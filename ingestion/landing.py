@@ -41,8 +41,6 @@ def discover(landing_dir: Path, patterns: tuple[str, ...]) -> list[LandingFile]:
     ]
 
 
-# Tried in order: a file that decodes completely as UTF-8 is UTF-8; Japanese Excel writes Shift_JIS (cp932).
-CANDIDATE_ENCODINGS = ("utf-8-sig", "cp932")
 # Python's cp932 decodes bytes no Japanese text contains (0x80, 0xA0, 0xFD-0xFF) to C1 controls and private-use
 # characters: seeing them means the file is not Shift_JIS but something broken, usually UTF-8 with bad bytes.
 _NOT_SHIFT_JIS = re.compile("[\u0080-\u009f\ue000-\uf8ff]")

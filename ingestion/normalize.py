@@ -1,15 +1,14 @@
 """Normalisers for the identifiers people are matched on: names, emails and phone numbers.
 
-Shared by the loaders (which store the normalised value next to the raw one) and by the tests. Each function
-takes one raw value and returns the normalised value or None; `normalize_column` applies one to a whole
-column, evaluating each distinct value once (raw tables repeat the same address many times).
+Shared by the loaders (which store the normalised value next to the raw one, calling these once per distinct
+value) and by the tests. Each function takes one raw value and returns the normalised value or None. The match
+key two addresses of one mailbox share (Gmail dots) is defined once, in dbt (macro email_match_key).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import phonenumbers
@@ -18,7 +17,6 @@ from email_validator import EmailNotValidError, validate_email
 _WHITESPACE = re.compile(r"\s+")
 # Placeholder values people type into forms and CRMs when they have nothing real to enter.
 _PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")
-GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
 def nfkc(text: str | None) -> str | None:
@@ -53,19 +51,6 @@ def normalize_email(raw: str | None) -> str | None:
     return checked.normalized.lower()
 
 
-def email_match_key(normalized_email: str | None) -> str | None:
-    """The key two addresses of one mailbox share: Gmail ignores dots and `+tags` in the local part."""
-    if not normalized_email or "@" not in normalized_email:
-        return None
-    local, domain = normalized_email.rsplit("@", 1)
-    if domain in GMAIL_DOMAINS:
-        local = local.split("+", 1)[0].replace(".", "")
-        domain = "gmail.com"
-    return f"{local}@{domain}"
-
-
-def email_local_part(normalized_email: str | None) -> str | None:
-    return normalized_email.rsplit("@", 1)[0] if normalized_email and "@" in normalized_email else None
 
 
 @lru_cache(maxsize=262_144)
@@ -90,9 +75,3 @@ def normalize_phone(raw: str | None, default_region: str | None = "US") -> str |
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-
-def normalize_column(
-    values: Iterable[str | None], normalizer: Callable[[str | None], str | None]
-) -> dict[str | None, str | None]:
-    """Map each distinct raw value to its normalised form (the loaders join this back in DuckDB)."""
-    return {value: normalizer(value) for value in set(values)}

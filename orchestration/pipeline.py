@@ -128,7 +128,9 @@ def record_build(settings: Settings, build_id: str, started_at: datetime, summar
 
 
 def latest_build_id(con) -> str | None:
-    con.execute(BUILDS_DDL)
+    """The most recent finished build, or None; reads only (publish opens the warehouse read-only)."""
+    if not _has_table(con, "audit", "builds"):
+        return None
     row = con.execute("select build_id from audit.builds order by finished_at desc limit 1").fetchall()
     return row[0][0] if row else None
 
@@ -152,12 +154,9 @@ def run_check(settings: Settings):
 def run_publish(settings: Settings) -> Publication:
     """Publish the latest build if its latest quality run passed every blocking check."""
     with build_connection(settings.build_db, read_only=True) as con:
-        build_id = con.execute(
-            "select build_id from audit.builds order by finished_at desc limit 1"
-        ).fetchall() if _has_table(con, "audit", "builds") else []
-        if not build_id:
+        build_id = latest_build_id(con)
+        if build_id is None:
             raise CrmError("nothing to publish: run `crm build` first")
-        build_id = build_id[0][0]
         if not _has_table(con, "audit", "dq_results"):
             raise QualityGateFailed("the build has not been checked: run `crm check` first")
         runs = con.execute(
