@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.landing import detect_encoding, discover, transcode_to_utf8
+from ingestion.load import WAL_CHECKPOINT_THRESHOLD
 from ingestion.sources import all_sources
 from ingestion.sources.email import read_mail
 
@@ -28,7 +29,8 @@ class SourceBenchmark:
     rows: int
     seconds: float
     peak_mb: float
-    floor_seconds: float | None
+    floor_seconds: float | None           # one bare read of all the source's files
+    floor_per_file_seconds: float | None  # one bare read and commit per file, as the loader commits
     cpu_seconds: float
 
     @property
@@ -38,6 +40,10 @@ class SourceBenchmark:
     @property
     def floor_ratio(self) -> float | None:
         return self.seconds / self.floor_seconds if self.floor_seconds else None
+
+    @property
+    def per_file_floor_ratio(self) -> float | None:
+        return self.seconds / self.floor_per_file_seconds if self.floor_per_file_seconds else None
 
 
 def _measure_load(source: str, landing_dir: str) -> dict:
@@ -63,25 +69,34 @@ def _measure_floor(source: str, landing_dir: str) -> dict:
 
     spec = next(s for s in all_sources() if s.name == source)
     if spec.reader is read_mail:
-        return {"seconds": None}
+        return {"seconds": None, "per_file_seconds": None}
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
         for landing_file in discover(Path(landing_dir), spec.patterns):
             encoding = detect_encoding(landing_file.path) if landing_file.path.suffix == ".csv" else "utf-8"
             paths.append(str(landing_file.path if encoding == "utf-8" else transcode_to_utf8(
                 landing_file.path, encoding, Path(scratch) / f"{len(paths)}.csv")))
-        con = duckdb.connect(str(Path(scratch) / "floor.duckdb"))
-        started = time.perf_counter()
         if paths[0].endswith(".csv"):
             header = "false" if source == "phone__asterisk_cdr" else "true"
-            for path in paths:  # per file, as the loader reads them (exports differ in columns)
-                con.execute(f"create or replace table floor as select * from read_csv(?, header={header}, "
-                            "all_varchar=true)", [path])
+            read = f"read_csv(?, header={header}, all_varchar=true, union_by_name=true)"
         else:
-            con.execute("create table floor as select * from read_json(?, format='newline_delimited')", [paths])
-        seconds = time.perf_counter() - started
+            read = "read_json(?, format='newline_delimited')"
+        con = duckdb.connect(str(Path(scratch) / "floor.duckdb"))
+        started = time.perf_counter()
+        con.execute(f"create table floor as select * from {read}", [paths])
+        one_read_seconds = time.perf_counter() - started
         con.close()
-    return {"seconds": seconds}
+        # The loader commits each file on its own (atomicity); this floor does too, with the loader's
+        # checkpoint setting and one checkpoint at the end.
+        con = duckdb.connect(str(Path(scratch) / "floor_per_file.duckdb"))
+        started = time.perf_counter()
+        con.execute(f"set checkpoint_threshold = '{WAL_CHECKPOINT_THRESHOLD}'")
+        for index, path in enumerate(paths):
+            con.execute(f"create table floor_{index} as select * from {read}", [path])
+        con.execute("checkpoint")
+        per_file_seconds = time.perf_counter() - started
+        con.close()
+    return {"seconds": one_read_seconds, "per_file_seconds": per_file_seconds}
 
 
 def _peak_rss_mb() -> float:
@@ -105,15 +120,15 @@ def _run_worker(kind: str, source: str, landing_dir: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def bench_ingest(landing_dir: Path, progress=None) -> list[SourceBenchmark]:
+def bench_ingest(landing_dir: Path, progress=None, sources: tuple[str, ...] = ()) -> list[SourceBenchmark]:
     results = []
     for spec in all_sources():
-        if not discover(landing_dir, spec.patterns):
+        if (sources and spec.name not in sources) or not discover(landing_dir, spec.patterns):
             continue
         load = _run_worker("load", spec.name, landing_dir)
         floor = _run_worker("floor", spec.name, landing_dir)
         result = SourceBenchmark(spec.name, load["files"], load["rows"], load["seconds"], load["peak_mb"],
-                                 floor["seconds"], load["cpu_seconds"])
+                                 floor["seconds"], floor["per_file_seconds"], load["cpu_seconds"])
         results.append(result)
         if progress:
             progress(result)
@@ -121,13 +136,18 @@ def bench_ingest(landing_dir: Path, progress=None) -> list[SourceBenchmark]:
 
 
 def format_table(results: list[SourceBenchmark]) -> str:
-    lines = ["| source | files | rows | seconds | rows/s | peak MB | floor s | × floor | CPU/wall |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| source | files | rows | seconds | rows/s | peak MB | floor s | × floor | per-file floor s "
+             "| × per-file floor | CPU/wall |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+
+    def figure(value: float | None, suffix: str = "") -> str:
+        return f"{value:.{1 if suffix else 2}f}{suffix}" if value else "—"
+
     for r in results:
-        floor = f"{r.floor_seconds:.2f}" if r.floor_seconds else "—"
-        ratio = f"{r.floor_ratio:.1f}×" if r.floor_ratio else "—"
         lines.append(f"| {r.source} | {r.files} | {r.rows:,} | {r.seconds:.2f} | {r.rows_per_second:,.0f} | "
-                     f"{r.peak_mb:,.0f} | {floor} | {ratio} | {r.cpu_seconds / r.seconds:.2f} |")
+                     f"{r.peak_mb:,.0f} | {figure(r.floor_seconds)} | {figure(r.floor_ratio, '×')} | "
+                     f"{figure(r.floor_per_file_seconds)} | {figure(r.per_file_floor_ratio, '×')} | "
+                     f"{r.cpu_seconds / r.seconds:.2f} |")
     return "\n".join(lines)
 
 

@@ -245,9 +245,11 @@ def bench() -> None:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to generate (default: <data_dir>/bench/<scale>); reused when it already holds that scale.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable), e.g. web__segment_events.")
 @click.pass_obj
 @expected_errors
-def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                         sources: tuple[str, ...]) -> None:
     """Per source: loader rows/s, peak memory, and the time of a bare DuckDB read of the same files."""
     from orchestration.bench import bench_ingest, format_table
     from orchestration.pipeline import generate
@@ -261,7 +263,7 @@ def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Pat
         marker.touch()
     results = StepTimer().run(
         "bench ingest", bench_ingest, landing,
-        lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True))
+        lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True), sources)
     click.echo(format_table(results))
 
 

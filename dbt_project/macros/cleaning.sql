@@ -37,10 +37,29 @@
 {%- endmacro %}
 
 {#- Keep one row per key: the latest loaded (exports re-send the same records; exact duplicates collapse). -#}
-{% macro latest_per_key(relation, key, order_by='_loaded_at desc, _record_number desc') -%}
+{#- The rows of a raw table that are current, by the load mode declared for it in dbt_project.yml
+    (var raw_load_modes):
+    - replace_by_key: a newer export replaces the rows with the same `key` (CRM exports: a contact edited in the
+      CRM comes again with new values). The newest wins: `newest_first` if declared (e.g. updated_at desc), then
+      the later load, then the later record of a file.
+    - append: every record is a new event; a record re-delivered with an event id already loaded (webhook
+      retries, overlapping exports) is the same event, and the first one loaded stays.
+    Raw keeps every version either way, so history stays queryable. -#}
+{% macro current_rows(source_name, table_name) -%}
+    {%- set declared = var('raw_load_modes').get(table_name, {}) -%}
+    {%- if declared.get('load_mode') not in ('append', 'replace_by_key') or not declared.get('key') -%}
+        {{ exceptions.raise_compiler_error("raw table " ~ table_name ~ ": declare its load_mode (append | "
+            ~ "replace_by_key) and key in dbt_project.yml, var raw_load_modes") }}
+    {%- endif -%}
+    {%- if declared.load_mode == 'append' -%}
+        {%- set order_by = '_loaded_at asc, _record_number asc' -%}
+    {%- else -%}
+        {%- set order_by = (declared.newest_first ~ ', ' if declared.get('newest_first') else '')
+                           ~ '_loaded_at desc, _record_number desc' -%}
+    {%- endif -%}
     select * from (
-        select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as _row_rank
-        from {{ relation }}
+        select *, row_number() over (partition by {{ declared.key | join(', ') }} order by {{ order_by }}) as _row_rank
+        from {{ source(source_name, table_name) }}
     ) ranked
     where _row_rank = 1
 {%- endmacro %}

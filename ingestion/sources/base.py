@@ -154,27 +154,20 @@ def csv_reader(
     return read
 
 
-def jsonl_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Stage every non-blank line of a JSON-lines file in `_lines(line_number, line, is_valid)`.
+_INVALID_JSON = "not valid JSON (truncated or malformed line)"
+
+
+def _jsonl_lines_sql() -> str:
+    """Every non-blank line of a JSON-lines file (bound parameter: the path), with its line number.
 
     Reading lines (not documents) keeps line numbers and the raw text of a broken line for the quarantine.
     The unit separator never occurs in valid JSON (control characters must be escaped there).
     """
-    con.execute("drop table if exists _lines")
-    con.execute(
-        r"""create temp table _lines as
-            select line_number, line, json_valid(line) as is_valid
-            from (select row_number() over () as line_number, line
-                  from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
-                                quote='', escape='', auto_detect=false))
-            where line is not null and trim(line) <> ''""",
-        [str(path)],
-    )
-    con.execute(
-        """insert into _quarantine
-           select line_number, line, 'not valid JSON (truncated or malformed line)'
-           from _lines where not is_valid"""
-    )
+    return r"""(select line_number, line
+               from (select row_number() over () as line_number, line
+                     from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
+                                   quote='', escape='', auto_detect=false))
+               where line is not null and trim(line) <> '')"""
 
 
 def json_lines_reader(
@@ -212,33 +205,34 @@ def json_lines_reader(
         "coalesce(" + ", ".join(f"case when {condition} then '{reason}' end" for reason, condition in missing) + ")"
         if missing else "null"
     )
+    # A broken line makes the extraction fail, and try() turns that into a null list.
+    reason_sql = f"case when _text is null then '{_INVALID_JSON}' else {reason_sql} end"
     columns = [f"{field_sql(name)} as {_quote(name)}" for name in field_paths]
     columns += [f"_json[{i + 1}] as {_quote(name)}" for i, name in enumerate(json_fields)]
-    json_sql = f"json_extract(line, {path_list(list(json_fields.values()))})" if json_fields else "null"
+    json_sql = f"try(json_extract(line, {path_list(list(json_fields.values()))}))" if json_fields else "null"
 
     def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
         if path.stat().st_size == 0:
-            con.execute("create or replace temp table _lines (line_number bigint, line varchar, is_valid boolean)")
+            lines = "(select null::bigint as line_number, null::varchar as line limit 0)"
+            parameters = []
         else:
-            jsonl_lines(con, path)
-        con.execute(
-            f"""create or replace temp table _parsed as
-                select line_number, line, json_extract_string(line, {path_list(text_paths)}) as _text,
-                       {json_sql} as _json
-                from _lines where is_valid"""
-        )
-        con.execute(
-            f"""insert into _quarantine
-                select line_number, line, reason from (
-                    select line_number, line, {reason_sql} as reason from _parsed
-                ) where reason is not null"""
-        )
+            lines, parameters = _jsonl_lines_sql(), [str(path)]
+        # One pass over the file; the raw text is kept only for the lines that go to the quarantine.
         con.execute(
             f"""create temp table _staged as
-                select {", ".join(columns)}, line_number as _record_number
-                from _parsed where {reason_sql} is null"""
+                select {", ".join(columns)}, line_number as _record_number,
+                       _reason, case when _reason is not null then line end as _raw_line
+                from (select *, {reason_sql} as _reason
+                      from (select line_number, line, try(json_extract_string(line, {path_list(text_paths)})) as _text,
+                                   {json_sql} as _json
+                            from {lines}))""",
+            parameters,
         )
-        con.execute("drop table _parsed")
-        return con.execute("select count(*) from _lines").fetchall()[0][0]
+        con.execute("insert into _quarantine select _record_number, _raw_line, _reason from _staged "
+                    "where _reason is not null")
+        con.execute("delete from _staged where _reason is not null")
+        con.execute("alter table _staged drop column _reason; alter table _staged drop column _raw_line")
+        staged = con.execute("select count(*) from _staged").fetchall()[0][0]
+        return staged + con.execute("select count(*) from _quarantine").fetchall()[0][0]
 
     return read

@@ -158,3 +158,32 @@ def test_missing_required_column_rejects_the_file_whole(tmp_path: Path):
     assert result.status == "rejected"
     assert "order_id" in result.error
     assert con.execute("select count(*) from raw.sales__orders").fetchall()[0][0] == 0
+
+
+def test_a_newer_export_is_counted_as_replacing_rows_by_key(landing: Path):
+    """sales__contacts is declared replace_by_key: the loader counts rows whose key an earlier load brought
+    (staging then keeps the newest; dbt unit test replace_by_key_keeps_the_newest_export_of_a_contact)."""
+    con = duckdb.connect()
+    _ingest(con, landing)
+    (landing / "sales" / "contacts_2026-02.csv").write_text(
+        CONTACTS_HEADER + "\n"
+        "C-1,Jane,O'Brien,jane@example.com,,,,CDO,US,,,,en,web,customer,true,,2026-01-02 03:04:05,"
+        "2026-02-01 00:00:00\n"
+        "C-9,New,Person,new@example.com,,,,,US,,,,en,web,lead,false,,2026-02-01 00:00:00,2026-02-01 00:00:00\n",
+        encoding="utf-8",
+    )
+    (landing / "web" / "segment-2026-02.jsonl").write_text(  # w1 re-delivered: append source, nothing replaced
+        '{"type":"page","messageId":"w1","anonymousId":"a1","timestamp":"2026-01-01T00:00:00Z"}\n', encoding="utf-8"
+    )
+    _ingest(con, landing)
+    replacing = dict(con.execute(
+        "select source_file, rows_replacing_earlier from audit.loads where source_file like '%2026-02%'"
+    ).fetchall())
+    assert replacing == {"sales/contacts_2026-02.csv": 1, "web/segment-2026-02.jsonl": 0}
+    assert con.execute("select count(*) from raw.sales__contacts where contact_id = 'C-1'").fetchall() == [(2,)]
+
+
+def test_every_source_declares_its_load_mode():
+    from ingestion.load_modes import declared_load_modes
+
+    assert {spec.raw_table for spec in all_sources()} == set(declared_load_modes())

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'email__campaign_events'), 'sg_event_id') }}
+    {{ current_rows('raw', 'email__campaign_events') }}
 )
 select
     sg_event_id as event_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'email__messages'), 'message_id') }}
+    {{ current_rows('raw', 'email__messages') }}
 )
 select
     message_id,

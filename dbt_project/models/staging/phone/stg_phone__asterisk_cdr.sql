@@ -1,6 +1,6 @@
 {#- A PBX extension is a short internal number; anything longer on the src side is an outside caller. -#}
 with source as (
-    {{ latest_per_key(source('raw', 'phone__asterisk_cdr'), 'uniqueid') }}
+    {{ current_rows('raw', 'phone__asterisk_cdr') }}
 ),
 typed as (
     select

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'phone__twilio_calls'), 'sid') }}
+    {{ current_rows('raw', 'phone__twilio_calls') }}
 )
 select
     sid as call_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__campaigns'), 'campaign_id') }}
+    {{ current_rows('raw', 'sales__campaigns') }}
 )
 select
     trim(campaign_id) as campaign_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__companies'), 'company_id') }}
+    {{ current_rows('raw', 'sales__companies') }}
 )
 select
     trim(company_id) as company_id,

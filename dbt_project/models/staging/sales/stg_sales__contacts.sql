@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__contacts'), 'contact_id', 'updated_at desc nulls last, _loaded_at desc, _record_number desc') }}
+    {{ current_rows('raw', 'sales__contacts') }}
 )
 select
     trim(contact_id) as contact_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__deal_stage_history'), 'deal_id, stage, entered_at') }}
+    {{ current_rows('raw', 'sales__deal_stage_history') }}
 )
 select
     {{ dbt.hash("trim(deal_id) || '|' || lower(trim(stage)) || '|' || trim(entered_at)") }} as stage_entry_id,

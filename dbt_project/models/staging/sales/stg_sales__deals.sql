@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__deals'), 'deal_id') }}
+    {{ current_rows('raw', 'sales__deals') }}
 )
 select
     trim(deal_id) as deal_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__invoices'), 'invoice_id') }}
+    {{ current_rows('raw', 'sales__invoices') }}
 )
 select
     trim(invoice_id) as invoice_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__orders'), 'order_id') }}
+    {{ current_rows('raw', 'sales__orders') }}
 )
 select
     trim(order_id) as order_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'sales__users'), 'user_id') }}
+    {{ current_rows('raw', 'sales__users') }}
 )
 select
     trim(user_id) as user_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'surveys__responses'), 'response_id') }}
+    {{ current_rows('raw', 'surveys__responses') }}
 )
 select
     response_id,

@@ -1,5 +1,5 @@
 with source as (
-    {{ latest_per_key(source('raw', 'web__segment_events'), 'message_id') }}
+    {{ current_rows('raw', 'web__segment_events') }}
 )
 select
     message_id as event_id,
