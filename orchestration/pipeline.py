@@ -70,12 +70,12 @@ def run_ingest(settings: Settings, dry_run: bool = False,
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
                         progress=progress)
-        if not dry_run and settings.imap_accounts and (families is None or "email" in families):
-            report.files.extend(_read_imap(con, settings, progress))
+        if settings.imap_accounts and (families is None or "email" in families):
+            report.files.extend(_read_imap(con, settings, progress, dry_run))
         return report
 
 
-def _read_imap(con, settings: Settings, progress) -> list[FileResult]:
+def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileResult]:
     import tempfile
     from pathlib import Path
 
@@ -86,7 +86,7 @@ def _read_imap(con, settings: Settings, progress) -> list[FileResult]:
         context = read_context(settings).for_run(Path(scratch), settings.landing_dir)
         for config in settings.imap_accounts:
             try:
-                results.extend(read_account(con, ImapAccount.from_config(config), context, progress))
+                results.extend(read_account(con, ImapAccount.from_config(config), context, progress, dry_run))
             except ImapError as exc:
                 raise CrmError(str(exc)) from exc
     return results

@@ -35,7 +35,7 @@ PARALLEL_MIN_BYTES = 2_000_000  # smaller mailboxes parse faster than a worker p
 MESSAGE_COLUMNS = (
     "message_id", "mailbox", "direction", "from_address", "from_name", "to_addresses", "cc_addresses",
     "counterpart_address", "counterpart_name", "subject", "sent_at", "date_header", "in_reply_to",
-    "references", "body_text", "body_truncated", "attachments", "size_bytes",
+    "references", "body_text", "body_truncated", "attachments", "size_bytes", "mime_defects",
 )
 
 
@@ -61,6 +61,9 @@ def _addresses(msg: email.message.EmailMessage, header: str) -> list[tuple[str, 
 
 def _body(msg: email.message.EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None and msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+        # A multipart whose boundary never occurs: the parser keeps the whole body as one text; keep it too.
+        return str(msg.get_payload()).strip()
     if part is None:
         return ""
     content = part.get_content()
@@ -123,6 +126,8 @@ def parse_message(raw: bytes, mailbox_name: str, company_domains: tuple[str, ...
         "body_truncated": len(body) > MAX_BODY_CHARS,
         "attachments": json.dumps(_attachments(msg), ensure_ascii=False),
         "size_bytes": len(raw),
+        # The parser's complaints (e.g. a MIME boundary that never closes), for whoever wonders about a body.
+        "mime_defects": json.dumps(sorted({type(d).__name__ for part in msg.walk() for d in part.defects})),
     }
 
 

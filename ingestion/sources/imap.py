@@ -150,8 +150,12 @@ def read_account(
     account: ImapAccount,
     context: ReadContext,
     progress: Callable[[FileResult], None] | None = None,
+    dry_run: bool = False,
 ) -> list[FileResult]:
-    """Load every message that arrived since the last run; returns one result per committed batch."""
+    """Load every message that arrived since the last run; returns one result per committed batch.
+
+    With `dry_run` the new messages are fetched and parsed, and each batch reports what it would load and
+    quarantine; nothing is written and the cursor stays where it was."""
     assert context.scratch_dir is not None
     ensure_audit_tables(con)
     con.execute(CURSORS_DDL)
@@ -175,9 +179,9 @@ def read_account(
                 source = (f"imap://{account.name}/{mailbox_name};UIDVALIDITY={uidvalidity};"
                           f"UID={messages[0][0]}-{messages[-1][0]}")
                 result = load_file(con, MESSAGES_SPEC, LandingFile(path, source, path.stat().st_size, digest),
-                                   context, before_commit=_advance(account.name, mailbox_name, uidvalidity,
-                                                                   messages[-1][0]))
-                if result.status != "loaded":
+                                   context, dry_run=dry_run,
+                                   before_commit=_advance(account.name, mailbox_name, uidvalidity, messages[-1][0]))
+                if result.status not in ("loaded", "would_load"):
                     raise ImapError(f"{source}: {result.error}")
                 results.append(result)
                 if progress:

@@ -184,3 +184,25 @@ def test_a_large_mailbox_is_read_in_a_bounded_window(tmp_path: Path, monkeypatch
     assert chunks_read[0] == 24
     workers = min(os.cpu_count() or 1, 8)
     assert peak_ahead[0] <= 2 * workers  # never more than the window is read ahead of what was staged
+
+
+def test_multipart_messages_with_broken_boundaries_keep_what_can_be_read(tmp_path: Path):
+    headers = (b"From x Mon Jan  5 10:00:00 2026\nFrom: a@example.com\nTo: support@acme.example\nSubject: s\n"
+               b"Date: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <%s@example.com>\nMIME-Version: 1.0\n"
+               b'Content-Type: multipart/mixed; boundary="XYZ"\n\n')
+    _write(tmp_path, "email/support-1.mbox",
+           headers % b"never-opens" + b"the boundary never occurs\n\n"
+           + headers % b"never-closes" + b"--XYZ\nContent-Type: text/plain\n\nhello part\n--XYZ\n"
+           b"Content-Type: application/pdf\nContent-Disposition: attachment; filename=quote.pdf\n"
+           b"Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n")
+    con, files = _load(tmp_path)
+    assert (files["email/support-1.mbox"].rows_loaded, files["email/support-1.mbox"].rows_quarantined) == (2, 0)
+    rows = con.execute("select message_id, body_text, attachments, mime_defects from raw.email__messages "
+                       "order by message_id").fetchall()
+    assert rows == [
+        ("<never-closes@example.com>", "hello part",
+         '[{"filename": "quote.pdf", "content_type": "application/pdf", "size_bytes": 9}]',
+         '["CloseBoundaryNotFoundDefect"]'),
+        ("<never-opens@example.com>", "the boundary never occurs", "[]",
+         '["MultipartInvariantViolationDefect", "StartBoundaryNotFoundDefect"]'),
+    ]

@@ -223,7 +223,7 @@ def test_missing_credentials_and_wrong_password_are_clear(server, tmp_path, monk
     assert "wrong-password-123" not in str(failure.value) and "wrong-password-123" not in caplog.text
 
 
-def test_configured_accounts_are_read_by_crm_ingest(server, credentials, tmp_path):
+def test_configured_accounts_are_read_by_crm_ingest_and_its_dry_run(server, credentials, tmp_path):
     import json
 
     from common.settings import PROJECT_ROOT, load_settings
@@ -237,6 +237,8 @@ def test_configured_accounts_are_read_by_crm_ingest(server, credentials, tmp_pat
     settings = load_settings(PROJECT_ROOT / "crm.toml", environ={
         **os.environ, "CRM_IMAP_ACCOUNTS": json.dumps([account]),
         "CRM_PATHS_LANDING_DIR": str(tmp_path / "landing"), "CRM_PATHS_BUILD_DB": str(tmp_path / "b.duckdb")})
-    report = run_ingest(settings, families=("email",))
+    dry = run_ingest(settings, dry_run=True, families=("email",))
+    assert [(f.status, f.rows_read) for f in dry.files] == [("would_load", 2)]
+    report = run_ingest(settings, families=("email",))  # the dry run moved no cursor: both are still new
     assert [f.source_file.split(";")[0] for f in report.files] == ["imap://support/Configured"]
     assert report.totals()["rows_loaded"] == 2
