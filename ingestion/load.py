@@ -10,9 +10,11 @@ A file whose content hash was loaded before (under any name) is skipped.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +64,8 @@ create table if not exists audit.quarantine (
 """
 
 
+# Files of one source loaded at once (see _load_source); the machine this is tuned on has two cores.
+FILE_WORKERS = min(os.cpu_count() or 1, 4)
 # How much committed data may wait in the WAL during an ingest run (see _deferred_checkpoints).
 WAL_CHECKPOINT_THRESHOLD = "1GB"
 
@@ -308,8 +312,10 @@ def load_file(
         con.execute("commit")
     except Exception as exc:
         con.execute("rollback")
-        if isinstance(exc, (duckdb.IOException,)) and "lock" in str(exc).lower():
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise
+        if isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower():
+            raise  # another connection of this run changed the raw table: the caller retries the file
         # rejected: the file's content is unusable as it is (fix and re-export); failed: worth retrying.
         result.status = "rejected" if isinstance(exc, (FileRejected, UnicodeDecodeError)) else "failed"
         result.error = str(exc).splitlines()[0][:500]
@@ -366,17 +372,82 @@ def ingest(
     with tempfile.TemporaryDirectory(prefix="crm-ingest-") as scratch, _deferred_checkpoints(con):
         context = (context or ReadContext()).for_run(Path(scratch), landing_dir)
         for spec in specs:
-            done = _loaded_hashes(con, spec.name)
-            for landing_file in discover(landing_dir, spec.patterns):
-                if landing_file.content_hash in done:
-                    result = FileResult(spec.name, landing_file.relative_path, "skipped")
-                else:
-                    result = load_file(con, spec, landing_file, context, dry_run=dry_run)
-                    if result.status == "loaded":
-                        done.add(landing_file.content_hash)
+            for result in _load_source(con, spec, discover(landing_dir, spec.patterns), context, dry_run):
                 report.files.append(result)
                 if progress:
                     progress(result)
         if not dry_run:
             ensure_raw_tables(con, specs, context)
     return report
+
+
+def _load_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[LandingFile], context: ReadContext,
+                 dry_run: bool) -> Iterator[FileResult]:
+    """Load a source's new files, in discovery order as far as results go.
+
+    A file of up to ~120k rows fills less than one DuckDB row group, so its queries run on one core; loading
+    FILE_WORKERS files at once, each on its own connection and in its own transaction, keeps both cores busy.
+    The first file loads alone (it may create the raw table), as do copies of a file seen earlier in the run
+    and files whose commit met a concurrent schema change (a new column) — those are retried one by one.
+    """
+    done = _loaded_hashes(con, spec.name)
+    claimed: set[str] = set()
+    parallel: list[LandingFile] = []
+    for landing_file in files:
+        if landing_file.content_hash in done:
+            yield FileResult(spec.name, landing_file.relative_path, "skipped")
+        elif landing_file.content_hash in claimed or not parallel and not _raw_table_exists(con, spec.raw_table):
+            # Serial: a copy of a file already queued, or the file that creates the raw table.
+            yield from _load_serially(con, spec, landing_file, context, dry_run, done, parallel)
+        else:
+            claimed.add(landing_file.content_hash)
+            parallel.append(landing_file)
+    yield from _load_in_parallel(con, spec, parallel, context, dry_run, done)
+
+
+def _load_serially(con, spec, landing_file, context, dry_run, done, queued) -> Iterator[FileResult]:
+    """A file that must wait for the queued ones: load them first, then it (or skip it as a copy)."""
+    yield from _load_in_parallel(con, spec, list(queued), context, dry_run, done)
+    queued.clear()
+    if landing_file.content_hash in done:
+        yield FileResult(spec.name, landing_file.relative_path, "skipped")
+        return
+    result = load_file(con, spec, landing_file, context, dry_run=dry_run)
+    if result.status == "loaded":
+        done.add(landing_file.content_hash)
+    yield result
+
+
+def _load_in_parallel(con, spec, files, context, dry_run, done) -> Iterator[FileResult]:
+    if not files:
+        return
+    workers = 1 if spec.parses_in_parallel else min(FILE_WORKERS, len(files))
+
+    def load_on_own_connection(landing_file: LandingFile) -> FileResult | LandingFile:
+        cursor = con.cursor()
+        try:
+            return load_file(cursor, spec, landing_file, context, dry_run=dry_run)
+        except duckdb.TransactionException:
+            return landing_file  # a concurrent commit changed the table's schema: retried below
+        finally:
+            cursor.close()
+
+    def finish(result: FileResult) -> FileResult:
+        if result.status == "loaded":
+            done.add(next(f.content_hash for f in files if f.relative_path == result.source_file))
+        return result
+
+    if workers == 1:
+        for landing_file in files:
+            yield finish(load_file(con, spec, landing_file, context, dry_run=dry_run))
+        return
+    conflicted = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(load_on_own_connection, files):
+            if isinstance(outcome, LandingFile):
+                conflicted.append(outcome)
+            else:
+                yield finish(outcome)
+    for landing_file in conflicted:  # alone now, so nothing can conflict
+        log.info("%s: retried alone after a concurrent schema change", landing_file.relative_path)
+        yield finish(load_file(con, spec, landing_file, context, dry_run=dry_run))

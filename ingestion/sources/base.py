@@ -51,6 +51,8 @@ class SourceSpec:
     phone_region: Callable[[ReadContext], str] | None = None
     # Records that fail a check are quarantined with its reason (ingestion/checks.py).
     row_checks: tuple[RowCheck, ...] = ()
+    # The reader itself spreads one file over the cores (mbox): its files are then loaded one at a time.
+    parses_in_parallel: bool = False
 
     @property
     def raw_table(self) -> str:

@@ -214,6 +214,7 @@ SOURCES = [
         family="email",
         patterns=("email/*.mbox", "email/**/*.eml"),
         reader=read_mail,
+        parses_in_parallel=True,
         row_checks=(*iso_timestamp("sent_at"),),
         email_columns=("from_address", "counterpart_address"),
     ),

@@ -187,3 +187,33 @@ def test_every_source_declares_its_load_mode():
     from ingestion.load_modes import declared_load_modes
 
     assert {spec.raw_table for spec in all_sources()} == set(declared_load_modes())
+
+
+def test_files_loaded_in_parallel_survive_a_schema_upgrade(tmp_path: Path, monkeypatch):
+    """Files of a source load concurrently; when each must add the same new column (a raw table from an older
+    release), the commits conflict and the loser is retried alone: every file lands exactly once."""
+    import ingestion.load as load_module
+
+    monkeypatch.setattr(load_module, "FILE_WORKERS", 3)
+    root = tmp_path / "landing"
+    (root / "web").mkdir(parents=True)
+
+    def event_file(name: str, first: int) -> None:
+        (root / "web" / name).write_text("".join(
+            f'{{"type":"page","messageId":"m{n}","anonymousId":"a1","timestamp":"2026-01-01T00:00:00Z"}}\n'
+            for n in range(first, first + 50)), encoding="utf-8")
+
+    event_file("segment-1.jsonl", 0)
+    con = duckdb.connect()
+    web = [s for s in all_sources() if s.name == "web__segment_events"]
+    ingest(con, web, root, ReadContext())
+    con.execute("alter table raw.web__segment_events drop column utm_term")  # as an older release made it
+    for index in range(2, 8):
+        event_file(f"segment-{index}.jsonl", index * 100)
+    report = ingest(con, web, root, ReadContext())
+
+    assert sorted((f.source_file, f.status) for f in report.files) == [("web/segment-1.jsonl", "skipped")] + [
+        (f"web/segment-{i}.jsonl", "loaded") for i in range(2, 8)]
+    assert con.execute("select count(*), count(distinct message_id) from raw.web__segment_events").fetchall() == [
+        (350, 350)]
+    assert con.execute("select count(*) from audit.loads where status <> 'loaded'").fetchall() == [(0,)]
