@@ -11,7 +11,6 @@ import email.policy
 import email.utils
 import json
 import logging
-import mailbox
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -147,23 +146,44 @@ def _mailbox_name(path: Path) -> str:
     return path.stem.split("-")[0] if path.suffix == ".mbox" else path.parent.name
 
 
+def mbox_messages(path: Path) -> Iterator[bytes]:
+    """The messages of an mbox file, as `mailbox.mbox(path).get_bytes(key)` gives them, streamed.
+
+    `mailbox.mbox` first builds a table of contents of the whole file (tens of MB for a large mailbox, and
+    growing with it); this splits on the same "From " lines while reading, so memory stays one message.
+    tests/unit/test_mbox.py checks the two agree message for message.
+    """
+    with path.open("rb") as mbox_file:
+        lines: list[bytes] | None = None  # None until the first "From " line, as in mailbox.mbox
+        for line in mbox_file:
+            if line.startswith(b"From "):
+                if lines is not None:
+                    yield _without_separator(lines)
+                lines = []
+            elif lines is not None:
+                lines.append(line)
+        if lines is not None:
+            yield _without_separator(lines)
+
+
+def _without_separator(lines: list[bytes]) -> bytes:
+    """A message's lines without the blank line that separates it from the next "From " line."""
+    return b"".join(lines[:-1] if lines and lines[-1] == b"\n" else lines)
+
+
 def _raw_chunks(path: Path) -> Iterator[list[tuple[int, bytes]]]:
     """Messages of an mbox (or one .eml) in order, CHUNK_MESSAGES at a time, read without loading the file."""
     if path.suffix == ".eml":
         yield [(1, path.read_bytes())]
         return
-    box = mailbox.mbox(str(path), create=False)
-    try:
-        chunk: list[tuple[int, bytes]] = []
-        for ordinal, key in enumerate(box.iterkeys(), start=1):
-            chunk.append((ordinal, box.get_bytes(key)))
-            if len(chunk) == CHUNK_MESSAGES:
-                yield chunk
-                chunk = []
-        if chunk:
+    chunk: list[tuple[int, bytes]] = []
+    for ordinal, message in enumerate(mbox_messages(path), start=1):
+        chunk.append((ordinal, message))
+        if len(chunk) == CHUNK_MESSAGES:
             yield chunk
-    finally:
-        box.close()
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _parsed_chunks(path: Path, context: ReadContext):
