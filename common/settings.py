@@ -62,6 +62,8 @@ class Settings:
     pbx_timezone: str
     max_contacts_per_identifier: int
     shared_mailbox_local_parts: tuple[str, ...]
+    match_model: Path
+    match_threshold: float
     min_customers_per_contact: float
     dashboard_port: int
     dagster_port: int
@@ -118,6 +120,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         pbx_timezone=raw["phone"]["pbx_timezone"],
         max_contacts_per_identifier=int(raw["identity"]["max_contacts_per_identifier"]),
         shared_mailbox_local_parts=tuple(raw["identity"]["shared_mailbox_local_parts"]),
+        match_model=PROJECT_ROOT / raw["identity"]["match_model"],  # ships with the code
+        match_threshold=float(raw["identity"]["match_threshold"]),
         min_customers_per_contact=float(raw["quality"]["min_customers_per_contact"]),
         dashboard_port=int(raw["dashboard"]["port"]),
         dagster_port=int(raw["dagster"]["port"]),

@@ -108,8 +108,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _worker(kind: str, source: str, landing_dir: str) -> None:
-    result = (_measure_load if kind == "load" else _measure_floor)(source, landing_dir)
+def _worker(kind: str, *arguments: str) -> None:
+    measure = {"load": _measure_load, "floor": _measure_floor, "identity": _measure_identity}[kind]
+    result = measure(*arguments)
     result["peak_mb"] = _peak_rss_mb()
     print(json.dumps(result))
 
@@ -151,5 +152,74 @@ def format_table(results: list[SourceBenchmark]) -> str:
     return "\n".join(lines)
 
 
+
+
+# --- identity -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentityBenchmark:
+    records: int
+    identifiers: int
+    customers: int
+    candidate_pairs: int
+    seconds: float
+    peak_mb: float
+    accuracy: dict
+
+
+def _measure_identity(build_db: str, settings_json: str) -> dict:
+    import duckdb
+
+    from identity.resolve import resolve_identities
+
+    con = duckdb.connect(build_db)
+    started = time.perf_counter()
+    summary = resolve_identities(con, **json.loads(settings_json))
+    seconds = time.perf_counter() - started
+    con.close()
+    return {"seconds": seconds, "summary": summary.__dict__}
+
+
+def bench_identity(settings, truth_records: Path) -> IdentityBenchmark:
+    """Resolve identities in the prepared warehouse in a process of its own (time, VmHWM), then score them."""
+    import duckdb
+
+    from identity.evaluate import evaluate
+    from identity.resolve import resolution_options
+
+    output = subprocess.run(
+        [sys.executable, "-m", "orchestration.bench", "identity", str(settings.build_db),
+         json.dumps(resolution_options(settings))],
+        capture_output=True, text=True, check=True).stdout
+    measured = json.loads(output.strip().splitlines()[-1])
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        accuracy = evaluate(con, truth_records)
+    finally:
+        con.close()
+    summary = measured["summary"]
+    return IdentityBenchmark(summary["records"], summary["identifiers"], summary["customers"],
+                             summary.get("candidate_pairs", 0), measured["seconds"], measured["peak_mb"],
+                             accuracy.as_dict())
+
+
+def format_identity(result: IdentityBenchmark) -> str:
+    a = result.accuracy
+    return "\n".join([
+        "| records | identifiers | customers | candidate pairs | seconds | peak MB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {result.records:,} | {result.identifiers:,} | {result.customers:,} | {result.candidate_pairs:,} | "
+        f"{result.seconds:.1f} | {result.peak_mb:,.0f} |",
+        "",
+        "| level | precision | recall | F1 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| pairwise | {a['pairwise_precision']:.4f} | {a['pairwise_recall']:.4f} | {a['pairwise_f1']:.4f} |",
+        f"| cluster | {a['cluster_precision']:.4f} | {a['cluster_recall']:.4f} | {a['cluster_f1']:.4f} |",
+        f"({a['records']:,} records of {a['people']:,} people in {a['customers']:,} customers; not scored: "
+        f"{a['anonymous_records']:,} records of web visitors who never identified)",
+    ])
+
+
 if __name__ == "__main__":
-    _worker(*sys.argv[1:4])
+    _worker(*sys.argv[1:])

@@ -236,6 +236,50 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
 
 
 @cli.group()
+def identity() -> None:
+    """Identity resolution: the probabilistic match model."""
+
+
+@identity.command(name="train")
+@click.option("--scale", type=int, default=20_000, show_default=True, help="People to generate for training.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Keep it apart from the evaluation data's seed (crm bench identity uses 42).")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to generate and build (default: <data_dir>/train/<scale>-<seed>).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file to write (default: identity.match_model in crm.toml).")
+@click.pass_obj
+@expected_errors
+def identity_train_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                           output: Path | None) -> None:
+    """Train the contact match model on generated data and write it as JSON (commit it with the code)."""
+    from identity.probabilistic import train
+    from orchestration.pipeline import generate, run_dbt_stage, run_ingest
+    from orchestration.warehouse import build_connection
+
+    workdir = workdir or settings.data_dir / "train" / f"{scale}-{seed}"
+    train_settings = _generated_settings(settings, workdir)
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        StepTimer().run("generate", generate, train_settings, scale, seed, settings.generate_end_date,
+                        lambda msg: click.echo(f"  {msg}", err=True))
+        marker.touch()
+    StepTimer().run("ingest", run_ingest, train_settings, False, _ingest_progress)
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs",
+                    lambda line: click.echo(f"  {line}", err=True))
+    output = output or settings.match_model
+    with build_connection(train_settings.build_db) as con:
+        StepTimer().run("train", train, con, train_settings.ground_truth_dir / "records.parquet", output)
+    click.echo(f"match model written to {output}")
+
+
+def _generated_settings(settings: Settings, workdir: Path) -> Settings:
+    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training)."""
+    return replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                   build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+
+
+@cli.group()
 def bench() -> None:
     """Benchmarks (not part of the tests): figures for docs/benchmarks.md."""
 
@@ -265,6 +309,34 @@ def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Pat
         "bench ingest", bench_ingest, landing,
         lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True), sources)
     click.echo(format_table(results))
+
+
+@bench.command(name="identity")
+@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it already holds "
+                   "that scale.")
+@click.pass_obj
+@expected_errors
+def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+    """Identity resolution: time, candidate pairs, peak memory, and precision/recall against the ground truth."""
+    from orchestration.bench import bench_identity, format_identity
+    from orchestration.pipeline import generate, run_dbt_stage, run_ingest
+
+    workdir = workdir or settings.data_dir / "bench" / str(scale)
+    bench_settings = _generated_settings(settings, workdir)
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
+                        lambda msg: click.echo(f"  {msg}", err=True))
+        marker.touch()
+    StepTimer().run("ingest", run_ingest, bench_settings, False, _ingest_progress)
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, bench_settings, "identity_inputs",
+                    lambda line: click.echo(f"  {line}", err=True))
+    result = StepTimer().run("bench identity", bench_identity, bench_settings,
+                             bench_settings.ground_truth_dir / "records.parquet")
+    click.echo(format_identity(result))
 
 
 def _run_foreground(command: list[str], env: dict[str, str]) -> None:

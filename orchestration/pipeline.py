@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from common.settings import Settings
-from identity.resolve import ResolutionSummary, resolve_identities
+from identity.resolve import ResolutionSummary, resolution_options, resolve_identities
 from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
 from orchestration.dbt import run_dbt
@@ -101,7 +101,7 @@ def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None]
 
 def run_identity(settings: Settings) -> ResolutionSummary:
     with build_connection(settings.build_db) as con:
-        return resolve_identities(con)
+        return resolve_identities(con, **resolution_options(settings))
 
 
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) -> str:
@@ -112,7 +112,9 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) 
     run_dbt_stage(settings, "identity_inputs", on_line)
     summary = run_identity(settings)
     if on_line:
-        on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records")
+        on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records "
+                f"({summary.probabilistic_links} probabilistic links; {summary.ids_kept} ids kept, "
+                f"{summary.ids_redirected} redirected)")
     run_dbt_stage(settings, "marts", on_line)
     record_build(settings, build_id, started_at, summary)
     return build_id

@@ -20,7 +20,8 @@ PUBLISHED_MARTS = ("dim_customers", "fct_interactions", "fct_orders", "mart_exec
     deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
     group_name="identity",
     kinds={"python", "duckdb"},
-    description="Connected components of the identity graph: every identified record → customer_id.",
+    description="Identity graph (shared identifiers + Splink matches of CRM contacts) → customer_id per record, "
+                "stable across builds with redirects for merged ids.",
 )
 def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
@@ -30,7 +31,9 @@ def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     record_build(settings, context.run_id, started_at, summary)
     return dg.MaterializeResult(metadata={
         "customers": summary.customers, "records_resolved": summary.records_resolved,
-        "identifiers": summary.identifiers,
+        "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
+        "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
+        "ids_redirected": summary.ids_redirected,
     })
 
 
