@@ -62,6 +62,7 @@ class Settings:
     pbx_timezone: str
     max_contacts_per_identifier: int
     shared_mailbox_local_parts: tuple[str, ...]
+    placeholder_values: tuple[str, ...]
     match_model: Path
     match_threshold: float
     min_customers_per_contact: float
@@ -83,6 +84,7 @@ class Settings:
             "CRM_PBX_TIMEZONE": self.pbx_timezone,
             "CRM_COMPANY_DOMAINS": json.dumps(list(self.company_domains)),
             "CRM_SHARED_MAILBOX_LOCAL_PARTS": json.dumps(list(self.shared_mailbox_local_parts)),
+            "CRM_PLACEHOLDER_VALUES": json.dumps(list(self.placeholder_values)),
             "CRM_MAX_CONTACTS_PER_IDENTIFIER": str(self.max_contacts_per_identifier),
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
@@ -120,6 +122,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         pbx_timezone=raw["phone"]["pbx_timezone"],
         max_contacts_per_identifier=int(raw["identity"]["max_contacts_per_identifier"]),
         shared_mailbox_local_parts=tuple(raw["identity"]["shared_mailbox_local_parts"]),
+        placeholder_values=tuple(v.lower() for v in raw["identity"]["placeholder_values"]),
         match_model=PROJECT_ROOT / raw["identity"]["match_model"],  # ships with the code
         match_threshold=float(raw["identity"]["match_threshold"]),
         min_customers_per_contact=float(raw["quality"]["min_customers_per_contact"]),

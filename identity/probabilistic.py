@@ -35,10 +35,16 @@ _COMPANY_FORMS = re.compile(
 )
 
 
+# Katakana → hiragana (the blocks are 0x60 apart): ヤマダ and やまだ are one reading.
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
 def _name_tokens(first: str | None, last: str | None) -> list[str] | None:
-    """The words of a person's name, case- and width-folded, in sorted order: family-name-first, the whole
-    name typed into one field and the ideographic space all give the same tokens."""
+    """The words of a person's name, case- and width-folded (NFKC also turns half-width ｶﾅ into full-width),
+    kana-folded, in sorted order: family-name-first, the whole name typed into one field and the ideographic
+    space all give the same tokens."""
     name = normalize_name(f"{first or ''} {last or ''}")
+    name = name.translate(_KATAKANA_TO_HIRAGANA) if name else name
     if not name:
         return None
     return sorted(token.strip(".") for token in name.split(" ") if token.strip("."))

@@ -245,3 +245,9 @@ def test_imported_contacts_merge_into_existing_customers(pipeline, tmp_path):
     new_customer = _query(data / "build.duckdb", "select crm_contact_count, primary_email from marts.dim_customers "
                                                  "where customer_id = ?", [resolved["HS-2"]])
     assert new_customer == [(1, "brand.new.person@example.org")]
+    # Every id the first build published still leads to a living customer (itself, or its merge survivor).
+    first_ids = [r[0] for r in _query(pipeline["build_db"], "select customer_id from marts.dim_customers")]
+    current = dict(_query(data / "build.duckdb", "select customer_id, current_customer_id "
+                                                 "from marts.customer_id_redirects"))
+    living = {r[0] for r in _query(data / "build.duckdb", "select customer_id from marts.dim_customers")}
+    assert all(current[customer_id] in living for customer_id in first_ids)

@@ -41,6 +41,9 @@ CONTACTS = "".join([
             postal="60601", address="1 Wacker Dr"),
     contact("M2", "John", "Smith", "jsmith1975@hotmail.com", "(415) 555-0175", "Umbrella", city="San Francisco",
             postal="94105", address="9 Market St"),
+    # two people who typed a placeholder address: must stay apart
+    contact("P1", "Ken", "Ito", "TEST@mailinator.com", city="Denver", postal="80202"),
+    contact("P2", "Amy", "Cho", "test@mailinator.com", city="Denver", postal="80202"),
     # will merge with M1 in the second build, through an order carrying both addresses' owner
     contact("K1", "Kim", "Park", "kim.park@initech.example", city="Chicago", postal="60601"),
 ])
@@ -88,11 +91,12 @@ def test_people_are_merged_across_spellings_and_formats(warehouse):
     assert warehouse["first"].probabilistic_links >= 1
 
 
-def test_shared_inboxes_and_common_names_do_not_merge_people(warehouse):
+def test_shared_inboxes_placeholders_and_common_names_do_not_merge_people(warehouse):
     ids = warehouse["first_ids"]
     assert not same_customer(ids, "S1", "S2")
     assert not same_customer(ids, "M1", "M2")
-    assert len(set(ids.values())) == 7  # C, J, S1, S2, M1, M2, K1
+    assert not same_customer(ids, "P1", "P2")
+    assert len(set(ids.values())) == 9  # C, J, S1, S2, M1, M2, P1, P2, K1
 
 
 def test_a_merge_keeps_one_id_and_redirects_the_other(warehouse):

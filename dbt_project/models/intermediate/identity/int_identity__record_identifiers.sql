@@ -1,7 +1,9 @@
 {#- Every source record that can name a person, with the identifiers it carries, one row per identifier.
     The identity step connects records through shared identifiers. Identifiers that cannot single out one
-    person never join records: the company's own addresses, shared mailboxes (info@, sales@…), and emails or
-    phones carried by more CRM contacts than var('max_contacts_per_identifier'). -#}
+    person never join records: the company's own addresses, shared mailboxes (info@, sales@…), placeholder
+    values (test@…, an anonymousId of "undefined"; placeholder phone numbers never normalise, see
+    ingestion/normalize.py), and emails or phones carried by more CRM contacts than
+    var('max_contacts_per_identifier'). -#}
 with records as (
     select 'crm_contact' as record_type, contact_id as record_id, created_at as seen_at,
            contact_id, email_match_key as email, phone_e164 as phone, cast(null as {{ dbt.type_string() }}) as anonymous_id
@@ -75,8 +77,13 @@ usable as (
       and not (
         i.identifier_type = 'email' and (
             split_part(i.identifier_value, '@', 1) in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
+            or split_part(i.identifier_value, '@', 1) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
             or split_part(i.identifier_value, '@', 2) in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
         )
+      )
+      and not (
+        i.identifier_type = 'anonymous_id'
+        and lower(i.identifier_value) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
       )
 )
 
