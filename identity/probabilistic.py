@@ -124,14 +124,17 @@ def model_settings():
     )
 
 
-def _linker(profiles: pd.DataFrame, model):
+def _linker(profiles: pd.DataFrame, model, db_api=None):
+    """A Splink linker over the profiles on `db_api` — Splink's engine: an in-memory DuckDB unless a caller on
+    another engine passes its own (e.g. `splink.SparkAPI` next to a Spark warehouse)."""
     from splink import DuckDBAPI, Linker
 
-    db_api = DuckDBAPI(connection=duckdb.connect())
+    db_api = db_api or DuckDBAPI(connection=duckdb.connect())
     return Linker(db_api.register(profiles, table_name="contact_profiles"), model), db_api
 
 
-def link_records(con: duckdb.DuckDBPyConnection, model_path: Path | None, match_threshold: float) -> tuple[int, int]:
+def link_records(con: duckdb.DuckDBPyConnection, model_path: Path | None, match_threshold: float,
+                 db_api=None) -> tuple[int, int]:
     """Score candidate pairs of CRM contacts; insert those at or above `match_threshold` into `_record_links`.
 
     Returns (candidate pairs scored, pairs linked)."""
@@ -141,20 +144,19 @@ def link_records(con: duckdb.DuckDBPyConnection, model_path: Path | None, match_
     profiles = contact_profiles(con)
     if len(profiles) < 2:
         return 0, 0
-    linker, db_api = _linker(profiles, str(model_path))
-    predictions = linker.inference.predict()
-    splink_con = db_api._con if hasattr(db_api, "_con") else None
-    scored = predictions.as_duckdbpyrelation()
-    candidate_pairs = scored.count("*").fetchall()[0][0]
-    links = scored.filter(f"match_probability >= {float(match_threshold)!r}").select(
-        "unique_id_l as left_key, unique_id_r as right_key").df()
-    con.register("_probabilistic_links", links)
-    con.execute("insert into _record_links select left_key, right_key from _probabilistic_links")
-    con.unregister("_probabilistic_links")
-    del splink_con
-    log.info("identity: %s candidate contact pairs, %s linked at p >= %s", candidate_pairs, len(links),
+    linker, _ = _linker(profiles, str(model_path), db_api)
+    scored = linker.inference.predict().as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_probability"]]
+    con.register("_scored_pairs", scored)
+    candidate_pairs = con.execute("select count(*) from _scored_pairs").fetchall()[0][0]
+    links = con.execute(
+        """insert into _record_links
+           select unique_id_l, unique_id_r from _scored_pairs where match_probability >= ?""",
+        [float(match_threshold)],
+    ).fetchall()[0][0]
+    con.unregister("_scored_pairs")
+    log.info("identity: %s candidate contact pairs, %s linked at p >= %s", candidate_pairs, links,
              match_threshold)
-    return int(candidate_pairs), len(links)
+    return int(candidate_pairs), int(links)
 
 
 def train(con: duckdb.DuckDBPyConnection, truth_records: Path, output: Path = DEFAULT_MODEL) -> dict:
