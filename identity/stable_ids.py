@@ -62,10 +62,11 @@ def assign_stable_ids(con: duckdb.DuckDBPyConnection, components_table: str, out
                 order by i.issued_at, shared_records desc, p.customer_id, min(c.record_key)"""
         ).fetchall()
     kept: dict[int, str] = {}
+    kept_ids: set[str] = set()
     for component, previous_id, _ in overlaps:
-        if component not in kept and previous_id not in kept.values():
+        if component not in kept and previous_id not in kept_ids:
             kept[component] = previous_id
-    kept_ids = set(kept.values())
+            kept_ids.add(previous_id)
 
     components = con.execute(
         f"select component, min(record_key) from {components_table} group by component order by 2"
