@@ -155,3 +155,14 @@
         else lower({{ medium }})
     end
 {%- endmacro %}
+
+{#- How fully a name part is written, for choosing between spellings of a name: 2 written out with its case
+    (`Steven`, `山田`), 1 all lower or all upper case (`steven`, `STEVEN`), 0 an initial (`S.`) or missing. -#}
+{% macro name_part_quality(part) -%}
+    case
+        when {{ part }} is null or {{ part }} like '_.' or length({{ part }}) = 1 then 0
+        when {{ part }} = lower({{ part }}) and {{ part }} <> upper({{ part }}) then 1
+        when {{ part }} = upper({{ part }}) and {{ part }} <> lower({{ part }}) then 1
+        else 2
+    end
+{%- endmacro %}

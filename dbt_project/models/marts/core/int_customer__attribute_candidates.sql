@@ -171,7 +171,7 @@ name_candidates as (
         family_name as detail_2,
         cast(null as {{ dbt.type_string() }}) as detail_3,
         cast(null as {{ dbt.type_string() }}) as detail_4,
-        cast(null as integer) as value_order,
+        {{ name_part_quality('given_name') }} + {{ name_part_quality('family_name') }} as value_order,
         observed_at as first_observed_at,
         observed_at as last_observed_at
     from parsed_names

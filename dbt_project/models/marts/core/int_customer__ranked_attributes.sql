@@ -4,9 +4,10 @@
     are the same for people share a match_key (case, width, Gmail dots folded) and are judged together.
 
     Order: the matched value's best trust rank; then the rule's tie-breaker (`frequency`: records carrying it,
-    `recency`: last observed, `earliest`: first observed, `furthest`: value_order); then records and last
-    observation as general tie-breakers; then, within the matched value, the spelling most records use, the
-    row's own trust and observation; finally the value itself, so equal data always gives the same answer.
+    `recency`: last observed, `earliest`: first observed, `furthest`: value_order); then value_order (a name
+    written out beats initials or all-caps), records and last observation as general tie-breakers; then, within
+    the matched value, the best-written spelling, the spelling most records use, the row's own trust and
+    observation; finally the value itself, so equal data always gives the same answer.
 
     Intermediate schema, not published (int_customer__attribute_candidates says why it lives in this folder). -#}
 {{ config(schema='intermediate', materialized='table') }}
@@ -21,8 +22,10 @@ select
             case when scored.then_by = 'recency' then scored.key_last_observed_at end desc nulls last,
             case when scored.then_by = 'earliest' then scored.key_first_observed_at end asc nulls last,
             case when scored.then_by = 'furthest' then scored.key_value_order end desc nulls last,
+            scored.key_value_order desc nulls last,
             scored.key_record_count desc,
             scored.key_last_observed_at desc nulls last,
+            scored.value_order desc nulls last,
             scored.value_record_count desc,
             scored.trust_rank asc nulls last,
             case when scored.then_by = 'earliest' then scored.first_observed_at end asc nulls last,
