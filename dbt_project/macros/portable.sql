@@ -46,3 +46,9 @@
 {% macro format_grouped_number(number, decimals) %}{{ return(adapter.dispatch('format_grouped_number', 'customer360')(number, decimals)) }}{% endmacro %}
 {% macro duckdb__format_grouped_number(number, decimals) %}format('{:,.{{ decimals }}f}', cast({{ number }} as double)){% endmacro %}
 {% macro spark__format_grouped_number(number, decimals) %}format_number(cast({{ number }} as double), {{ decimals }}){% endmacro %}
+
+{#- Aggregate: the distinct non-NULL values of a text column, sorted, joined with `delimiter` ('a, b'). dbt.listagg
+    cannot order on Spark, and the published marts must be the same on both engines. -#}
+{% macro sorted_distinct_list(column, delimiter) %}{{ return(adapter.dispatch('sorted_distinct_list', 'customer360')(column, delimiter)) }}{% endmacro %}
+{% macro duckdb__sorted_distinct_list(column, delimiter) %}array_to_string(list_sort(list_distinct(array_agg({{ column }}))), {{ delimiter }}){% endmacro %}
+{% macro spark__sorted_distinct_list(column, delimiter) %}array_join(array_sort(collect_set({{ column }})), {{ delimiter }}){% endmacro %}

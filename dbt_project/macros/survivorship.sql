@@ -17,18 +17,11 @@ best_rows as (
         row_number() over (partition by customer_id, value order by survivorship_rank) as rank_within_value
     from candidates
 ),
-value_sources as (
-    select distinct customer_id, value, source from candidates
-),
-source_lists as (
-    select customer_id, value, {{ dbt.listagg('source', "', '", 'order by source') }} as sources
-    from value_sources
-    group by customer_id, value
-),
 totals as (
     select
         customer_id,
         value,
+        {{ sorted_distinct_list('source', "', '") }} as sources,
         cast(sum(record_count) as bigint) as record_count,
         min(first_observed_at) as first_seen_at,
         max(last_observed_at) as last_seen_at,
@@ -46,12 +39,11 @@ select
     {%- if attribute == 'email' %}
     totals.is_shared_mailbox,
     {%- endif %}
-    source_lists.sources,
+    totals.sources,
     totals.record_count,
     totals.first_seen_at,
     totals.last_seen_at
 from best_rows
 inner join totals on totals.customer_id = best_rows.customer_id and totals.value = best_rows.value
-inner join source_lists on source_lists.customer_id = best_rows.customer_id and source_lists.value = best_rows.value
 where best_rows.rank_within_value = 1
 {%- endmacro %}
