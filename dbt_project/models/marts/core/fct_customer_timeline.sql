@@ -51,7 +51,7 @@ orders as (
         'order:' || order_id as touchpoint_id,
         customer_id,
         channel,
-        'order_' || status as touchpoint_type,
+        'order_' || coalesce(status, 'unknown') as touchpoint_type,
         'inbound' as direction,
         ordered_at as occurred_at,
         case when channel = 'web' then 'Web order ' else 'Order ' end || order_id || ' ' || coalesce(status, '')
@@ -94,8 +94,8 @@ deal_stages as (
         case
             when stage_entries.stage = 'closed_won' then 'Deal won: '
             when stage_entries.stage = 'closed_lost' then 'Deal lost: '
-            when stage_entries.entry_number = 1 then 'Deal opened (' || stage_entries.stage || '): '
-            else 'Deal moved to ' || stage_entries.stage || ': '
+            when stage_entries.entry_number = 1 then 'Deal opened (' || coalesce(stage_entries.stage, '?') || '): '
+            else 'Deal moved to ' || coalesce(stage_entries.stage, '?') || ': '
         end || coalesce(deals.deal_name, deals.deal_id)
             || coalesce(', ' || {{ format_money('deals.amount', 'deals.currency') }}, '')
             || coalesce(' — ' || coalesce(changers.full_name, stage_entries.changed_by), '') as summary,

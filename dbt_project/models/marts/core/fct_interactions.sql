@@ -14,8 +14,9 @@ touchpoints as (
         mailbox || '_email' as interaction_type,
         direction,
         sent_at as occurred_at,
-        case when direction = 'inbound' then 'Inbound ' else 'Outbound ' end || coalesce(mailbox || ' ', '')
-            || 'email: ' || coalesce(nullif(trim(subject), ''), '(no subject)') as summary
+        coalesce(case direction when 'inbound' then 'Inbound ' when 'outbound' then 'Outbound ' end, '')
+            || coalesce(mailbox || ' ', '') || 'email: ' || coalesce(nullif(trim(subject), ''), '(no subject)')
+            as summary
     from {{ ref('stg_email__messages') }}
     union all
     select
@@ -57,7 +58,7 @@ touchpoints as (
                 || coalesce(': ' || {{ format_money('order_value', 'currency') }}, '')
             when event_name = 'Order Completed' then 'Completed web checkout' || coalesce(', order ' || order_id, '')
                 || coalesce(': ' || {{ format_money('order_value', 'currency') }}, '')
-            else 'Web event: ' || coalesce(event_name, event_type)
+            else 'Web event: ' || coalesce(event_name, event_type, 'unknown')
         end
     from {{ ref('stg_web__segment_events') }}
     union all
@@ -94,7 +95,7 @@ touchpoints as (
         survey_type || '_response',
         'inbound',
         submitted_at,
-        upper(survey_type) || ' survey: ' || coalesce(cast(score as {{ dbt.type_string() }}), '?')
+        coalesce(upper(survey_type), 'Unknown') || ' survey: ' || coalesce(cast(score as {{ dbt.type_string() }}), '?')
             || case survey_type when 'nps' then '/10' when 'csat' then '/5' else '' end
             || case
                 when survey_type = 'nps' and score >= 9 then ' (promoter)'
