@@ -235,6 +235,60 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     print_summary(settings, timer.steps, _peak_memory_mb())
 
 
+@cli.command()
+@click.argument("query")
+@click.option("--region", help="Country to read a number without country code in (default: phone.default_region).")
+@click.option("--limit", type=int, default=10, show_default=True, help="At most this many customers.")
+@click.option("--json", "as_json", is_flag=True, help="Print the matches as JSON.")
+@click.pass_obj
+@expected_errors
+def lookup(settings: Settings, query: str, region: str | None, limit: int, as_json: bool) -> None:
+    """Find customers by email, phone number (any format) or name, in the published warehouse."""
+    import duckdb
+
+    from identity.lookup import CustomerLookupUnavailable, find_customers
+
+    if not settings.serving_db.exists():
+        raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        matches = find_customers(con, query, limit=limit, region=region or settings.default_phone_region)
+    except CustomerLookupUnavailable as exc:
+        raise CrmError(f"the published warehouse at {settings.serving_db} has no customer marts ({exc}): "
+                       f"run `crm run` to publish a current build") from exc
+    finally:
+        con.close()
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        click.echo(json.dumps([asdict(m) for m in matches], ensure_ascii=False, default=str, indent=2))
+        return
+    if not matches:
+        click.echo(f"no customer matches {query!r}")
+        return
+    for number, match in enumerate(matches, start=1):
+        click.echo(_format_match(number, match))
+
+
+def _format_match(number: int, match) -> str:
+    name = match.full_name or match.full_name_latin or "(no name)"
+    if match.full_name_latin and match.full_name_latin != name:
+        name += f" ({match.full_name_latin})"
+    reach = ", ".join(v for v in (match.primary_email, match.primary_phone) if v) or "no email or phone"
+    about = " · ".join(v for v in (match.company_name, match.job_title, match.country_code, match.language,
+                                   match.time_zone, match.lifecycle_stage) if v)
+    seen = match.last_seen_at.date().isoformat() if match.last_seen_at else "never"
+    consent = "yes" if match.has_marketing_consent else "no"
+    lines = [f"{number}. {name}  [{match.customer_id}]",
+             f"   matched {match.matched_on}: {match.matched_value}",
+             f"   {reach}"]
+    if about:
+        lines.append(f"   {about}")
+    lines.append(f"   owner {match.owner_email or '–'} · last seen {seen} · marketing consent {consent}")
+    return "\n".join(lines)
+
+
 @cli.group()
 def identity() -> None:
     """Identity resolution: the probabilistic match model."""

@@ -7,7 +7,8 @@ import duckdb
 
 from common.settings import Settings
 
-MAIN_TABLES = ("marts.dim_customers", "marts.fct_interactions", "marts.fct_orders", "marts.mart_executive_kpis_daily")
+MAIN_TABLES = ("marts.dim_customers", "marts.fct_customer_timeline", "marts.fct_interactions", "marts.fct_orders",
+               "marts.mart_executive_kpis_daily")
 
 
 def print_summary(settings: Settings, steps: list[tuple[str, float]], peak_memory_mb: float) -> None:

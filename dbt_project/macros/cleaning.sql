@@ -101,3 +101,68 @@
 {% macro sql_string_list(values) -%}
     ({%- for value in values %}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%})
 {%- endmacro %}
+
+{#- Full-width latin letters, digits and common punctuation -> ASCII, the ideographic space -> a space, then
+    trimmed (NULL when empty): the width folding NFKC does, for grouping and showing names written in a Japanese
+    CRM (`Ｍｉｋｉ　Ｓａｓａｋｉ`). Comparisons of what people type (crm lookup) use ingestion/normalize.py. -#}
+{% macro fold_fullwidth(text) -%}
+    nullif(trim(replace(translate({{ text }},
+        'ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９＠．－＋（）＆，／　',
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@.-+()&,/ '), '  ', ' ')), '')
+{%- endmacro %}
+
+{#- Money for people to read: symbol (or ISO code) and grouped digits, no decimals for currencies without minor
+    units: ¥148,000, $1,234.50, CHF 99.00. -#}
+{% macro format_money(amount, currency) -%}
+    {%- set symbols = {'JPY': '¥', 'USD': '$', 'EUR': '€', 'GBP': '£', 'CNY': 'CN¥', 'KRW': '₩', 'INR': '₹'} -%}
+    {%- set zero_decimal_currencies = ['JPY', 'KRW', 'VND', 'CLP', 'ISK', 'HUF', 'TWD'] -%}
+    case
+        when {{ amount }} is null then null
+        else
+            case {{ currency }}
+            {%- for code, symbol in symbols.items() %}
+                when '{{ code }}' then '{{ symbol }}'
+            {%- endfor %}
+                else coalesce({{ currency }} || ' ', '')
+            end
+            || case when {{ currency }} in {{ sql_string_list(zero_decimal_currencies) }}
+                then {{ format_grouped_number(amount, 0) }}
+                else {{ format_grouped_number(amount, 2) }}
+            end
+    end
+{%- endmacro %}
+
+{#- Seconds as people say them: `45 s`, `4 min`, `1 h 5 min`. -#}
+{% macro format_duration(seconds) -%}
+    {%- set minutes = "cast(round(cast(" ~ seconds ~ " as double) / 60) as integer)" -%}
+    case
+        when {{ seconds }} is null or {{ seconds }} < 0 then null
+        when {{ seconds }} < 60 then cast({{ seconds }} as {{ dbt.type_string() }}) || ' s'
+        when {{ minutes }} < 60 then cast({{ minutes }} as {{ dbt.type_string() }}) || ' min'
+        else cast(cast(floor({{ minutes }} / 60) as integer) as {{ dbt.type_string() }}) || ' h '
+            || cast({{ minutes }} % 60 as {{ dbt.type_string() }}) || ' min'
+    end
+{%- endmacro %}
+
+{#- A UTM medium -> the acquisition channel vocabulary of the CRM's lead_source (paid_search, social, email, …);
+    unknown mediums pass through lower-cased. -#}
+{% macro channel_from_utm_medium(medium) -%}
+    case
+        when lower({{ medium }}) in ('cpc', 'ppc', 'sem', 'paid_search', 'paidsearch') then 'paid_search'
+        when lower({{ medium }}) in ('social', 'paid_social', 'paidsocial', 'social_paid', 'organic_social') then 'social'
+        when lower({{ medium }}) in ('email', 'e-mail', 'newsletter') then 'email'
+        when lower({{ medium }}) in ('organic', 'organic_search', 'seo') then 'organic_search'
+        else lower({{ medium }})
+    end
+{%- endmacro %}
+
+{#- How fully a name part is written, for choosing between spellings of a name: 2 written out with its case
+    (`Steven`, `山田`), 1 all lower or all upper case (`steven`, `STEVEN`), 0 an initial (`S.`) or missing. -#}
+{% macro name_part_quality(part) -%}
+    case
+        when {{ part }} is null or {{ part }} like '_.' or length({{ part }}) = 1 then 0
+        when {{ part }} = lower({{ part }}) and {{ part }} <> upper({{ part }}) then 1
+        when {{ part }} = upper({{ part }}) and {{ part }} <> lower({{ part }}) then 1
+        else 2
+    end
+{%- endmacro %}

@@ -30,3 +30,25 @@
 {% macro type_utc_timestamp() %}{{ return(adapter.dispatch('type_utc_timestamp', 'customer360')()) }}{% endmacro %}
 {% macro duckdb__type_utc_timestamp() %}timestamptz{% endmacro %}
 {% macro spark__type_utc_timestamp() %}timestamp{% endmacro %}
+
+{#- True when the text holds Japanese or Chinese script (kanji, hiragana, katakana): such names are written
+    family name first. -#}
+{% macro has_cjk(text) %}{{ return(adapter.dispatch('has_cjk', 'customer360')(text)) }}{% endmacro %}
+{% macro duckdb__has_cjk(text) %}regexp_matches({{ text }}, '[\p{Han}\p{Hiragana}\p{Katakana}]'){% endmacro %}
+{% macro spark__has_cjk(text) %}({{ text }} rlike '[\\p{IsHan}\\p{IsHiragana}\\p{IsKatakana}]'){% endmacro %}
+
+{#- True when the text is written in latin script only (accents, spaces, dots, hyphens and apostrophes allowed). -#}
+{% macro is_latin_script(text) %}{{ return(adapter.dispatch('is_latin_script', 'customer360')(text)) }}{% endmacro %}
+{% macro duckdb__is_latin_script(text) %}regexp_full_match({{ text }}, '[\p{Latin}\p{M} .''-]+'){% endmacro %}
+{% macro spark__is_latin_script(text) %}({{ text }} rlike '^[\\p{IsLatin}\\p{M} .''-]+$'){% endmacro %}
+
+{#- A number as text with thousands separators and `decimals` (a literal) decimals: 148000 -> '148,000'. -#}
+{% macro format_grouped_number(number, decimals) %}{{ return(adapter.dispatch('format_grouped_number', 'customer360')(number, decimals)) }}{% endmacro %}
+{% macro duckdb__format_grouped_number(number, decimals) %}format('{:,.{{ decimals }}f}', cast({{ number }} as double)){% endmacro %}
+{% macro spark__format_grouped_number(number, decimals) %}format_number(cast({{ number }} as double), {{ decimals }}){% endmacro %}
+
+{#- Aggregate: the distinct non-NULL values of a text column, sorted, joined with `delimiter` ('a, b'). dbt.listagg
+    cannot order on Spark, and the published marts must be the same on both engines. -#}
+{% macro sorted_distinct_list(column, delimiter) %}{{ return(adapter.dispatch('sorted_distinct_list', 'customer360')(column, delimiter)) }}{% endmacro %}
+{% macro duckdb__sorted_distinct_list(column, delimiter) %}array_to_string(list_sort(list_distinct(array_agg({{ column }}))), {{ delimiter }}){% endmacro %}
+{% macro spark__sorted_distinct_list(column, delimiter) %}array_join(array_sort(collect_set({{ column }})), {{ delimiter }}){% endmacro %}

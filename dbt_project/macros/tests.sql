@@ -19,3 +19,11 @@ where {{ column_name }} is not null
     {%- if max_value is not none %} {{ column_name }} > {{ max_value }}{% else %} false{% endif %}
   )
 {% endtest %}
+
+{#- survivorship_rules: every source of an attribute names the same tie-breaker (`then_by`). -#}
+{% test one_tie_breaker_per_attribute(model) %}
+select attribute
+from {{ model }}
+group by attribute
+having count(distinct then_by) > 1
+{% endtest %}

@@ -12,7 +12,8 @@ from orchestration.errors import QualityGateFailed
 from orchestration.pipeline import record_build, run_check, run_identity, run_publish
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
-PUBLISHED_MARTS = ("dim_customers", "fct_interactions", "fct_orders", "mart_executive_kpis_daily")
+PUBLISHED_MARTS = ("dim_customers", "dim_customer_emails", "dim_customer_phones", "dim_customer_addresses",
+                   "fct_customer_timeline", "fct_interactions", "fct_orders", "mart_executive_kpis_daily")
 
 
 @dg.asset(

@@ -251,3 +251,135 @@ def test_imported_contacts_merge_into_existing_customers(pipeline, tmp_path):
                                                  "from marts.customer_id_redirects"))
     living = {r[0] for r in _query(data / "build.duckdb", "select customer_id from marts.dim_customers")}
     assert all(current[customer_id] in living for customer_id in first_ids)
+
+
+def test_primary_contact_points_are_in_the_published_child_tables(pipeline):
+    orphans = _query(pipeline["serving_db"], """
+        select 'email', count(*) from marts.dim_customers d
+        where d.primary_email is not null and not exists (
+            select 1 from marts.dim_customer_emails e
+            where e.customer_id = d.customer_id and e.email = d.primary_email and e.is_primary)
+        union all
+        select 'phone', count(*) from marts.dim_customers d
+        where d.primary_phone is not null and not exists (
+            select 1 from marts.dim_customer_phones p
+            where p.customer_id = d.customer_id and p.phone_e164 = d.primary_phone and p.is_primary)
+        union all
+        select 'customer with emails but no primary', count(*) from marts.dim_customers d
+        where d.primary_email is null
+          and exists (select 1 from marts.dim_customer_emails e where e.customer_id = d.customer_id)""")
+    assert dict(orphans) == {"email": 0, "phone": 0, "customer with emails but no primary": 0}
+    emails, phones, addresses = _query(pipeline["serving_db"], """
+        select (select count(*) from marts.dim_customer_emails), (select count(*) from marts.dim_customer_phones),
+               (select count(*) from marts.dim_customer_addresses)""")[0]
+    assert emails and phones and addresses
+
+
+def test_timeline_holds_every_resolved_touchpoint_in_order(pipeline):
+    """Counted from staging and the identity table, per kind of touchpoint, not from the timeline's SQL."""
+    expected = dict(_query(pipeline["build_db"], """
+        with resolved as (select record_key, customer_id from identity.record_customers),
+        invoice_customers as (
+            select i.invoice_id, i.issued_at, i.paid_at,
+                   coalesce(ri.customer_id, ro.customer_id) as customer_id
+            from staging.stg_sales__invoices i
+            left join resolved ri on ri.record_key = 'invoice:' || i.invoice_id
+            left join resolved ro on ro.record_key = 'order:' || i.order_id
+        ),
+        counted (kind, n) as (
+        select 'interactions', count(*) from marts.fct_interactions where customer_id is not null
+        union all
+        select 'crm contacts', count(*) from staging.stg_sales__contacts c
+        join resolved r on r.record_key = 'crm_contact:' || c.contact_id where c.created_at is not null
+        union all
+        select 'orders', count(*) from staging.stg_sales__orders o
+        join resolved r on r.record_key = 'order:' || o.order_id where o.ordered_at is not null
+        union all
+        select 'deal stages', count(*) from staging.stg_sales__deal_stage_history h
+        join resolved r on r.record_key = 'deal:' || h.deal_id where h.entered_at is not null
+        union all
+        select 'deal stages', count(*) from staging.stg_sales__deals d
+        join resolved r on r.record_key = 'deal:' || d.deal_id
+        where d.created_at is not null
+          and d.deal_id not in (select deal_id from staging.stg_sales__deal_stage_history)
+        union all
+        select 'invoices', count(issued_at) + count(paid_at) from invoice_customers where customer_id is not null
+        )
+        select kind, sum(n) from counted group by kind"""))
+    kinds = """case when touchpoint_type = 'crm_contact_created' then 'crm contacts'
+                    when touchpoint_type like 'order\\_%' escape '\\' then 'orders'
+                    when touchpoint_type like 'deal\\_%' escape '\\' then 'deal stages'
+                    when touchpoint_type like 'invoice\\_%' escape '\\' then 'invoices'
+                    else 'interactions' end"""
+    actual = dict(_query(pipeline["serving_db"],
+                         f"select {kinds}, count(*) from marts.fct_customer_timeline group by 1"))
+    assert actual == expected
+    gaps = _query(pipeline["serving_db"], """
+        select count(*) from (
+            select customer_id from marts.fct_customer_timeline
+            group by customer_id having min(touch_sequence) <> 1 or max(touch_sequence) <> count(*)) gapped""")
+    assert gaps == [(0,)]
+    out_of_order = _query(pipeline["serving_db"], """
+        select count(*) from (
+            select occurred_at < lag(occurred_at) over (partition by customer_id order by touch_sequence) as back
+            from marts.fct_customer_timeline) steps where back""")
+    assert out_of_order == [(0,)]
+
+
+def test_golden_records_agree_with_the_people_generated(pipeline):
+    """Each customer against the true person most of its records belong to (attributes the generator knows)."""
+    con = duckdb.connect(str(pipeline["build_db"]), read_only=True)
+    try:
+        rates = con.execute(
+            """with people as (select * from read_parquet(?)),
+               records as (select * from read_parquet(?)),
+               votes as (
+                   select r.customer_id, t.person_id, count(*) as n
+                   from records t join identity.record_customers r on r.record_key = t.record_type || ':' || t.record_id
+                   group by r.customer_id, t.person_id),
+               majority as (
+                   select customer_id, max_by(person_id, n) as person_id from votes group by customer_id),
+               pairs as (
+                   select d.*, p.first_name as true_first, p.last_name as true_last,
+                          p.first_name_latin as true_first_latin, p.last_name_latin as true_last_latin,
+                          p.email as true_email, p.work_email, p.personal_email, p.phone_e164 as true_phone,
+                          p.country as true_country, p.timezone as true_time_zone,
+                          p.acquisition_channel as true_channel
+                   from marts.dim_customers d join majority using (customer_id) join people p using (person_id))
+               select
+                   avg(case when (first_name, last_name) in ((true_first, true_last),
+                                                             (true_first_latin, true_last_latin)) then 1 else 0 end)
+                       filter (where full_name is not null),
+                   avg(case when primary_email in (true_email, work_email, personal_email)
+                             or primary_email like 'info@%' then 1 else 0 end) filter (where primary_email is not null),
+                   avg(case when primary_phone = true_phone then 1 else 0 end) filter (where primary_phone is not null),
+                   avg(case when country_code = true_country then 1 else 0 end) filter (where country_code is not null),
+                   avg(case when time_zone = true_time_zone then 1 else 0 end) filter (where time_zone is not null),
+                   avg(case when acquisition_channel = true_channel then 1 else 0 end)
+                       filter (where acquisition_channel is not null)
+               from pairs""",
+            [str(pipeline["data"] / "ground_truth" / "people.parquet"), str(pipeline["records"])],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    names, emails, phones, countries, time_zones, channels = rates
+    print(f"\ngolden record agreement: names {names:.3f}, emails {emails:.3f}, phones {phones:.3f}, "
+          f"countries {countries:.3f}, time zones {time_zones:.3f}, acquisition channels {channels:.3f}")
+    assert min(rates) >= 0.95
+
+
+def test_lookup_finds_published_customers_by_phone_and_name(pipeline):
+    from identity.lookup import find_customers
+
+    con = duckdb.connect(str(pipeline["serving_db"]), read_only=True)
+    try:
+        customer_id, phone, full_name = con.execute(
+            """select customer_id, primary_phone, full_name from marts.dim_customers
+               where primary_phone like '+81%' and full_name like '% %' order by customer_id limit 1""").fetchall()[0]
+        # As a Japanese caller ID or a CRM user might type it: national format, full-width digits.
+        national = "０" + "".join(chr(ord(d) + 0xFEE0) for d in phone[3:])
+        assert find_customers(con, national, region="JP")[0].customer_id == customer_id
+        by_name = find_customers(con, full_name.replace(" ", ""), limit=50)
+        assert customer_id in [m.customer_id for m in by_name]
+    finally:
+        con.close()

@@ -1,59 +1,70 @@
-{#- One row per resolved person (customer_id). This first golden record takes the person's attributes from
-    their most recently updated CRM contact, and primary email/phone from that contact or else from the
-    identifier seen on the most records. -#}
+{#- One row per resolved person (customer_id): the golden record. Every attribute is the value ranked first by the
+    survivorship rules (seed survivorship_rules) among everything the person's records state
+    (int_customer__attribute_candidates); activity comes from the timeline and the orders. -#}
 with record_customers as (
-    select * from {{ source('identity', 'record_customers') }}
+    select customer_id, count(*) as source_record_count
+    from {{ source('identity', 'record_customers') }}
+    group by customer_id
 ),
-identifiers as (
-    select record_customers.customer_id, ids.*
-    from {{ ref('int_identity__record_identifiers') }} as ids
-    inner join record_customers on record_customers.record_key = ids.record_key
+
+golden as (
+    select * from {{ ref('int_customer__ranked_attributes') }} where survivorship_rank = 1
 ),
+
+golden_record as (
+    select
+        customer_id,
+        max(case when attribute = 'name_native' then detail_1 end) as native_given_name,
+        max(case when attribute = 'name_native' then detail_2 end) as native_family_name,
+        max(case when attribute = 'name_latin' then detail_1 end) as latin_given_name,
+        max(case when attribute = 'name_latin' then detail_2 end) as latin_family_name,
+        max(case when attribute = 'name_native' then 1 else 0 end) = 1 as has_native_name,
+        max(case when attribute = 'email' then value end) as primary_email,
+        max(case when attribute = 'phone' then value end) as primary_phone,
+        max(case when attribute = 'company' then detail_1 end) as company_id,
+        max(case when attribute = 'company' then value end) as company_name,
+        max(case when attribute = 'job_title' then value end) as job_title,
+        max(case when attribute = 'country' then value end) as country_code,
+        max(case when attribute = 'language' then value end) as language,
+        max(case when attribute = 'time_zone' then value end) as time_zone,
+        max(case when attribute = 'currency' then value end) as preferred_currency,
+        max(case when attribute = 'address' then value end) as primary_address_id,
+        max(case when attribute = 'address' then detail_1 end) as address_line,
+        max(case when attribute = 'address' then detail_2 end) as postal_code,
+        max(case when attribute = 'address' then detail_3 end) as city,
+        max(case when attribute = 'owner' then value end) as owner_email,
+        max(case when attribute = 'lifecycle_stage' then value end) as lifecycle_stage,
+        max(case when attribute = 'marketing_consent' then value end) as marketing_consent,
+        max(case when attribute = 'marketing_consent' then source end) as marketing_consent_source,
+        max(case when attribute = 'marketing_consent' then last_observed_at end) as marketing_consent_at,
+        max(case when attribute = 'acquisition' then detail_1 end) as acquisition_channel,
+        max(case when attribute = 'acquisition' then detail_2 end) as acquisition_campaign,
+        max(case when attribute = 'acquisition' then first_observed_at end) as acquired_at
+    from golden
+    group by customer_id
+),
+
 contacts as (
     select
         record_customers.customer_id,
-        contacts.*,
-        row_number() over (
-            partition by record_customers.customer_id order by contacts.updated_at desc nulls last, contacts.contact_id
-        ) as recency_rank,
-        row_number() over (
-            partition by record_customers.customer_id order by contacts.created_at nulls last, contacts.contact_id
-        ) as age_rank
-    from {{ ref('stg_sales__contacts') }} as contacts
-    inner join record_customers
-        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
-),
-contact_summary as (
-    select
-        customer_id,
         count(*) as crm_contact_count,
-        min(created_at) as became_lead_at,
-        max(case when age_rank = 1 then lead_source end) as acquisition_channel
-    from contacts
-    group by customer_id
+        min(contacts.created_at) as became_lead_at
+    from {{ ref('stg_sales__contacts') }} as contacts
+    inner join {{ source('identity', 'record_customers') }} as record_customers
+        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
+    group by record_customers.customer_id
 ),
-ranked_identifiers as (
-    select
-        customer_id,
-        identifier_type,
-        identifier_value,
-        row_number() over (
-            partition by customer_id, identifier_type
-            order by count(*) desc, max(last_seen_at) desc, identifier_value
-        ) as preference_rank
-    from identifiers
-    where identifier_type in ('email', 'phone')
-    group by customer_id, identifier_type, identifier_value
-),
+
 activity as (
     select
         customer_id,
-        min(first_seen_at) as first_seen_at,
-        max(last_seen_at) as last_seen_at,
-        count(distinct record_key) as source_record_count
-    from identifiers
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at,
+        count(*) as touchpoint_count
+    from {{ ref('fct_customer_timeline') }}
     group by customer_id
 ),
+
 orders as (
     select
         customer_id,
@@ -64,27 +75,62 @@ orders as (
     from {{ ref('fct_orders') }}
     where is_completed and customer_id is not null
     group by customer_id
+),
+
+names as (
+    -- The name as written is the native-script one when there is one (kanji for a Japanese contact), else the
+    -- latin one; Japanese and Chinese names are shown family name first.
+    select
+        customer_id,
+        case when has_native_name then native_given_name else latin_given_name end as first_name,
+        case when has_native_name then native_family_name else latin_family_name end as last_name,
+        case
+            when has_native_name and {{ has_cjk("coalesce(native_family_name, '') || coalesce(native_given_name, '')") }}
+                then nullif(trim(coalesce(native_family_name, '') || ' ' || coalesce(native_given_name, '')), '')
+            when has_native_name
+                then nullif(trim(coalesce(native_given_name, '') || ' ' || coalesce(native_family_name, '')), '')
+            else nullif(trim(coalesce(latin_given_name, '') || ' ' || coalesce(latin_family_name, '')), '')
+        end as full_name,
+        latin_given_name as first_name_latin,
+        latin_family_name as last_name_latin,
+        nullif(trim(coalesce(latin_given_name, '') || ' ' || coalesce(latin_family_name, '')), '') as full_name_latin
+    from golden_record
 )
+
 select
-    activity.customer_id,
-    nullif(trim(coalesce(latest.first_name, '') || ' ' || coalesce(latest.last_name, '')), '') as full_name,
-    latest.first_name,
-    latest.last_name,
-    coalesce(latest.email, email_id.identifier_value) as primary_email,
-    coalesce(latest.phone_e164, phone_id.identifier_value) as primary_phone,
-    latest.company_id,
-    latest.company_name,
-    latest.job_title,
-    latest.country_code,
-    latest.language,
-    -- The latest contact's consent wins: it is the person's most recent statement.
-    coalesce(latest.has_marketing_consent, false) as has_marketing_consent,
-    latest.lifecycle_stage,
-    contact_summary.acquisition_channel,
-    latest.owner_email,
-    coalesce(contact_summary.crm_contact_count, 0) as crm_contact_count,
-    activity.source_record_count,
-    contact_summary.became_lead_at,
+    record_customers.customer_id,
+    names.full_name,
+    names.first_name,
+    names.last_name,
+    names.full_name_latin,
+    names.first_name_latin,
+    names.last_name_latin,
+    golden_record.primary_email,
+    golden_record.primary_phone,
+    golden_record.company_id,
+    golden_record.company_name,
+    golden_record.job_title,
+    golden_record.country_code,
+    golden_record.language,
+    golden_record.time_zone,
+    golden_record.preferred_currency,
+    golden_record.primary_address_id,
+    golden_record.address_line,
+    golden_record.postal_code,
+    golden_record.city,
+    -- No statement at all means no consent.
+    coalesce(golden_record.marketing_consent = 'true', false) as has_marketing_consent,
+    golden_record.marketing_consent_source,
+    golden_record.marketing_consent_at,
+    golden_record.lifecycle_stage,
+    golden_record.acquisition_channel,
+    golden_record.acquisition_campaign,
+    golden_record.acquired_at,
+    golden_record.owner_email,
+    coalesce(contacts.crm_contact_count, 0) as crm_contact_count,
+    record_customers.source_record_count,
+    coalesce(activity.touchpoint_count, 0) as touchpoint_count,
+    contacts.became_lead_at,
     activity.first_seen_at,
     activity.last_seen_at,
     orders.first_order_at,
@@ -92,13 +138,9 @@ select
     coalesce(orders.completed_order_count, 0) as completed_order_count,
     coalesce(orders.lifetime_revenue_reporting, 0) as lifetime_revenue_reporting,
     orders.customer_id is not null as is_paying_customer
-from activity
-left join contacts as latest on latest.customer_id = activity.customer_id and latest.recency_rank = 1
-left join contact_summary on contact_summary.customer_id = activity.customer_id
-left join ranked_identifiers as email_id
-    on email_id.customer_id = activity.customer_id and email_id.identifier_type = 'email'
-    and email_id.preference_rank = 1
-left join ranked_identifiers as phone_id
-    on phone_id.customer_id = activity.customer_id and phone_id.identifier_type = 'phone'
-    and phone_id.preference_rank = 1
-left join orders on orders.customer_id = activity.customer_id
+from record_customers
+left join golden_record on golden_record.customer_id = record_customers.customer_id
+left join names on names.customer_id = record_customers.customer_id
+left join contacts on contacts.customer_id = record_customers.customer_id
+left join activity on activity.customer_id = record_customers.customer_id
+left join orders on orders.customer_id = record_customers.customer_id

@@ -3,6 +3,9 @@
 with record_customers as (
     select record_key, customer_id from {{ source('identity', 'record_customers') }}
 ),
+agents as (
+    select extension, full_name from {{ ref('stg_sales__users') }} where extension is not null
+),
 touchpoints as (
     select
         'email_message:' || message_id as interaction_id,
@@ -11,7 +14,9 @@ touchpoints as (
         mailbox || '_email' as interaction_type,
         direction,
         sent_at as occurred_at,
-        subject as summary
+        coalesce(case direction when 'inbound' then 'Inbound ' when 'outbound' then 'Outbound ' end, '')
+            || coalesce(mailbox || ' ', '') || 'email: ' || coalesce(nullif(trim(subject), ''), '(no subject)')
+            as summary
     from {{ ref('stg_email__messages') }}
     union all
     select
@@ -21,7 +26,16 @@ touchpoints as (
         'campaign_' || event_type,
         case when event_type in ('open', 'click', 'unsubscribe', 'spamreport') then 'inbound' else 'outbound' end,
         occurred_at,
-        campaign_name
+        case event_type
+            when 'processed' then 'Marketing email queued'
+            when 'delivered' then 'Marketing email delivered'
+            when 'open' then 'Opened marketing email'
+            when 'click' then 'Clicked ' || coalesce(split_part(url, '?', 1), 'a link') || ' in marketing email'
+            when 'bounce' then 'Marketing email bounced' || coalesce(' (' || bounce_type || ')', '')
+            when 'unsubscribe' then 'Unsubscribed from marketing email'
+            when 'spamreport' then 'Reported marketing email as spam'
+            else 'Marketing email ' || coalesce(event_type, 'event')
+        end || coalesce(': ' || campaign_name, '')
     from {{ ref('stg_email__campaign_events') }}
     union all
     select
@@ -31,18 +45,36 @@ touchpoints as (
         case when event_type = 'track' then 'web_' || lower(replace(event_name, ' ', '_')) else 'web_' || event_type end,
         'inbound',
         occurred_at,
-        coalesce(event_name, page_path)
+        case
+            when event_type = 'page' then 'Viewed ' || coalesce(event_name || coalesce(' (' || page_path || ')', ''),
+                                                                 page_path, 'a page')
+            when event_type = 'identify' then 'Identified on the website' || coalesce(' as ' || email, '')
+            when event_type = 'alias' then 'Website visitor linked to CRM contact ' || coalesce(user_id, '?')
+            when event_type = 'group' then 'Website visitor joined account ' || coalesce(group_name, '?')
+            when event_name = 'Form Submitted' then 'Submitted web form ' || coalesce(form_id, '')
+                || coalesce(' on ' || page_path, '')
+            when event_name = 'Product Added' then 'Added to cart: ' || coalesce(product_name, 'a product')
+            when event_name = 'Checkout Started' then 'Started checkout'
+                || coalesce(': ' || {{ format_money('order_value', 'currency') }}, '')
+            when event_name = 'Order Completed' then 'Completed web checkout' || coalesce(', order ' || order_id, '')
+                || coalesce(': ' || {{ format_money('order_value', 'currency') }}, '')
+            else 'Web event: ' || coalesce(event_name, event_type, 'unknown')
+        end
     from {{ ref('stg_web__segment_events') }}
     union all
     select
-        'asterisk_call:' || call_id,
-        'asterisk_call:' || call_id,
+        'asterisk_call:' || calls.call_id,
+        'asterisk_call:' || calls.call_id,
         'phone',
         'sales_call',
-        direction,
-        started_at,
-        disposition || ', ' || cast(coalesce(talk_seconds, 0) as {{ dbt.type_string() }}) || ' s'
-    from {{ ref('stg_phone__asterisk_cdr') }}
+        calls.direction,
+        calls.started_at,
+        case when calls.direction = 'inbound' then 'Inbound' else 'Outbound' end || ' sales call'
+            || coalesce(' with ' || agents.full_name, '') || ', '
+            || case when calls.is_answered then 'answered' || coalesce(', ' || {{ format_duration('calls.talk_seconds') }}, '')
+                    else lower(coalesce(calls.disposition, 'no answer')) end
+    from {{ ref('stg_phone__asterisk_cdr') }} as calls
+    left join agents on agents.extension = calls.agent_extension
     union all
     select
         'twilio_call:' || call_id,
@@ -51,7 +83,9 @@ touchpoints as (
         'support_call',
         direction,
         started_at,
-        status || ', ' || cast(coalesce(duration_seconds, 0) as {{ dbt.type_string() }}) || ' s'
+        case when direction = 'inbound' then 'Inbound' else 'Outbound' end || ' support call, '
+            || case when is_answered then 'answered' || coalesce(', ' || {{ format_duration('duration_seconds') }}, '')
+                    else replace(coalesce(status, 'no answer'), '-', ' ') end
     from {{ ref('stg_phone__twilio_calls') }}
     union all
     select
@@ -61,9 +95,22 @@ touchpoints as (
         survey_type || '_response',
         'inbound',
         submitted_at,
-        upper(survey_type) || ' ' || cast(score as {{ dbt.type_string() }})
+        coalesce(upper(survey_type), 'Unknown') || ' survey: ' || coalesce(cast(score as {{ dbt.type_string() }}), '?')
+            || case survey_type when 'nps' then '/10' when 'csat' then '/5' else '' end
+            || case
+                when survey_type = 'nps' and score >= 9 then ' (promoter)'
+                when survey_type = 'nps' and score >= 7 then ' (passive)'
+                when survey_type = 'nps' and score >= 0 then ' (detractor)'
+                else ''
+            end
+            || case
+                when length(trim(comment)) > 80 then ' — "' || left(trim(comment), 79) || '…"'
+                when nullif(trim(comment), '') is not null then ' — "' || trim(comment) || '"'
+                else ''
+            end
     from {{ ref('stg_surveys__responses') }}
 )
+
 select
     touchpoints.interaction_id,
     record_customers.customer_id,

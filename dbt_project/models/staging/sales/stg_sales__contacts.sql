@@ -20,7 +20,8 @@ select
     lower(trim(language)) as language,
     lower(trim(lead_source)) as lead_source,
     lower(trim(lifecycle_stage)) as lifecycle_stage,
-    coalesce({{ parse_bool('marketing_consent') }}, false) as has_marketing_consent,
+    -- NULL when the export does not say: no statement, which must not override an earlier one (dim_customers).
+    {{ parse_bool('marketing_consent') }} as has_marketing_consent,
     lower(trim(owner_email)) as owner_email,
     {{ crm_timestamp_to_utc('created_at') }} as created_at,
     {{ crm_timestamp_to_utc('updated_at') }} as updated_at,

@@ -26,5 +26,9 @@ select
     person_name,
     company_name,
     context_locale,
-    context_timezone
+    context_timezone,
+    -- The loader reads traits.name / properties.name into person_name: for a group call that is the account's
+    -- name, for a Product Added event the product's.
+    case when lower(type) = 'group' then person_name end as group_name,
+    case when event = 'Product Added' then person_name end as product_name
 from source
