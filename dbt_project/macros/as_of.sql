@@ -1,0 +1,20 @@
+{#- The moment a build describes. Normally now; `crm build --as-of 2026-06-30` sets var('as_of') so every model
+    is built as it would have looked then (the end of that day, UTC): staging drops what happened later, and
+    anything relative to "today" (recency, churn windows, overdue invoices) uses this instead of the clock.
+    Models must never call current_date / current_timestamp / now() themselves. -#}
+{% macro as_of_timestamp() -%}
+    {%- if var('as_of', none) -%}
+        cast('{{ var("as_of") }} 23:59:59.999999' as {{ type_utc_timestamp() }})
+    {%- else -%}
+        {{ dbt.current_timestamp() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The calendar day of as_of_timestamp() in the business time zone. -#}
+{% macro as_of_date() -%}
+    {%- if var('as_of', none) -%}
+        cast('{{ var("as_of") }}' as date)
+    {%- else -%}
+        {{ business_date(dbt.current_timestamp()) }}
+    {%- endif -%}
+{%- endmacro %}
