@@ -69,6 +69,8 @@ class Settings:
     dashboard_port: int
     dagster_port: int
     daily_build_cron: str
+    # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
+    as_of: date | None = None
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -86,6 +88,7 @@ class Settings:
             "CRM_SHARED_MAILBOX_LOCAL_PARTS": json.dumps(list(self.shared_mailbox_local_parts)),
             "CRM_PLACEHOLDER_VALUES": json.dumps(list(self.placeholder_values)),
             "CRM_MAX_CONTACTS_PER_IDENTIFIER": str(self.max_contacts_per_identifier),
+            "CRM_AS_OF": self.as_of.isoformat() if self.as_of else "",
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
 

@@ -174,13 +174,20 @@ def import_command(settings: Settings, csv_file: Path, map_file: Path | None, en
 
 
 @cli.command()
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Rebuild every mart as it would have looked at the end of this day (YYYY-MM-DD), ignoring "
+                   "later data, into a warehouse file of its own (as-of-<day>.duckdb next to the build file).")
 @click.pass_obj
 @expected_errors
-def build(settings: Settings) -> None:
+def build(settings: Settings, as_of) -> None:
     """Build the warehouse with dbt: staging, identity resolution, marts, and dbt tests."""
-    from orchestration.pipeline import run_build
+    from orchestration.pipeline import as_of_settings, run_build
 
+    if as_of is not None:
+        settings = as_of_settings(settings, as_of.date())
     StepTimer().run("build", run_build, settings, _dbt_progress)
+    if as_of is not None:
+        click.echo(f"as-of build of {as_of.date().isoformat()}: {settings.build_db}")
 
 
 @cli.command()

@@ -18,3 +18,11 @@
         {{ business_date(dbt.current_timestamp()) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- In an as-of build, keep only what had happened by then: the staging models filter each record on the time it
+    happened or was created. Nothing in a normal build. -#}
+{% macro as_of_filter(time_column) -%}
+    {%- if var('as_of', none) -%}
+        where {{ time_column }} <= {{ as_of_timestamp() }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'email__campaign_events') }}
-)
+),
+
+staged as (
 select
     sg_event_id as event_id,
     sg_message_id as esp_message_id,
@@ -14,3 +16,7 @@ select
     url,
     bounce_type
 from source
+)
+
+select * from staged
+{{ as_of_filter('occurred_at') }}

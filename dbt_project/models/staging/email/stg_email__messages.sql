@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'email__messages') }}
-)
+),
+
+staged as (
 select
     message_id,
     mailbox,
@@ -18,3 +20,7 @@ select
     try_cast(size_bytes as bigint) as size_bytes,
     _source_file
 from source
+)
+
+select * from staged
+{{ as_of_filter('sent_at') }}

@@ -7,7 +7,9 @@ typed as (
         *,
         case when length(trim(src)) <= 5 then 'outbound' else 'inbound' end as direction
     from source
-)
+),
+
+staged as (
 select
     uniqueid as call_id,
     direction,
@@ -26,3 +28,7 @@ select
     upper(disposition) = 'ANSWERED' as is_answered,
     _source_file
 from typed
+)
+
+select * from staged
+{{ as_of_filter('started_at') }}

@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'phone__twilio_calls') }}
-)
+),
+
+staged as (
 select
     sid as call_id,
     case when lower(direction) = 'inbound' then 'inbound' else 'outbound' end as direction,
@@ -16,3 +18,7 @@ select
     upper(price_unit) as price_currency,
     _source_file
 from source
+)
+
+select * from staged
+{{ as_of_filter('started_at') }}

@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'sales__companies') }}
-)
+),
+
+staged as (
 select
     trim(company_id) as company_id,
     trim(company_name) as company_name,
@@ -13,3 +15,7 @@ select
     {{ crm_timestamp_to_utc('created_at') }} as created_at,
     _source_file
 from source
+)
+
+select * from staged
+{{ as_of_filter('created_at') }}

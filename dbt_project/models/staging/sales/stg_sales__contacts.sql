@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'sales__contacts') }}
-)
+),
+
+staged as (
 select
     trim(contact_id) as contact_id,
     trim(first_name) as first_name,
@@ -27,3 +29,7 @@ select
     {{ crm_timestamp_to_utc('updated_at') }} as updated_at,
     _source_file
 from source
+)
+
+select * from staged
+{{ as_of_filter('created_at') }}

@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'sales__deals') }}
-)
+),
+
+staged as (
 select
     trim(deal_id) as deal_id,
     trim(deal_name) as deal_name,
@@ -17,3 +19,7 @@ select
     lower(trim(stage)) in ('closed_won', 'closed_lost') as is_closed,
     lower(trim(stage)) = 'closed_won' as is_won
 from source
+)
+
+select * from staged
+{{ as_of_filter('created_at') }}

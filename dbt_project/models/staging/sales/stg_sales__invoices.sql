@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'sales__invoices') }}
-)
+),
+
+staged as (
 select
     trim(invoice_id) as invoice_id,
     trim(order_id) as order_id,
@@ -12,3 +14,7 @@ select
     lower(trim(status)) as status,
     {{ crm_timestamp_to_utc('paid_at') }} as paid_at
 from source
+)
+
+select * from staged
+{{ as_of_filter('issued_at') }}

@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'sales__orders') }}
-)
+),
+
+staged as (
 select
     trim(order_id) as order_id,
     nullif(trim(contact_id), '') as contact_id,
@@ -15,3 +17,7 @@ select
     lower(trim(status)) as status,
     _source_file
 from source
+)
+
+select * from staged
+{{ as_of_filter('ordered_at') }}

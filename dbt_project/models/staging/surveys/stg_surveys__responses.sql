@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'surveys__responses') }}
-)
+),
+
+staged as (
 select
     response_id,
     lower(survey_type) as survey_type,
@@ -13,3 +15,7 @@ select
     lower(channel) as channel,
     nullif(trim(ticket_ref), '') as ticket_ref
 from source
+)
+
+select * from staged
+{{ as_of_filter('submitted_at') }}

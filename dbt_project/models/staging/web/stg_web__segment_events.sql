@@ -1,6 +1,8 @@
 with source as (
     {{ current_rows('raw', 'web__segment_events') }}
-)
+),
+
+staged as (
 select
     message_id as event_id,
     lower(type) as event_type,
@@ -32,3 +34,7 @@ select
     case when lower(type) = 'group' then person_name end as group_name,
     case when event = 'Product Added' then person_name end as product_name
 from source
+)
+
+select * from staged
+{{ as_of_filter('occurred_at') }}
