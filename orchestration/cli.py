@@ -400,10 +400,10 @@ def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: P
     click.echo(format_identity(result))
 
 
-def _run_foreground(command: list[str], env: dict[str, str]) -> None:
+def _run_foreground(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> None:
     click.echo(" ".join(command), err=True)
     try:
-        sys.exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+        sys.exit(subprocess.call(command, env=env, cwd=cwd))
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -420,6 +420,24 @@ def dashboard(settings: Settings, port: int | None) -> None:
                "--server.address", "127.0.0.1", "--server.port", str(port or settings.dashboard_port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     _run_foreground(command, dict(os.environ))
+
+
+@cli.command()
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--generate-only", is_flag=True, help="Write the site (dbt_project/target/) without serving it.")
+@click.pass_obj
+@expected_errors
+def docs(settings: Settings, port: int, generate_only: bool) -> None:
+    """The dbt docs site: every model, column and KPI definition, with lineage, on 127.0.0.1."""
+    from orchestration.dbt import dbt_executable, run_dbt
+
+    if not settings.build_db.exists():
+        raise CrmError(f"no warehouse at {settings.build_db}: run `crm run` first (the docs describe its tables)")
+    StepTimer().run("docs", run_dbt, settings, ["docs", "generate"])
+    click.echo(f"docs site written to {settings.dbt_project_dir / 'target' / 'index.html'}")
+    if not generate_only:
+        _run_foreground([dbt_executable(), "docs", "serve", "--host", "127.0.0.1", "--port", str(port),
+                         "--no-browser"], {**os.environ, **settings.dbt_env()}, cwd=settings.dbt_project_dir)
 
 
 @cli.command()

@@ -407,3 +407,16 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     # The current warehouse and its customer ids are untouched.
     assert _query(build_db, "select count(*) from identity.customer_ids where retired_because = 'records_gone'") == [
         (0,)]
+
+
+def test_the_docs_site_describes_the_published_marts(pipeline):
+    crm = str(Path(sys.executable).parent / "crm")
+    result = subprocess.run([crm, "docs", "--generate-only"], cwd=PROJECT_ROOT, env=pipeline["env"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    target = PROJECT_ROOT / "dbt_project" / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.customer360.dim_customers" in catalog["nodes"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["nodes"]["model.customer360.dim_customers"]["description"]
+    assert (target / "index.html").exists()
