@@ -16,7 +16,7 @@ import duckdb
 
 log = logging.getLogger(__name__)
 
-PUBLISHED_SCHEMAS = ("marts",)
+PUBLISHED_SCHEMAS = ("marts", "bi")  # bi: the marts without direct PII (dbt models/bi), for analysts
 # Operational tables the data-health page needs; they hold no PII.
 PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds")
 

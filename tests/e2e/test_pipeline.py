@@ -420,3 +420,25 @@ def test_the_docs_site_describes_the_published_marts(pipeline):
     manifest = json.loads((target / "manifest.json").read_text())
     assert manifest["nodes"]["model.customer360.dim_customers"]["description"]
     assert (target / "index.html").exists()
+
+
+def test_the_bi_schema_holds_no_customer_email_phone_or_name(pipeline):
+    con = duckdb.connect(str(pipeline["serving_db"]), read_only=True)
+    try:
+        secrets = {v for (v,) in con.execute(
+            """select email from marts.dim_customer_emails union select phone_e164 from marts.dim_customer_phones
+               union select full_name from marts.dim_customers where full_name is not null
+               union select address_line from marts.dim_customer_addresses where address_line is not null"""
+        ).fetchall()}
+        bi_columns = con.execute(
+            """select table_name, column_name from information_schema.columns
+               where table_schema = 'bi' and data_type = 'VARCHAR'"""
+        ).fetchall()
+        assert {t for t, _ in bi_columns} >= {"dim_customers", "dim_customer_emails", "fct_customer_timeline"}
+        for table, column in bi_columns:
+            values = {v for (v,) in con.execute(f'select distinct "{column}" from bi."{table}"').fetchall()}
+            assert not values & secrets, f"bi.{table}.{column} holds personal data"
+        assert con.execute("select count(*) from bi.dim_customers").fetchall() == con.execute(
+            "select count(*) from marts.dim_customers").fetchall()
+    finally:
+        con.close()

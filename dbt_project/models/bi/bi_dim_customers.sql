@@ -1,0 +1,36 @@
+{{ config(alias='dim_customers') }}
+{#- dim_customers without direct PII: no names, email, phone or street address; the email and phone as salted
+    hashes (joinable across the bi tables), the email's domain kept (B2B analysis needs it). -#}
+select
+    customer_id,
+    {{ pii_hash('primary_email') }} as primary_email_hash,
+    split_part(primary_email, '@', 2) as primary_email_domain,
+    {{ pii_hash('primary_phone') }} as primary_phone_hash,
+    company_id,
+    company_name,
+    job_title,
+    country_code,
+    language,
+    time_zone,
+    preferred_currency,
+    city,
+    has_marketing_consent,
+    marketing_consent_source,
+    marketing_consent_at,
+    lifecycle_stage,
+    acquisition_channel,
+    acquisition_campaign,
+    acquired_at,
+    owner_email,
+    crm_contact_count,
+    source_record_count,
+    touchpoint_count,
+    became_lead_at,
+    first_seen_at,
+    last_seen_at,
+    first_order_at,
+    last_order_at,
+    completed_order_count,
+    lifetime_revenue_reporting,
+    is_paying_customer
+from {{ ref('dim_customers') }}
