@@ -1,0 +1,98 @@
+{#- SMART goals (seed goals: KPI, grain, direction, target, start and deadline) against their KPI: the baseline
+    (var kpi_baseline_start..kpi_baseline_end), the target it implies, the latest complete period's value, the
+    straight-line path from baseline (at start_date) to target (at the deadline) at that period's end, and a
+    status. on_track: at or beyond the path; at_risk: behind it by no more than var goal_at_risk_tolerance of the
+    planned change; off_track: further behind; after the deadline: achieved or missed. -#}
+with goals as (
+    select * from {{ ref('goals') }}
+),
+
+kpis as (
+    select * from {{ ref('mart_kpis_by_period') }}
+),
+
+latest_complete as (
+    select kpi, period_grain, max(period_start) as period_start
+    from kpis
+    where is_complete
+    group by 1, 2
+),
+
+current_values as (
+    select kpis.kpi, kpis.period_grain, kpis.period_start, kpis.kpi_value, kpis.baseline_kpi_value
+    from kpis
+    inner join latest_complete
+        on latest_complete.kpi = kpis.kpi
+        and latest_complete.period_grain = kpis.period_grain
+        and latest_complete.period_start = kpis.period_start
+),
+
+targets as (
+    select
+        goals.*,
+        current_values.period_start as current_period_start,
+        case goals.period_grain
+            when 'day' then {{ dbt.dateadd('day', 1, 'current_values.period_start') }}
+            when 'week' then {{ dbt.dateadd('day', 7, 'current_values.period_start') }}
+            else {{ dbt.dateadd('month', 1, 'current_values.period_start') }}
+        end as current_period_end,
+        current_values.kpi_value as current_value,
+        current_values.baseline_kpi_value as baseline_value,
+        case goals.target_kind
+            when 'relative_pct' then current_values.baseline_kpi_value
+                * (1 + (case when goals.direction = 'decrease' then -1 else 1 end) * goals.target / 100.0)
+            when 'absolute_change' then current_values.baseline_kpi_value
+                + (case when goals.direction = 'decrease' then -1 else 1 end) * goals.target
+            else goals.target
+        end as target_value
+    from goals
+    left join current_values
+        on current_values.kpi = goals.kpi and current_values.period_grain = goals.period_grain
+),
+
+paths as (
+    select
+        targets.*,
+        {#- Share of the way from start to deadline at the end of the current period, 0 to 1. -#}
+        least(1.0, greatest(0.0,
+            cast({{ dbt.datediff('targets.start_date', 'targets.current_period_end', 'day') }} as double)
+            / nullif({{ dbt.datediff('targets.start_date', 'targets.deadline', 'day') }}, 0)
+        )) as share_of_time_elapsed
+    from targets
+),
+
+judged as (
+    select
+        paths.*,
+        baseline_value + (target_value - baseline_value) * share_of_time_elapsed as path_value,
+        {#- How far the current value is ahead of the path, in the goal's direction (negative: behind). -#}
+        (case when direction = 'decrease' then -1 else 1 end)
+            * (current_value - (baseline_value + (target_value - baseline_value) * share_of_time_elapsed))
+            as ahead_of_path
+    from paths
+)
+
+select
+    goal_id,
+    kpi,
+    period_grain,
+    direction,
+    description,
+    start_date,
+    deadline,
+    baseline_value,
+    target_value,
+    current_period_start,
+    current_value,
+    path_value,
+    share_of_time_elapsed,
+    case
+        when current_value is null or baseline_value is null then 'no_data'
+        when {{ as_of_date() }} > deadline then
+            case when (case when direction = 'decrease' then -1 else 1 end) * (current_value - target_value) >= 0
+                 then 'achieved' else 'missed' end
+        when ahead_of_path >= 0 then 'on_track'
+        when -ahead_of_path <= {{ var('goal_at_risk_tolerance') }} * abs(target_value - baseline_value) then 'at_risk'
+        else 'off_track'
+    end as status
+from judged

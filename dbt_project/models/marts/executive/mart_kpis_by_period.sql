@@ -1,0 +1,105 @@
+{#- Every headline KPI by day, ISO week and month (business time zone), one row per (kpi, period_grain,
+    period_start), with the previous period and the baseline. A KPI is either a count (the sum over the period)
+    or a ratio of two additive parts summed over the period, so any period, the baseline included, is recomputed
+    from its parts instead of averaging averages. The KPIs are defined here once (glossary: the doc blocks
+    kpi_*); mart_goal_progress sets targets on them. -#}
+with daily as (
+    select * from {{ ref('mart_executive_kpis_daily') }}
+    where date_day <= {{ as_of_date() }}
+),
+
+kpi_parts as (
+    {#- kpi, numerator, denominator (none: a count), multiplier: value = numerator / denominator * multiplier -#}
+    {%- set kpis = [
+        ('new_leads', 'new_leads', none, 1),
+        ('new_customers', 'new_customers', none, 1),
+        ('orders_completed', 'orders_completed', none, 1),
+        ('revenue', 'revenue_reporting', none, 1),
+        ('average_order_value', 'revenue_reporting', 'orders_completed', 1),
+        ('web_visitors', 'web_visitors', none, 1),
+        ('email_open_rate', 'marketing_email_opens', 'marketing_emails_delivered', 100),
+        ('email_click_rate', 'marketing_email_clicks', 'marketing_emails_delivered', 100),
+        ('nps', 'nps_promoters - nps_detractors', 'nps_responses', 100),
+        ('calls', 'calls', none, 1),
+    ] %}
+    {%- for kpi, numerator, denominator, multiplier in kpis %}
+    select
+        '{{ kpi }}' as kpi,
+        date_day,
+        cast({{ numerator }} as double) as numerator,
+        cast({{ denominator if denominator else 'null' }} as double) as denominator,
+        {{ multiplier }} as multiplier,
+        {{ 'false' if denominator else 'true' }} as is_count
+    from daily
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+periods as (
+    {%- for grain in ['day', 'week', 'month'] %}
+    select
+        kpi,
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'date_day') }} as date) as period_start,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        max(multiplier) as multiplier,
+        bool_or(is_count) as is_count
+    from kpi_parts
+    group by 1, 2, 3
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+baseline as (
+    {#- The baseline: each KPI over var kpi_baseline_start..kpi_baseline_end, per period of each grain (a count
+        per period divides by the number of periods the baseline holds). -#}
+    select
+        kpi,
+        period_grain,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(*) as periods,
+        max(multiplier) as multiplier,
+        bool_or(is_count) as is_count
+    from periods
+    where period_start >= cast('{{ var("kpi_baseline_start") }}' as date)
+      and period_start <= cast('{{ var("kpi_baseline_end") }}' as date)
+    group by 1, 2
+),
+
+valued as (
+    select
+        periods.*,
+        case when periods.is_count then periods.numerator
+             when periods.denominator <> 0 then periods.numerator / periods.denominator * periods.multiplier
+        end as kpi_value,
+        {#- A period is complete when it ended before the as-of day. -#}
+        case periods.period_grain
+            when 'day' then periods.period_start < {{ as_of_date() }}
+            when 'week' then {{ dbt.dateadd('day', 7, 'periods.period_start') }} <= {{ as_of_date() }}
+            else {{ dbt.dateadd('month', 1, 'periods.period_start') }} <= {{ as_of_date() }}
+        end as is_complete
+    from periods
+)
+
+select
+    valued.kpi,
+    valued.period_grain,
+    valued.period_start,
+    valued.is_complete,
+    valued.numerator,
+    valued.denominator,
+    valued.kpi_value,
+    lag(valued.kpi_value) over (
+        partition by valued.kpi, valued.period_grain order by valued.period_start
+    ) as previous_kpi_value,
+    case when baseline.is_count then baseline.numerator / baseline.periods
+         when baseline.denominator <> 0 then baseline.numerator / baseline.denominator * baseline.multiplier
+    end as baseline_kpi_value
+from valued
+left join baseline on baseline.kpi = valued.kpi and baseline.period_grain = valued.period_grain
