@@ -1,0 +1,39 @@
+{#- Sales helpers, portable (DESIGN.md, "Portable SQL"): plain ANSI functions only, so no dispatch is needed. -#}
+
+{#- True when a job title names someone who decides on a purchase. Latin-script keywords match whole words
+    (so "coo" does not match "Coordinator"), Japanese and German ones anywhere in the title (部長 in 営業部長,
+    leiter in Vertriebsleiter): those languages write titles as compounds. Keywords: vars
+    decision_maker_title_words and decision_maker_title_substrings. -#}
+{% macro is_decision_maker_title(title) -%}
+    (
+        {%- for word in var('decision_maker_title_words') %}
+        ' ' || translate(lower({{ title }}), ',/-()&.:;', '         ') || ' ' like '% {{ word | lower }} %' or
+        {%- endfor %}
+        {%- for part in var('decision_maker_title_substrings') %}
+        lower({{ title }}) like '%{{ part | lower }}%' or
+        {%- endfor %}
+        false
+    )
+{%- endmacro %}
+
+{#- Converts `amount` in `currency` to the reporting currency at the month of `on_date`, as fct_orders does:
+    amount / (units per USD of the currency) × (units per USD of the reporting currency). `fx` is the alias of a
+    relation over seed fx_rates joined twice by the caller as {{ fx }}_from / {{ fx }}_to. -#}
+{% macro fx_to_reporting(amount, fx) -%}
+    cast(round(cast({{ amount }} as double) / cast({{ fx }}_from.units_per_usd as double)
+               * cast({{ fx }}_to.units_per_usd as double), 2) as decimal(18, 2))
+{%- endmacro %}
+
+{% macro fx_joins(fx, currency, on_date) -%}
+    left join {{ ref('fx_rates') }} as {{ fx }}_from
+        on {{ fx }}_from.currency = {{ currency }}
+        and {{ fx }}_from.rate_month = cast({{ dbt.date_trunc('month', on_date) }} as date)
+    left join {{ ref('fx_rates') }} as {{ fx }}_to
+        on {{ fx }}_to.currency = '{{ var("reporting_currency") }}'
+        and {{ fx }}_to.rate_month = {{ fx }}_from.rate_month
+{%- endmacro %}
+
+{#- Days from one instant to another with hour precision, as a double rounded to 2 decimals (NULL if either is NULL). -#}
+{% macro fractional_days(start_ts, end_ts) -%}
+    round(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 86400.0, 2)
+{%- endmacro %}
