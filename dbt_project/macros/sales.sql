@@ -37,3 +37,19 @@
 {% macro fractional_days(start_ts, end_ts) -%}
     round(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 86400.0, 2)
 {%- endmacro %}
+
+{#- regexp_replace of every match: DuckDB replaces only the first match unless given 'g'; Spark replaces all.
+    Patterns must not contain backslashes (Spark string literals unescape them). -#}
+{% macro regexp_replace_all(text, pattern, replacement) %}{{ return(adapter.dispatch('regexp_replace_all', 'customer360')(text, pattern, replacement)) }}{% endmacro %}
+{% macro duckdb__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
+{% macro spark__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}'){% endmacro %}
+
+{#- An email subject as a template (doc subject_template): lower case, without reply/forward prefixes (ASCII or
+    full-width colon) and digits, whitespace collapsed. -#}
+{% macro subject_template(subject) -%}
+    nullif(trim({{ regexp_replace_all(
+        regexp_replace_all(
+            regexp_replace_all('lower(' ~ subject ~ ')', '^[ 　]*((re|fwd|fw|aw|wg|返信|転送)[ 　]*[:：][ 　]*)+', ''),
+            '[0-9０-９]+', ''),
+        '[ 　	]+', ' ') }}), '')
+{%- endmacro %}
