@@ -33,7 +33,7 @@ revenue as (
     select company_customers.company_id, sum(orders.amount_reporting) as revenue_reporting
     from company_customers
     inner join {{ ref('fct_orders') }} as orders on orders.customer_id = company_customers.customer_id
-    where orders.is_completed
+    where orders.is_completed and orders.ordered_at <= {{ as_of_timestamp() }}
     group by company_customers.company_id
 ),
 last_touch as (
@@ -41,6 +41,7 @@ last_touch as (
     from company_customers
     inner join {{ ref('fct_interactions') }} as interactions
         on interactions.customer_id = company_customers.customer_id
+    where interactions.occurred_at <= {{ as_of_timestamp() }}
     group by company_customers.company_id
 ),
 open_deals as (

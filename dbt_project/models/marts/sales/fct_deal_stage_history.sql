@@ -14,6 +14,7 @@ with entries as (
         row_number() over (partition by history.deal_id order by history.entered_at, history.stage)
             as stage_sequence
     from {{ ref('stg_sales__deal_stage_history') }} as history
+    where history.entered_at <= {{ as_of_timestamp() }}
 ),
 deals as (
     select deal_id, pipeline from {{ ref('stg_sales__deals') }}

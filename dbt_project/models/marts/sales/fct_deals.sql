@@ -1,11 +1,50 @@
 {#- One row per deal, enriched. Amounts convert with seed fx_rates as fct_orders does, at the month a deal
     closed (won revenue is booked then) or, while open, the month it was created. -#}
-with deals as (
+-- depends_on: {{ ref('stg_sales__deal_stage_history') }}
+with crm_deals as (
+    select * from {{ ref('stg_sales__deals') }}
+),
+{%- if var('as_of', none) %}
+{#- An as-of build rebuilds each deal as it stood on that date: the CRM export only knows today's stage. A close
+    on or before the date stands; otherwise the deal was open, in the last stage its history entered by then. #}
+history_as_of as (
+    select deal_id, max_by(stage, entered_at) as stage
+    from {{ ref('stg_sales__deal_stage_history') }}
+    where entered_at <= {{ as_of_timestamp() }}
+      and stage not in ('closed_won', 'closed_lost')
+    group by deal_id
+),
+deals_as_of as (
+    select
+        crm_deals.deal_id, crm_deals.deal_name, crm_deals.contact_id, crm_deals.company_id, crm_deals.owner_email,
+        crm_deals.pipeline, crm_deals.amount, crm_deals.currency, crm_deals.created_at, crm_deals.expected_close_date,
+        crm_deals.is_closed and crm_deals.closed_at <= {{ as_of_timestamp() }} as closed_by_as_of,
+        crm_deals.stage as crm_stage,
+        crm_deals.closed_at as crm_closed_at,
+        crm_deals.is_won as crm_is_won,
+        history_as_of.stage as history_stage
+    from crm_deals
+    left join history_as_of on history_as_of.deal_id = crm_deals.deal_id
+    where crm_deals.created_at <= {{ as_of_timestamp() }}
+),
+as_of_state as (
+    select
+        deal_id, deal_name, contact_id, company_id, owner_email, pipeline,
+        case when closed_by_as_of then crm_stage else coalesce(history_stage, case when crm_closed_at is null
+                                                                              then crm_stage end) end as stage,
+        amount, currency, created_at, expected_close_date,
+        case when closed_by_as_of then crm_closed_at end as closed_at,
+        coalesce(closed_by_as_of, false) as is_closed,
+        coalesce(closed_by_as_of and crm_is_won, false) as is_won
+    from deals_as_of
+),
+{%- endif %}
+deals as (
     select
         *,
         {{ business_date('created_at') }} as created_date,
         {{ business_date('closed_at') }} as closed_date
-    from {{ ref('stg_sales__deals') }}
+    from {% if var('as_of', none) %}as_of_state{% else %}crm_deals{% endif %}
 ),
 deal_customers as (
     select record_id as deal_id, customer_id
@@ -19,7 +58,7 @@ stage_history as (
     select * from {{ ref('fct_deal_stage_history') }}
 ),
 current_stage_entries as (
-    select deal_id, max(entered_at) as current_stage_entered_at, max(entered_at) as last_stage_change_at
+    select deal_id, max(entered_at) as current_stage_entered_at
     from stage_history
     group by deal_id
 ),
@@ -39,6 +78,7 @@ customer_activity as (
     from {{ ref('fct_interactions') }}
     where customer_id is not null
       and (channel = 'email' or interaction_type = 'sales_call')
+      and occurred_at <= {{ as_of_timestamp() }}
     group by customer_id
 ),
 enriched as (
@@ -81,7 +121,7 @@ enriched as (
         greatest(
             deals.created_at,
             coalesce(customer_activity.last_activity_at, deals.created_at),
-            coalesce(current_stage_entries.last_stage_change_at, deals.created_at)
+            coalesce(current_stage_entries.current_stage_entered_at, deals.created_at)
         ) as last_activity_at
     from deals
     left join deal_customers on deal_customers.deal_id = deals.deal_id

@@ -13,7 +13,7 @@ with messages as (
         coalesce(nullif(split_part(trim(references_header), ' ', 1), ''), nullif(trim(in_reply_to), ''), message_id)
             as thread_id
     from {{ ref('stg_email__messages') }}
-    where mailbox = 'sales' and sent_at is not null
+    where mailbox = 'sales' and sent_at <= {{ as_of_timestamp() }}
 ),
 outbound_emails as (
     select
@@ -67,7 +67,7 @@ follow_ups as (
         null
     from {{ ref('stg_phone__asterisk_cdr') }} as calls
     left join reps on reps.extension = calls.agent_extension
-    where calls.direction = 'outbound'
+    where calls.direction = 'outbound' and calls.started_at <= {{ as_of_timestamp() }}
 ),
 by_rep_month as (
     select
