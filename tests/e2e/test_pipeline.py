@@ -442,3 +442,16 @@ def test_the_bi_schema_holds_no_customer_email_phone_or_name(pipeline):
             "select count(*) from marts.dim_customers").fetchall()
     finally:
         con.close()
+
+
+def test_sales_marts_agree_with_the_generated_deals_and_companies(pipeline):
+    won, deals, staged_deals = _query(
+        pipeline["serving_db"],
+        "select count(*) filter (where is_won), count(*), count(distinct deal_id) from marts.fct_deals")[0]
+    assert won == pipeline["truth"]["won_deals"]
+    assert deals == staged_deals
+    companies, distinct_companies = _query(
+        pipeline["serving_db"], "select count(*), count(distinct company_id) from marts.dim_companies")[0]
+    staged_companies = _query(
+        pipeline["build_db"], "select count(distinct company_id) from staging.stg_sales__companies")[0][0]
+    assert companies == distinct_companies == staged_companies > 0

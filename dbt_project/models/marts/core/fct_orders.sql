@@ -8,9 +8,6 @@ order_customers as (
     select record_id as order_id, customer_id
     from {{ source('identity', 'record_customers') }}
     where record_type = 'order'
-),
-fx as (
-    select rate_month, currency, to_reporting from {{ ref('int_fx__rates_to_reporting') }}
 )
 select
     orders.order_id,
@@ -25,9 +22,7 @@ select
     orders.currency,
     orders.amount,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    cast(round(cast(orders.amount as double) * order_fx.to_reporting, 2) as decimal(18, 2)) as amount_reporting
+    {{ fx_to_reporting('orders.amount', 'order_fx') }} as amount_reporting
 from orders
 left join order_customers on order_customers.order_id = orders.order_id
-left join fx as order_fx
-    on order_fx.currency = orders.currency
-    and order_fx.rate_month = cast({{ dbt.date_trunc('month', 'orders.order_date') }} as date)
+{{ fx_joins('order_fx', 'orders.currency', 'orders.order_date') }}

@@ -112,11 +112,9 @@ attributed as (
 costs as (
     select
         campaigns.campaign_id,
-        cast(round(cast(campaigns.cost as double) * fx.to_reporting, 2) as decimal(18, 2)) as cost_reporting
+        {{ fx_to_reporting('campaigns.cost', 'fx') }} as cost_reporting
     from campaigns
-    left join {{ ref('int_fx__rates_to_reporting') }} as fx
-        on fx.currency = campaigns.currency
-        and fx.rate_month = cast({{ dbt.date_trunc('month', 'campaigns.start_date') }} as date)
+    {{ fx_joins('fx', 'campaigns.currency', 'campaigns.start_date') }}
 )
 
 select

@@ -1,0 +1,38 @@
+{#- Sales helpers, portable (DESIGN.md, "Portable SQL"): plain ANSI functions only, so no dispatch is needed. -#}
+
+{#- True when a job title names someone who decides on a purchase. Latin-script keywords match whole words
+    (so "coo" does not match "Coordinator"), Japanese and German ones anywhere in the title (部長 in 営業部長,
+    leiter in Vertriebsleiter): those languages write titles as compounds. Keywords: vars
+    decision_maker_title_words and decision_maker_title_substrings. -#}
+{% macro is_decision_maker_title(title) -%}
+    (
+        {%- for word in var('decision_maker_title_words') %}
+        ' ' || translate(lower({{ title }}), ',/-()&.:;', '         ') || ' ' like '% {{ word | lower }} %' or
+        {%- endfor %}
+        {%- for part in var('decision_maker_title_substrings') %}
+        lower({{ title }}) like '%{{ part | lower }}%' or
+        {%- endfor %}
+        false
+    )
+{%- endmacro %}
+
+{#- Days from one instant to another with hour precision, as a double rounded to 2 decimals (NULL if either is NULL). -#}
+{% macro fractional_days(start_ts, end_ts) -%}
+    round(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 86400.0, 2)
+{%- endmacro %}
+
+{#- regexp_replace of every match: DuckDB replaces only the first match unless given 'g'; Spark replaces all.
+    Patterns must not contain backslashes (Spark string literals unescape them). -#}
+{% macro regexp_replace_all(text, pattern, replacement) %}{{ return(adapter.dispatch('regexp_replace_all', 'customer360')(text, pattern, replacement)) }}{% endmacro %}
+{% macro duckdb__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
+{% macro spark__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}'){% endmacro %}
+
+{#- An email subject as a template (doc subject_template): lower case, without reply/forward prefixes (ASCII or
+    full-width colon) and digits, whitespace collapsed. -#}
+{% macro subject_template(subject) -%}
+    nullif(trim({{ regexp_replace_all(
+        regexp_replace_all(
+            regexp_replace_all('lower(' ~ subject ~ ')', '^[ 　]*((re|fwd|fw|aw|wg|返信|転送)[ 　]*[:：][ 　]*)+', ''),
+            '[0-9０-９]+', ''),
+        '[ 　	]+', ' ') }}), '')
+{%- endmacro %}
