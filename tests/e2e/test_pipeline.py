@@ -455,3 +455,71 @@ def test_sales_marts_agree_with_the_generated_deals_and_companies(pipeline):
     staged_companies = _query(
         pipeline["build_db"], "select count(distinct company_id) from staging.stg_sales__companies")[0][0]
     assert companies == distinct_companies == staged_companies > 0
+
+
+def test_segments_and_retention_cohorts_account_for_every_paying_customer(pipeline):
+    serving = pipeline["serving_db"]
+    paying_customers, resolved_revenue = _query(
+        serving, "select count(distinct customer_id), sum(amount_reporting) from marts.fct_orders "
+                 "where is_completed and customer_id is not null")[0]
+    assert paying_customers > 0
+
+    # Current segments: one row per customer, a segment exactly for the paying ones, totals as in dim_customers.
+    customers, segmented, mismatched_totals = _query(serving, """
+        select count(*), count(s.rfm_segment),
+               count(*) filter (where s.frequency <> d.completed_order_count
+                                   or s.monetary_reporting <> d.lifetime_revenue_reporting
+                                   or (s.rfm_segment is not null) <> d.is_paying_customer)
+        from marts.mart_customer_segments s full join marts.dim_customers d using (customer_id)""")[0]
+    assert customers == _query(serving, "select count(*) from marts.dim_customers")[0][0]
+    assert segmented == paying_customers
+    assert mismatched_totals == 0
+
+    # Monthly history: every paying customer has one segment at every month end from their first order's month to
+    # as_of's, none before; the latest one is the current segment.
+    gaps = _query(serving, """
+        with firsts as (
+            select customer_id, date_trunc('month', min(order_date)) as first_month
+            from marts.fct_orders where is_completed and customer_id is not null group by customer_id
+        ),
+        last_month as (select max(snapshot_month) as month from marts.fct_customer_segments_monthly)
+        select f.customer_id
+        from firsts f cross join last_month
+        left join marts.fct_customer_segments_monthly m on m.customer_id = f.customer_id
+        group by f.customer_id, f.first_month, last_month.month
+        having count(*) filter (where m.rfm_segment is not null and m.snapshot_month >= f.first_month)
+                   <> date_diff('month', f.first_month, last_month.month) + 1
+            or count(*) filter (where m.rfm_segment is not null and m.snapshot_month < f.first_month) > 0""")
+    assert gaps == []
+    latest_differs = _query(serving, """
+        select count(*) from marts.fct_customer_segments_monthly m
+        join marts.mart_customer_segments s using (customer_id)
+        where m.snapshot_month = (select max(snapshot_month) from marts.fct_customer_segments_monthly)
+          and (m.rfm_segment is distinct from s.rfm_segment or m.value_tier <> s.value_tier)""")[0][0]
+    assert latest_differs == 0
+    moves_match = _query(serving, """
+        select count(*) from (
+            select snapshot_month, count(rfm_segment) as segmented from marts.fct_customer_segments_monthly
+            group by snapshot_month) m
+        full join (select snapshot_month, sum(customers) as moved from marts.mart_segment_movement_monthly
+                   group by snapshot_month) v using (snapshot_month)
+        where coalesce(m.segmented, 0) <> coalesce(v.moved, 0)""")[0][0]
+    assert moves_match == 0
+
+    # Retention: cohorts partition the paying customers and the revenue; on-or-after never below on.
+    for mart, cohort in (("mart_retention_cohorts_monthly", "cohort_month"),
+                         ("mart_retention_cohorts_weekly", "cohort_week")):
+        cohort_customers, revenue, bad_rows, unfinished_past = _query(serving, f"""
+            select sum(cohort_customers) filter (where period_number = 0), sum(revenue_reporting),
+                   count(*) filter (where customers_active > customers_active_on_or_after
+                                       or customers_active_on_or_after > cohort_customers
+                                       or (period_number = 0 and customers_active <> cohort_customers)),
+                   count(*) filter (where is_in_progress and period_start < latest.latest_start)
+            from marts.{mart} cross join (select max(period_start) as latest_start from marts.{mart}) as latest
+            """)[0]
+        assert cohort_customers == paying_customers, mart
+        assert float(revenue) == pytest.approx(float(resolved_revenue), abs=0.01), mart
+        assert bad_rows == 0, mart
+        assert unfinished_past == 0, mart
+        cohorts = _query(serving, f"select count(distinct {cohort}) from marts.{mart} where period_number = 0")[0][0]
+        assert cohorts == _query(serving, f"select count(distinct {cohort}) from marts.{mart}")[0][0], mart

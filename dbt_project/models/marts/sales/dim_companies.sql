@@ -59,14 +59,7 @@ select
     companies.domain,
     companies.industry,
     companies.employee_count,
-    case
-        when companies.employee_count is null then null
-        when companies.employee_count < 10 then '1-9'
-        when companies.employee_count < 50 then '10-49'
-        when companies.employee_count < 250 then '50-249'
-        when companies.employee_count < 1000 then '250-999'
-        else '1000+'
-    end as company_size_band,
+    {{ company_size_band('companies.employee_count') }} as company_size_band,
     companies.country_code,
     companies.city,
     companies.owner_email,

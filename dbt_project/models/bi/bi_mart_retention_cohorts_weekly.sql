@@ -1,0 +1,3 @@
+{{ config(alias='mart_retention_cohorts_weekly') }}
+{#- No direct PII in mart_retention_cohorts_weekly: the same rows, so the bi schema answers everything the marts do. -#}
+select * from {{ ref('mart_retention_cohorts_weekly') }}
