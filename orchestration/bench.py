@@ -223,3 +223,48 @@ def format_identity(result: IdentityBenchmark) -> str:
 
 if __name__ == "__main__":
     _worker(*sys.argv[1:])
+
+
+# --- build --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildBenchmark:
+    seconds: float
+    identity_seconds: float
+    dbt_peak_mb: float
+    nodes: list[tuple[str, str, float]]  # (unique_id, status, seconds), slowest first
+
+
+def _run_results(settings) -> list[tuple[str, str, float]]:
+    results = json.loads((settings.dbt_project_dir / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return [(r["unique_id"], r["status"], float(r["execution_time"])) for r in results["results"]]
+
+
+def bench_build(settings) -> BuildBenchmark:
+    """The whole `crm build` (two dbt passes around identity resolution), with every dbt node's own time from
+    dbt's run_results.json and the dbt processes' peak memory (DuckDB runs inside them)."""
+    from orchestration.pipeline import run_dbt_stage, run_identity
+
+    started = time.perf_counter()
+    run_dbt_stage(settings, "identity_inputs")
+    nodes = _run_results(settings)
+    identity_started = time.perf_counter()
+    run_identity(settings)
+    identity_seconds = time.perf_counter() - identity_started
+    run_dbt_stage(settings, "marts")
+    nodes += _run_results(settings)
+    seconds = time.perf_counter() - started
+    dbt_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return BuildBenchmark(seconds, identity_seconds, dbt_peak_mb, sorted(nodes, key=lambda n: -n[2]))
+
+
+def format_build(result: BuildBenchmark, top: int = 15) -> str:
+    models = [n for n in result.nodes if n[0].startswith("model.")]
+    tests = [n for n in result.nodes if not n[0].startswith("model.")]
+    lines = [f"build {result.seconds:.1f} s (identity resolution {result.identity_seconds:.1f} s); "
+             f"{len(models)} models {sum(n[2] for n in models):.1f} s, {len(tests)} tests/seeds "
+             f"{sum(n[2] for n in tests):.1f} s (node times, summed); dbt peak memory {result.dbt_peak_mb:,.0f} MB",
+             "", "| node | status | seconds |", "| --- | --- | ---: |"]
+    lines += [f"| {uid.split('.', 2)[-1]} | {status} | {secs:.2f} |" for uid, status, secs in result.nodes[:top]]
+    return "\n".join(lines)

@@ -400,6 +400,31 @@ def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: P
     click.echo(format_identity(result))
 
 
+@bench.command(name="build")
+@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it already holds "
+                   "that scale.")
+@click.pass_obj
+@expected_errors
+def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+    """The dbt build: total time, each model's time (slowest first) and dbt's peak memory."""
+    from orchestration.bench import bench_build, format_build
+    from orchestration.pipeline import generate, run_ingest
+
+    workdir = workdir or settings.data_dir / "bench" / str(scale)
+    bench_settings = _generated_settings(settings, workdir)
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
+                        lambda msg: click.echo(f"  {msg}", err=True))
+        marker.touch()
+    StepTimer().run("ingest", run_ingest, bench_settings, False, _ingest_progress)
+    result = StepTimer().run("bench build", bench_build, bench_settings)
+    click.echo(format_build(result))
+
+
 def _run_foreground(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> None:
     click.echo(" ".join(command), err=True)
     try:
