@@ -35,10 +35,21 @@ daily_interactions as (
         count(case when interaction_type = 'campaign_delivered' then 1 end) as marketing_emails_delivered,
         count(case when interaction_type = 'campaign_open' then 1 end) as marketing_email_opens,
         count(case when interaction_type = 'campaign_click' then 1 end) as marketing_email_clicks,
+        count(case when interaction_type = 'campaign_unsubscribe' then 1 end) as marketing_email_unsubscribes,
         count(case when channel = 'phone' then 1 end) as calls,
         count(case when interaction_type = 'support_email' and direction = 'inbound' then 1 end)
             as inbound_support_emails
     from interactions group by 1
+),
+daily_deals as (
+    select
+        closed_date as date_day,
+        count(case when is_won then 1 end) as deals_won,
+        count(case when is_lost then 1 end) as deals_lost,
+        sum(case when is_won then sales_cycle_days end) as won_sales_cycle_days
+    from {{ ref('fct_deals') }}
+    where closed_date is not null
+    group by 1
 ),
 daily_nps as (
     select
@@ -65,6 +76,10 @@ select
     coalesce(daily_interactions.marketing_emails_delivered, 0) as marketing_emails_delivered,
     coalesce(daily_interactions.marketing_email_opens, 0) as marketing_email_opens,
     coalesce(daily_interactions.marketing_email_clicks, 0) as marketing_email_clicks,
+    coalesce(daily_interactions.marketing_email_unsubscribes, 0) as marketing_email_unsubscribes,
+    coalesce(daily_deals.deals_won, 0) as deals_won,
+    coalesce(daily_deals.deals_lost, 0) as deals_lost,
+    coalesce(daily_deals.won_sales_cycle_days, 0) as won_sales_cycle_days,
     coalesce(daily_interactions.calls, 0) as calls,
     coalesce(daily_interactions.inbound_support_emails, 0) as inbound_support_emails,
     coalesce(daily_nps.nps_responses, 0) as nps_responses,
@@ -75,4 +90,5 @@ left join leads on leads.date_day = days.date_day
 left join first_orders on first_orders.date_day = days.date_day
 left join daily_orders on daily_orders.date_day = days.date_day
 left join daily_interactions on daily_interactions.date_day = days.date_day
+left join daily_deals on daily_deals.date_day = days.date_day
 left join daily_nps on daily_nps.date_day = days.date_day

@@ -19,6 +19,10 @@ kpi_parts as (
         ('web_visitors', 'web_visitors', none, 1),
         ('email_open_rate', 'marketing_email_opens', 'marketing_emails_delivered', 100),
         ('email_click_rate', 'marketing_email_clicks', 'marketing_emails_delivered', 100),
+        ('email_unsubscribe_rate', 'marketing_email_unsubscribes', 'marketing_emails_delivered', 100),
+        ('lead_to_customer_rate', 'new_customers', 'new_leads', 100),
+        ('deal_win_rate', 'deals_won', 'deals_won + deals_lost', 100),
+        ('average_sales_cycle_days', 'won_sales_cycle_days', 'deals_won', 1),
         ('nps', 'nps_promoters - nps_detractors', 'nps_responses', 100),
         ('calls', 'calls', none, 1),
     ] %}
