@@ -523,3 +523,39 @@ def test_segments_and_retention_cohorts_account_for_every_paying_customer(pipeli
         assert unfinished_past == 0, mart
         cohorts = _query(serving, f"select count(distinct {cohort}) from marts.{mart} where period_number = 0")[0][0]
         assert cohorts == _query(serving, f"select count(distinct {cohort}) from marts.{mart}")[0][0], mart
+
+
+def test_journey_funnel_accounts_for_every_customer_at_each_stage(pipeline):
+    serving = pipeline["serving_db"]
+    funnel = _query(serving, """
+        select stage, customers, customers_converted, customers_dropped_off, customers_in_window,
+               conversion_window_days
+        from marts.mart_journey_funnel where breakdown = 'all' order by stage_order""")
+    stages = [row[0] for row in funnel]
+    assert stages == ["awareness", "consideration", "purchase", "retention", "advocacy"]
+    assert funnel[0][1] > 0
+    dropped_listed = dict(_query(serving, """
+        select dropped_off_at_stage, count(*) from marts.mart_journey_drop_offs group by dropped_off_at_stage"""))
+    for (stage, customers, converted, dropped, in_window, _), next_stage in zip(funnel, funnel[1:], strict=False):
+        assert next_stage[1] <= customers, stage
+        assert converted == next_stage[1], stage
+        assert dropped + converted + in_window == customers, stage
+        assert dropped_listed.get(stage, 0) == dropped, stage
+    assert sum(dropped_listed.values()) == _query(serving, "select count(*) from marts.mart_journey_drop_offs")[0][0]
+
+    # Purchase: the customers with a completed order no earlier than their consideration and within the window of it
+    # (a customer who only bought before considering, or too long after, has no purchase stage).
+    window_days = funnel[0][5]
+    buyers, purchase_stage, paying = _query(serving, f"""
+        select
+            (select count(distinct c.customer_id)
+             from marts.fct_customer_journey_stages c
+             join marts.fct_orders o on o.customer_id = c.customer_id and o.is_completed
+             where c.stage = 'consideration'
+               and o.ordered_at >= c.reached_at and o.ordered_at <= c.reached_at + interval {int(window_days)} day),
+            (select count(*) from marts.fct_customer_journey_stages s
+             join marts.dim_customers d using (customer_id)
+             where s.stage = 'purchase' and d.completed_order_count > 0 and s.reached_at >= d.first_order_at),
+            (select count(*) from marts.dim_customers where completed_order_count > 0)""")[0]
+    assert funnel[2][1] == buyers == purchase_stage
+    assert 0 < funnel[2][1] <= paying
