@@ -315,17 +315,11 @@ def identity_train_command(settings: Settings, scale: int, seed: int, workdir: P
                            output: Path | None) -> None:
     """Train the contact match model on generated data and write it as JSON (commit it with the code)."""
     from identity.probabilistic import train
-    from orchestration.pipeline import generate, run_dbt_stage, run_ingest
+    from orchestration.pipeline import run_dbt_stage
     from orchestration.warehouse import build_connection
 
-    workdir = workdir or settings.data_dir / "train" / f"{scale}-{seed}"
-    train_settings = _generated_settings(settings, workdir)
-    marker = workdir / f".generated-{scale}-{seed}"
-    if not marker.exists():
-        StepTimer().run("generate", generate, train_settings, scale, seed, settings.generate_end_date,
-                        lambda msg: click.echo(f"  {msg}", err=True))
-        marker.touch()
-    StepTimer().run("ingest", run_ingest, train_settings, False, _ingest_progress)
+    train_settings = _generated_warehouse(settings, workdir or settings.data_dir / "train" / f"{scale}-{seed}",
+                                          scale, seed)
     StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs",
                     lambda line: click.echo(f"  {line}", err=True))
     output = output or settings.match_model
@@ -334,10 +328,34 @@ def identity_train_command(settings: Settings, scale: int, seed: int, workdir: P
     click.echo(f"match model written to {output}")
 
 
-def _generated_settings(settings: Settings, workdir: Path) -> Settings:
-    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training)."""
-    return replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
-                   build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+def _generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, ingest: bool = True) -> Settings:
+    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training): generated
+    once per scale and seed, then loaded (a no-op when already loaded)."""
+    from orchestration.pipeline import generate, run_ingest
+
+    generated = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                        build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        StepTimer().run("generate", generate, generated, scale, seed, settings.generate_end_date,
+                        lambda msg: click.echo(f"  {msg}", err=True))
+        marker.touch()
+    if ingest:
+        StepTimer().run("ingest", run_ingest, generated, False, _ingest_progress)
+    return generated
+
+
+def _generated_data_options(command):
+    """--scale, --seed and --workdir, shared by the commands that work on generated data."""
+    for option in reversed([
+        click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate."),
+        click.option("--seed", type=int, default=42, show_default=True),
+        click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it "
+                          "already holds that scale and seed."),
+    ]):
+        command = option(command)
+    return command
 
 
 @cli.group()
@@ -346,10 +364,7 @@ def bench() -> None:
 
 
 @bench.command(name="ingest")
-@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to generate (default: <data_dir>/bench/<scale>); reused when it already holds that scale.")
+@_generated_data_options
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable), e.g. web__segment_events.")
 @click.pass_obj
 @expected_errors
@@ -357,42 +372,25 @@ def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Pat
                          sources: tuple[str, ...]) -> None:
     """Per source: loader rows/s, peak memory, and the time of a bare DuckDB read of the same files."""
     from orchestration.bench import bench_ingest, format_table
-    from orchestration.pipeline import generate
 
-    workdir = workdir or settings.data_dir / "bench" / str(scale)
-    landing, marker = workdir / "landing", workdir / f".generated-{scale}-{seed}"
-    if not marker.exists():
-        bench_settings = replace(settings, landing_dir=landing, ground_truth_dir=workdir / "ground_truth")
-        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
-                        lambda msg: click.echo(f"  {msg}", err=True))
-        marker.touch()
+    generated = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed,
+                                     ingest=False)
     results = StepTimer().run(
-        "bench ingest", bench_ingest, landing,
+        "bench ingest", bench_ingest, generated.landing_dir,
         lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True), sources)
     click.echo(format_table(results))
 
 
 @bench.command(name="identity")
-@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it already holds "
-                   "that scale.")
+@_generated_data_options
 @click.pass_obj
 @expected_errors
 def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
     """Identity resolution: time, candidate pairs, peak memory, and precision/recall against the ground truth."""
     from orchestration.bench import bench_identity, format_identity
-    from orchestration.pipeline import generate, run_dbt_stage, run_ingest
+    from orchestration.pipeline import run_dbt_stage
 
-    workdir = workdir or settings.data_dir / "bench" / str(scale)
-    bench_settings = _generated_settings(settings, workdir)
-    marker = workdir / f".generated-{scale}-{seed}"
-    if not marker.exists():
-        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
-                        lambda msg: click.echo(f"  {msg}", err=True))
-        marker.touch()
-    StepTimer().run("ingest", run_ingest, bench_settings, False, _ingest_progress)
+    bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed)
     StepTimer().run("dbt (identity inputs)", run_dbt_stage, bench_settings, "identity_inputs",
                     lambda line: click.echo(f"  {line}", err=True))
     result = StepTimer().run("bench identity", bench_identity, bench_settings,
@@ -401,26 +399,14 @@ def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: P
 
 
 @bench.command(name="build")
-@click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it already holds "
-                   "that scale.")
+@_generated_data_options
 @click.pass_obj
 @expected_errors
 def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
     """The dbt build: total time, each model's time (slowest first) and dbt's peak memory."""
     from orchestration.bench import bench_build, format_build
-    from orchestration.pipeline import generate, run_ingest
 
-    workdir = workdir or settings.data_dir / "bench" / str(scale)
-    bench_settings = _generated_settings(settings, workdir)
-    marker = workdir / f".generated-{scale}-{seed}"
-    if not marker.exists():
-        StepTimer().run("generate", generate, bench_settings, scale, seed, settings.generate_end_date,
-                        lambda msg: click.echo(f"  {msg}", err=True))
-        marker.touch()
-    StepTimer().run("ingest", run_ingest, bench_settings, False, _ingest_progress)
+    bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed)
     result = StepTimer().run("bench build", bench_build, bench_settings)
     click.echo(format_build(result))
 
