@@ -1,3 +1,5 @@
+{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event. -#}
+{{ config(materialized='table') }}
 with source as (
     {{ current_rows('raw', 'web__segment_events') }}
 ),
