@@ -523,3 +523,24 @@ def test_segments_and_retention_cohorts_account_for_every_paying_customer(pipeli
         assert unfinished_past == 0, mart
         cohorts = _query(serving, f"select count(distinct {cohort}) from marts.{mart} where period_number = 0")[0][0]
         assert cohorts == _query(serving, f"select count(distinct {cohort}) from marts.{mart}")[0][0], mart
+
+
+def test_service_marts_agree_with_the_generated_tickets_and_surveys(pipeline):
+    truth, serving = pipeline["truth"], pipeline["serving_db"]
+    responses, promoters, detractors, inconsistent = _query(serving, """
+        select sum(responses), sum(promoters), sum(detractors),
+               count(*) filter (where promoters + passives + detractors <> responses)
+        from marts.mart_nps_monthly""")[0]
+    assert (responses, promoters, detractors) == (
+        truth["nps_responses"], truth["survey_promoters"], truth["survey_detractors"])
+    assert inconsistent == 0
+
+    tickets, with_csat, unexplained = _query(serving, """
+        select count(*), count(csat_score),
+               count(*) filter (where customer_id is null and no_customer_reason is null)
+        from marts.fct_support_tickets""")[0]
+    assert tickets == truth["support_tickets"]
+    assert with_csat == truth["csat_responses"]
+    assert unexplained == 0
+    kpi_tickets = _query(serving, "select sum(tickets) from marts.mart_service_kpis_monthly")[0][0]
+    assert kpi_tickets == tickets
