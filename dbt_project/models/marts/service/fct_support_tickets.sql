@@ -103,7 +103,8 @@ inbound_call_tickets as (
                 and not previous_answered
                 and started_at <= {{ dbt.dateadd('hour', var('support_call_retry_hours'), 'previous_started_at') }}
             then 0 else 1
-        end) over (partition by caller_key order by started_at, call_id rows unbounded preceding) as ticket_sequence
+        end) over (partition by caller_key order by started_at, call_id
+            rows between unbounded preceding and current row) as ticket_sequence
     from inbound_calls
 ),
 
