@@ -559,3 +559,24 @@ def test_journey_funnel_accounts_for_every_customer_at_each_stage(pipeline):
             (select count(*) from marts.dim_customers where completed_order_count > 0)""")[0]
     assert funnel[2][1] == buyers == purchase_stage
     assert 0 < funnel[2][1] <= paying
+
+
+def test_service_marts_agree_with_the_generated_tickets_and_surveys(pipeline):
+    truth, serving = pipeline["truth"], pipeline["serving_db"]
+    responses, promoters, detractors, inconsistent = _query(serving, """
+        select sum(responses), sum(promoters), sum(detractors),
+               count(*) filter (where promoters + passives + detractors <> responses)
+        from marts.mart_nps_monthly""")[0]
+    assert (responses, promoters, detractors) == (
+        truth["nps_responses"], truth["survey_promoters"], truth["survey_detractors"])
+    assert inconsistent == 0
+
+    tickets, with_csat, unexplained = _query(serving, """
+        select count(*), count(csat_score),
+               count(*) filter (where customer_id is null and no_customer_reason is null)
+        from marts.fct_support_tickets""")[0]
+    assert tickets == truth["support_tickets"]
+    assert with_csat == truth["csat_responses"]
+    assert unexplained == 0
+    kpi_tickets = _query(serving, "select sum(tickets) from marts.mart_service_kpis_monthly")[0][0]
+    assert kpi_tickets == tickets
