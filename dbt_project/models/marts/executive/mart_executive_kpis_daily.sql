@@ -51,6 +51,21 @@ daily_deals as (
     where closed_date is not null
     group by 1
 ),
+daily_service as (
+    {#- Support tickets by the day they were opened: response and resolution of that day's tickets. -#}
+    select
+        {{ business_date('opened_at') }} as date_day,
+        count(*) as support_tickets_opened,
+        count(first_response_minutes) as support_tickets_responded,
+        sum(cast(first_response_minutes as double)) as first_response_minutes_total,
+        count(case when is_resolved then 1 end) as support_tickets_resolved,
+        sum(case when is_resolved then cast(resolution_hours as double) end) as resolution_hours_total,
+        count(case when is_resolved and is_first_contact_resolution then 1 end) as first_contact_resolutions,
+        count(csat_score) as csat_responses,
+        sum(csat_score) as csat_score_total
+    from {{ ref('fct_support_tickets') }}
+    group by 1
+),
 daily_nps as (
     select
         {{ business_date('submitted_at') }} as date_day,
@@ -80,6 +95,14 @@ select
     coalesce(daily_deals.deals_won, 0) as deals_won,
     coalesce(daily_deals.deals_lost, 0) as deals_lost,
     coalesce(daily_deals.won_sales_cycle_days, 0) as won_sales_cycle_days,
+    coalesce(daily_service.support_tickets_opened, 0) as support_tickets_opened,
+    coalesce(daily_service.support_tickets_responded, 0) as support_tickets_responded,
+    coalesce(daily_service.first_response_minutes_total, 0) as first_response_minutes_total,
+    coalesce(daily_service.support_tickets_resolved, 0) as support_tickets_resolved,
+    coalesce(daily_service.resolution_hours_total, 0) as resolution_hours_total,
+    coalesce(daily_service.first_contact_resolutions, 0) as first_contact_resolutions,
+    coalesce(daily_service.csat_responses, 0) as csat_responses,
+    coalesce(daily_service.csat_score_total, 0) as csat_score_total,
     coalesce(daily_interactions.calls, 0) as calls,
     coalesce(daily_interactions.inbound_support_emails, 0) as inbound_support_emails,
     coalesce(daily_nps.nps_responses, 0) as nps_responses,
@@ -91,4 +114,5 @@ left join first_orders on first_orders.date_day = days.date_day
 left join daily_orders on daily_orders.date_day = days.date_day
 left join daily_interactions on daily_interactions.date_day = days.date_day
 left join daily_deals on daily_deals.date_day = days.date_day
+left join daily_service on daily_service.date_day = days.date_day
 left join daily_nps on daily_nps.date_day = days.date_day

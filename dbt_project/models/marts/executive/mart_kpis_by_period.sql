@@ -23,6 +23,11 @@ kpi_parts as (
         ('lead_to_customer_rate', 'new_customers', 'new_leads', 100),
         ('deal_win_rate', 'deals_won', 'deals_won + deals_lost', 100),
         ('average_sales_cycle_days', 'won_sales_cycle_days', 'deals_won', 1),
+        ('support_tickets', 'support_tickets_opened', none, 1),
+        ('average_first_response_minutes', 'first_response_minutes_total', 'support_tickets_responded', 1),
+        ('average_resolution_hours', 'resolution_hours_total', 'support_tickets_resolved', 1),
+        ('first_contact_resolution_rate', 'first_contact_resolutions', 'support_tickets_resolved', 100),
+        ('csat', 'csat_score_total', 'csat_responses', 1),
         ('nps', 'nps_promoters - nps_detractors', 'nps_responses', 100),
         ('calls', 'calls', none, 1),
     ] %}
