@@ -26,3 +26,12 @@
         where {{ time_column }} <= {{ as_of_timestamp() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The day after a period of `grain` ('day', 'week', 'month') starting on `period_start`: its exclusive end. -#}
+{% macro period_end(grain, period_start) -%}
+    case {{ grain }}
+        when 'day' then {{ dbt.dateadd('day', 1, period_start) }}
+        when 'week' then {{ dbt.dateadd('day', 7, period_start) }}
+        else {{ dbt.dateadd('month', 1, period_start) }}
+    end
+{%- endmacro %}

@@ -31,11 +31,7 @@ targets as (
     select
         goals.*,
         current_values.period_start as current_period_start,
-        case goals.period_grain
-            when 'day' then {{ dbt.dateadd('day', 1, 'current_values.period_start') }}
-            when 'week' then {{ dbt.dateadd('day', 7, 'current_values.period_start') }}
-            else {{ dbt.dateadd('month', 1, 'current_values.period_start') }}
-        end as current_period_end,
+        {{ period_end('goals.period_grain', 'current_values.period_start') }} as current_period_end,
         current_values.kpi_value as current_value,
         current_values.baseline_kpi_value as baseline_value,
         case goals.target_kind

@@ -88,11 +88,7 @@ valued as (
              when periods.denominator <> 0 then periods.numerator / periods.denominator * periods.multiplier
         end as kpi_value,
         {#- A period is complete when it ended before the as-of day. -#}
-        case periods.period_grain
-            when 'day' then periods.period_start < {{ as_of_date() }}
-            when 'week' then {{ dbt.dateadd('day', 7, 'periods.period_start') }} <= {{ as_of_date() }}
-            else {{ dbt.dateadd('month', 1, 'periods.period_start') }} <= {{ as_of_date() }}
-        end as is_complete
+        {{ period_end('periods.period_grain', 'periods.period_start') }} <= {{ as_of_date() }} as is_complete
     from periods
 )
 
