@@ -25,7 +25,7 @@ daily_orders as (
         order_date as date_day,
         count(*) as orders_completed,
         count(distinct customer_id) as ordering_customers,
-        sum(amount_reporting) as revenue_reporting
+        cast(sum(amount_reporting) as decimal(18, 2)) as revenue_reporting
     from orders group by 1
 ),
 daily_interactions as (
@@ -62,7 +62,7 @@ daily_service as (
         sum(case when is_resolved then cast(resolution_hours as double) end) as resolution_hours_total,
         count(case when is_resolved and is_first_contact_resolution then 1 end) as first_contact_resolutions,
         count(csat_score) as csat_responses,
-        sum(csat_score) as csat_score_total
+        cast(sum(csat_score) as bigint) as csat_score_total
     from {{ ref('fct_support_tickets') }}
     group by 1
 ),

@@ -27,9 +27,9 @@ pipeline as (
     select
         case when pipeline.expected_close_month < current_month.month_start then current_month.month_start
              else pipeline.expected_close_month end as close_month,
-        sum(pipeline.open_deal_count) as open_deal_count,
-        sum(pipeline.open_pipeline_reporting) as open_pipeline_reporting,
-        sum(pipeline.weighted_pipeline_reporting) as weighted_pipeline_reporting
+        cast(sum(pipeline.open_deal_count) as bigint) as open_deal_count,
+        cast(sum(pipeline.open_pipeline_reporting) as decimal(18, 2)) as open_pipeline_reporting,
+        cast(sum(pipeline.weighted_pipeline_reporting) as decimal(18, 2)) as weighted_pipeline_reporting
     from {{ ref('mart_pipeline_by_close_month') }} as pipeline
     cross join current_month
     group by 1
