@@ -15,7 +15,7 @@ from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
 from orchestration.dbt import run_dbt
 from orchestration.errors import CrmError, QualityGateFailed
-from orchestration.publish import Publication, publish
+from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection
 
 log = logging.getLogger(__name__)
@@ -160,14 +160,18 @@ def latest_build_id(con) -> str | None:
 
 
 def run_check(settings: Settings):
-    """Validate the latest build; raise QualityGateFailed naming the blocking failures."""
+    """Validate the latest build; raise QualityGateFailed naming the blocking failures.
+
+    The health file (results and source freshness) is published either way: when the gate closes, the serving
+    file keeps the last good build and the data-health page can still say which check failed and when."""
     from quality.run import run_checks
 
     with build_connection(settings.build_db) as con:
         build_id = latest_build_id(con)
         if build_id is None:
             raise CrmError("nothing to check: run `crm build` first")
-        outcomes = run_checks(con, build_id, settings.min_customers_per_contact)
+        outcomes = run_checks(con, build_id, settings)
+    publish_health(settings.build_db, settings.health_db)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
         names = ", ".join(f"{o.expectation}({o.column or o.suite}) observed {o.observed}" for o in blocking)
