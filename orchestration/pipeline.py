@@ -174,7 +174,7 @@ def run_check(settings: Settings):
     publish_health(settings.build_db, settings.health_db)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
-        names = ", ".join(f"{o.expectation}({o.column or o.suite}) observed {o.observed}" for o in blocking)
+        names = ", ".join(f"{o.suite}: {o.expectation}({o.column or ''}) observed {o.observed}" for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
 
