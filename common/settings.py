@@ -74,6 +74,8 @@ class Settings:
     dashboard_port: int
     dagster_port: int
     daily_build_cron: str
+    event_partitions_start: date
+    landing_sensor_interval_seconds: int
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
     as_of: date | None = None
 
@@ -152,6 +154,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         dashboard_port=int(raw["dashboard"]["port"]),
         dagster_port=int(raw["dagster"]["port"]),
         daily_build_cron=raw["dagster"]["daily_build_cron"],
+        event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),
+        landing_sensor_interval_seconds=int(raw["dagster"]["landing_sensor_interval_seconds"]),
     )
 
 

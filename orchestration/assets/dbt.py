@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project
+from orchestration.resilience import BUILD_WAREHOUSE_POOL
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -20,7 +21,10 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator())
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator(),
+            pool=BUILD_WAREHOUSE_POOL,
+            # dbt's own errors are not told apart from a locked file here: a failed build is retried, with backoff.
+            retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL))
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Dagster runs this twice in a full build, around identity resolution, each time with the selected subset.
     yield from dbt.cli(["build"], context=context).stream()
