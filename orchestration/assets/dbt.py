@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from common.settings import get_settings
 from orchestration.dbt_project import dbt_project
 from orchestration.resilience import BUILD_WAREHOUSE_POOL
 
@@ -26,5 +27,7 @@ class LayerTranslator(DagsterDbtTranslator):
             # dbt's own errors are not told apart from a locked file here: a failed build is retried, with backoff.
             retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL))
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    # Dagster runs this twice in a full build, around identity resolution, each time with the selected subset.
+    # Dagster runs this in several passes in a full build (the seeds, the identity inputs, the marts after identity
+    # resolution), each time with the selected subset. The seeds may come first, on a fresh warehouse.
+    get_settings().build_db.parent.mkdir(parents=True, exist_ok=True)
     yield from dbt.cli(["build"], context=context).stream()

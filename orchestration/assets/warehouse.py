@@ -12,6 +12,7 @@ from orchestration.pipeline import record_build, run_identity, run_publish
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
+CUSTOMER_IDS_KEY = dg.AssetKey(["identity", "customer_ids"])
 
 
 def _published_marts() -> list[str]:
@@ -29,23 +30,30 @@ def _published_marts() -> list[str]:
 PUBLISHED_MARTS = _published_marts()
 
 
-@dg.asset(
-    key=IDENTITY_KEY,
-    deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
-    group_name="identity",
-    kinds={"python", "duckdb"},
+@dg.multi_asset(
+    name="identity_resolution",
+    specs=[
+        dg.AssetSpec(IDENTITY_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+                     group_name="identity", kinds={"python", "duckdb"},
+                     description="Identity graph (shared identifiers + Splink matches of CRM contacts) → "
+                                 "customer_id per record."),
+        dg.AssetSpec(CUSTOMER_IDS_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+                     group_name="identity", kinds={"python", "duckdb"},
+                     description="Every customer_id ever issued and the id it resolves to now: stable across builds, "
+                                 "redirects for merged ids."),
+    ],
     pool=BUILD_WAREHOUSE_POOL,
-    description="Identity graph (shared identifiers + Splink matches of CRM contacts) → customer_id per record, "
-                "stable across builds with redirects for merged ids.",
 )
-def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def identity_resolution(context: dg.AssetExecutionContext):
     settings = get_settings()
     started_at = datetime.now(UTC)
     with retry_transient(context):
         summary = run_identity(settings)
         # The run is the build: the quality gate and publish refer to it by the run id.
         record_build(settings, context.run_id, started_at, summary)
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(asset_key=CUSTOMER_IDS_KEY, metadata={"ids_kept": summary.ids_kept,
+                                                                     "ids_redirected": summary.ids_redirected})
+    yield dg.MaterializeResult(asset_key=IDENTITY_KEY, metadata={
         "customers": summary.customers, "records_resolved": summary.records_resolved,
         "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
         "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
