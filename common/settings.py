@@ -87,8 +87,9 @@ class Settings:
 
     @property
     def quality_dir(self) -> Path:
-        """Great Expectations' project: stored validation results and the Data Docs site."""
-        return self.data_dir / "quality"
+        """Great Expectations' project: stored validation results and the Data Docs site, next to the warehouse
+        they are about."""
+        return self.build_db.parent / "quality"
 
     @property
     def dbt_project_dir(self) -> Path:
