@@ -139,6 +139,36 @@ def test_a_file_breaking_a_blocking_expectation_is_not_published(materialised, t
     assert _query(settings.build_db, "select count(distinct run_id) from audit.dq_results")[0][0] == 2
 
 
+def test_in_dagster_the_gate_check_skips_publishing(materialised, tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.pipeline import run_ingest
+
+    settings = _copy_of_build(materialised, tmp_path)
+    (settings.landing_dir / "sales" / "orders_broken.csv").write_text(
+        ORDERS_HEADER + "ORD-BROKEN-1,,someone@example.com,1970-01-01 00:00,web,,USD,100.00,completed\n")
+    run_ingest(settings)
+    published = settings.serving_db.read_bytes()
+    for name, value in {"CRM_PATHS_DATA_DIR": tmp_path, "CRM_PATHS_BUILD_DB": settings.build_db,
+                        "CRM_PATHS_SERVING_DB": settings.serving_db, "CRM_PATHS_LANDING_DIR": settings.landing_dir
+                        }.items():
+        monkeypatch.setenv(name, str(value))
+    get_settings.cache_clear()
+    try:
+        job = materialised["defs"].resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+            asset_selection=[dg.AssetKey(["quality", "gate"]), dg.AssetKey(["serving", "published_marts"])])
+    finally:
+        get_settings.cache_clear()
+    gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "no_blocking_failures"]
+    assert [e.passed for e in gate] == [False]
+    assert "order_date__min" in gate[0].metadata["blocking_failures"].value
+    materialised_keys = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialised_keys == {"quality/gate"}  # publish was skipped
+    assert settings.serving_db.read_bytes() == published
+
+
 def test_a_warning_does_not_stop_publishing(materialised, tmp_path):
     from orchestration.pipeline import run_check, run_ingest, run_publish
 
@@ -247,10 +277,20 @@ def test_a_failed_run_is_posted_to_the_webhook_and_written_to_its_log(monkeypatc
     assert len(logged) == 1 and "posted to http://127.0.0.1" in logged[0]
 
 
-def test_transient_failures_back_off_exponentially():
-    from orchestration.resilience import backoff_seconds
+def test_transient_failures_are_retried_with_backoff_and_others_fail_at_once():
+    import dagster as dg
+
+    from orchestration.errors import QualityGateFailed, SourceUnreachable, WarehouseLocked
+    from orchestration.resilience import MAX_RETRIES, backoff_seconds, retry_transient
 
     assert [backoff_seconds(n) for n in range(4)] == [5, 10, 20, 40]
+    context = dg.build_op_context()
+    for transient in (WarehouseLocked("build.duckdb is locked"), SourceUnreachable("imap.example.com: timed out")):
+        with pytest.raises(dg.RetryRequested) as retry, retry_transient(context):
+            raise transient
+        assert (retry.value.max_retries, retry.value.seconds_to_wait) == (MAX_RETRIES, 5)
+    with pytest.raises(QualityGateFailed), retry_transient(context):
+        raise QualityGateFailed("a blocking check failed")
 
 
 def test_crm_dagster_instance_queues_runs_for_the_build_warehouse(tmp_path):
