@@ -280,17 +280,32 @@ def test_a_failed_run_is_posted_to_the_webhook_and_written_to_its_log(monkeypatc
 def test_transient_failures_are_retried_with_backoff_and_others_fail_at_once():
     import dagster as dg
 
-    from orchestration.errors import QualityGateFailed, SourceUnreachable, WarehouseLocked
-    from orchestration.resilience import MAX_RETRIES, backoff_seconds, retry_transient
+    from orchestration.errors import QualityGateFailed, WarehouseLocked
+    from orchestration.resilience import backoff_seconds, retry_transient
 
     assert [backoff_seconds(n) for n in range(4)] == [5, 10, 20, 40]
-    context = dg.build_op_context()
-    for transient in (WarehouseLocked("build.duckdb is locked"), SourceUnreachable("imap.example.com: timed out")):
-        with pytest.raises(dg.RetryRequested) as retry, retry_transient(context):
-            raise transient
-        assert (retry.value.max_retries, retry.value.seconds_to_wait) == (MAX_RETRIES, 5)
-    with pytest.raises(QualityGateFailed), retry_transient(context):
-        raise QualityGateFailed("a blocking check failed")
+    attempts = []
+
+    @dg.op
+    def locked_once(context: dg.OpExecutionContext):
+        attempts.append(context.retry_number)
+        with retry_transient(context):
+            if len(attempts) == 1:
+                raise WarehouseLocked("build.duckdb is locked by another process")
+
+    @dg.op
+    def gate_fails(context: dg.OpExecutionContext):
+        attempts.append("gate")
+        with retry_transient(context):
+            raise QualityGateFailed("a blocking check failed")
+
+    retried = dg.GraphDefinition(name="retried", node_defs=[locked_once]).to_job().execute_in_process()
+    assert retried.success and attempts == [0, 1]
+    retry_events = [e for e in retried.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retry_events) == 1 and "5 seconds" in retry_events[0].message
+    failed = dg.GraphDefinition(name="failed", node_defs=[gate_fails]).to_job().execute_in_process(
+        raise_on_error=False)
+    assert not failed.success and attempts[2:] == ["gate"]  # not retried
 
 
 def test_crm_dagster_instance_queues_runs_for_the_build_warehouse(tmp_path):
