@@ -198,6 +198,9 @@ def check(settings: Settings) -> None:
     from orchestration.pipeline import run_check
 
     outcomes = StepTimer().run("check", run_check, settings)
+    for outcome in (o for o in outcomes if not o.success):
+        click.echo(f"  warning: {outcome.suite}: {outcome.expectation}({outcome.column or ''}) {outcome.observed}",
+                   err=True)
     click.echo(f"{sum(o.success for o in outcomes)}/{len(outcomes)} expectations passed")
 
 

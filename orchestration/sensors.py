@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -54,7 +55,8 @@ def _partition_tags(settings: Settings, landing_file, partitioned: bool) -> dict
     if not partitioned:
         return {}
     first, last = file_period(landing_file, settings.business_timezone)
-    first, last = max(first, settings.event_partitions_start), min(last, date.today() + timedelta(days=1))
+    today = datetime.now(ZoneInfo(settings.business_timezone)).date()
+    first, last = max(first, settings.event_partitions_start), min(last, today + timedelta(days=1))
     if first > last:
         return {}
     return {PARTITION_RANGE_START: first.isoformat(), PARTITION_RANGE_END: last.isoformat()}
