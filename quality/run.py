@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,9 @@ create table if not exists audit.mart_row_counts (
 );
 """
 DATA_DOCS_SITE = "local_site"
+# The Data Docs render the stored results of this many latest runs per suite (rendering is linear in what is
+# stored); audit.dq_results keeps every run.
+DATA_DOCS_RUNS_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -107,11 +111,18 @@ class _Validator:
             outcomes.append(CheckOutcome(
                 suite=spec.name, expectation=config.type, column=config.kwargs.get("column"),
                 severity=(config.meta or {}).get("severity", "block"), success=bool(item.success),
-                observed=json.dumps(observed, default=str, ensure_ascii=False), layer=spec.layer, table=spec.table,
+                observed=json.dumps(observed, default=str, ensure_ascii=False), layer=spec.layer,
+                table=(config.meta or {}).get("table", spec.table),
             ))
         return outcomes
 
-    def build_docs(self) -> None:
+    def build_docs(self, quality_dir: Path) -> None:
+        uncommitted = quality_dir / "gx" / "uncommitted"
+        # GX stores results as validations/<suite>/<run name>/<run time>/…: keep the latest runs of each suite.
+        for run_names in (uncommitted / "validations").rglob("__none__"):
+            for stale in sorted(p for p in run_names.iterdir() if p.is_dir())[:-DATA_DOCS_RUNS_KEPT]:
+                shutil.rmtree(stale)
+        shutil.rmtree(data_docs_index(quality_dir).parent / "validations", ignore_errors=True)  # pages of those
         self.context.build_data_docs()
 
 
@@ -169,7 +180,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: S
         [[run_id, build_id, o.suite, o.expectation, o.column, o.severity, o.success, o.observed, checked_at,
           o.layer, o.table] for o in outcomes],
     )
-    validator.build_docs()
+    validator.build_docs(settings.quality_dir)
     for outcome in outcomes:
         log.log(logging.INFO if outcome.success else logging.WARNING, "%s", outcome)
     return outcomes

@@ -278,26 +278,28 @@ def marts_suites(con: duckdb.DuckDBPyConnection, min_customers_per_contact: floa
 
 
 def _row_count_suites(con: duckdb.DuckDBPyConnection, build_id: str | None, tolerance: float) -> list[SuiteSpec]:
-    """Each mart's rows within ±tolerance of the previous build's (audit.mart_row_counts, written by the check)."""
+    """Each mart's rows within ±tolerance of the previous build's (audit.mart_row_counts, written by the check).
+
+    One frame of one row, a column per mart: one validation for every mart (each expectation names its table)."""
     import great_expectations as gx
 
-    previous = con.execute(
+    previous = dict(con.execute(
         """select table_name, row_count from audit.mart_row_counts
            where build_id = (select build_id from audit.mart_row_counts where build_id is distinct from ?
-                             order by counted_at desc limit 1)""", [build_id]).fetchall()
+                             order by counted_at desc limit 1)""", [build_id]).fetchall())
     current = dict(con.execute(
         "select table_name, row_count from audit.mart_row_counts where build_id is not distinct from ?",
         [build_id]).fetchall())
-    suites = []
-    for table, before in previous:
-        if table not in current:
-            continue
-        suites.append(SuiteSpec(
-            f"{table}.row_count", "marts", table, f"select {int(current[table])}::bigint as row_count",
-            [gx.expectations.ExpectColumnValuesToBeBetween(
-                column="row_count", min_value=int(before * (1 - tolerance)),
-                max_value=int(before * (1 + tolerance)) if before else None, meta=WARN)]))
-    return suites
+    compared = sorted(set(previous) & set(current))
+    if not compared:
+        return []  # the first build: nothing to compare with
+    return [SuiteSpec(
+        "marts.row_counts", "marts", "marts",
+        "select " + ", ".join(f"{int(current[t])}::bigint as {_q(t)}" for t in compared),
+        [gx.expectations.ExpectColumnValuesToBeBetween(
+            column=t, min_value=int(previous[t] * (1 - tolerance)),
+            max_value=int(previous[t] * (1 + tolerance)) if previous[t] else None,
+            meta={**WARN, "table": t}) for t in compared])]
 
 
 def _freshness_suite(con: duckdb.DuckDBPyConnection) -> SuiteSpec:
