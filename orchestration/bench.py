@@ -68,7 +68,7 @@ def _measure_floor(source: str, landing_dir: str) -> dict:
     import duckdb
 
     spec = next(s for s in all_sources() if s.name == source)
-    if spec.reader is read_mail:
+    if spec.reader.stage is read_mail:
         return {"seconds": None, "per_file_seconds": None}
     with tempfile.TemporaryDirectory() as scratch:
         paths = []
