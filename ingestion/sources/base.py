@@ -162,10 +162,10 @@ def csv_reader(
             text = first.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = first.decode("cp932", errors="replace")
-        names = [c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))] if text.count(",") else []
+        names = tuple(c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))) if "," in text else ()
         if any(c not in names for c in required):
-            return None  # a column map or a rejection: alone
-        return first
+            return None  # another delimiter, a column map or a rejection: alone
+        return names  # line ends may differ: DuckDB reads each file's rows as it would alone (tested)
 
     def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
         if len(paths) == 1 and paths[0].stat().st_size == 0:
