@@ -75,8 +75,9 @@ create table if not exists audit.quarantine (
 """
 
 
-# Bounds of a batch of files loaded in one transaction (see _load_source): at 100k people the 24 monthly
-# Segment files (10-60 MB each) make batches of ~0.3-0.6M events.
+# Bounds of a batch of files loaded in one transaction (see _load_source). At 100k people the 24 monthly
+# Segment files (10-60 MB each) make 4 batches of ~0.2-0.3M events: several DuckDB row groups each, so every
+# statement uses both cores. Staged rows beyond DuckDB's memory limit spill (tests/integration/test_memory_bound).
 BATCH_MAX_FILES = 64
 BATCH_MAX_BYTES = 256 * 2**20
 # How much committed data may wait in the WAL during an ingest run (see _deferred_checkpoints).
