@@ -37,7 +37,7 @@ import phonenumbers
 
 from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
-from ingestion.normalize import normalize_email, normalize_phones, simple_email_sql
+from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
         pairs = con.execute(f'select distinct "{column}", {region_sql} from _staged').fetchall()
         mapping = pd.DataFrame(
             {"raw": [p[0] for p in pairs], "region": [p[1] for p in pairs],
-             "normalized": normalize_phones([(p[0], _region(p[1], source_region)) for p in pairs])},
+             "normalized": [normalize_phone(p[0], _region(p[1], source_region)) for p in pairs]},
             dtype="string",
         )
         alias = f"_m{len(joins)}"

@@ -7,10 +7,8 @@ key two addresses of one mailbox share (Gmail dots) is defined once, in dbt (mac
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 import phonenumbers
@@ -117,25 +115,3 @@ def _libphonenumber_e164(value: str, region: str) -> str | None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-
-# Below this many distinct numbers a process pool costs more than it saves (starting workers ~0.1-0.2 s).
-PARALLEL_PHONES_THRESHOLD = 20_000
-_PHONE_CHUNK = 5_000
-
-
-def _normalize_phone_chunk(pairs: list[tuple[str | None, str]]) -> list[str | None]:
-    return [normalize_phone(raw, region) for raw, region in pairs]
-
-
-def normalize_phones(pairs: list[tuple[str | None, str]]) -> list[str | None]:
-    """normalize_phone over (raw, default region) pairs, spread over the cores' processes for many numbers.
-
-    libphonenumber is pure Python (~20 µs a number) and holds the GIL: threads would not help.
-    """
-    workers = os.cpu_count() or 1
-    if len(pairs) < PARALLEL_PHONES_THRESHOLD or workers < 2:
-        return _normalize_phone_chunk(pairs)
-    chunks = [pairs[start:start + _PHONE_CHUNK] for start in range(0, len(pairs), _PHONE_CHUNK)]
-    # Forked workers (as the mbox reader's): they only run this pure-Python code, never DuckDB's.
-    with ProcessPoolExecutor(workers) as pool:
-        return [value for chunk in pool.map(_normalize_phone_chunk, chunks) for value in chunk]
