@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.checks import RowCheck
-from ingestion.column_maps import column_sql, find_map
+from ingestion.column_maps import EntityMap, column_sql, find_map
 from ingestion.landing import detect_encoding, transcode_to_utf8
 
 Stage = Callable[[duckdb.DuckDBPyConnection, list[Path], "ReadContext"], list[int]]
@@ -132,11 +132,11 @@ def csv_reader(
 
     A file in another CRM's format is read through the column map (ingestion/column_maps) for `entity` that
     fits its header. Columns nothing maps are kept in `_extra` (JSON); a file with a required column missing
-    and no fitting map is rejected, naming the column. Files with the same header line are read together;
+    and no fitting map is rejected, naming the column. Files with the same header columns are read together;
     a file that needs a column map is read alone (the map may number its rows).
     """
 
-    def header_columns(path: Path, landing_dir: Path | None) -> tuple[list[str], object]:
+    def header_columns(path: Path, landing_dir: Path | None) -> tuple[list[str], EntityMap | None]:
         """A UTF-8 file's columns and the column map it is read through (None: read by the loader's names)."""
         if not header:
             return list(columns), None
@@ -165,7 +165,9 @@ def csv_reader(
         names = tuple(c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))) if "," in text else ()
         if any(c not in names for c in required):
             return None  # another delimiter, a column map or a rejection: alone
-        return names  # line ends may differ: DuckDB reads each file's rows as it would alone (tested)
+        # Line ends may differ: DuckDB reads each file's rows as it would alone (the Japanese exports end lines
+        # with CRLF; tests/integration/test_batch_load.py compares batched and one-by-one loads).
+        return names
 
     def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
         if len(paths) == 1 and paths[0].stat().st_size == 0:
