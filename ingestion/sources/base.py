@@ -1,25 +1,41 @@
 """What a source is (`SourceSpec`) and the generic readers for tabular files (CSV, JSON lines).
 
-A reader stages the file's parsed rows in the temp table `_staged` (all text, plus `_record_number`) and the
-rows it could not parse in `_quarantine`, and returns how many rows it read. DuckDB's native readers do the
-parsing; Python only checks headers and transcodes non-UTF-8 files.
+A reader stages the parsed rows of one or more files of a source in the temp table `_staged` (all text, plus
+`_record_number`, counted within each file, and `_file_index`, the file's position in the list) and the rows
+it could not parse in `_quarantine` (with `_file_index` too), and returns how many rows it read per file.
+DuckDB's native readers parse all the files in one statement; Python only checks headers and transcodes
+non-UTF-8 files. A reader's `batch_key` says which files may be read together (see ingestion/load.py).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from ingestion.checks import RowCheck
-from ingestion.column_maps import column_sql, find_map
+from ingestion.column_maps import EntityMap, column_sql, find_map
 from ingestion.landing import detect_encoding, transcode_to_utf8
 
-Reader = Callable[[duckdb.DuckDBPyConnection, Path, "ReadContext"], int]
+Stage = Callable[[duckdb.DuckDBPyConnection, list[Path], "ReadContext"], list[int]]
+
+
+def _alone(path: Path) -> Hashable | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Reader:
+    """`stage` stages files (see the module docstring); `batch_key` gives files that may be staged by one call
+    the same key, and None for a file that must be read alone (empty, needing a column map, or any file of a
+    reader that reads one file at a time)."""
+
+    stage: Stage
+    batch_key: Callable[[Path], Hashable | None] = _alone
 
 
 class FileRejected(ValueError):
@@ -51,8 +67,6 @@ class SourceSpec:
     phone_region: Callable[[ReadContext], str] | None = None
     # Records that fail a check are quarantined with its reason (ingestion/checks.py).
     row_checks: tuple[RowCheck, ...] = ()
-    # The reader itself spreads one file over the cores (mbox): its files are then loaded one at a time.
-    parses_in_parallel: bool = False
 
     @property
     def raw_table(self) -> str:
@@ -64,11 +78,39 @@ def _quote(name: str) -> str:
 
 
 def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's rejected CSV lines (numbered within their file; `file_id` is the position in the file list)."""
     con.execute(
-        """insert into _quarantine
-           select line, any_value(csv_line), arg_min(error_type || ': ' || error_message, column_idx)
-           from _rejects group by line"""
+        """insert into _quarantine (line_number, raw_record, reason, _file_index)
+           select line, any_value(csv_line), arg_min(error_type || ': ' || error_message, column_idx), file_id
+           from _rejects group by file_id, line"""
     )
+
+
+def _number_within_files(con: duckdb.DuckDBPyConnection, files: int) -> None:
+    """Make `_record_number`, numbered over all the files of one read, count from 1 within each file.
+
+    A multi-file read keeps the files' order and each file's rows together, so a file's offset is the number
+    just before its first row. The rows of one file, as read alone, are numbered the same way.
+    """
+    if files < 2:
+        return
+    con.execute("""update _staged set _record_number = _staged._record_number - o.offset_
+                   from (select _file_index, min(_record_number) - 1 as offset_ from _staged group by all) o
+                   where _staged._file_index = o._file_index and o.offset_ > 0""")
+
+
+def _rows_read(con: duckdb.DuckDBPyConnection, files: int) -> list[int]:
+    counts = dict(con.execute(
+        """select _file_index, sum(n) from (select _file_index, count(*) as n from _staged group by all
+                                           union all select _file_index, count(*) from _quarantine group by all)
+           group by all"""
+    ).fetchall())
+    return [int(counts.get(index, 0)) for index in range(files)]
+
+
+def _first_line(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.readline()
 
 
 def sniff_header(path: Path, encoding: str) -> list[str]:
@@ -90,37 +132,69 @@ def csv_reader(
 
     A file in another CRM's format is read through the column map (ingestion/column_maps) for `entity` that
     fits its header. Columns nothing maps are kept in `_extra` (JSON); a file with a required column missing
-    and no fitting map is rejected, naming the column.
+    and no fitting map is rejected, naming the column. Files with the same header columns are read together;
+    a file that needs a column map is read alone (the map may number its rows).
     """
 
-    def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
-        if path.stat().st_size == 0:
+    def header_columns(path: Path, landing_dir: Path | None) -> tuple[list[str], EntityMap | None]:
+        """A UTF-8 file's columns and the column map it is read through (None: read by the loader's names)."""
+        if not header:
+            return list(columns), None
+        file_columns = sniff_header(path, "utf-8")
+        missing = [c for c in required if c not in file_columns]
+        if not missing:
+            return file_columns, None
+        column_map = find_map(entity, file_columns, landing_dir) if entity else None
+        if column_map is None:
+            raise FileRejected(
+                f"{path.name}: required column(s) missing: {', '.join(missing)} and no column map for "
+                f"{entity or 'this entity'} fits its header (found: {', '.join(file_columns)})"
+            )
+        return file_columns, column_map
+
+    def batch_key(path: Path) -> Hashable | None:
+        first = _first_line(path)
+        if not first.strip():
+            return None
+        if not header:
+            return "no header"
+        try:
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = first.decode("cp932", errors="replace")
+        names = tuple(c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))) if "," in text else ()
+        if any(c not in names for c in required):
+            return None  # another delimiter, a column map or a rejection: alone
+        # Line ends may differ: DuckDB reads each file's rows as it would alone (the Japanese exports end lines
+        # with CRLF; tests/integration/test_batch_load.py compares batched and one-by-one loads).
+        return names
+
+    def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
+        if len(paths) == 1 and paths[0].stat().st_size == 0:
             con.execute(
                 "create temp table _staged as select "
                 + ", ".join(f"null::varchar as {_quote(c)}" for c in columns)
-                + ", null::bigint as _record_number, null::json as _extra, null::varchar as _column_map limit 0"
+                + ", null::bigint as _record_number, null::json as _extra, null::varchar as _column_map, "
+                  "null::integer as _file_index limit 0"
             )
-            return 0
-        encoding = detect_encoding(path)
-        if encoding not in ("utf-8",):
-            assert context.scratch_dir is not None
-            path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{path.stem}.utf8.csv")
+            return [0]
+        readable, layouts = [], []
+        for index, path in enumerate(paths):
+            encoding = detect_encoding(path)
+            if encoding not in ("utf-8",):
+                assert context.scratch_dir is not None
+                path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{index}-{path.stem}.utf8.csv")
+            file_columns, column_map = header_columns(path, context.landing_dir)
+            layouts.append((file_columns, column_map))
+            readable.append(str(path))
+        if any(layout != layouts[0] for layout in layouts):  # batch_key prevents it; else the loader reads them alone
+            raise ValueError(f"files read together must share one header: {', '.join(p.name for p in paths)}")
+        file_columns, column_map = layouts[0]
         con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
         options = "all_varchar=true, store_rejects=true, rejects_table='_rejects', rejects_scan='_reject_scans'"
-        column_map = None
         if header:
-            file_columns = sniff_header(path, "utf-8")
-            missing = [c for c in required if c not in file_columns]
-            if missing:
-                column_map = find_map(entity, file_columns, context.landing_dir) if entity else None
-                if column_map is None:
-                    raise FileRejected(
-                        f"{path.name}: required column(s) missing: {', '.join(missing)} and no column map for "
-                        f"{entity or 'this entity'} fits its header (found: {', '.join(file_columns)})"
-                    )
             source = f"read_csv(?, header=true, {options})"
         else:
-            file_columns = list(columns)
             typed = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
             source = (f"read_csv(?, header=false, columns={typed}, auto_detect=false, {options}, "
                       "quote='\"', escape='\"', delim=',')")
@@ -144,32 +218,30 @@ def csv_reader(
         con.execute(
             f"""create temp table _staged as
                 select {", ".join(select)}, row_number() over () as _record_number, {extra_sql} as _extra,
-                       {map_name} as _column_map
+                       {map_name} as _column_map, file_index::integer as _file_index
                 from {source}""",
-            [str(path)],
+            [readable],
         )
+        _number_within_files(con, len(paths))
         _rejects_to_quarantine(con)
-        staged = con.execute("select count(*) from _staged").fetchall()[0][0]
-        quarantined = con.execute("select count(*) from _quarantine").fetchall()[0][0]
-        return staged + quarantined
+        return _rows_read(con, len(paths))
 
-    return read
+    return Reader(stage, batch_key)
 
 
 _INVALID_JSON = "not valid JSON (truncated or malformed line)"
 
 
 def _jsonl_lines_sql() -> str:
-    """Every non-blank line of a JSON-lines file (bound parameter: the path), with its line number.
+    """Every line of the JSON-lines files (bound parameter: the path list), numbered, with its file's index.
 
     Reading lines (not documents) keeps line numbers and the raw text of a broken line for the quarantine.
-    The unit separator never occurs in valid JSON (control characters must be escaped there).
+    The unit separator never occurs in valid JSON (control characters must be escaped there). Blank lines
+    are kept here (they count for line numbers) and dropped once the lines are numbered within their file.
     """
-    return r"""(select line_number, line
-               from (select row_number() over () as line_number, line
-                     from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
-                                   quote='', escape='', auto_detect=false))
-               where line is not null and trim(line) <> '')"""
+    return r"""(select row_number() over () as line_number, line, file_index::integer as _file_index
+               from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
+                             quote='', escape='', auto_detect=false))"""
 
 
 def json_lines_reader(
@@ -184,7 +256,8 @@ def json_lines_reader(
     a record without any of them is quarantined with that reason.
 
     Every line is parsed once: all paths are extracted by one list-valued json_extract_string call (extracting
-    path by path parses each line once per path, 8x slower on Segment events).
+    path by path parses each line once per path, 8x slower on Segment events). Any non-empty files are read
+    together.
     """
     json_fields = json_fields or {}
     required_any_of = required_any_of or {}
@@ -207,34 +280,40 @@ def json_lines_reader(
         "coalesce(" + ", ".join(f"case when {condition} then '{reason}' end" for reason, condition in missing) + ")"
         if missing else "null"
     )
-    # A broken line makes the extraction fail, and try() turns that into a null list.
-    reason_sql = f"case when _text is null then '{_INVALID_JSON}' else {reason_sql} end"
+    # A broken line makes the extraction fail, and try() turns that into a null list. A blank line gets the
+    # empty reason: not a record, dropped without a quarantine row.
+    reason_sql = (f"case when line is null or trim(line) = '' then '' when _text is null then '{_INVALID_JSON}' "
+                  f"else {reason_sql} end")
     columns = [f"{field_sql(name)} as {_quote(name)}" for name in field_paths]
     columns += [f"_json[{i + 1}] as {_quote(name)}" for i, name in enumerate(json_fields)]
     json_sql = f"try(json_extract(line, {path_list(list(json_fields.values()))}))" if json_fields else "null"
 
-    def read(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
-        if path.stat().st_size == 0:
-            lines = "(select null::bigint as line_number, null::varchar as line limit 0)"
+    def batch_key(path: Path) -> Hashable | None:
+        return "lines" if path.stat().st_size else None
+
+    def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
+        if len(paths) == 1 and paths[0].stat().st_size == 0:
+            lines = "(select null::bigint as line_number, null::varchar as line, null::integer as _file_index limit 0)"
             parameters = []
         else:
-            lines, parameters = _jsonl_lines_sql(), [str(path)]
-        # One pass over the file; the raw text is kept only for the lines that go to the quarantine.
+            lines, parameters = _jsonl_lines_sql(), [[str(path) for path in paths]]
+        # One pass over the files; the raw text is kept only for the lines that go to the quarantine.
         con.execute(
             f"""create temp table _staged as
-                select {", ".join(columns)}, line_number as _record_number,
-                       _reason, case when _reason is not null then line end as _raw_line
+                select {", ".join(columns)}, line_number as _record_number, _file_index,
+                       _reason, case when _reason <> '' then line end as _raw_line
                 from (select *, {reason_sql} as _reason
-                      from (select line_number, line, try(json_extract_string(line, {path_list(text_paths)})) as _text,
+                      from (select line_number, line, _file_index,
+                                   try(json_extract_string(line, {path_list(text_paths)})) as _text,
                                    {json_sql} as _json
                             from {lines}))""",
             parameters,
         )
-        con.execute("insert into _quarantine select _record_number, _raw_line, _reason from _staged "
-                    "where _reason is not null")
+        _number_within_files(con, len(paths))
+        con.execute("insert into _quarantine (line_number, raw_record, reason, _file_index) "
+                    "select _record_number, _raw_line, _reason, _file_index from _staged where _reason <> ''")
         con.execute("delete from _staged where _reason is not null")
         con.execute("alter table _staged drop column _reason; alter table _staged drop column _raw_line")
-        staged = con.execute("select count(*) from _staged").fetchall()[0][0]
-        return staged + con.execute("select count(*) from _quarantine").fetchall()[0][0]
+        return _rows_read(con, len(paths))
 
-    return read
+    return Reader(stage, batch_key)

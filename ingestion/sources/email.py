@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.checks import epoch_timestamp, iso_timestamp, required
-from ingestion.sources.base import ReadContext, SourceSpec, json_lines_reader
+from ingestion.sources.base import ReadContext, Reader, SourceSpec, json_lines_reader
 
 log = logging.getLogger(__name__)
 
@@ -207,25 +207,30 @@ def _parsed_chunks(path: Path, context: ReadContext):
             yield size, future.result()
 
 
-def read_mail(con: duckdb.DuckDBPyConnection, path: Path, context: ReadContext) -> int:
+def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
+    """Stage mailboxes (the loader gives one at a time: a mailbox's parsing already uses every core)."""
     con.execute(
         "create or replace temp table _staged ("
-        + ", ".join(f'"{c}" varchar' for c in MESSAGE_COLUMNS) + ", _record_number bigint)"
+        + ", ".join(f'"{c}" varchar' for c in MESSAGE_COLUMNS) + ", _record_number bigint, _file_index integer)"
     )
-    read = 0
-    for size, (rows, rejected) in _parsed_chunks(path, context):
-        read += size
-        if rows:
-            # Text like every raw column; the record number stays an integer.
-            frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
-                {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
-            )
-            con.register("_messages", frame)
-            con.execute("insert into _staged by name select * from _messages")
-            con.unregister("_messages")
-        if rejected:
-            con.executemany("insert into _quarantine values (?, ?, ?)", rejected)
-    return read
+    rows_read = []
+    for file_index, path in enumerate(paths):
+        read = 0
+        for size, (rows, rejected) in _parsed_chunks(path, context):
+            read += size
+            if rows:
+                # Text like every raw column; the record number stays an integer.
+                frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
+                    {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
+                )
+                con.register("_messages", frame)
+                con.execute(f"insert into _staged by name select *, {file_index} as _file_index from _messages")
+                con.unregister("_messages")
+            if rejected:
+                con.executemany("insert into _quarantine (line_number, raw_record, reason, _file_index) "
+                                f"values (?, ?, ?, {file_index})", rejected)
+        rows_read.append(read)
+    return rows_read
 
 
 SOURCES = [
@@ -233,8 +238,7 @@ SOURCES = [
         name="email__messages",
         family="email",
         patterns=("email/*.mbox", "email/**/*.eml"),
-        reader=read_mail,
-        parses_in_parallel=True,
+        reader=Reader(read_mail),
         row_checks=(*iso_timestamp("sent_at"),),
         email_columns=("from_address", "counterpart_address"),
     ),

@@ -1,4 +1,5 @@
-"""A loader killed in the middle of a file leaves no partial rows, and the next run loads the file."""
+"""A loader killed in the middle of a file, or of a batch of files loaded together, leaves no partial rows of
+any file, and the next run loads them all."""
 
 import json
 import signal
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 WORKER = textwrap.dedent(
     """
@@ -20,6 +22,7 @@ WORKER = textwrap.dedent(
 
     con = duckdb.connect(sys.argv[2])
     specs = [s for s in all_sources() if s.name == "web__segment_events"]
+    print("ready", flush=True)
     ingest(con, specs, Path(sys.argv[1]), progress=lambda r: print("done", r.source_file, flush=True))
     """
 )
@@ -33,30 +36,46 @@ def _events(path: Path, first: int, count: int) -> None:
             fh.write("\n")
 
 
-def test_killed_load_leaves_nothing_and_is_loaded_next_time(tmp_path: Path):
+def _run(landing: Path, db: Path) -> None:
+    run = subprocess.run([sys.executable, "-c", WORKER, str(landing), str(db)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("large_files", [{"b-large.jsonl": 400_000},  # one file
+                                         {"b.jsonl": 100_000, "c.jsonl": 100_000, "d.jsonl": 100_000}],  # a batch
+                         ids=["mid-file", "mid-batch"])
+def test_killed_load_leaves_nothing_and_is_loaded_next_time(tmp_path: Path, large_files: dict[str, int]):
     landing, db = tmp_path / "landing", tmp_path / "build.duckdb"
     (landing / "web").mkdir(parents=True)
     _events(landing / "web" / "a-small.jsonl", 0, 10)
-    _events(landing / "web" / "b-large.jsonl", 10, 400_000)
+    _run(landing, db)  # a committed file the killed run must not touch
+    first = 10
+    for name, count in large_files.items():
+        _events(landing / "web" / name, first, count)
+        first += count
 
     worker = subprocess.Popen([sys.executable, "-c", WORKER, str(landing), str(db)], stdout=subprocess.PIPE,
                               text=True)
-    assert worker.stdout.readline().split() == ["done", "web/a-small.jsonl"]
-    time.sleep(0.5)  # the large file is being loaded now
+    assert worker.stdout.readline().split() == ["ready"]
+    time.sleep(1.0)  # the large files are being loaded now (they take several seconds)
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)
+    assert worker.stdout.read().splitlines() == ["done web/a-small.jsonl"]  # skipped; no large file finished
 
     con = duckdb.connect(str(db))
     assert con.execute("select count(*) from raw.web__segment_events").fetchall() == [(10,)]
     assert con.execute("select source_file, status from audit.loads").fetchall() == [("web/a-small.jsonl", "loaded")]
+    assert con.execute("select count(*) from audit.quarantine").fetchall() == [(0,)]
     con.close()
 
-    rerun = subprocess.run([sys.executable, "-c", WORKER, str(landing), str(db)], capture_output=True, text=True,
-                           timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
+    _run(landing, db)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*), count(distinct message_id) from raw.web__segment_events").fetchall() == [
-        (400_010, 400_010)]
+        (first, first)]
     assert con.execute("select source_file, rows_read, rows_loaded from audit.loads order by 1").fetchall() == [
-        ("web/a-small.jsonl", 10, 10), ("web/b-large.jsonl", 400_000, 400_000)]
+        ("web/a-small.jsonl", 10, 10), *[(f"web/{name}", count, count) for name, count in large_files.items()]]
+    # The files of the rerun were loaded together: one batch, one start time.
+    assert con.execute("select count(distinct started_at) from audit.loads where source_file <> 'web/a-small.jsonl'"
+                       ).fetchall() == [(1,)]
     con.close()

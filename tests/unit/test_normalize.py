@@ -92,3 +92,33 @@ def test_name_tokens_ignore_order_width_and_script_of_kana(first, last):
 
     expected = sorted(["やまだ", "たろう"]) if "ﾀ" in first else sorted(["太郎", "山田"])
     assert _name_tokens(first, last) == expected
+
+
+def test_simple_phone_shapes_agree_with_libphonenumber():
+    """normalize_phone's fast path for common shapes may only answer where libphonenumber gives the same."""
+    from ingestion.normalize import _libphonenumber_e164, _simple_e164
+
+    rng = random.Random(5)
+    edge_cases = ["+1 212 555 0147", "+12125550147", "+1 112 555 0147", "+1 012 555 0147", "+1212 555 0147",
+                  "(212) 555-0147", "(112) 555-0147", "212-555-0147", "212.555.0147", "212-555.0147",
+                  "+1 212 555 01470", "+1 212 555 014", "+1 ２１２ 555 0147", "+1 212 000 0000", "(999) 111-1111",
+                  "+1 800 555 0199", "212 555 0147", "+1 (212) 555-0147", "+44 20 7946 0958", "+1 ٢١٢ 555 0147",
+                  "090-1234-5678", "09012345678", "080-0000-0000", "070-1234-567", "060-1234-5678", "050-1234-5678",
+                  "+81 90-1234-5678", "+819012345678", "+81 090-1234-5678", "+81 60-1234-5678", "+81 9012345678",
+                  "+81 90-12345678", "０９０-1234-5678", "090-1234-56789"]
+
+    def digits(n: int) -> str:
+        return "".join(rng.choice("0123456789") for _ in range(n))
+
+    shapes = [lambda: f"+1 {digits(3)} {digits(3)} {digits(4)}", lambda: f"+1{digits(10)}",
+              lambda: f"({digits(3)}) {digits(3)}-{digits(4)}", lambda: f"{digits(3)}-{digits(3)}-{digits(4)}",
+              lambda: f"{digits(3)}.{digits(3)}.{digits(4)}", lambda: f"+{digits(rng.randint(9, 13))}",
+              lambda: f"0{digits(2)}-{digits(4)}-{digits(4)}", lambda: f"0{digits(10)}",
+              lambda: f"+81 {digits(2)}-{digits(4)}-{digits(4)}", lambda: f"+81{digits(10)}",
+              lambda: f"0{rng.choice('789')}0-{digits(4)}-{digits(4)}", lambda: f"+81{rng.choice('789')}0{digits(8)}"]
+    values = edge_cases + [rng.choice(shapes)() for _ in range(4000)]
+    answered = [(value, region, got) for value in values for region in ("US", "CA", "GB", "JP")
+                if (got := _simple_e164(value, region)) is not None]
+    assert len(answered) > 1500  # the fast path does take the common shapes
+    assert {got[:3] for _, _, got in answered} == {"+12", "+13", "+14", "+15", "+16", "+17", "+18", "+19", "+81"}
+    assert [(value, region, _libphonenumber_e164(value, region)) for value, region, _ in answered] == answered
