@@ -14,12 +14,14 @@ def serving_db() -> Path:
     return get_settings().serving_db
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=512)
 def _cached(query_name: str, version: int, path: str, *args):
     # `version` is unused in the body on purpose: it makes a new publication a new cache key.
     return getattr(queries, query_name)(Path(path), *args)
 
 
 def load(query_name: str, *args):
+    # Which queries this run of the page used: the page tests hold them to queries.PAGE_QUERIES.
+    st.session_state.setdefault("queries_run", set()).add(query_name)
     path = serving_db()
     return _cached(query_name, queries.published_version(path), str(path), *args)

@@ -1,78 +1,126 @@
-"""Overview: headline KPIs for a period against the period before, and the daily trend."""
+"""Overview: every headline KPI for a period against a comparison period and its goal, and their trends."""
 
-from datetime import timedelta
-
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboards.data import load, serving_db
-from dashboards.queries import Period, WarehouseNotReady
+from dashboards.data import load
+from dashboards.ui import fmt, label, nothing_to_show, period_filter, t
 
-st.title("Overview")
+# How a KPI reads: money in the reporting currency, a percentage, a signed score, or a plain number.
+MONEY_KPIS = {"revenue", "average_order_value"}
+SCORE_KPIS = {"nps"}
+LOWER_IS_BETTER = {"average_first_response_minutes", "average_resolution_hours", "average_sales_cycle_days",
+                   "email_unsubscribe_rate"}
+# The cards' order; KPIs the marts add later follow in alphabetical order.
+LEADING_KPIS = ["revenue", "new_customers", "new_leads", "orders_completed", "average_order_value", "nps",
+                "email_open_rate", "email_click_rate", "lead_to_customer_rate", "deal_win_rate", "web_visitors",
+                "support_tickets", "average_first_response_minutes", "csat"]
 
-try:
-    first_day, last_day, currency = load("date_bounds")
-except WarehouseNotReady as exc:
-    st.info(f"{exc} Run `crm run` to build and publish the warehouse, then reload this page.")
-    st.stop()
+st.title(t("page.overview"))
+first_day, last_day, currency = load("date_bounds")
 if first_day is None:
-    st.info("The warehouse is published but holds no activity yet.")
+    nothing_to_show("common.no_activity")
     st.stop()
 
-default_start = max(first_day, last_day - timedelta(days=89))
-picked = st.date_input(
-    "Period", value=(default_start, last_day), min_value=first_day, max_value=last_day, key="period"
-)
-if not isinstance(picked, tuple) or len(picked) != 2:
-    st.caption("Pick a start and an end date.")
+period = period_filter(first_day, last_day)
+if period is None:
     st.stop()
-period = Period(*picked)
-current = load("kpi_totals", period)
-previous = load("kpi_totals", period.previous())
-
-st.caption(f"{period.start} – {period.end} ({period.days} days) compared with the {period.days} days before. "
-           f"Money in {currency}.")
+comparison = st.sidebar.radio(t("overview.compare_with"), ["previous", "year_before"], key="overview_comparison",
+                              format_func=lambda v: t(f"overview.compare.{v}"))
+compare_with = period.previous() if comparison == "previous" else period.year_before()
+f = fmt()
 
 
-def _delta(name: str, percent_points: bool = False) -> str | None:
-    now, before = current.get(name), previous.get(name)
-    if now is None or before is None or before != before or now != now:  # None or NaN
+def kpi_text(kpi: str, value) -> str:
+    if kpi in MONEY_KPIS:
+        return f.money(value, currency, 2 if kpi == "average_order_value" else 0)
+    if kpi in SCORE_KPIS:
+        return f.signed(value, 1)
+    if kpi.endswith("_rate"):
+        return f.points(value)
+    return f.number(value, 0 if float(value or 0).is_integer() else 1)
+
+
+def delta_text(kpi: str, value, before) -> str | None:
+    if pd.isna(value) or pd.isna(before):
         return None
-    if percent_points:
-        return f"{now - before:+.1f} pts"
-    return f"{(now - before) / before:+.1%}" if before else None
+    if kpi.endswith("_rate") or kpi in SCORE_KPIS:
+        return t("overview.delta_points", value=f.signed(value - before, 1))
+    if before == 0:
+        return None
+    return f.signed(100 * (value - before) / abs(before), 1) + "%"
 
 
-def _number(value, fmt: str = "{:,.0f}") -> str:
-    return "–" if value is None or value != value else fmt.format(value)
+st.caption(t("overview.caption", start=f.date(period.start), end=f.date(period.end), days=period.days,
+             compare_start=f.date(compare_with.start), compare_end=f.date(compare_with.end), currency=currency))
 
+kpis = load("kpi_comparison", period, compare_with)
+if kpis.empty:
+    nothing_to_show("common.no_activity")
+    st.stop()
+goals = load("goal_progress").set_index("kpi")
+order = [k for k in LEADING_KPIS if k in set(kpis["kpi"])] + sorted(set(kpis["kpi"]) - set(LEADING_KPIS))
+by_kpi = kpis.set_index("kpi")
 
-cards = [
-    ("New leads", "new_leads", "{:,.0f}", False),
-    ("New customers", "new_customers", "{:,.0f}", False),
-    ("Orders", "orders_completed", "{:,.0f}", False),
-    (f"Revenue ({currency})", "revenue", "{:,.0f}", False),
-    (f"Average order ({currency})", "average_order_value", "{:,.2f}", False),
-    ("Web visitors", "web_visitors", "{:,.0f}", False),
-    ("Email open rate", "email_open_rate", "{:.1f}%", True),
-    ("NPS", "nps", "{:+.0f}", True),
-]
-for row_start in range(0, len(cards), 4):
-    for column, (label, key, fmt, points) in zip(st.columns(4), cards[row_start:row_start + 4], strict=False):
-        column.metric(label, _number(current.get(key), fmt), _delta(key, points))
+st.subheader(t("overview.kpis"))
+columns = st.columns(4)
+for position, kpi in enumerate(order):
+    row = by_kpi.loc[kpi]
+    goal_note, goal = None, None
+    if kpi in goals.index:
+        goal = goals.loc[kpi]
+        goal = goal.iloc[0] if isinstance(goal, pd.DataFrame) else goal
+        goal_note = t("overview.goal_note", status=label("goal_status", goal["status"]),
+                      target=kpi_text(kpi, goal["target_value"]), deadline=f.date(goal["deadline"]),
+                      current=kpi_text(kpi, goal["current_value"]), month=f.month(goal["current_period_start"]))
+    with columns[position % 4]:
+        st.metric(label("kpi", kpi), kpi_text(kpi, row["value"]), delta_text(kpi, row["value"], row["compare_value"]),
+                  delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal", help=goal_note, border=True)
+        if goal is not None:
+            icon = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}.get(goal["status"], "⚪")
+            st.caption(f"{icon} {t('overview.goal')} {kpi_text(kpi, goal['target_value'])}: "
+                       f"{label('goal_status', goal['status'])}")
 
-trend = load("daily_trend", period)
-if trend.empty:
-    st.info("No activity in this period.")
+st.subheader(t("overview.goals"))
+if goals.empty:
+    nothing_to_show("overview.no_goals")
 else:
-    weekly = trend.set_index("date_day").resample("W").sum(numeric_only=True).reset_index()
-    figure = px.line(weekly, x="date_day", y="revenue_reporting",
-                     labels={"date_day": "Week", "revenue_reporting": f"Revenue ({currency})"},
-                     title="Revenue by week")
-    st.plotly_chart(figure, width="stretch", key="revenue_trend")
-    st.dataframe(weekly.rename(columns={"date_day": "week"}), hide_index=True, width="stretch")
+    goal_table = goals.reset_index()
+    st.dataframe(pd.DataFrame({
+        t("overview.col.kpi"): [label("kpi", k) for k in goal_table["kpi"]],
+        t("overview.col.goal"): goal_table["description"],
+        t("overview.col.baseline"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["baseline_value"],
+                                                                      strict=True)],
+        t("overview.col.current"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["current_value"],
+                                                                     strict=True)],
+        t("overview.col.path"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["path_value"],
+                                                                  strict=True)],
+        t("overview.col.target"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["target_value"],
+                                                                    strict=True)],
+        t("overview.col.deadline"): [f.date(d) for d in goal_table["deadline"]],
+        t("overview.col.status"): [label("goal_status", s) for s in goal_table["status"]],
+    }), hide_index=True, width="stretch")
+
+st.subheader(t("overview.trends"))
+grain = st.radio(t("overview.grain"), ["week", "month"], horizontal=True, key="overview_grain",
+                 format_func=lambda g: t(f"grain.{g}"))
+picked = st.multiselect(t("overview.trend_kpis"), order, default=[k for k in ("revenue", "new_customers")
+                                                                      if k in order],
+                        format_func=lambda k: label("kpi", k), key="overview_trend_kpis")
+trend = load("kpi_trend", grain, period, tuple(picked)) if picked else pd.DataFrame()
+if trend.empty:
+    nothing_to_show("common.no_data")
+else:
+    trend = trend.assign(kpi=[label("kpi", k) for k in trend["kpi"]])
+    figure = px.line(trend, x="period_start", y="kpi_value", color="kpi", facet_row="kpi", markers=True,
+                     labels={"period_start": t(f"grain.{grain}"), "kpi_value": "", "kpi": ""})
+    figure.update_yaxes(matches=None)
+    figure.for_each_annotation(lambda a: a.update(text=""))
+    figure.update_layout(height=220 * len(picked) + 60, showlegend=True)
+    st.plotly_chart(figure, width="stretch", key="kpi_trend_chart")
 
 published = load("publication")
 if published:
-    st.caption(f"Published {published.get('published_at')} · build {str(published.get('build_id'))[:8]} · "
-               f"{serving_db()}")
+    st.caption(t("common.published", when=f.datetime(published.get("published_at")),
+                 build=str(published.get("build_id"))[:8]))

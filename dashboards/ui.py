@@ -1,0 +1,96 @@
+"""What every page shares: the current language's labels and formats, the global filters in the sidebar, and the
+helpful messages shown instead of a traceback."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.i18n import DEFAULT_LANGUAGE, MISSING, Formats, translate, value_label
+from dashboards.queries import Period
+
+# Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
+GLOBAL_FILTER_KEYS = ("filter_period", "filter_country", "filter_segment", "filter_channel")
+
+
+def language() -> str:
+    return st.session_state.get("language", DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values) -> str:
+    return translate(key, language(), **values)
+
+
+def label(kind: str, value) -> str:
+    return value_label(kind, value, language())
+
+
+def fmt() -> Formats:
+    return Formats(language())
+
+
+def keep_global_filters() -> None:
+    for key in GLOBAL_FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def nothing_to_show(message_key: str = "common.no_data", **values) -> None:
+    st.info(t(message_key, **values))
+
+
+def period_filter(first_day: date, last_day: date, default_days: int = 90) -> Period | None:
+    """The date range (sidebar), within the data's first and last day; None until both ends are picked."""
+    default = (max(first_day, last_day - timedelta(days=default_days - 1)), last_day)
+    if "filter_period" in st.session_state:
+        start, *rest = st.session_state["filter_period"] or (None,)
+        if start is None or start < first_day or start > last_day or any(d > last_day for d in rest):
+            del st.session_state["filter_period"]
+    st.session_state.setdefault("filter_period", default)
+    picked = st.sidebar.date_input(t("filter.period"), min_value=first_day, max_value=last_day,
+                                   key="filter_period", format="YYYY-MM-DD")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.sidebar.caption(t("filter.pick_both_dates"))
+        return None
+    return Period(*picked)
+
+
+def choice_filter(key: str, label_key: str, options: list[str], kind: str) -> str | None:
+    """A sidebar select box with an "all" option; returns None for all."""
+    all_value = "__all__"
+    if st.session_state.get(key) not in (None, all_value, *options):
+        del st.session_state[key]
+    picked = st.sidebar.selectbox(t(label_key), [all_value, *options], key=key,
+                                  format_func=lambda v: t("filter.all") if v == all_value else label(kind, v))
+    return None if picked == all_value else picked
+
+
+def country_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_country", "filter.country", options, "country")
+
+
+def segment_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_segment", "filter.segment", options, "segment")
+
+
+def channel_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_channel", "filter.channel", options, "channel")
+
+
+def localized_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """`frame` with only `columns` (name → message key), renamed to the current language's labels."""
+    return frame[list(columns)].rename(columns={name: t(key) for name, key in columns.items()})
+
+
+def formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
+    """`frame` with each listed column passed through its formatter (for tables showing money, dates, rates)."""
+    shown = frame.copy()
+    for column, formatter in formats.items():
+        shown[column] = [formatter(value) for value in shown[column]]
+    return shown
+
+
+__all__ = ["MISSING", "Period", "country_filter", "channel_filter", "fmt", "formatted", "keep_global_filters",
+           "label", "language", "localized_columns", "nothing_to_show", "period_filter", "segment_filter", "t"]
