@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "overview.delta_points": "{value} pts",
     "overview.goal": "Goal",
     "overview.goal_note": "Goal: {target} by {deadline}. Latest complete month ({month}): {current} — {status}.",
+    "overview.no_goal": "No goal set",
     "overview.goals": "Goals",
     "overview.no_goals": "No goals are set (seed goals.csv).",
     "overview.col.kpi": "KPI",

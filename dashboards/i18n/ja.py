@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "overview.delta_points": "{value}ポイント",
     "overview.goal": "目標",
     "overview.goal_note": "目標：{deadline}までに{target}。直近の確定月（{month}）：{current} — {status}。",
+    "overview.no_goal": "目標なし",
     "overview.goals": "目標",
     "overview.no_goals": "目標が設定されていません（シード goals.csv）。",
     "overview.col.kpi": "KPI",

@@ -67,20 +67,20 @@ st.subheader(t("overview.kpis"))
 columns = st.columns(4)
 for position, kpi in enumerate(order):
     row = by_kpi.loc[kpi]
-    goal_note, goal = None, None
-    if kpi in goals.index:
-        goal = goals.loc[kpi]
-        goal = goal.iloc[0] if isinstance(goal, pd.DataFrame) else goal
-        goal_note = t("overview.goal_note", status=label("goal_status", goal["status"]),
-                      target=kpi_text(kpi, goal["target_value"]), deadline=f.date(goal["deadline"]),
-                      current=kpi_text(kpi, goal["current_value"]), month=f.month(goal["current_period_start"]))
-    with columns[position % 4]:
+    goal = goals.loc[[kpi]].iloc[0] if kpi in goals.index else None
+    with columns[position % 4].container(border=True):
         st.metric(label("kpi", kpi), kpi_text(kpi, row["value"]), delta_text(kpi, row["value"], row["compare_value"]),
-                  delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal", help=goal_note, border=True)
-        if goal is not None:
+                  delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal")
+        if goal is None:
+            st.caption(t("overview.no_goal"))
+        else:
             icon = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}.get(goal["status"], "⚪")
-            st.caption(f"{icon} {t('overview.goal')} {kpi_text(kpi, goal['target_value'])}: "
-                       f"{label('goal_status', goal['status'])}")
+            st.caption(f"{icon} {t('overview.goal')} {kpi_text(kpi, goal['target_value'])} · "
+                       f"{label('goal_status', goal['status'])}",
+                       help=t("overview.goal_note", status=label("goal_status", goal["status"]),
+                              target=kpi_text(kpi, goal["target_value"]), deadline=f.date(goal["deadline"]),
+                              current=kpi_text(kpi, goal["current_value"]),
+                              month=f.month(goal["current_period_start"])))
 
 st.subheader(t("overview.goals"))
 if goals.empty:
