@@ -9,7 +9,6 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards.i18n import LANGUAGES  # noqa: E402
-from dashboards.queries import WarehouseNotReady  # noqa: E402
 from dashboards.ui import keep_global_filters, t  # noqa: E402
 
 # (page file in pages/, icon); the title is the message "page.<name>".
@@ -26,7 +25,7 @@ PAGES = [
 ]
 
 st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
-st.session_state["queries_run"] = set()
+st.session_state.setdefault("queries_run", set()).clear()  # this run's queries only
 keep_global_filters()
 st.session_state.setdefault("language", "en")
 st.sidebar.radio("Language / 言語", list(LANGUAGES), key="language", format_func=LANGUAGES.get, horizontal=True)
@@ -36,7 +35,4 @@ navigation = st.navigation([
     st.Page(folder / f"{name}.py", title=t(f"page.{name}"), icon=icon, url_path=name, default=(index == 0))
     for index, (name, icon) in enumerate(PAGES)
 ])
-try:
-    navigation.run()
-except WarehouseNotReady as exc:
-    st.info(t("common.not_ready", detail=str(exc)))
+navigation.run()

@@ -50,9 +50,11 @@ class _OpenServingFiles:
                     del self._open[serving_db]
                 if not version:
                     raise WarehouseNotReady(f"No published warehouse at {serving_db}.")
+                con = duckdb.connect(str(serving_db), read_only=True)
                 # No replacement scans: a missing table must be an error, not a Python variable of the same name.
-                self._open[serving_db] = (version, duckdb.connect(
-                    str(serving_db), read_only=True, config={"python_enable_replacements": False}))
+                # (SET, not a connect option: other connections in the process may open the file without it.)
+                con.execute("set global python_enable_replacements = false")
+                self._open[serving_db] = (version, con)
             return self._open[serving_db][1].cursor()
 
 

@@ -41,9 +41,13 @@ def nothing_to_show(message_key: str = "common.no_data", **values) -> None:
     st.info(t(message_key, **values))
 
 
-def period_filter(first_day: date, last_day: date, default_days: int = 90) -> Period | None:
-    """The date range (sidebar), within the data's first and last day; None until both ends are picked."""
-    default = (max(first_day, last_day - timedelta(days=default_days - 1)), last_day)
+DEFAULT_PERIOD_DAYS = 90
+
+
+def period_filter(first_day: date, last_day: date) -> Period | None:
+    """The date range (sidebar, shared by the pages that have one), within the data's first and last day; by
+    default the last 90 days. None until both ends are picked."""
+    default = (max(first_day, last_day - timedelta(days=DEFAULT_PERIOD_DAYS - 1)), last_day)
     if "filter_period" in st.session_state:
         start, *rest = st.session_state["filter_period"] or (None,)
         if start is None or start < first_day or start > last_day or any(d > last_day for d in rest):

@@ -293,14 +293,13 @@ def _percentile(values: list[float], share: float) -> float:
 
 def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[str, tuple]:
     """Arguments for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page uses them:
-    the pages' default date ranges, the largest segment, the funnel's full window, a customer found by a phone
-    number typed in another format, a company found by part of its name."""
+    the default date range (the last 90 days), the largest segment, the funnel's full window, a customer found by
+    a phone number typed in another format, a company found by part of its name."""
     from dashboards import queries
 
     first_day, last_day, _ = queries.date_bounds(serving_db)
     last_day = last_day or date.today()
     quarter = queries.Period(max(first_day or last_day, last_day - timedelta(days=89)), last_day)
-    year = queries.Period(max(first_day or last_day, last_day - timedelta(days=364)), last_day)
     segments = queries.segment_summary(serving_db, None)
     segment = (segments.groupby("rfm_segment")["customers"].sum().idxmax() if len(segments) else "none")
     window = queries.funnel_window_days(serving_db) or 90
@@ -328,9 +327,9 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
         "retention_cohorts": ("month",), "churn_trend": (),
         "sales_summary": (quarter,), "pipeline_by_stage": (), "pipeline_by_close_month": (), "stalled_deals": (),
         "rep_leaderboard": (quarter,),
-        "campaigns": (year, None), "acquisition_channels": (year,),
-        "service_summary": (year, None, timezone), "service_trend": (year, None, timezone),
-        "service_by_agent": (year, None, timezone), "nps_trend": (year,),
+        "campaigns": (quarter, None), "acquisition_channels": (quarter,),
+        "service_summary": (quarter, None, timezone), "service_trend": (quarter, None, timezone),
+        "service_by_agent": (quarter, None, timezone), "nps_trend": (quarter,),
         "search_customers": (typed_phone, region), "search_companies": (company_fragment,),
         "customer_profile": (customer_id,), "customer_contact_points": (customer_id,),
         "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),

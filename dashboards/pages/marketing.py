@@ -13,7 +13,7 @@ first_day, last_day, currency = load("date_bounds")
 if first_day is None:
     nothing_to_show("common.no_activity")
     st.stop()
-period = period_filter(first_day, last_day, default_days=365)
+period = period_filter(first_day, last_day)
 if period is None:
     st.stop()
 channel = channel_filter(load("filter_options").get("campaign_channel", []))
