@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dashboards.i18n import LANGUAGES  # noqa: E402
 from dashboards.ui import keep_global_filters, t  # noqa: E402
 
-# (page file in pages/, icon); the title is the message "page.<name>".
+# (page file in views/, icon); the title is the message "page.<name>".
 PAGES = [
     ("overview", "📈"),
     ("segments", "🧩"),
@@ -28,11 +28,14 @@ st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
 st.session_state.setdefault("queries_run", set()).clear()  # this run's queries only
 keep_global_filters()
 st.session_state.setdefault("language", "en")
-st.sidebar.radio("Language / 言語", list(LANGUAGES), key="language", format_func=LANGUAGES.get, horizontal=True)
 
-folder = Path(__file__).parent / "pages"
+# Not "pages/": Streamlit treats a pages/ folder beside the entry point as an old-style multipage app and, on a
+# rerun, runs the page alone without this file (the language switch and the menu then vanish).
+folder = Path(__file__).parent / "views"
 navigation = st.navigation([
     st.Page(folder / f"{name}.py", title=t(f"page.{name}"), icon=icon, url_path=name, default=(index == 0))
     for index, (name, icon) in enumerate(PAGES)
 ])
+# Below the page menu; a new language is already in session state (and in the titles above) on the rerun it causes.
+st.sidebar.radio("Language / 言語", list(LANGUAGES), key="language", format_func=LANGUAGES.get, horizontal=True)
 navigation.run()

@@ -12,7 +12,7 @@ from dashboards.i18n import DEFAULT_LANGUAGE, MISSING, Formats, translate, value
 from dashboards.queries import Period
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
-GLOBAL_FILTER_KEYS = ("filter_period", "filter_country", "filter_segment", "filter_channel")
+GLOBAL_FILTER_KEYS = ("filter_period",)
 
 
 def language() -> str:
@@ -61,13 +61,29 @@ def period_filter(first_day: date, last_day: date) -> Period | None:
     return Period(*picked)
 
 
+def translated_choice(widget, label_text: str, options: list, key: str, default, **kwargs):
+    """A radio, select box, select slider or multiselect whose option labels depend on the language.
+
+    A widget keeps the labels it was first drawn with, so its Streamlit key includes the language (a switch draws
+    it anew); the choice itself lives in session state under `key`, so it survives a switch and a page change.
+    `default` is used until a valid choice is made (a list for a multiselect)."""
+    def valid(choice) -> bool:
+        return all(c in options for c in choice) if isinstance(choice, list) else choice in options
+
+    widget_key = f"{key}.{language()}"
+    if widget_key not in st.session_state or not valid(st.session_state[widget_key]):
+        chosen = st.session_state.get(key, default)
+        st.session_state[widget_key] = chosen if valid(chosen) else default
+    picked = widget(label_text, options, key=widget_key, **kwargs)
+    st.session_state[key] = picked
+    return picked
+
+
 def choice_filter(key: str, label_key: str, options: list[str], kind: str) -> str | None:
     """A sidebar select box with an "all" option; returns None for all."""
     all_value = "__all__"
-    if st.session_state.get(key) not in (None, all_value, *options):
-        del st.session_state[key]
-    picked = st.sidebar.selectbox(t(label_key), [all_value, *options], key=key,
-                                  format_func=lambda v: t("filter.all") if v == all_value else label(kind, v))
+    picked = translated_choice(st.sidebar.selectbox, t(label_key), [all_value, *options], key, all_value,
+                               format_func=lambda v: t("filter.all") if v == all_value else label(kind, v))
     return None if picked == all_value else picked
 
 
@@ -97,4 +113,5 @@ def formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
 
 
 __all__ = ["MISSING", "Period", "country_filter", "channel_filter", "fmt", "formatted", "keep_global_filters",
-           "label", "language", "localized_columns", "nothing_to_show", "period_filter", "segment_filter", "t"]
+           "label", "language", "localized_columns", "nothing_to_show", "period_filter", "segment_filter", "t",
+           "translated_choice"]

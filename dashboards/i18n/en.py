@@ -119,6 +119,10 @@ MESSAGES: dict[str, str] = {
     "retention.period_number.month": "Months since first order",
     "retention.period_number.week": "Weeks since first order",
     "retention.curves": "Retention curves",
+    "retention.curves_caption.customer_retention_rate": "The last 12 cohorts: share of the cohort still buying in "
+                                                        "that period or later.",
+    "retention.curves_caption.revenue_retention_rate": "The last 12 cohorts: revenue in the period against the "
+                                                       "first period's.",
     "retention.churn": "Churn",
     "retention.churn_rate": "Churn rate",
     "retention.churned": "Became lost",

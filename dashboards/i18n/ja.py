@@ -118,6 +118,8 @@ MESSAGES: dict[str, str] = {
     "retention.period_number.month": "初回購入からの月数",
     "retention.period_number.week": "初回購入からの週数",
     "retention.curves": "リテンション曲線",
+    "retention.curves_caption.customer_retention_rate": "直近12コホート：その期間以降も購入している顧客の割合。",
+    "retention.curves_caption.revenue_retention_rate": "直近12コホート：初回期間に対するその期間の売上。",
     "retention.churn": "解約（離反）",
     "retention.churn_rate": "離反率",
     "retention.churned": "離反した顧客",

@@ -41,7 +41,7 @@ def open_page(monkeypatch):
         app.run()
         if page != "overview":
             app.session_state["queries_run"] = set()  # the first run's were the default page's
-            app.switch_page(f"pages/{page}.py").run()
+            app.switch_page(f"views/{page}.py").run()
         return app
 
     yield run
@@ -112,12 +112,17 @@ def test_overview_kpis_equal_the_orders_and_the_goal(serving_db, open_page, quar
 def test_the_language_switch_changes_labels_and_formats(serving_db, open_page, quarter):
     app = open_page(serving_db, "overview")
     assert app.title[0].value == "Overview" and "Revenue" in _metrics(app)
-    app.sidebar.radio(key="language").set_value("ja").run()
+    app.radio(key="overview_comparison.en").set_value("year_before").run()
+    app.radio(key="language").set_value("ja").run()
     _no_traceback(app)
     assert app.title[0].value == "概要"
     assert "売上" in _metrics(app) and "Revenue" not in _metrics(app)
     start, _ = quarter
-    assert f"{start.year}/{start.month:02d}/{start.day:02d}" in app.caption[0].value  # Japanese medium date
+    year_before = start.replace(year=start.year - 1)
+    # Japanese medium dates; the comparison chosen in English is still chosen.
+    assert f"{year_before.year}/{year_before.month:02d}/{year_before.day:02d}" in app.caption[0].value
+    assert app.radio(key="overview_comparison.ja").value == "year_before"
+    assert app.multiselect(key="overview_trend_kpis.ja").value == ["revenue", "new_customers"]
 
 
 def test_segments_count_customers_revenue_and_the_consent_of_the_contact_list(serving_db, open_page):
@@ -131,7 +136,7 @@ def test_segments_count_customers_revenue_and_the_consent_of_the_contact_list(se
     assert metrics["Paying customers"] == EN.number(paying)
     assert metrics["Revenue"] == EN.money(float(revenue), "USD")
     # The drill-down opens on the largest segment: here the customers without a completed order.
-    assert app.selectbox(key="segments_drill_segment").value == "none"
+    assert app.selectbox(key="segments_drill_segment.en").value == "none"
     exportable, without_consent = _query(serving_db, """
         select count(*) filter (where has_marketing_consent and primary_email is not null),
                count(*) filter (where not coalesce(has_marketing_consent, false))
@@ -140,7 +145,7 @@ def test_segments_count_customers_revenue_and_the_consent_of_the_contact_list(se
     summary = next(m.value for m in app.markdown if m.value.startswith("Contact list"))
     assert f"**{EN.number(exportable)}** customers can be exported" in summary
     assert f"**{EN.number(without_consent)}** without marketing consent" in summary
-    app.selectbox(key="segments_drill_segment").set_value("champions").run()
+    app.selectbox(key="segments_drill_segment.en").set_value("champions").run()
     (champions,), = _query(serving_db, "select count(*) from marts.mart_customer_segments "
                                        "where rfm_segment = 'champions'")
     assert len(_table(app, "Days since last order")) == champions
@@ -155,7 +160,7 @@ def test_funnel_stages_and_drop_offs_equal_the_marts_and_follow_the_window(servi
     assert list(stages["Customers"]) == [EN.number(c) for (c,) in expected]
     stage, dropped = _query(serving_db, "select dropped_off_at_stage, count(*) from marts.mart_journey_drop_offs "
                                         "group by 1 order by 2 desc, 1 limit 1")[0]
-    assert app.selectbox(key="funnel_drop_stage").value == stage
+    assert app.selectbox(key="funnel_drop_stage.en").value == stage
     assert any(c.value.startswith(f"{EN.number(dropped)} people") for c in app.caption)
 
     app.slider(key="funnel_window").set_value(7).run()
@@ -238,7 +243,7 @@ def test_customer_360_finds_a_customer_by_a_differently_written_phone_number(ser
     app = open_page(serving_db, "customer_360")
     app.text_input(key="c360_query").input(typed).run()
     _no_traceback(app)
-    assert app.radio(key="c360_pick").value == ("customer", customer_id)
+    assert app.radio(key="c360_pick.en").value == ("customer", customer_id)
     assert app.header[0].value == name
     (touchpoints,), = _query(serving_db, "select count(*) from marts.fct_customer_timeline where customer_id = ?",
                              [customer_id])
@@ -250,7 +255,7 @@ def test_customer_360_shows_a_company_with_its_contacts(serving_db, open_page):
                                              "order by contact_count desc, company_id limit 1")[0]
     app = open_page(serving_db, "customer_360")
     app.text_input(key="c360_query").input(company[:6].lower()).run()
-    app.radio(key="c360_pick").set_value(("company", company_id)).run()
+    app.radio(key="c360_pick.en").set_value(("company", company_id)).run()
     _no_traceback(app)
     assert app.header[0].value == company
     (contacts,), = _query(serving_db, "select count(*) from marts.dim_customers where company_id = ?", [company_id])

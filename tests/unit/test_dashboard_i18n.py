@@ -18,6 +18,7 @@ BUILT_KEYS = {
     "funnel.breakdown.": ["all", "acquisition_channel", "acquisition_campaign", "country", "rfm_segment",
                           "cohort_month"],
     "retention.period_number.": ["month", "week"],
+    "retention.curves_caption.": ["customer_retention_rate", "revenue_retention_rate"],
     "page.": ["overview", "segments", "funnel", "retention", "sales", "marketing", "service", "customer_360",
               "data_health"],
 }

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards.data import load
 from dashboards.queries import FUNNEL_BREAKDOWNS
-from dashboards.ui import country_filter, fmt, label, nothing_to_show, segment_filter, t
+from dashboards.ui import country_filter, fmt, label, nothing_to_show, segment_filter, t, translated_choice
 
 st.title(t("page.funnel"))
 options = load("filter_options")
@@ -23,8 +23,8 @@ f = fmt()
 left, right = st.columns(2)
 window = left.slider(t("funnel.window"), min_value=1, max_value=longest_window, value=longest_window,
                      key="funnel_window", help=t("funnel.window_help", days=longest_window))
-breakdown = right.selectbox(t("funnel.breakdown"), FUNNEL_BREAKDOWNS, key="funnel_breakdown",
-                            format_func=lambda b: t(f"funnel.breakdown.{b}"))
+breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(FUNNEL_BREAKDOWNS), "funnel_breakdown",
+                              "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
 
 stages = load("funnel", window, breakdown, country, segment)
 if stages.empty:
@@ -84,9 +84,9 @@ if breakdown != "all":
 
 st.subheader(t("funnel.drop_offs"))
 stages_with_next = everyone.iloc[:-1]
-drop_stage = st.selectbox(t("funnel.dropped_at"), list(stages_with_next["stage"]), key="funnel_drop_stage",
-                          index=int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax()),
-                          format_func=lambda s: label("stage", s))
+most_dropped = stages_with_next["stage"].iloc[int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax())]
+drop_stage = translated_choice(st.selectbox, t("funnel.dropped_at"), list(stages_with_next["stage"]),
+                               "funnel_drop_stage", most_dropped, format_func=lambda s: label("stage", s))
 people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment)
 if people.empty:
     nothing_to_show("funnel.no_drop_offs")

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import fmt, label, nothing_to_show, period_filter, t
+from dashboards.ui import fmt, label, nothing_to_show, period_filter, t, translated_choice
 
 # How a KPI reads: money in the reporting currency, a percentage, a signed score, or a plain number.
 MONEY_KPIS = {"revenue", "average_order_value"}
@@ -26,8 +26,8 @@ if first_day is None:
 period = period_filter(first_day, last_day)
 if period is None:
     st.stop()
-comparison = st.sidebar.radio(t("overview.compare_with"), ["previous", "year_before"], key="overview_comparison",
-                              format_func=lambda v: t(f"overview.compare.{v}"))
+comparison = translated_choice(st.sidebar.radio, t("overview.compare_with"), ["previous", "year_before"],
+                               "overview_comparison", "previous", format_func=lambda v: t(f"overview.compare.{v}"))
 compare_with = period.previous() if comparison == "previous" else period.year_before()
 f = fmt()
 
@@ -103,11 +103,11 @@ else:
     }), hide_index=True, width="stretch")
 
 st.subheader(t("overview.trends"))
-grain = st.radio(t("overview.grain"), ["week", "month"], horizontal=True, key="overview_grain",
-                 format_func=lambda g: t(f"grain.{g}"))
-picked = st.multiselect(t("overview.trend_kpis"), order, default=[k for k in ("revenue", "new_customers")
-                                                                      if k in order],
-                        format_func=lambda k: label("kpi", k), key="overview_trend_kpis")
+grain = translated_choice(st.radio, t("overview.grain"), ["week", "month"], "overview_grain", "week",
+                          horizontal=True, format_func=lambda g: t(f"grain.{g}"))
+picked = translated_choice(st.multiselect, t("overview.trend_kpis"), order, "overview_trend_kpis",
+                           [k for k in ("revenue", "new_customers") if k in order],
+                           format_func=lambda k: label("kpi", k))
 trend = load("kpi_trend", grain, period, tuple(picked)) if picked else pd.DataFrame()
 if trend.empty:
     nothing_to_show("common.no_data")

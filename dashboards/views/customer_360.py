@@ -6,7 +6,7 @@ import streamlit as st
 
 from common.settings import get_settings
 from dashboards.data import load
-from dashboards.ui import fmt, label, nothing_to_show, t
+from dashboards.ui import fmt, label, nothing_to_show, t, translated_choice
 
 st.title(t("page.customer_360"))
 f = fmt()
@@ -29,7 +29,8 @@ names = {("customer", row.customer_id): t("c360.person_choice", name=row.full_na
 names.update({("company", row.company_id): t("c360.company_choice", name=row.company_name,
                                              country=row.country_code or "—", contacts=row.contact_count)
               for row in companies.itertuples()})
-picked = st.radio(t("c360.results", count=len(choices)), choices, format_func=names.get, key="c360_pick")
+picked = translated_choice(st.radio, t("c360.results", count=len(choices)), choices, "c360_pick", choices[0],
+                           format_func=names.get)
 
 
 def show_customer(customer_id: str) -> None:
@@ -86,8 +87,8 @@ def show_customer(customer_id: str) -> None:
         nothing_to_show("c360.no_touchpoints")
         return
     channels = sorted(timeline["channel"].dropna().unique())
-    shown_channels = st.multiselect(t("filter.channel"), channels, default=channels, key="c360_timeline_channels",
-                                    format_func=lambda c: label("channel", c))
+    shown_channels = translated_choice(st.multiselect, t("filter.channel"), channels, "c360_timeline_channels",
+                                       channels, format_func=lambda c: label("channel", c))
     timeline = timeline[timeline["channel"].isin(shown_channels)]
     st.dataframe(pd.DataFrame({
         t("c360.when"): [f.datetime(v) for v in timeline["occurred_at"]],
@@ -148,4 +149,7 @@ def show_company(company_id: str) -> None:
 
 
 kind, identifier = picked
-show_customer(identifier) if kind == "customer" else show_company(identifier)
+if kind == "customer":
+    show_customer(identifier)
+else:
+    show_company(identifier)

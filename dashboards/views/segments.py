@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import country_filter, fmt, label, nothing_to_show, t
+from dashboards.ui import country_filter, fmt, label, nothing_to_show, t, translated_choice
 
 st.title(t("page.segments"))
 options = load("filter_options")
@@ -31,8 +31,8 @@ right.metric(t("segments.revenue"), f.money(by_segment["revenue"].sum(), currenc
              border=True)
 
 st.subheader(t("segments.rfm_grid"))
-measure = st.radio(t("segments.measure"), ["customers", "revenue"], horizontal=True, key="segments_measure",
-                   format_func=lambda m: t(f"segments.{m}"))
+measure = translated_choice(st.radio, t("segments.measure"), ["customers", "revenue"], "segments_measure",
+                            "customers", horizontal=True, format_func=lambda m: t(f"segments.{m}"))
 if grid.empty:
     nothing_to_show("segments.no_paying")
 else:
@@ -63,7 +63,7 @@ with right:
     st.dataframe(pd.DataFrame({
         t("segments.value_tier"): [label("tier", v) for v in by_tier["value_tier"]],
         t("segments.customers"): [f.number(v) for v in by_tier["customers"]],
-        t("segments.revenue"): [f.number(v) for v in by_tier["revenue"]],
+        t("segments.revenue"): [f.money(v, currency) if currency else f.number(v) for v in by_tier["revenue"]],
     }), hide_index=True, width="stretch")
 
 st.subheader(t("segments.movement"))
@@ -72,8 +72,8 @@ if movement.empty:
     nothing_to_show("common.no_data")
 else:
     months = sorted(movement["snapshot_month"].unique())
-    month = st.select_slider(t("segments.movement_month"), months, value=months[-1], format_func=f.month,
-                             key="segments_month")
+    month = translated_choice(st.select_slider, t("segments.movement_month"), months, "segments_month", months[-1],
+                              format_func=f.month)
     moves = movement[(movement["snapshot_month"] == month) & (movement["from_segment"] != "none")]
     if moves.empty:
         nothing_to_show("common.no_data")
@@ -93,8 +93,8 @@ else:
 
 st.subheader(t("segments.drill_down"))
 segments = list(by_segment.sort_values("customers", ascending=False)["rfm_segment"])
-segment = st.selectbox(t("segments.segment"), segments, format_func=lambda s: label("segment", s),
-                       key="segments_drill_segment")
+segment = translated_choice(st.selectbox, t("segments.segment"), segments, "segments_drill_segment", segments[0],
+                            format_func=lambda s: label("segment", s))
 customers = load("segment_customers", segment, country)
 st.dataframe(pd.DataFrame({
     t("col.name"): customers["full_name"],

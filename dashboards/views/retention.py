@@ -5,15 +5,16 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import fmt, nothing_to_show, t
+from dashboards.ui import fmt, nothing_to_show, t, translated_choice
 
 st.title(t("page.retention"))
 f = fmt()
 left, right = st.columns(2)
-grain = left.radio(t("retention.grain"), ["month", "week"], horizontal=True, key="retention_grain",
-                   format_func=lambda g: t(f"grain.{g}"))
-measure = right.radio(t("retention.measure"), ["customer_retention_rate", "revenue_retention_rate"],
-                      horizontal=True, key="retention_measure", format_func=lambda m: t(f"retention.{m}"))
+grain = translated_choice(left.radio, t("retention.grain"), ["month", "week"], "retention_grain", "month",
+                          horizontal=True, format_func=lambda g: t(f"grain.{g}"))
+measure = translated_choice(right.radio, t("retention.measure"), ["customer_retention_rate", "revenue_retention_rate"],
+                            "retention_measure", "customer_retention_rate", horizontal=True,
+                            format_func=lambda m: t(f"retention.{m}"))
 
 cohorts = load("retention_cohorts", grain)
 if cohorts.empty:
@@ -36,16 +37,20 @@ st.plotly_chart(figure, width="stretch", key="retention_heat_map")
 st.caption(t("retention.heat_map_caption"))
 
 st.subheader(t("retention.curves"))
-curves = shown[~shown["is_in_progress"] & (shown["period_number"] > 0)].copy()
+# Curves read better "on or after" (still buying in that period or later: never rises) for customers.
+curve_measure = "customer_retention_rate_on_or_after" if measure == "customer_retention_rate" else measure
+curves = shown[~shown["is_in_progress"] & (shown["period_number"] > 0)
+               & shown["cohort"].isin(recent[-12:])].copy()
 curves["cohort_label"] = [cohort_label(c) for c in curves["cohort"]]
 if curves.empty:
     nothing_to_show("common.no_data")
 else:
-    figure = px.line(curves, x="period_number", y=measure, color="cohort_label", markers=True,
+    figure = px.line(curves, x="period_number", y=curve_measure, color="cohort_label", markers=True,
                      labels={"period_number": t(f"retention.period_number.{grain}"),
-                             measure: t(f"retention.{measure}"), "cohort_label": t("retention.cohort")})
+                             curve_measure: t(f"retention.{measure}"), "cohort_label": t("retention.cohort")})
     figure.update_yaxes(tickformat=".0%")
     st.plotly_chart(figure, width="stretch", key="retention_curves")
+    st.caption(t(f"retention.curves_caption.{measure}"))
 
 st.subheader(t("retention.churn"))
 churn = load("churn_trend")
