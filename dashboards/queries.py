@@ -740,7 +740,7 @@ def source_freshness(serving_db: Path) -> pd.DataFrame:
 PAGE_QUERIES: dict[str, tuple[str, ...]] = {
     "overview": ("date_bounds", "kpi_comparison", "goal_progress", "kpi_trend", "publication"),
     "segments": ("filter_options", "segment_summary", "rfm_grid", "segment_movement", "segment_customers",
-                 "segment_consent_counts", "segment_export"),
+                 "segment_consent_counts", "segment_export"),  # segment_export: when the CSV is downloaded
     "funnel": ("filter_options", "funnel_window_days", "funnel", "funnel_drop_offs"),
     "retention": ("retention_cohorts", "churn_trend"),
     "sales": ("date_bounds", "sales_summary", "pipeline_by_stage", "pipeline_by_close_month", "stalled_deals",

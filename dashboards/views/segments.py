@@ -5,7 +5,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.data import load
+from dashboards import queries
+from dashboards.data import load, serving_db
 from dashboards.ui import country_filter, fmt, label, nothing_to_show, t, translated_choice
 
 st.title(t("page.segments"))
@@ -111,7 +112,10 @@ counts = load("segment_consent_counts", segment, country)
 st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"]),
               without_consent=f.number(counts["without_consent"]), without_email=f.number(counts["without_email"])))
 if counts["exportable"]:
-    contacts = load("segment_export", segment, country)
-    st.download_button(t("segments.export"), contacts.to_csv(index=False).encode("utf-8"),
+    def contact_list_csv(segment=segment, country=country) -> bytes:
+        # Read when the button is pressed (a large segment's list is not built on every view of the page).
+        return queries.segment_export(serving_db(), segment, country).to_csv(index=False).encode("utf-8")
+
+    st.download_button(t("segments.export"), contact_list_csv, on_click="ignore",
                        file_name=f"segment-{segment}{'-' + country if country else ''}.csv", mime="text/csv",
                        key="segments_export")

@@ -145,6 +145,15 @@ def test_segments_count_customers_revenue_and_the_consent_of_the_contact_list(se
     summary = next(m.value for m in app.markdown if m.value.startswith("Contact list"))
     assert f"**{EN.number(exportable)}** customers can be exported" in summary
     assert f"**{EN.number(without_consent)}** without marketing consent" in summary
+    # The CSV behind the download button (built when it is pressed): exactly the consenting customers.
+    from dashboards.queries import segment_export
+
+    contacts = segment_export(serving_db, "none", None)
+    assert len(contacts) == exportable and contacts["primary_email"].notna().all()
+    consenting = {r[0] for r in _query(serving_db, "select customer_id from marts.dim_customers "
+                                                   "where has_marketing_consent")}
+    assert set(contacts["customer_id"]) <= consenting
+    assert app.get("download_button")
     app.selectbox(key="segments_drill_segment.en").set_value("champions").run()
     (champions,), = _query(serving_db, "select count(*) from marts.mart_customer_segments "
                                        "where rfm_segment = 'champions'")
