@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 import streamlit as st
 
-from dashboards.i18n import DEFAULT_LANGUAGE, MISSING, Formats, translate, value_label
+from dashboards.i18n import DEFAULT_LANGUAGE, Formats, translate, value_label
 from dashboards.queries import Period
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
@@ -97,21 +96,3 @@ def segment_filter(options: list[str]) -> str | None:
 
 def channel_filter(options: list[str]) -> str | None:
     return choice_filter("filter_channel", "filter.channel", options, "channel")
-
-
-def localized_columns(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """`frame` with only `columns` (name → message key), renamed to the current language's labels."""
-    return frame[list(columns)].rename(columns={name: t(key) for name, key in columns.items()})
-
-
-def formatted(frame: pd.DataFrame, formats: dict) -> pd.DataFrame:
-    """`frame` with each listed column passed through its formatter (for tables showing money, dates, rates)."""
-    shown = frame.copy()
-    for column, formatter in formats.items():
-        shown[column] = [formatter(value) for value in shown[column]]
-    return shown
-
-
-__all__ = ["MISSING", "Period", "country_filter", "channel_filter", "fmt", "formatted", "keep_global_filters",
-           "label", "language", "localized_columns", "nothing_to_show", "period_filter", "segment_filter", "t",
-           "translated_choice"]
