@@ -6,13 +6,19 @@ import json
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "CRM_CONFIG"
+
+
+def _end_date(value: str) -> date:
+    """`today` (the demo's default): the sample data runs up to the end of yesterday (UTC), so what is relative to
+    now — hot leads of the last days, overdue invoices, the current month — has data; an ISO date pins it."""
+    return datetime.now(UTC).date() if value.strip().lower() == "today" else date.fromisoformat(value)
 
 
 def _coerce(raw: str, default: Any) -> Any:
@@ -115,7 +121,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         business_timezone=raw["business"]["business_timezone"],
         generate_scale=int(raw["generate"]["scale"]),
         generate_seed=int(raw["generate"]["seed"]),
-        generate_end_date=date.fromisoformat(str(raw["generate"]["end_date"])),
+        generate_end_date=_end_date(str(raw["generate"]["end_date"])),
         company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
         imap_accounts=tuple(raw.get("imap", {}).get("accounts", [])),
         source_patterns={name: tuple(globs) for name, globs in raw.get("sources", {}).items()},

@@ -26,10 +26,9 @@
 {% macro duckdb__rfc2822_to_utc(text) %}try_strptime({{ text }}, '%a, %d %b %Y %H:%M:%S %z'){% endmacro %}
 {% macro spark__rfc2822_to_utc(text) %}try_to_timestamp({{ text }}, 'EEE, dd MMM yyyy HH:mm:ss Z'){% endmacro %}
 
-{#- The timestamp-with-time-zone type (UTC instants). -#}
-{% macro type_utc_timestamp() %}{{ return(adapter.dispatch('type_utc_timestamp', 'customer360')()) }}{% endmacro %}
-{% macro duckdb__type_utc_timestamp() %}timestamptz{% endmacro %}
-{% macro spark__type_utc_timestamp() %}timestamp{% endmacro %}
+{#- The timestamp-with-time-zone type (UTC instants), per adapter from var utc_timestamp_type: the marts' contracts
+    (YAML, where no macro can be called) read the same var. -#}
+{% macro type_utc_timestamp() %}{{ return(var('utc_timestamp_type')[target.type]) }}{% endmacro %}
 
 {#- True when the text holds Japanese or Chinese script (kanji, hiragana, katakana): such names are written
     family name first. -#}

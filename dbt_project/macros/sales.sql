@@ -16,6 +16,13 @@
     )
 {%- endmacro %}
 
+{#- Weighted pipeline of a deal: its amount in the reporting currency × the probability of its stage (seed
+    deal_stage_probabilities), rounded to cents. fct_deals (today's stage) and int_sales__open_deal_stages (every
+    stage a deal was in) both weigh with it. -#}
+{% macro weighted_amount(amount_reporting, stage_probability) -%}
+    cast(round(cast({{ amount_reporting }} as double) * cast({{ stage_probability }} as double), 2) as decimal(18, 2))
+{%- endmacro %}
+
 {#- Days from one instant to another with hour precision, as a double rounded to 2 decimals (NULL if either is NULL). -#}
 {% macro fractional_days(start_ts, end_ts) -%}
     round(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 86400.0, 2)

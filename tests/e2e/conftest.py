@@ -11,6 +11,7 @@ import pytest
 from common.settings import PROJECT_ROOT
 
 SCALE = 400
+END_DATE = "2026-11-01"
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,7 @@ def pipeline(tmp_path_factory) -> dict:
         "CRM_PATHS_BUILD_DB": str(data / "warehouse" / "build.duckdb"),
         "CRM_PATHS_SERVING_DB": str(data / "serving" / "serving.duckdb"),
         "CRM_PATHS_DAGSTER_HOME": str(data / "dagster_home"),
+        "CRM_GENERATE_END_DATE": END_DATE,  # the same data on any day the tests run
     }
     crm = str(Path(sys.executable).parent / "crm")
     result = subprocess.run([crm, "run", "--scale", str(SCALE), "--seed", "7"], cwd=PROJECT_ROOT, env=env,

@@ -46,3 +46,12 @@ def test_source_patterns_come_from_the_config_file(tmp_path: Path):
         "[sources]\n", '[sources]\nsales__contact = ["x.csv"]\n'))
     with pytest.raises(CrmError, match="unknown source.*sales__contact;"):
         configured_sources(load_settings(config, environ={}))
+
+
+def test_generate_end_date_is_today_by_default_or_a_pinned_day():
+    from datetime import UTC, date, datetime
+
+    default = load_settings(PROJECT_ROOT / "crm.toml", environ={})
+    assert default.generate_end_date == datetime.now(UTC).date()
+    pinned = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_GENERATE_END_DATE": "2026-11-01"})
+    assert pinned.generate_end_date == date(2026, 11, 1)

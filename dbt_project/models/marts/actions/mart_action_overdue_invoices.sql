@@ -1,4 +1,4 @@
-{#- Invoices to chase: unpaid and past their due date at as_of, with whom to call and how. Definition:
+{#- Invoices to chase: overdue at as_of (int_finance__overdue_invoices), with whom to call and how. Definition:
     _service__docs.md (action_overdue_invoice). -#}
 with record_customers as (
     select record_key, customer_id from {{ source('identity', 'record_customers') }}
@@ -6,18 +6,11 @@ with record_customers as (
 
 overdue as (
     select
-        invoice_id,
-        order_id,
-        issued_at,
-        due_date,
-        amount,
-        currency,
-        status,
+        *,
         {{ dbt.datediff('due_date', as_of_date(), 'day') }} as days_overdue
-    from {{ ref('stg_sales__invoices') }}
-    where paid_at is null
-        and coalesce(status, 'open') not in ('paid', 'void', 'cancelled', 'canceled', 'draft')
-        and due_date < {{ as_of_date() }}
+    from {{ ref('int_finance__overdue_invoices') }}
+    where overdue_from_date <= {{ as_of_date() }}
+        and (overdue_until_date is null or overdue_until_date > {{ as_of_date() }})
 )
 
 select
@@ -35,7 +28,7 @@ select
     overdue.status,
     overdue.amount,
     overdue.currency,
-    {{ fx_to_reporting('overdue.amount', 'fx') }} as amount_reporting,
+    overdue.amount_reporting,
     '{{ var("reporting_currency") }}' as reporting_currency,
     'Invoice ' || overdue.invoice_id || ' for ' || {{ format_grouped_number('overdue.amount', 2) }} || ' '
         || overdue.currency || ' was due ' || cast(overdue.due_date as {{ dbt.type_string() }}) || ': '
@@ -43,4 +36,3 @@ select
 from overdue
 left join record_customers on record_customers.record_key = 'invoice:' || overdue.invoice_id
 left join {{ ref('dim_customers') }} as customers on customers.customer_id = record_customers.customer_id
-{{ fx_joins('fx', 'overdue.currency', 'overdue.issued_at') }}

@@ -71,7 +71,7 @@ orders as (
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
         count(*) as completed_order_count,
-        sum(amount_reporting) as lifetime_revenue_reporting
+        cast(sum(amount_reporting) as decimal(18, 2)) as lifetime_revenue_reporting
     from {{ ref('fct_orders') }}
     where is_completed and customer_id is not null
     group by customer_id

@@ -25,7 +25,7 @@ daily_orders as (
         order_date as date_day,
         count(*) as orders_completed,
         count(distinct customer_id) as ordering_customers,
-        sum(amount_reporting) as revenue_reporting
+        cast(sum(amount_reporting) as decimal(18, 2)) as revenue_reporting
     from orders group by 1
 ),
 daily_interactions as (
@@ -62,8 +62,46 @@ daily_service as (
         sum(case when is_resolved then cast(resolution_hours as double) end) as resolution_hours_total,
         count(case when is_resolved and is_first_contact_resolution then 1 end) as first_contact_resolutions,
         count(csat_score) as csat_responses,
-        sum(csat_score) as csat_score_total
+        cast(sum(csat_score) as bigint) as csat_score_total
     from {{ ref('fct_support_tickets') }}
+    group by 1
+),
+daily_carts as (
+    {#- A web cart by the day it was started (its first cart event); abandoned when no checkout completed it by
+        as_of. -#}
+    select
+        {{ business_date('started_at') }} as date_day,
+        count(*) as carts_started,
+        count(case when not is_completed then 1 end) as carts_abandoned
+    from (
+        select cart_id, min(occurred_at) as started_at, bool_or(event_name = 'Order Completed') as is_completed
+        from {{ ref('stg_web__segment_events') }}
+        where cart_id is not null and event_name in ('Product Added', 'Checkout Started', 'Order Completed')
+        group by cart_id
+    ) as carts
+    group by 1
+),
+daily_campaign_costs as (
+    {#- A campaign's cost (mart_campaign_performance, in the reporting currency) spread evenly over its days. -#}
+    select
+        cast({{ dbt.dateadd('day', 'days.n', 'campaigns.start_date') }} as date) as date_day,
+        sum(cast(campaigns.cost_reporting as double)
+            / ({{ dbt.datediff('campaigns.start_date', 'campaigns.last_day', 'day') }} + 1)) as campaign_cost_reporting
+    from (
+        select start_date, coalesce(end_date, start_date) as last_day, cost_reporting
+        from {{ ref('mart_campaign_performance') }}
+        where start_date is not null and cost_reporting is not null
+    ) as campaigns
+    inner join ({{ integer_series(4) }}) as days
+        on days.n <= {{ dbt.datediff('campaigns.start_date', 'campaigns.last_day', 'day') }}
+    group by 1
+),
+daily_attributed_revenue as (
+    select
+        {{ business_date('converted_at') }} as date_day,
+        sum(revenue) as campaign_attributed_revenue_reporting
+    from {{ ref('int_marketing__attributed_conversions') }}
+    where conversion = 'order'
     group by 1
 ),
 daily_nps as (
@@ -107,7 +145,12 @@ select
     coalesce(daily_interactions.inbound_support_emails, 0) as inbound_support_emails,
     coalesce(daily_nps.nps_responses, 0) as nps_responses,
     coalesce(daily_nps.nps_promoters, 0) as nps_promoters,
-    coalesce(daily_nps.nps_detractors, 0) as nps_detractors
+    coalesce(daily_nps.nps_detractors, 0) as nps_detractors,
+    coalesce(daily_carts.carts_started, 0) as carts_started,
+    coalesce(daily_carts.carts_abandoned, 0) as carts_abandoned,
+    coalesce(daily_campaign_costs.campaign_cost_reporting, 0) as campaign_cost_reporting,
+    coalesce(daily_attributed_revenue.campaign_attributed_revenue_reporting, 0)
+        as campaign_attributed_revenue_reporting
 from days
 left join leads on leads.date_day = days.date_day
 left join first_orders on first_orders.date_day = days.date_day
@@ -116,3 +159,6 @@ left join daily_interactions on daily_interactions.date_day = days.date_day
 left join daily_deals on daily_deals.date_day = days.date_day
 left join daily_service on daily_service.date_day = days.date_day
 left join daily_nps on daily_nps.date_day = days.date_day
+left join daily_carts on daily_carts.date_day = days.date_day
+left join daily_campaign_costs on daily_campaign_costs.date_day = days.date_day
+left join daily_attributed_revenue on daily_attributed_revenue.date_day = days.date_day

@@ -34,13 +34,7 @@ targets as (
         {{ period_end('goals.period_grain', 'current_values.period_start') }} as current_period_end,
         current_values.kpi_value as current_value,
         current_values.baseline_kpi_value as baseline_value,
-        case goals.target_kind
-            when 'relative_pct' then current_values.baseline_kpi_value
-                * (1 + (case when goals.direction = 'decrease' then -1 else 1 end) * goals.target / 100.0)
-            when 'absolute_change' then current_values.baseline_kpi_value
-                + (case when goals.direction = 'decrease' then -1 else 1 end) * goals.target
-            else goals.target
-        end as target_value
+        {{ goal_target_value('goals', 'current_values.baseline_kpi_value') }} as target_value
     from goals
     left join current_values
         on current_values.kpi = goals.kpi and current_values.period_grain = goals.period_grain
@@ -49,21 +43,17 @@ targets as (
 paths as (
     select
         targets.*,
-        {#- Share of the way from start to deadline at the end of the current period, 0 to 1. -#}
-        least(1.0, greatest(0.0,
-            cast({{ dbt.datediff('targets.start_date', 'targets.current_period_end', 'day') }} as double)
-            / nullif({{ dbt.datediff('targets.start_date', 'targets.deadline', 'day') }}, 0)
-        )) as share_of_time_elapsed
+        {{ goal_share_of_time_elapsed('targets', 'targets.current_period_end') }} as share_of_time_elapsed
     from targets
 ),
 
 judged as (
     select
         paths.*,
-        baseline_value + (target_value - baseline_value) * share_of_time_elapsed as path_value,
+        {{ goal_path_value('baseline_value', 'target_value', 'share_of_time_elapsed') }} as path_value,
         {#- How far the current value is ahead of the path, in the goal's direction (negative: behind). -#}
         (case when direction = 'decrease' then -1 else 1 end)
-            * (current_value - (baseline_value + (target_value - baseline_value) * share_of_time_elapsed))
+            * (current_value - {{ goal_path_value('baseline_value', 'target_value', 'share_of_time_elapsed') }})
             as ahead_of_path
     from paths
 )

@@ -1,6 +1,7 @@
 {#- Every headline KPI by day, ISO week and month (business time zone), one row per (kpi, period_grain,
-    period_start), with the previous period and the baseline. A KPI is either a count (the sum over the period)
-    or a ratio of two additive parts summed over the period, so any period, the baseline included, is recomputed
+    period_start), with the previous period and the baseline. A KPI is either a count or a ratio of two parts. Most
+    parts are sums over the period's days (mart_executive_kpis_daily); distinct customers and stocks at the
+    period's end are counted per period (int_kpis__by_period). Any period, the baseline included, is recomputed
     from its parts instead of averaging averages. The KPIs are defined here once (glossary: the doc blocks
     kpi_*); mart_goal_progress sets targets on them. -#}
 with daily as (
@@ -30,6 +31,8 @@ kpi_parts as (
         ('csat', 'csat_score_total', 'csat_responses', 1),
         ('nps', 'nps_promoters - nps_detractors', 'nps_responses', 100),
         ('calls', 'calls', none, 1),
+        ('cart_abandonment_rate', 'carts_abandoned', 'carts_started', 100),
+        ('campaign_roi', 'campaign_attributed_revenue_reporting - campaign_cost_reporting', 'campaign_cost_reporting', 100),
     ] %}
     {%- for kpi, numerator, denominator, multiplier in kpis %}
     select
@@ -40,6 +43,36 @@ kpi_parts as (
         {{ multiplier }} as multiplier,
         {{ 'false' if denominator else 'true' }} as is_count
     from daily
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+period_kpi_parts as (
+    {#- KPIs that are not sums of days, from their parts per period (int_kpis__by_period): distinct customers,
+        and stocks at the period's end, which a period's count is (not their sum over its days). -#}
+    {%- set period_kpis = [
+        ('active_customers', 'active_customers', none, 1),
+        ('repeat_purchase_rate', 'repeat_customers', 'active_customers', 100),
+        ('customer_retention_rate', 'retained_customers', 'previous_period_active_customers', 100),
+        ('churn_rate', 'previous_period_active_customers - retained_customers', 'previous_period_active_customers', 100),
+        ('open_pipeline', 'open_pipeline_reporting', none, 1),
+        ('weighted_pipeline', 'weighted_pipeline_reporting', none, 1),
+        ('overdue_invoices', 'overdue_invoices', none, 1),
+        ('overdue_invoice_amount', 'overdue_invoice_amount_reporting', none, 1),
+    ] %}
+    {%- for kpi, numerator, denominator, multiplier in period_kpis %}
+    select
+        '{{ kpi }}' as kpi,
+        period_grain,
+        period_start,
+        cast({{ numerator }} as double) as numerator,
+        cast({{ denominator if denominator else 'null' }} as double) as denominator,
+        {{ multiplier }} as multiplier,
+        {{ 'false' if denominator else 'true' }} as is_count
+    from {{ ref('int_kpis__by_period') }}
+    where period_start <= {{ as_of_date() }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -58,10 +91,9 @@ periods as (
         bool_or(is_count) as is_count
     from kpi_parts
     group by 1, 2, 3
-    {%- if not loop.last %}
     union all
-    {%- endif %}
     {%- endfor %}
+    select * from period_kpi_parts
 ),
 
 baseline as (

@@ -1,21 +1,13 @@
 {#- One row per marketing campaign: what was sent and how people reacted (email events), the web visits it
     brought (UTM campaign = the campaign's name), and what it returned — leads, new customers and revenue
-    attributed first-touch and last-touch — against its cost, in the reporting currency.
-
-    A touch is a person engaging with a campaign: opening or clicking one of its emails, or visiting the site
-    from one of its links. Attribution credits each lead (a CRM contact created) and each completed order to a
-    touch of the same customer before it, within var attribution_window_days: first-touch to the earliest such
-    touch, last-touch to the latest. A new customer is credited with their first completed order. -#}
+    attributed first-touch and last-touch (int_marketing__attributed_conversions) — against its cost, in the
+    reporting currency. A new customer is credited with their first completed order. -#}
 with campaigns as (
     select * from {{ ref('stg_sales__campaigns') }}
 ),
 
 email_events as (
     select * from {{ ref('stg_email__campaign_events') }}
-),
-
-customers_by_record as (
-    select record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
 ),
 
 email_metrics as (
@@ -36,76 +28,29 @@ email_metrics as (
     group by campaign_id
 ),
 
-web_visits as (
-    select
-        campaigns.campaign_id,
-        web.anonymous_id,
-        web.occurred_at
+web_metrics as (
+    select campaigns.campaign_id, count(distinct web.anonymous_id) as web_visitors
     from {{ ref('stg_web__segment_events') }} as web
     inner join campaigns on campaigns.campaign_name = web.utm_campaign
-),
-
-web_metrics as (
-    select campaign_id, count(distinct anonymous_id) as web_visitors
-    from web_visits
-    group by campaign_id
-),
-
-touches as (
-    select email_events.campaign_id, customers_by_record.customer_id, email_events.occurred_at as touched_at
-    from email_events
-    inner join customers_by_record
-        on customers_by_record.record_type = 'esp_message'
-        and customers_by_record.record_id = email_events.esp_message_id
-    where email_events.event_type in ('open', 'click') and email_events.campaign_id is not null
-    union all
-    select web_visits.campaign_id, customers_by_record.customer_id, web_visits.occurred_at
-    from web_visits
-    inner join customers_by_record
-        on customers_by_record.record_type = 'web_anonymous'
-        and customers_by_record.record_id = web_visits.anonymous_id
-),
-
-conversions as (
-    {#- What can be attributed: each customer's becoming a lead, and each completed order. -#}
-    select customer_id, 'lead:' || customer_id as conversion_id, 'lead' as conversion,
-           became_lead_at as converted_at, cast(null as double) as revenue, false as is_first_order
-    from {{ ref('dim_customers') }}
-    where became_lead_at is not null
-    union all
-    select customer_id, 'order:' || order_id, 'order', ordered_at, cast(amount_reporting as double),
-           row_number() over (partition by customer_id order by ordered_at, order_id) = 1
-    from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
-),
-
-touched_conversions as (
-    select
-        conversions.*,
-        touches.campaign_id,
-        row_number() over (
-            partition by conversions.conversion_id order by touches.touched_at, touches.campaign_id
-        ) as touch_order_from_first,
-        row_number() over (
-            partition by conversions.conversion_id order by touches.touched_at desc, touches.campaign_id desc
-        ) as touch_order_from_last
-    from conversions
-    inner join touches
-        on touches.customer_id = conversions.customer_id
-        and touches.touched_at <= conversions.converted_at
-        and touches.touched_at >= {{ dbt.dateadd('day', -1 * var('attribution_window_days'), 'conversions.converted_at') }}
+    group by campaigns.campaign_id
 ),
 
 attributed as (
     select
         campaign_id,
-        count(case when touch_order_from_first = 1 and conversion = 'lead' then 1 end) as leads_first_touch,
-        count(case when touch_order_from_last = 1 and conversion = 'lead' then 1 end) as leads_last_touch,
-        count(case when touch_order_from_first = 1 and is_first_order then 1 end) as new_customers_first_touch,
-        count(case when touch_order_from_last = 1 and is_first_order then 1 end) as new_customers_last_touch,
-        sum(case when touch_order_from_first = 1 and conversion = 'order' then revenue end) as revenue_first_touch,
-        sum(case when touch_order_from_last = 1 and conversion = 'order' then revenue end) as revenue_last_touch
-    from touched_conversions
+        count(case when touch = 'first' and conversion = 'lead' then 1 end) as leads_first_touch,
+        count(case when touch = 'last' and conversion = 'lead' then 1 end) as leads_last_touch,
+        count(case when touch = 'first' and is_first_order then 1 end) as new_customers_first_touch,
+        count(case when touch = 'last' and is_first_order then 1 end) as new_customers_last_touch,
+        sum(case when touch = 'first' and conversion = 'order' then revenue end) as revenue_first_touch,
+        sum(case when touch = 'last' and conversion = 'order' then revenue end) as revenue_last_touch
+    from (
+        select 'first' as touch, first_touch_campaign_id as campaign_id, conversion, is_first_order, revenue
+        from {{ ref('int_marketing__attributed_conversions') }}
+        union all
+        select 'last', last_touch_campaign_id, conversion, is_first_order, revenue
+        from {{ ref('int_marketing__attributed_conversions') }}
+    ) as credited
     group by campaign_id
 ),
 

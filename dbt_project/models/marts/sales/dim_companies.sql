@@ -30,7 +30,7 @@ company_customers as (
     select distinct company_id, customer_id from contacts where customer_id is not null
 ),
 revenue as (
-    select company_customers.company_id, sum(orders.amount_reporting) as revenue_reporting
+    select company_customers.company_id, cast(sum(orders.amount_reporting) as decimal(18, 2)) as revenue_reporting
     from company_customers
     inner join {{ ref('fct_orders') }} as orders on orders.customer_id = company_customers.customer_id
     where orders.is_completed and orders.ordered_at <= {{ as_of_timestamp() }}
@@ -45,7 +45,7 @@ last_touch as (
     group by company_customers.company_id
 ),
 open_deals as (
-    select company_id, count(*) as open_deal_count, sum(amount_reporting) as open_deal_amount_reporting
+    select company_id, count(*) as open_deal_count, cast(sum(amount_reporting) as decimal(18, 2)) as open_deal_amount_reporting
     from {{ ref('fct_deals') }}
     where is_open
     group by company_id

@@ -136,8 +136,7 @@ enriched as (
 )
 select
     *,
-    cast(round(cast(amount_reporting as double) * cast(stage_probability as double), 2) as decimal(18, 2))
-        as weighted_amount_reporting,
+    {{ weighted_amount('amount_reporting', 'stage_probability') }} as weighted_amount_reporting,
     case when is_open then {{ fractional_days('last_activity_at', as_of_timestamp()) }} end as days_since_last_activity,
     is_open and (
         {{ fractional_days('last_activity_at', as_of_timestamp()) }} > {{ var('stalled_after_days') }}

@@ -6,8 +6,8 @@ select
     pipeline,
     count(*) as open_deal_count,
     count(*) filter (where is_stalled) as stalled_deal_count,
-    sum(amount_reporting) as open_pipeline_reporting,
-    sum(weighted_amount_reporting) as weighted_pipeline_reporting,
+    cast(sum(amount_reporting) as decimal(18, 2)) as open_pipeline_reporting,
+    cast(sum(weighted_amount_reporting) as decimal(18, 2)) as weighted_pipeline_reporting,
     '{{ var("reporting_currency") }}' as reporting_currency
 from {{ ref('fct_deals') }}
 where is_open

@@ -35,14 +35,14 @@ select
     owner_email,
     any_value(owner_name) as owner_name,
     activity_month,
-    sum(created) as deals_created,
-    sum(won) as deals_won,
-    sum(lost) as deals_lost,
+    cast(sum(created) as bigint) as deals_created,
+    cast(sum(won) as bigint) as deals_won,
+    cast(sum(lost) as bigint) as deals_lost,
     round(cast(sum(won) as double) / nullif(sum(won) + sum(lost), 0), 4) as win_rate,
     round(avg(won_cycle_days), 2) as avg_won_sales_cycle_days,
-    coalesce(sum(won_amount), 0) as won_revenue_reporting,
-    coalesce(sum(open_amount), 0) as open_pipeline_reporting,
-    coalesce(sum(weighted_amount), 0) as weighted_pipeline_reporting,
+    cast(coalesce(sum(won_amount), 0) as decimal(18, 2)) as won_revenue_reporting,
+    cast(coalesce(sum(open_amount), 0) as decimal(18, 2)) as open_pipeline_reporting,
+    cast(coalesce(sum(weighted_amount), 0) as decimal(18, 2)) as weighted_pipeline_reporting,
     '{{ var("reporting_currency") }}' as reporting_currency
 from events
 group by owner_email, activity_month

@@ -1,0 +1,107 @@
+{#- The KPI parts that are not sums of days, per period of each grain (day, ISO week, month; business time zone),
+    for every period mart_executive_kpis_daily reports up to as_of:
+    - customers: a customer active on several days is one active customer of the week. Active customers placed a
+      completed order in the period; repeat customers placed one that was not their first ever; retained
+      customers were active in the previous period and again in this one.
+    - stocks at the period's end (or at as_of in the current period), from int_kpis__daily_snapshots.
+    mart_kpis_by_period turns them into KPIs. -#}
+{%- set grains = ['day', 'week', 'month'] -%}
+with days as (
+    select date_day from {{ ref('mart_executive_kpis_daily') }}
+    where date_day <= {{ as_of_date() }}
+),
+
+periods as (
+    {%- for grain in grains %}
+    select distinct '{{ grain }}' as period_grain, cast({{ dbt.date_trunc(grain, 'date_day') }} as date) as period_start
+    from days
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+),
+
+orders as (
+    select
+        customer_id,
+        order_date,
+        row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number
+    from {{ ref('fct_orders') }}
+    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+),
+
+customer_periods as (
+    {%- for grain in grains %}
+    select
+        customer_id,
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'order_date') }} as date) as period_start,
+        max(customer_order_number) > 1 as placed_repeat_order
+    from orders
+    group by 1, 2, 3
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+),
+
+activity as (
+    select
+        period_grain,
+        period_start,
+        count(*) as active_customers,
+        count(case when placed_repeat_order then 1 end) as repeat_customers
+    from customer_periods
+    group by period_grain, period_start
+),
+
+retention as (
+    {#- Each period's active customers, looked for in the next period: counted in that next period. -#}
+    select
+        previous_period.period_grain,
+        cast({{ period_end('previous_period.period_grain', 'previous_period.period_start') }} as date) as period_start,
+        count(*) as previous_period_active_customers,
+        count(this_period.customer_id) as retained_customers
+    from customer_periods as previous_period
+    left join customer_periods as this_period
+        on this_period.customer_id = previous_period.customer_id
+        and this_period.period_grain = previous_period.period_grain
+        and this_period.period_start
+            = cast({{ period_end('previous_period.period_grain', 'previous_period.period_start') }} as date)
+    group by 1, 2
+),
+
+snapshots as (
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'date_day') }} as date) as period_start,
+        max(date_day) as snapshot_date,
+        max_by(open_deals, date_day) as open_deals,
+        max_by(open_pipeline_reporting, date_day) as open_pipeline_reporting,
+        max_by(weighted_pipeline_reporting, date_day) as weighted_pipeline_reporting,
+        max_by(overdue_invoices, date_day) as overdue_invoices,
+        max_by(overdue_invoice_amount_reporting, date_day) as overdue_invoice_amount_reporting
+    from {{ ref('int_kpis__daily_snapshots') }}
+    where date_day <= {{ as_of_date() }}
+    group by 1, 2
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+)
+
+select
+    periods.period_grain,
+    periods.period_start,
+    coalesce(activity.active_customers, 0) as active_customers,
+    coalesce(activity.repeat_customers, 0) as repeat_customers,
+    coalesce(retention.previous_period_active_customers, 0) as previous_period_active_customers,
+    coalesce(retention.retained_customers, 0) as retained_customers,
+    snapshots.snapshot_date,
+    snapshots.open_deals,
+    snapshots.open_pipeline_reporting,
+    snapshots.weighted_pipeline_reporting,
+    snapshots.overdue_invoices,
+    snapshots.overdue_invoice_amount_reporting
+from periods
+left join activity
+    on activity.period_grain = periods.period_grain and activity.period_start = periods.period_start
+left join retention
+    on retention.period_grain = periods.period_grain and retention.period_start = periods.period_start
+left join snapshots
+    on snapshots.period_grain = periods.period_grain and snapshots.period_start = periods.period_start
