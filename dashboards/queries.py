@@ -84,12 +84,6 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> Period:
-        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
-
-    def year_before(self) -> Period:
-        return Period(_year_earlier(self.start), _year_earlier(self.end))
-
 
 def _year_earlier(day: date) -> date:
     try:
@@ -138,39 +132,53 @@ def filter_options(serving_db: Path) -> dict[str, list[str]]:
 
 # --- overview -----------------------------------------------------------------------------------------------------
 
-# Any period's KPI from the daily rows of mart_kpis_by_period: a count is the sum of its days, a ratio the sum of
-# its numerators over the sum of its denominators, times the KPI's multiplier (100 for rates and NPS). The mart does
-# not publish the multiplier, so it is read back from its own rows (value × denominator / numerator).
-KPI_COMPARISON_SQL = """
-with daily as (
-    select * from marts.mart_kpis_by_period where period_grain = 'day'
-),
-multipliers as (
-    select kpi, round(median(kpi_value * denominator / numerator)) as multiplier
-    from daily where numerator <> 0 and denominator <> 0
-    group by kpi
-),
-sums as (
-    select
-        kpi,
-        bool_and(denominator is null) as is_count,
-        sum(numerator) filter (where period_start between $start and $end) as numerator,
-        sum(denominator) filter (where period_start between $start and $end) as denominator,
-        sum(numerator) filter (where period_start between $compare_start and $compare_end) as compare_numerator,
-        sum(denominator) filter (where period_start between $compare_start and $compare_end) as compare_denominator
-    from daily
-    group by kpi
-)
-select
-    kpi,
-    is_count,
-    case when is_count then coalesce(numerator, 0)
-         else numerator / nullif(denominator, 0) * coalesce(multiplier, 1) end as value,
-    case when is_count then coalesce(compare_numerator, 0)
-         else compare_numerator / nullif(compare_denominator, 0) * coalesce(multiplier, 1) end as compare_value
-from sums left join multipliers using (kpi)
-order by kpi
+# A period's KPIs straight from mart_kpis_by_period: counts, ratios, distinct customers and stocks at the period's
+# end are each computed there the right way for the period, so the dashboards never re-aggregate them.
+KPI_PERIODS_SQL = """
+select period_start, bool_and(is_complete) as is_complete
+from marts.mart_kpis_by_period
+where period_grain = $grain
+group by period_start
+order by period_start desc
 """
+
+KPI_SNAPSHOT_SQL = """
+select
+    this.kpi,
+    this.kpi_value as value,
+    case $compare_with
+        when 'previous' then this.previous_kpi_value
+        when 'baseline' then this.baseline_kpi_value
+        else year_before.kpi_value
+    end as compare_value,
+    this.is_complete
+from marts.mart_kpis_by_period this
+left join marts.mart_kpis_by_period year_before
+    on year_before.kpi = this.kpi and year_before.period_grain = this.period_grain
+   and year_before.period_start = $year_before_start
+where this.period_grain = $grain and this.period_start = $period_start
+order by this.kpi
+"""
+
+KPI_COMPARISONS = ("previous", "year_before", "baseline")
+
+
+def kpi_periods(serving_db: Path, grain: str) -> pd.DataFrame:
+    return run_query(serving_db, KPI_PERIODS_SQL, {"grain": grain})
+
+
+def year_before_start(grain: str, period_start: date) -> date:
+    """The same period a year earlier: the same month, or the week 52 weeks earlier (also a Monday)."""
+    return _year_earlier(period_start) if grain == "month" else period_start - timedelta(weeks=52)
+
+
+def kpi_snapshot(serving_db: Path, grain: str, period_start: date, compare_with: str) -> pd.DataFrame:
+    if compare_with not in KPI_COMPARISONS:
+        raise ValueError(f"unknown comparison {compare_with!r}")
+    return run_query(serving_db, KPI_SNAPSHOT_SQL, {
+        "grain": grain, "period_start": period_start, "compare_with": compare_with,
+        "year_before_start": year_before_start(grain, period_start)})
+
 
 GOAL_PROGRESS_SQL = """
 select goal_id, kpi, period_grain, direction, description, start_date, deadline, baseline_value, target_value,
@@ -185,12 +193,6 @@ from marts.mart_kpis_by_period
 where period_grain = $grain and period_start between $start and $end and list_contains($kpis, kpi)
 order by kpi, period_start
 """
-
-
-def kpi_comparison(serving_db: Path, period: Period, compare_with: Period) -> pd.DataFrame:
-    return run_query(serving_db, KPI_COMPARISON_SQL, {
-        "start": period.start, "end": period.end,
-        "compare_start": compare_with.start, "compare_end": compare_with.end})
 
 
 def goal_progress(serving_db: Path) -> pd.DataFrame:
@@ -738,7 +740,7 @@ def source_freshness(serving_db: Path) -> pd.DataFrame:
 # --- which page runs which queries ----------------------------------------------------------------------------------
 
 PAGE_QUERIES: dict[str, tuple[str, ...]] = {
-    "overview": ("date_bounds", "kpi_comparison", "goal_progress", "kpi_trend", "publication"),
+    "overview": ("date_bounds", "kpi_periods", "kpi_snapshot", "goal_progress", "kpi_trend", "publication"),
     "segments": ("filter_options", "segment_summary", "rfm_grid", "segment_movement", "segment_customers",
                  "segment_consent_counts", "segment_export"),  # segment_export: when the CSV is downloaded
     "funnel": ("filter_options", "funnel_window_days", "funnel", "funnel_drop_offs"),

@@ -303,6 +303,9 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
     segments = queries.segment_summary(serving_db, None)
     segment = (segments.groupby("rfm_segment")["customers"].sum().idxmax() if len(segments) else "none")
     window = queries.funnel_window_days(serving_db) or 90
+    months = queries.kpi_periods(serving_db, "month")
+    complete = months[months["is_complete"]]
+    latest_month = (complete if len(complete) else months)["period_start"].iloc[0] if len(months) else last_day
     sample = queries.run_query(serving_db, """
         select (select primary_phone from marts.dim_customers where primary_phone is not null
                 order by customer_id limit 1) as phone,
@@ -317,7 +320,7 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
     company_id = companies["company_id"].iloc[0] if len(companies) else ""
     return {
         "date_bounds": (), "publication": (), "filter_options": (),
-        "kpi_comparison": (quarter, quarter.previous()), "goal_progress": (),
+        "kpi_periods": ("month",), "kpi_snapshot": ("month", latest_month, "previous"), "goal_progress": (),
         "kpi_trend": ("week", quarter, ("revenue", "new_customers")),
         "segment_summary": (None,), "rfm_grid": (None,), "segment_movement": (),
         "segment_customers": (segment, None), "segment_consent_counts": (segment, None),

@@ -1,35 +1,57 @@
-"""Overview: every headline KPI for a period against a comparison period and its goal, and their trends."""
+"""Overview: every headline KPI of a month or week against the previous one, the same period a year before or the
+baseline, with its goal and whether it is on track; and their trends over the date range."""
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
+from dashboards.queries import KPI_COMPARISONS
 from dashboards.ui import fmt, label, nothing_to_show, period_filter, t, translated_choice
 
 # How a KPI reads: money in the reporting currency, a percentage, a signed score, or a plain number.
-MONEY_KPIS = {"revenue", "average_order_value"}
+MONEY_KPIS = {"revenue", "average_order_value", "open_pipeline", "weighted_pipeline", "overdue_invoice_amount"}
 SCORE_KPIS = {"nps"}
+PERCENT_KPIS = {"campaign_roi"}
 LOWER_IS_BETTER = {"average_first_response_minutes", "average_resolution_hours", "average_sales_cycle_days",
-                   "email_unsubscribe_rate"}
+                   "email_unsubscribe_rate", "churn_rate", "cart_abandonment_rate", "overdue_invoices",
+                   "overdue_invoice_amount"}
 # The cards' order; KPIs the marts add later follow in alphabetical order.
-LEADING_KPIS = ["revenue", "new_customers", "new_leads", "orders_completed", "average_order_value", "nps",
-                "email_open_rate", "email_click_rate", "lead_to_customer_rate", "deal_win_rate", "web_visitors",
-                "support_tickets", "average_first_response_minutes", "csat"]
+LEADING_KPIS = ["revenue", "new_customers", "active_customers", "new_leads", "orders_completed", "average_order_value",
+                "repeat_purchase_rate", "customer_retention_rate", "churn_rate", "nps", "open_pipeline",
+                "weighted_pipeline", "deal_win_rate", "lead_to_customer_rate", "email_open_rate", "email_click_rate",
+                "campaign_roi", "web_visitors", "cart_abandonment_rate", "support_tickets",
+                "average_first_response_minutes", "csat", "overdue_invoices", "overdue_invoice_amount"]
 
 st.title(t("page.overview"))
 first_day, last_day, currency = load("date_bounds")
 if first_day is None:
     nothing_to_show("common.no_activity")
     st.stop()
-
-period = period_filter(first_day, last_day)
-if period is None:
-    st.stop()
-comparison = translated_choice(st.sidebar.radio, t("overview.compare_with"), ["previous", "year_before"],
-                               "overview_comparison", "previous", format_func=lambda v: t(f"overview.compare.{v}"))
-compare_with = period.previous() if comparison == "previous" else period.year_before()
 f = fmt()
+
+# The cards: one period of a grain (by default the latest complete month) against a comparison.
+grain = translated_choice(st.sidebar.radio, t("overview.grain"), ["month", "week"], "overview_grain", "month",
+                          horizontal=True, format_func=lambda g: t(f"grain.{g}"))
+periods = load("kpi_periods", grain)
+if periods.empty:
+    nothing_to_show("common.no_activity")
+    st.stop()
+in_progress = set(periods.loc[~periods["is_complete"], "period_start"])
+complete = periods.loc[periods["is_complete"], "period_start"]
+period_starts = list(periods["period_start"])
+
+
+def period_name(start) -> str:
+    name = f.month(start) if grain == "month" else t("overview.week_of", day=f.date(start))
+    return name + (t("overview.in_progress") if start in in_progress else "")
+
+
+period_start = translated_choice(st.sidebar.selectbox, t("overview.period"), period_starts,
+                                 f"overview_period_{grain}",
+                                 complete.iloc[0] if len(complete) else period_starts[0], format_func=period_name)
+comparison = translated_choice(st.sidebar.radio, t("overview.compare_with"), list(KPI_COMPARISONS),
+                               "overview_comparison", "previous", format_func=lambda v: t(f"overview.compare.{v}"))
 
 
 def kpi_text(kpi: str, value) -> str:
@@ -37,25 +59,25 @@ def kpi_text(kpi: str, value) -> str:
         return f.money(value, currency, 2 if kpi == "average_order_value" else 0)
     if kpi in SCORE_KPIS:
         return f.signed(value, 1)
-    if kpi.endswith("_rate"):
+    if kpi.endswith("_rate") or kpi in PERCENT_KPIS:
         return f.points(value)
-    return f.number(value, 0 if float(value or 0).is_integer() else 1)
+    return f.number(value, 0 if pd.isna(value) or float(value).is_integer() else 1)
 
 
 def delta_text(kpi: str, value, before) -> str | None:
     if pd.isna(value) or pd.isna(before):
         return None
-    if kpi.endswith("_rate") or kpi in SCORE_KPIS:
+    if kpi.endswith("_rate") or kpi in SCORE_KPIS | PERCENT_KPIS:
         return t("overview.delta_points", value=f.signed(value - before, 1))
     if before == 0:
         return None
     return f.signed(100 * (value - before) / abs(before), 1) + "%"
 
 
-st.caption(t("overview.caption", start=f.date(period.start), end=f.date(period.end), days=period.days,
-             compare_start=f.date(compare_with.start), compare_end=f.date(compare_with.end), currency=currency))
+st.caption(t("overview.caption", period=period_name(period_start), comparison=t(f"overview.compare.{comparison}"),
+             currency=currency))
 
-kpis = load("kpi_comparison", period, compare_with)
+kpis = load("kpi_snapshot", grain, period_start, comparison)
 if kpis.empty:
     nothing_to_show("common.no_activity")
     st.stop()
@@ -103,8 +125,9 @@ else:
     }), hide_index=True, width="stretch")
 
 st.subheader(t("overview.trends"))
-grain = translated_choice(st.radio, t("overview.grain"), ["week", "month"], "overview_grain", "week",
-                          horizontal=True, format_func=lambda g: t(f"grain.{g}"))
+period = period_filter(first_day, last_day)
+if period is None:
+    st.stop()
 picked = translated_choice(st.multiselect, t("overview.trend_kpis"), order, "overview_trend_kpis",
                            [k for k in ("revenue", "new_customers") if k in order],
                            format_func=lambda k: label("kpi", k))

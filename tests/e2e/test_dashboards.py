@@ -86,21 +86,28 @@ def test_every_page_renders_and_runs_only_its_registered_queries(serving_db, ope
     assert app.session_state["queries_run"] <= set(PAGE_QUERIES[page])
 
 
-def test_overview_kpis_equal_the_orders_and_the_goal(serving_db, open_page, quarter):
+def _latest_complete_month(serving_db: Path):
+    return _query(serving_db, "select max(period_start) from marts.mart_kpis_by_period "
+                              "where period_grain = 'month' and is_complete")[0][0]
+
+
+def test_overview_kpis_of_the_latest_complete_month_equal_the_orders_and_the_goal(serving_db, open_page):
     app = open_page(serving_db, "overview")
     _no_traceback(app)
-    start, end = quarter
-    previous_start, previous_end = start - timedelta(days=90), start - timedelta(days=1)
+    month = _latest_complete_month(serving_db)
+    previous = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     # From the order facts, not the KPI marts the page reads.
-    (orders, revenue), = _query(serving_db, "select count(*), coalesce(sum(amount_reporting), 0) from marts.fct_orders "
-                                            "where is_completed and order_date between ? and ?", [start, end])
-    (orders_before,), = _query(serving_db, "select count(*) from marts.fct_orders where is_completed "
-                                           "and order_date between ? and ?", [previous_start, previous_end])
+    orders_sql = ("select count(*), coalesce(sum(amount_reporting), 0), count(distinct customer_id) "
+                  "from marts.fct_orders where is_completed and date_trunc('month', order_date) = ?")
+    (orders, revenue, ordering_customers), = _query(serving_db, orders_sql, [month])
+    (orders_before, _, _), = _query(serving_db, orders_sql, [previous])
     metrics = {m.label: m for m in app.metric}
     assert metrics["Revenue"].value == EN.money(float(revenue), "USD")
     assert metrics["Orders"].value == EN.number(orders)
+    assert metrics["Active customers"].value == EN.number(ordering_customers)
     if orders_before:
         assert metrics["Orders"].delta == EN.signed(100 * (orders - orders_before) / orders_before, 1) + "%"
+    assert app.caption[0].value.startswith(f"{EN.month(month)} compared with the previous period")
     status, target = _query(serving_db, "select status, target_value from marts.mart_goal_progress "
                                         "where kpi = 'revenue'")[0]
     status_label = {"on_track": "On track", "at_risk": "At risk", "off_track": "Off track"}[status]
@@ -109,7 +116,7 @@ def test_overview_kpis_equal_the_orders_and_the_goal(serving_db, open_page, quar
     assert app.get("plotly_chart")
 
 
-def test_the_language_switch_changes_labels_and_formats(serving_db, open_page, quarter):
+def test_the_language_switch_changes_labels_and_formats(serving_db, open_page):
     app = open_page(serving_db, "overview")
     assert app.title[0].value == "Overview" and "Revenue" in _metrics(app)
     app.radio(key="overview_comparison.en").set_value("year_before").run()
@@ -117,10 +124,9 @@ def test_the_language_switch_changes_labels_and_formats(serving_db, open_page, q
     _no_traceback(app)
     assert app.title[0].value == "概要"
     assert "売上" in _metrics(app) and "Revenue" not in _metrics(app)
-    start, _ = quarter
-    year_before = start.replace(year=start.year - 1)
-    # Japanese medium dates; the comparison chosen in English is still chosen.
-    assert f"{year_before.year}/{year_before.month:02d}/{year_before.day:02d}" in app.caption[0].value
+    month = _latest_complete_month(serving_db)
+    assert app.caption[0].value.startswith(f"{month.year}年{month.month}月を前年同期間と比較")  # Japanese month
+    # What was chosen in English is still chosen.
     assert app.radio(key="overview_comparison.ja").value == "year_before"
     assert app.multiselect(key="overview_trend_kpis.ja").value == ["revenue", "new_customers"]
 

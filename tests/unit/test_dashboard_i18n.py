@@ -14,7 +14,7 @@ LITERAL_KEY = re.compile(r"""\b(?:t|nothing_to_show|translate)\(\s*["']([a-z0-9_
 # Keys built from a fixed list of values, e.g. t(f"grain.{g}") for g in ("week", "month").
 BUILT_KEYS = {
     "grain.": ["day", "week", "month"],
-    "overview.compare.": ["previous", "year_before"],
+    "overview.compare.": ["previous", "year_before", "baseline"],
     "funnel.breakdown.": ["all", "acquisition_channel", "acquisition_campaign", "country", "rfm_segment",
                           "cohort_month"],
     "retention.period_number.": ["month", "week"],
@@ -45,7 +45,7 @@ def test_every_key_the_dashboards_use_is_in_the_catalogues():
 def test_labels_of_data_values_are_translated_or_made_readable():
     assert value_label("segment", "at_risk", "en") == "At risk"
     assert value_label("segment", "at_risk", "ja") == "離反リスク"
-    assert value_label("kpi", "repeat_purchase_rate", "ja") == "Repeat purchase rate"  # a KPI nobody translated yet
+    assert value_label("kpi", "basket_size_median", "ja") == "Basket size median"  # a KPI nobody translated yet
     assert value_label("segment", None, "en") == "–"
     assert translate("sales.amount", "ja", currency="USD") == "金額（USD）"
 
