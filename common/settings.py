@@ -72,11 +72,30 @@ class Settings:
     match_model: Path
     match_threshold: float
     min_customers_per_contact: float
+    row_count_tolerance: float
+    earliest_plausible_date: date
+    # source name -> hours within which it is expected to deliver new data
+    source_expected_every_hours: dict[str, float]
+    failure_webhook_url: str
     dashboard_port: int
     dagster_port: int
     daily_build_cron: str
+    event_partitions_start: date
+    landing_sensor_interval_seconds: int
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
     as_of: date | None = None
+
+    @property
+    def health_db(self) -> Path:
+        """The latest quality results and source freshness, next to the serving file and rewritten after every
+        check, even when publishing is refused: the serving file keeps the last good build, this one says why."""
+        return self.serving_db.with_name("health.duckdb")
+
+    @property
+    def quality_dir(self) -> Path:
+        """Great Expectations' project: stored validation results and the Data Docs site, next to the warehouse
+        they are about."""
+        return self.build_db.parent / "quality"
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -135,9 +154,15 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         match_model=PROJECT_ROOT / raw["identity"]["match_model"],  # ships with the code
         match_threshold=float(raw["identity"]["match_threshold"]),
         min_customers_per_contact=float(raw["quality"]["min_customers_per_contact"]),
+        row_count_tolerance=float(raw["quality"]["row_count_tolerance"]),
+        earliest_plausible_date=date.fromisoformat(str(raw["quality"]["earliest_plausible_date"])),
+        source_expected_every_hours={name: float(hours) for name, hours in raw.get("freshness", {}).items()},
+        failure_webhook_url=str(raw.get("alerts", {}).get("failure_webhook_url", "")),
         dashboard_port=int(raw["dashboard"]["port"]),
         dagster_port=int(raw["dagster"]["port"]),
         daily_build_cron=raw["dagster"]["daily_build_cron"],
+        event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),
+        landing_sensor_interval_seconds=int(raw["dagster"]["landing_sensor_interval_seconds"]),
     )
 
 

@@ -35,8 +35,24 @@ def required(column: str) -> RowCheck:
     return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({_q(column)}), '') is null")
 
 
+def crm_timestamp_sql(column: str) -> str:
+    return CRM_TIMESTAMP_SQL.format(column=_q(column))
+
+
+def iso_timestamp_sql(column: str) -> str:
+    return f"try_cast({_q(column)} as timestamptz)"
+
+
+def epoch_timestamp_sql(column: str) -> str:
+    return f"to_timestamp(try_cast({_q(column)} as double))"
+
+
+def rfc2822_timestamp_sql(column: str) -> str:
+    return f"try_strptime({_q(column)}, '%a, %d %b %Y %H:%M:%S %z')"
+
+
 def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
-    parsed = CRM_TIMESTAMP_SQL.format(column=_q(column))
+    parsed = crm_timestamp_sql(column)
     checks = [
         RowCheck(f"{column} is not a date (expected YYYY-MM-DD[ HH:MM[:SS]] or YYYY/MM/DD[ HH:MM])",
                  f"{_present(column)} and {parsed} is null"),
@@ -50,7 +66,7 @@ def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
 
 
 def iso_timestamp(column: str) -> list[RowCheck]:
-    parsed = f"try_cast({_q(column)} as timestamptz)"
+    parsed = iso_timestamp_sql(column)
     return [
         RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null"),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
@@ -67,7 +83,7 @@ def epoch_timestamp(column: str) -> list[RowCheck]:
 
 
 def rfc2822_timestamp(column: str) -> list[RowCheck]:
-    parsed = f"try_strptime({_q(column)}, '%a, %d %b %Y %H:%M:%S %z')"
+    parsed = rfc2822_timestamp_sql(column)
     return [
         RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null"),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),

@@ -28,17 +28,28 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(landing_dir: Path, patterns: tuple[str, ...]) -> list[LandingFile]:
-    """Files matching any of the glob patterns, in a stable order, hashed."""
+# (relative path, size, modification time in ns) -> content hash: lets a watcher re-hash only changed files
+HashCache = dict[tuple[str, int, int], str]
+
+
+def discover(landing_dir: Path, patterns: tuple[str, ...], hash_cache: HashCache | None = None) -> list[LandingFile]:
+    """Files matching any of the glob patterns, in a stable order, hashed (new hashes are added to `hash_cache`;
+    a file whose path, size and modification time are in it is not read again)."""
     found: dict[Path, None] = {}
     for pattern in patterns:
         for path in sorted(landing_dir.glob(pattern)):
             if path.is_file() and not path.name.startswith("."):
                 found[path] = None
-    return [
-        LandingFile(p, p.relative_to(landing_dir).as_posix(), p.stat().st_size, content_hash(p))
-        for p in found
-    ]
+    files = []
+    for path in found:
+        stat, relative = path.stat(), path.relative_to(landing_dir).as_posix()
+        if hash_cache is None:
+            digest = content_hash(path)
+        else:
+            digest = hash_cache.get((relative, stat.st_size, stat.st_mtime_ns)) or content_hash(path)
+            hash_cache[(relative, stat.st_size, stat.st_mtime_ns)] = digest
+        files.append(LandingFile(path, relative, stat.st_size, digest))
+    return files
 
 
 # Python's cp932 decodes bytes no Japanese text contains (0x80, 0xA0, 0xFD-0xFF) to C1 controls and private-use

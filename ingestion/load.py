@@ -364,15 +364,18 @@ def ingest(
     context: ReadContext | None = None,
     dry_run: bool = False,
     progress: Callable[[FileResult], None] | None = None,
+    file_filter: Callable[[LandingFile], bool] | None = None,
 ) -> IngestReport:
-    """Load every new file of every source. Safe to re-run: loaded content hashes are skipped."""
+    """Load every new file of every source (or those `file_filter` keeps). Safe to re-run: loaded content hashes
+    are skipped."""
     ensure_audit_tables(con)
     declared_load_modes()  # a broken declaration stops the run here rather than failing every file
     report = IngestReport()
     with tempfile.TemporaryDirectory(prefix="crm-ingest-") as scratch, _deferred_checkpoints(con):
         context = (context or ReadContext()).for_run(Path(scratch), landing_dir)
         for spec in specs:
-            for result in _load_source(con, spec, discover(landing_dir, spec.patterns), context, dry_run):
+            files = [f for f in discover(landing_dir, spec.patterns) if file_filter is None or file_filter(f)]
+            for result in _load_source(con, spec, files, context, dry_run):
                 report.files.append(result)
                 if progress:
                     progress(result)

@@ -198,6 +198,9 @@ def check(settings: Settings) -> None:
     from orchestration.pipeline import run_check
 
     outcomes = StepTimer().run("check", run_check, settings)
+    for outcome in (o for o in outcomes if not o.success):
+        click.echo(f"  warning: {outcome.suite}: {outcome.expectation}({outcome.column or ''}) {outcome.observed}",
+                   err=True)
     click.echo(f"{sum(o.success for o in outcomes)}/{len(outcomes)} expectations passed")
 
 
@@ -471,13 +474,27 @@ def dashboard(settings: Settings, port: int | None) -> None:
 
 @cli.command()
 @click.option("--port", type=int, default=8080, show_default=True)
-@click.option("--generate-only", is_flag=True, help="Write the site (dbt_project/target/) without serving it.")
+@click.option("--generate-only", is_flag=True, help="Write the site without serving it.")
+@click.option("--quality", is_flag=True,
+              help="The Great Expectations Data Docs site instead: every check run's results (`crm check` writes it).")
 @click.pass_obj
 @expected_errors
-def docs(settings: Settings, port: int, generate_only: bool) -> None:
-    """The dbt docs site: every model, column and KPI definition, with lineage, on 127.0.0.1."""
+def docs(settings: Settings, port: int, generate_only: bool, quality: bool) -> None:
+    """The dbt docs site (models, columns, KPI definitions, lineage), or with --quality the Data Docs, on 127.0.0.1."""
     from orchestration.dbt import dbt_executable, run_dbt
 
+    if quality:
+        from quality.run import data_docs_index
+
+        index = data_docs_index(settings.quality_dir)
+        if not index.exists():
+            raise CrmError(f"no Data Docs at {index}: run `crm check` first (it validates and writes them)")
+        click.echo(f"Data Docs site: {index}")
+        if not generate_only:
+            click.echo(f"serving on http://127.0.0.1:{port}/index.html", err=True)
+            _run_foreground([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
+                             str(index.parent)], dict(os.environ))
+        return
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm run` first (the docs describe its tables)")
     StepTimer().run("docs", run_dbt, settings, ["docs", "generate"])
@@ -493,10 +510,11 @@ def docs(settings: Settings, port: int, generate_only: bool) -> None:
 @expected_errors
 def dagster(settings: Settings, port: int | None) -> None:
     """Start the Dagster UI on 127.0.0.1 with a local DAGSTER_HOME in the data folder."""
+    from orchestration.dagster_instance import write_instance_config
     from orchestration.dbt import ensure_manifest
 
     ensure_manifest(settings)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    write_instance_config(settings.dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", "127.0.0.1", "-p", str(port or settings.dagster_port)]

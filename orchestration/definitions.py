@@ -7,10 +7,12 @@ from dagster_dbt import DbtCliResource
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.assets.ingestion import ingestion_assets
-from orchestration.assets.warehouse import dim_customers_expectations, identity_resolution, published_marts
+from orchestration.assets.ingestion import ingestion_assets, ingestion_groups, raw_asset_key
+from orchestration.assets.quality import great_expectations_results, quality_gate
+from orchestration.assets.warehouse import identity_resolution, published_marts
 from orchestration.dbt import dbt_executable
 from orchestration.dbt_project import dbt_project
+from orchestration.sensors import failure_alert, landing_sensor
 
 settings = get_settings()
 
@@ -27,11 +29,16 @@ daily_full_build = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 
+# source name -> the raw assets its ingestion asset materialises (a multi-asset runs whole)
+_INGEST_KEYS = {spec.name: [raw_asset_key(s) for s in specs]
+                for specs in ingestion_groups().values() for spec in specs}
+
 defs = dg.Definitions(
-    assets=[*ingestion_assets(), dbt_models, identity_resolution, published_marts],
-    asset_checks=[dim_customers_expectations],
+    assets=[*ingestion_assets(), dbt_models, identity_resolution, quality_gate, published_marts],
+    asset_checks=[great_expectations_results],
     jobs=[full_build],
     schedules=[daily_full_build],
+    sensors=[landing_sensor(_INGEST_KEYS, settings.landing_sensor_interval_seconds), failure_alert],
     resources={
         "dbt": DbtCliResource(
             project_dir=dbt_project, profiles_dir=str(settings.dbt_project_dir), dbt_executable=dbt_executable()

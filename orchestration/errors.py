@@ -11,3 +11,7 @@ class WarehouseLocked(CrmError):
 
 class QualityGateFailed(CrmError):
     """A blocking data-quality check failed: the build must not be published."""
+
+
+class SourceUnreachable(CrmError):
+    """A live source (an IMAP server) could not be reached: worth retrying later."""

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from common.settings import Settings
 from identity.resolve import ResolutionSummary, resolution_options, resolve_identities
+from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
 from orchestration.dbt import run_dbt
-from orchestration.errors import CrmError, QualityGateFailed
-from orchestration.publish import Publication, publish
+from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable
+from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection
 
 log = logging.getLogger(__name__)
@@ -61,17 +62,21 @@ def configured_sources(settings: Settings) -> list:
 
 
 def run_ingest(settings: Settings, dry_run: bool = False,
-               progress: Callable[[FileResult], None] | None = None, families: tuple[str, ...] | None = None
-               ) -> IngestReport:
+               progress: Callable[[FileResult], None] | None = None, families: tuple[str, ...] | None = None,
+               sources: tuple[str, ...] | None = None,
+               file_filter: Callable[[LandingFile], bool] | None = None) -> IngestReport:
+    """Load new landing files of every source (or of those `families` or `sources` name; of the files
+    `file_filter` keeps), then the IMAP mailboxes when email messages are among them."""
     if not settings.landing_dir.is_dir():
         raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
-    specs = [s for s in configured_sources(settings) if families is None or s.family in families]
+    specs = [s for s in configured_sources(settings)
+             if (families is None or s.family in families) and (sources is None or s.name in sources)]
     with build_connection(settings.build_db) as con:
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
-                        progress=progress)
-        if settings.imap_accounts and (families is None or "email" in families):
+                        progress=progress, file_filter=file_filter)
+        if settings.imap_accounts and any(s.name == "email__messages" for s in specs):
             report.files.extend(_read_imap(con, settings, progress, dry_run))
         return report
 
@@ -89,7 +94,8 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
             try:
                 results.extend(read_account(con, ImapAccount.from_config(config), context, progress, dry_run))
             except ImapError as exc:
-                raise CrmError(str(exc)) from exc
+                unreachable = isinstance(exc.__cause__, OSError)  # network, TLS: transient (ssl.SSLError is one)
+                raise (SourceUnreachable if unreachable else CrmError)(str(exc)) from exc
     return results
 
 
@@ -159,18 +165,42 @@ def latest_build_id(con) -> str | None:
     return row[0][0] if row else None
 
 
-def run_check(settings: Settings):
-    """Validate the latest build; raise QualityGateFailed naming the blocking failures."""
+def validate_build(settings: Settings):
+    """Run every quality suite on the latest build and record the results; return the outcomes.
+
+    The health file (results and source freshness) is published either way: when the gate closes, the serving
+    file keeps the last good build and the data-health page can still say which check failed and when."""
     from quality.run import run_checks
 
     with build_connection(settings.build_db) as con:
         build_id = latest_build_id(con)
         if build_id is None:
             raise CrmError("nothing to check: run `crm build` first")
-        outcomes = run_checks(con, build_id, settings.min_customers_per_contact)
+        outcomes = run_checks(con, build_id, settings)
+    publish_health(settings.build_db, settings.health_db)
+    return outcomes
+
+
+def latest_quality_outcomes(settings: Settings) -> list:
+    """The outcomes of the latest check run of the latest build, from audit.dq_results."""
+    from quality.run import CheckOutcome
+
+    with build_connection(settings.build_db, read_only=True) as con:
+        if not _has_table(con, "audit", "dq_results"):
+            return []
+        rows = con.execute(
+            """select suite, expectation, column_name, severity, success, observed, layer, table_name
+               from audit.dq_results
+               where run_id = (select run_id from audit.dq_results order by checked_at desc limit 1)""").fetchall()
+    return [CheckOutcome(*row[:6], layer=row[6] or "marts", table=row[7] or "") for row in rows]
+
+
+def run_check(settings: Settings):
+    """Validate the latest build; raise QualityGateFailed naming the blocking failures."""
+    outcomes = validate_build(settings)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
-        names = ", ".join(f"{o.expectation}({o.column or o.suite}) observed {o.observed}" for o in blocking)
+        names = ", ".join(f"{o.suite}: {o.expectation}({o.column or ''}) observed {o.observed}" for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
 

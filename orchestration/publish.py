@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 PUBLISHED_SCHEMAS = ("marts", "bi")  # bi: the marts without direct PII (dbt models/bi), for analysts
 # Operational tables the data-health page needs; they hold no PII.
-PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds")
+PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds", "audit.source_freshness")
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,29 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publicati
     os.replace(staging_file, serving_db)
     log.info("published %d tables to %s", len(tables), serving_db)
     return Publication(serving_db, build_id, tables, published_at)
+
+
+def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:
+    """Copy the audit tables alone into the health file (next to the serving file), swapped in atomically.
+
+    Written after every check, whether or not the build may be published: the data-health page reads which
+    check failed and when from here while the serving file keeps the last good build."""
+    health_db.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = health_db.with_name(health_db.name + ".tmp")
+    staging_file.unlink(missing_ok=True)
+    tables: dict[str, int] = {}
+    con = duckdb.connect(str(staging_file))
+    try:
+        con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
+        existing = {r[0] for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_catalog = 'build' and table_schema = 'audit'").fetchall()}
+        con.execute("create schema audit")
+        for name in (t for t in PUBLISHED_AUDIT_TABLES if t in existing):
+            con.execute(f"create table {name} as select * from build.{name}")
+            tables[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+        con.execute("detach build")
+    finally:
+        con.close()
+    os.replace(staging_file, health_db)
+    return tables

@@ -1,25 +1,192 @@
-"""The expectation suites, as code. Each expectation carries `meta.severity`: `block` stops publishing, `warn`
-is recorded and shown but lets the build through.
+"""The expectation suites, as code: raw (per loaded file), staging and marts.
 
-GX validates pandas DataFrames read from DuckDB: GX's SQL data source fails on DuckDB (STACK.md).
+Each expectation carries `meta.severity`: `block` stops publishing, `warn` is recorded and shown but lets the
+build through. GX validates pandas DataFrames read from DuckDB (GX's SQL data source fails on DuckDB, STACK.md).
+To stay fast on big tables, a suite validates the smallest frame that still decides its expectations exactly:
+raw tables as one profile row per loaded file (counts and min/max computed by DuckDB), referential integrity
+over distinct keys, row counts as one row per build. Key uniqueness needs the key column itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 import duckdb
+
+from ingestion.checks import crm_timestamp_sql, epoch_timestamp_sql, iso_timestamp_sql, rfc2822_timestamp_sql
 
 # A practical address check (the loaders already validated with email-validator; this guards the marts).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164_PATTERN = r"^\+[1-9][0-9]{5,14}$"
+BLOCK, WARN = {"severity": "block"}, {"severity": "warn"}
+# Loaders quarantine times more than two days ahead (ingestion/checks.py); a build sees them a little later.
+MAX_FUTURE = timedelta(days=3)
 
 
 @dataclass(frozen=True)
 class SuiteSpec:
-    name: str
-    table: str
+    name: str          # suite name in audit.dq_results and Data Docs
+    layer: str         # raw | staging | marts
+    table: str         # the warehouse table the suite guards (a Dagster asset)
+    query: str         # the frame GX validates
     expectations: list  # of gx.expectations.Expectation
+
+
+@dataclass(frozen=True)
+class RawRules:
+    """What a loaded file of one raw table must satisfy beyond what its loader already quarantines."""
+
+    table: str
+    required: tuple[str, ...]                      # columns every file must bring
+    identifiers: tuple[str, ...] = ()              # never null
+    timestamps: dict[str, Callable[[str], str]] = field(default_factory=dict)  # column -> parse SQL
+    numbers: tuple[str, ...] = ()                  # text that must read as a number when present
+    # column -> (allowed values, severity): a new value in a code list is worth a look, a currency without
+    # FX rates breaks every converted amount.
+    value_sets: dict[str, tuple[tuple[str, ...], dict]] = field(default_factory=dict)
+
+
+def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
+    crm, iso, epoch, rfc = crm_timestamp_sql, iso_timestamp_sql, epoch_timestamp_sql, rfc2822_timestamp_sql
+    money = (fx_currencies, BLOCK)
+    return [
+        RawRules("sales__users", ("user_id", "email"), ("user_id",)),
+        RawRules("sales__companies", ("company_id", "company_name"), ("company_id",), {"created_at": crm}),
+        RawRules("sales__contacts", ("contact_id", "email", "created_at"), ("contact_id",),
+                 {"created_at": crm, "updated_at": crm}),
+        RawRules("sales__deals", ("deal_id", "stage", "amount", "currency", "created_at"), ("deal_id",),
+                 {"created_at": crm, "closed_at": crm}, ("amount",), {"currency": money}),
+        RawRules("sales__deal_stage_history", ("deal_id", "stage", "entered_at"), ("deal_id", "stage"),
+                 {"entered_at": crm}),
+        RawRules("sales__orders", ("order_id", "order_date", "currency", "amount", "status"), ("order_id",),
+                 {"order_date": crm}, ("amount",),
+                 {"currency": money, "status": (("completed", "refunded", "cancelled", "pending"), WARN)}),
+        RawRules("sales__invoices", ("invoice_id", "issued_at", "amount", "currency"), ("invoice_id",),
+                 {"issued_at": crm, "paid_at": crm}, ("amount",), {"currency": money}),
+        RawRules("sales__campaigns", ("campaign_id", "campaign_name"), ("campaign_id",), numbers=("cost",)),
+        RawRules("email__messages", ("message_id", "sent_at"), ("message_id",), {"sent_at": iso}),
+        RawRules("email__campaign_events", ("sg_event_id", "event", "timestamp"), ("sg_event_id",),
+                 {"timestamp": epoch},
+                 value_sets={"event": (("processed", "delivered", "open", "click", "bounce", "dropped",
+                                        "deferred", "spamreport", "unsubscribe", "group_unsubscribe",
+                                        "group_resubscribe"), WARN)}),
+        RawRules("web__segment_events", ("message_id", "type", "timestamp"), ("message_id",),
+                 {"timestamp": iso},
+                 value_sets={"type": (("page", "track", "identify", "alias", "group", "screen"), WARN)}),
+        RawRules("phone__asterisk_cdr", ("uniqueid", "start", "disposition"), ("uniqueid",), {"start": crm},
+                 ("duration", "billsec"),
+                 {"disposition": (("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"), WARN)}),
+        RawRules("phone__twilio_calls", ("sid", "start_time", "status"), ("sid",), {"start_time": rfc},
+                 ("duration",),
+                 {"status": (("completed", "failed", "no-answer", "busy", "canceled"), WARN)}),
+        RawRules("surveys__responses", ("response_id", "survey_type", "score", "submitted_at"), ("response_id",),
+                 {"submitted_at": crm}, ("score",), {"survey_type": (("nps", "csat"), BLOCK)}),
+    ]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+        [schema, table]).fetchall()}
+
+
+def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) -> list[SuiteSpec]:
+    """Per raw table: the columns it has, and one profile row per loaded file with the counts and time range
+    its expectations need (computed by DuckDB, so a table of millions of rows is a frame of a few hundred)."""
+    import great_expectations as gx
+
+    ex = gx.expectations
+    fx = tuple(r[0] for r in con.execute("select distinct upper(currency) from reference.fx_rates").fetchall())
+    suites = []
+    for rules in _raw_rules(fx):
+        present = _columns(con, "raw", rules.table)
+        if not present:
+            continue  # nothing of this source loaded yet (freshness reports it)
+        table = f"raw.{_q(rules.table)}"
+        suites.append(SuiteSpec(
+            f"raw.{rules.table}.columns", "raw", f"raw.{rules.table}", f"select * from {table} limit 0",
+            [ex.ExpectTableColumnsToMatchSet(column_set=list(rules.required), exact_match=False, meta=BLOCK)]))
+        measures, expectations = ["count(*) as rows_loaded"], []
+        for column in (c for c in rules.identifiers if c in present):
+            measures.append(
+                f"count(*) filter (where nullif(trim({_q(column)}), '') is null) as {_q(column + '__null')}")
+            expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__null", min_value=0, max_value=0,
+                                                                 meta=BLOCK))
+        for column, parse in ((c, p) for c, p in rules.timestamps.items() if c in present):
+            parsed = f"({parse(column)})::timestamptz"
+            measures += [
+                f"count(*) filter (where nullif(trim({_q(column)}), '') is not null and {parsed} is null) "
+                f"as {_q(column + '__unparsed')}",
+                f"min({parsed}) as {_q(column + '__min')}", f"max({parsed}) as {_q(column + '__max')}",
+            ]
+            expectations += [
+                ex.ExpectColumnValuesToBeBetween(column=f"{column}__unparsed", min_value=0, max_value=0, meta=BLOCK),
+                ex.ExpectColumnValuesToBeBetween(
+                    column=f"{column}__min", min_value=datetime.combine(earliest, time(), now.tzinfo), meta=BLOCK),
+                ex.ExpectColumnValuesToBeBetween(column=f"{column}__max", max_value=now + MAX_FUTURE, meta=BLOCK),
+            ]
+        for column in (c for c in rules.numbers if c in present):
+            measures.append(
+                f"count(*) filter (where nullif(trim({_q(column)}), '') is not null and "
+                f"try_cast(replace(trim({_q(column)}), ',', '') as double) is null) as {_q(column + '__not_number')}")
+            expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__not_number", min_value=0,
+                                                                 max_value=0, meta=BLOCK))
+        for column, (allowed, severity) in ((c, v) for c, v in rules.value_sets.items() if c in present):
+            values = ", ".join(_literal(v.lower()) for v in allowed)
+            measures.append(f"count(*) filter (where lower(trim({_q(column)})) not in ({values})) "
+                            f"as {_q(column + '__outside_set')}")
+            expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__outside_set", min_value=0,
+                                                                 max_value=0, meta=severity))
+        expectations.append(ex.ExpectColumnValuesToBeBetween(column="rows_loaded", min_value=1, meta=WARN))
+        suites.append(SuiteSpec(
+            f"raw.{rules.table}.files", "raw", f"raw.{rules.table}",
+            f"select _source_file, {', '.join(measures)} from {table} group by _source_file order by _source_file",
+            expectations))
+    return suites
+
+
+# staging model -> its key (unique, not null)
+STAGING_KEYS = {
+    "stg_sales__contacts": "contact_id", "stg_sales__companies": "company_id", "stg_sales__deals": "deal_id",
+    "stg_sales__orders": "order_id", "stg_sales__invoices": "invoice_id",
+    "stg_email__messages": "message_id", "stg_email__campaign_events": "event_id",
+    "stg_web__segment_events": "event_id", "stg_phone__asterisk_cdr": "call_id",
+    "stg_phone__twilio_calls": "call_id", "stg_surveys__responses": "response_id",
+}
+
+
+def staging_suites(con: duckdb.DuckDBPyConnection) -> list[SuiteSpec]:
+    import great_expectations as gx
+
+    ex = gx.expectations
+    suites = []
+    for model, key in STAGING_KEYS.items():
+        if key not in _columns(con, "staging", model):
+            continue
+        suites.append(SuiteSpec(
+            f"staging.{model}", "staging", f"staging.{model}", f"select {_q(key)} from staging.{_q(model)}",
+            [ex.ExpectColumnValuesToNotBeNull(column=key, meta=BLOCK),
+             ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
+    orders = _columns(con, "staging", "stg_sales__orders")
+    if {"ordered_at", "amount", "currency"} <= orders:
+        fx = [r[0] for r in con.execute("select distinct currency from reference.fx_rates").fetchall()]
+        suites.append(SuiteSpec(
+            "staging.stg_sales__orders.values", "staging", "staging.stg_sales__orders",
+            "select ordered_at, amount, currency from staging.stg_sales__orders",
+            [ex.ExpectColumnValuesToNotBeNull(column="ordered_at", meta=BLOCK),
+             ex.ExpectColumnValuesToBeBetween(column="amount", min_value=0, meta=BLOCK),
+             ex.ExpectColumnValuesToBeInSet(column="currency", value_set=fx, meta=BLOCK)]))
+    return suites
 
 
 def dim_customers_suite(con: duckdb.DuckDBPyConnection, min_customers_per_contact: float) -> SuiteSpec:
@@ -34,20 +201,118 @@ def dim_customers_suite(con: duckdb.DuckDBPyConnection, min_customers_per_contac
     records = con.execute(
         "select count(distinct record_key) from intermediate.int_identity__record_identifiers"
     ).fetchall()[0][0]
-    block, warn = {"severity": "block"}, {"severity": "warn"}
     ex = gx.expectations
     return SuiteSpec(
         name="dim_customers",
+        layer="marts",
         table="marts.dim_customers",
+        query="select customer_id, primary_email, primary_phone, lifetime_revenue_reporting from marts.dim_customers",
         expectations=[
-            ex.ExpectColumnValuesToNotBeNull(column="customer_id", meta=block),
-            ex.ExpectColumnValuesToBeUnique(column="customer_id", meta=block),
-            ex.ExpectColumnValuesToMatchRegex(column="primary_email", regex=EMAIL_PATTERN, meta=block),
-            ex.ExpectColumnValuesToMatchRegex(column="primary_phone", regex=E164_PATTERN, meta=block),
+            ex.ExpectColumnValuesToNotBeNull(column="customer_id", meta=BLOCK),
+            ex.ExpectColumnValuesToBeUnique(column="customer_id", meta=BLOCK),
+            ex.ExpectColumnValuesToMatchRegex(column="primary_email", regex=EMAIL_PATTERN, meta=BLOCK),
+            ex.ExpectColumnValuesToMatchRegex(column="primary_phone", regex=E164_PATTERN, meta=BLOCK),
             ex.ExpectTableRowCountToBeBetween(
-                min_value=int(contacts * min_customers_per_contact), max_value=max(int(records), 1), meta=block
+                min_value=int(contacts * min_customers_per_contact), max_value=max(int(records), 1), meta=BLOCK
             ),
-            ex.ExpectColumnValuesToNotBeNull(column="primary_email", mostly=0.8, meta=warn),
-            ex.ExpectColumnValuesToBeBetween(column="lifetime_revenue_reporting", min_value=0, meta=block),
+            ex.ExpectColumnValuesToNotBeNull(column="primary_email", mostly=0.8, meta=WARN),
+            ex.ExpectColumnValuesToBeBetween(column="lifetime_revenue_reporting", min_value=0, meta=BLOCK),
         ],
     )
+
+
+# mart -> its key (unique, not null)
+MART_KEYS = {
+    "fct_orders": "order_id", "fct_deals": "deal_id", "dim_companies": "company_id",
+    "mart_customer_segments": "customer_id", "mart_executive_kpis_daily": "date_day",
+}
+# marts whose customer_id must name a customer of dim_customers
+CUSTOMER_FACTS = ("fct_orders", "fct_deals", "fct_interactions", "fct_customer_timeline", "mart_customer_segments")
+# KPI columns of mart_executive_kpis_daily -> (min, max)
+KPI_RANGES = {
+    "revenue_reporting": (0, None), "orders_completed": (0, None), "new_customers": (0, None),
+    "new_leads": (0, None), "web_visitors": (0, None), "nps_responses": (0, None),
+    "average_order_value_reporting": (0, None),
+}
+
+
+def marts_suites(con: duckdb.DuckDBPyConnection, min_customers_per_contact: float, build_id: str | None,
+                 row_count_tolerance: float) -> list[SuiteSpec]:
+    import great_expectations as gx
+
+    ex = gx.expectations
+    suites = [dim_customers_suite(con, min_customers_per_contact)]
+    for mart, key in MART_KEYS.items():
+        if key in _columns(con, "marts", mart):
+            suites.append(SuiteSpec(
+                f"marts.{mart}", "marts", f"marts.{mart}", f"select {_q(key)} from marts.{_q(mart)}",
+                [ex.ExpectColumnValuesToNotBeNull(column=key, meta=BLOCK),
+                 ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
+    for mart in CUSTOMER_FACTS:
+        if "customer_id" in _columns(con, "marts", mart):
+            # Distinct ids only: the timeline has many rows per customer, the question is per customer.
+            suites.append(SuiteSpec(
+                f"marts.{mart}.customers", "marts", f"marts.{mart}",
+                f"""select f.customer_id, d.customer_id is not null as in_dim_customers
+                    from (select distinct customer_id from marts.{_q(mart)} where customer_id is not null) f
+                    left join marts.dim_customers d on d.customer_id = f.customer_id""",
+                [ex.ExpectColumnValuesToBeInSet(column="in_dim_customers", value_set=[True], meta=BLOCK)]))
+    kpis = _columns(con, "marts", "mart_executive_kpis_daily")
+    ranges = {c: r for c, r in KPI_RANGES.items() if c in kpis}
+    if ranges:
+        expectations = [ex.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high, meta=BLOCK)
+                        for c, (low, high) in ranges.items()]
+        if {"nps_promoters", "nps_detractors", "nps_responses"} <= kpis:
+            expectations.append(ex.ExpectColumnValuesToBeBetween(column="nps_parts_over_responses", max_value=0,
+                                                                 meta=BLOCK))
+        suites.append(SuiteSpec(
+            "marts.mart_executive_kpis_daily.ranges", "marts", "marts.mart_executive_kpis_daily",
+            f"select {', '.join(_q(c) for c in ranges)}"
+            + (", nps_promoters + nps_detractors - nps_responses as nps_parts_over_responses"
+               if {"nps_promoters", "nps_detractors", "nps_responses"} <= kpis else "")
+            + " from marts.mart_executive_kpis_daily",
+            expectations))
+    suites += _row_count_suites(con, build_id, row_count_tolerance)
+    suites.append(_freshness_suite(con))
+    return suites
+
+
+def _row_count_suites(con: duckdb.DuckDBPyConnection, build_id: str | None, tolerance: float) -> list[SuiteSpec]:
+    """Each mart's rows within ±tolerance of the previous build's (audit.mart_row_counts, written by the check).
+
+    One frame of one row, a column per mart: one validation for every mart (each expectation names its table)."""
+    import great_expectations as gx
+
+    previous = dict(con.execute(
+        """select table_name, row_count from audit.mart_row_counts
+           where build_id = (select build_id from audit.mart_row_counts where build_id is distinct from ?
+                             order by counted_at desc limit 1)""", [build_id]).fetchall())
+    current = dict(con.execute(
+        "select table_name, row_count from audit.mart_row_counts where build_id is not distinct from ?",
+        [build_id]).fetchall())
+    compared = sorted(set(previous) & set(current))
+    if not compared:
+        return []  # the first build: nothing to compare with
+    return [SuiteSpec(
+        "marts.row_counts", "marts", "marts",
+        "select " + ", ".join(f"{int(current[t])}::bigint as {_q(t)}" for t in compared),
+        [gx.expectations.ExpectColumnValuesToBeBetween(
+            column=t, min_value=int(previous[t] * (1 - tolerance)),
+            max_value=int(previous[t] * (1 + tolerance)) if previous[t] else None,
+            meta={**WARN, "table": t}) for t in compared])]
+
+
+def _freshness_suite(con: duckdb.DuckDBPyConnection) -> SuiteSpec:
+    """The marts are built from everything loaded (no load finished after the build started), and every
+    source delivered within its expected interval (audit.source_freshness, written by the check)."""
+    import great_expectations as gx
+
+    ex = gx.expectations
+    return SuiteSpec(
+        "marts.freshness", "marts", "marts.dim_customers",
+        """select f.source, f.status,
+                  (select count(*) from audit.loads l where l.status = 'loaded'
+                     and l.finished_at > (select max(started_at) from audit.builds)) as files_loaded_after_build
+           from audit.source_freshness f""",
+        [ex.ExpectColumnValuesToBeInSet(column="status", value_set=["fresh"], meta=WARN),
+         ex.ExpectColumnValuesToBeBetween(column="files_loaded_after_build", max_value=0, meta=WARN)])

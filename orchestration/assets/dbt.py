@@ -7,7 +7,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from common.settings import get_settings
 from orchestration.dbt_project import dbt_project
+from orchestration.resilience import BUILD_WAREHOUSE_POOL
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -20,7 +22,12 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator())
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator(),
+            pool=BUILD_WAREHOUSE_POOL,
+            # dbt's own errors are not told apart from a locked file here: a failed build is retried, with backoff.
+            retry_policy=dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL))
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    # Dagster runs this twice in a full build, around identity resolution, each time with the selected subset.
+    # Dagster runs this in several passes in a full build (the seeds, the identity inputs, the marts after identity
+    # resolution), each time with the selected subset. The seeds may come first, on a fresh warehouse.
+    get_settings().build_db.parent.mkdir(parents=True, exist_ok=True)
     yield from dbt.cli(["build"], context=context).stream()

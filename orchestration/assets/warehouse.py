@@ -8,10 +8,11 @@ from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.errors import QualityGateFailed
-from orchestration.pipeline import record_build, run_check, run_identity, run_publish
+from orchestration.pipeline import record_build, run_identity, run_publish
+from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
+CUSTOMER_IDS_KEY = dg.AssetKey(["identity", "customer_ids"])
 
 
 def _published_marts() -> list[str]:
@@ -29,21 +30,30 @@ def _published_marts() -> list[str]:
 PUBLISHED_MARTS = _published_marts()
 
 
-@dg.asset(
-    key=IDENTITY_KEY,
-    deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
-    group_name="identity",
-    kinds={"python", "duckdb"},
-    description="Identity graph (shared identifiers + Splink matches of CRM contacts) → customer_id per record, "
-                "stable across builds with redirects for merged ids.",
+@dg.multi_asset(
+    name="identity_resolution",
+    specs=[
+        dg.AssetSpec(IDENTITY_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+                     group_name="identity", kinds={"python", "duckdb"},
+                     description="Identity graph (shared identifiers + Splink matches of CRM contacts) → "
+                                 "customer_id per record."),
+        dg.AssetSpec(CUSTOMER_IDS_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+                     group_name="identity", kinds={"python", "duckdb"},
+                     description="Every customer_id ever issued and the id it resolves to now: stable across builds, "
+                                 "redirects for merged ids."),
+    ],
+    pool=BUILD_WAREHOUSE_POOL,
 )
-def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def identity_resolution(context: dg.AssetExecutionContext):
     settings = get_settings()
     started_at = datetime.now(UTC)
-    summary = run_identity(settings)
-    # The run is the build: the quality gate and publish refer to it by the run id.
-    record_build(settings, context.run_id, started_at, summary)
-    return dg.MaterializeResult(metadata={
+    with retry_transient(context):
+        summary = run_identity(settings)
+        # The run is the build: the quality gate and publish refer to it by the run id.
+        record_build(settings, context.run_id, started_at, summary)
+    yield dg.MaterializeResult(asset_key=CUSTOMER_IDS_KEY, metadata={"ids_kept": summary.ids_kept,
+                                                                     "ids_redirected": summary.ids_redirected})
+    yield dg.MaterializeResult(asset_key=IDENTITY_KEY, metadata={
         "customers": summary.customers, "records_resolved": summary.records_resolved,
         "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
         "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
@@ -51,34 +61,18 @@ def identity_resolution(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     })
 
 
-@dg.asset_check(
-    asset=get_asset_key_for_model([dbt_models], "dim_customers"),
-    name="great_expectations_dim_customers",
-    blocking=True,
-    description="Great Expectations suite on dim_customers; a blocking failure stops publishing.",
-)
-def dim_customers_expectations() -> dg.AssetCheckResult:
-    try:
-        outcomes = run_check(get_settings())
-        passed, failures = True, []
-    except QualityGateFailed as exc:
-        passed, failures, outcomes = False, [str(exc)], []
-    return dg.AssetCheckResult(
-        passed=passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"expectations": len(outcomes), "failures": "; ".join(failures) or "none"},
-    )
-
-
 @dg.asset(
     key=dg.AssetKey(["serving", "published_marts"]),
-    deps=[get_asset_key_for_model([dbt_models], name) for name in PUBLISHED_MARTS],
+    # After the quality gate: its blocking check stops publishing a build that failed a `block` expectation.
+    deps=[*(get_asset_key_for_model([dbt_models], name) for name in PUBLISHED_MARTS), dg.AssetKey(["quality", "gate"])],
     group_name="publish",
     kinds={"duckdb"},
+    pool=BUILD_WAREHOUSE_POOL,
     description="The marts copied into the serving file and swapped in atomically; dashboards read only this.",
 )
-def published_marts() -> dg.MaterializeResult:
-    publication = run_publish(get_settings())
+def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    with retry_transient(context):
+        publication = run_publish(get_settings())
     return dg.MaterializeResult(metadata={
         "serving_db": str(publication.serving_db),
         "build_id": publication.build_id or "",

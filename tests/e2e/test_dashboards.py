@@ -287,33 +287,53 @@ def test_an_injection_shaped_search_finds_nothing_and_breaks_nothing(serving_db,
     assert _query(serving_db, "select count(*) from marts.dim_customers")[0][0] == before
 
 
-def test_data_health_counts_loads_and_says_freshness_is_not_configured(serving_db, open_page):
+def test_data_health_counts_loads_and_shows_the_published_source_freshness(serving_db, open_page):
     app = open_page(serving_db, "data_health")
     _no_traceback(app)
     loaded, quarantined = _query(serving_db, "select sum(rows_loaded), sum(rows_quarantined) from audit.loads")[0]
     metrics = _metrics(app)
     assert metrics["Rows loaded"] == EN.number(loaded)
     assert metrics["Rows quarantined"] == EN.number(quarantined)
-    assert any("freshness is not configured" in info.value for info in app.info)
     (sources,), = _query(serving_db, "select count(distinct source) from audit.loads")
     assert len(_table(app, "Rows read")) == sources
+    freshness = _query(serving_db, "select source, status from audit.source_freshness")
+    not_fresh = sum(status != "fresh" for _, status in freshness)
+    shown = _table(app, "Next load due")
+    labels = {"fresh": "Fresh", "late": "Late", "never loaded": "Never loaded"}
+    assert sorted(zip(shown["Source"], shown["Status"], strict=True)) == sorted(
+        (source, labels[status]) for source, status in freshness)
+    summary = [m.value for m in (*app.warning, *app.success) if "sources are late" in m.value]
+    assert summary == [f"{not_fresh} of {len(freshness)} sources are late or never loaded."]
 
 
-def test_data_health_shows_source_freshness_when_published(serving_db, open_page, tmp_path):
+def _copy_with_freshness(serving_db: Path, target: Path, rows_sql: str | None) -> Path:
+    """A copy of the published file whose audit.source_freshness holds `rows_sql`'s rows, or is absent."""
     import shutil
 
-    with_freshness = tmp_path / "serving.duckdb"
-    shutil.copy(serving_db, with_freshness)
-    con = duckdb.connect(str(with_freshness))
-    con.execute("""
-        create table audit.source_freshness as
-        select * from (values
-            ('email__mbox', 'email', timestamptz '2026-11-20 01:00:00+00', 24.0, timestamptz '2026-11-21 01:00:00+00',
-             'late', timestamptz '2026-11-22 00:00:00+00'),
-            ('web__segment_events', 'web', timestamptz '2026-11-21 23:00:00+00', 24.0,
-             timestamptz '2026-11-22 23:00:00+00', 'fresh', timestamptz '2026-11-22 00:00:00+00')
-        ) as t(source, family, last_loaded_at, expected_every_hours, due_at, status, checked_at)""")
+    shutil.copy(serving_db, target)
+    con = duckdb.connect(str(target))
+    con.execute("drop table if exists audit.source_freshness")
+    if rows_sql:
+        con.execute(f"create table audit.source_freshness as {rows_sql}")
     con.close()
+    return target
+
+
+def test_data_health_says_when_freshness_is_not_configured(serving_db, open_page, tmp_path):
+    app = open_page(_copy_with_freshness(serving_db, tmp_path / "serving.duckdb", None), "data_health")
+    _no_traceback(app)
+    assert any("freshness is not configured" in info.value for info in app.info)
+    assert _metrics(app)["Rows loaded"]
+
+
+def test_data_health_lists_late_sources_first(serving_db, open_page, tmp_path):
+    with_freshness = _copy_with_freshness(serving_db, tmp_path / "serving.duckdb", """
+        select * from (values
+            ('web__segment_events', 'web', timestamptz '2026-11-21 23:00:00+00', 24.0,
+             timestamptz '2026-11-22 23:00:00+00', 'fresh', timestamptz '2026-11-22 00:00:00+00'),
+            ('email__mbox', 'email', timestamptz '2026-11-20 01:00:00+00', 24.0, timestamptz '2026-11-21 01:00:00+00',
+             'late', timestamptz '2026-11-22 00:00:00+00')
+        ) as t(source, family, last_loaded_at, expected_every_hours, due_at, status, checked_at)""")
     app = open_page(with_freshness, "data_health")
     _no_traceback(app)
     assert [w.value for w in app.warning] == ["1 of 2 sources are late or never loaded."]
