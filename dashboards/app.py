@@ -8,10 +8,34 @@ import streamlit as st
 # `streamlit run` puts this file's folder on sys.path, not the project root the packages live in.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
+from dashboards.i18n import LANGUAGES  # noqa: E402
+from dashboards.ui import keep_global_filters, t  # noqa: E402
 
-PAGES = Path(__file__).parent / "pages"
-navigation = st.navigation(
-    [st.Page(PAGES / "overview.py", title="Overview", icon="📈", default=True)]
-)
+# (page file in views/, icon); the title is the message "page.<name>".
+PAGES = [
+    ("overview", "📈"),
+    ("segments", "🧩"),
+    ("funnel", "🔻"),
+    ("retention", "🔁"),
+    ("sales", "💼"),
+    ("marketing", "📣"),
+    ("service", "🎧"),
+    ("customer_360", "🔎"),
+    ("data_health", "🩺"),
+]
+
+st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
+st.session_state.setdefault("queries_run", set()).clear()  # this run's queries only
+keep_global_filters()
+st.session_state.setdefault("language", "en")
+
+# Not "pages/": Streamlit treats a pages/ folder beside the entry point as an old-style multipage app and, on a
+# rerun, runs the page alone without this file (the language switch and the menu then vanish).
+folder = Path(__file__).parent / "views"
+navigation = st.navigation([
+    st.Page(folder / f"{name}.py", title=t(f"page.{name}"), icon=icon, url_path=name, default=(index == 0))
+    for index, (name, icon) in enumerate(PAGES)
+])
+# Below the page menu; a new language is already in session state (and in the titles above) on the rerun it causes.
+st.sidebar.radio("Language / 言語", list(LANGUAGES), key="language", format_func=LANGUAGES.get, horizontal=True)
 navigation.run()

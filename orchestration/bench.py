@@ -7,6 +7,7 @@ same files; non-UTF-8 files are transcoded beforehand (untimed), since DuckDB's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from ingestion.landing import detect_encoding, discover, transcode_to_utf8
@@ -268,4 +270,108 @@ def format_build(result: BuildBenchmark, top: int = 15) -> str:
              f"{sum(n[2] for n in tests):.1f} s (node times, summed); dbt peak memory {result.dbt_peak_mb:,.0f} MB",
              "", "| node | status | seconds |", "| --- | --- | ---: |"]
     lines += [f"| {uid.split('.', 2)[-1]} | {status} | {secs:.2f} |" for uid, status, secs in result.nodes[:top]]
+    return "\n".join(lines)
+
+
+# --- dashboards ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageBenchmark:
+    page: str
+    queries: int
+    median_ms: float  # the page's queries run one after another, uncached: a first visit after a publication
+    p95_ms: float
+    slowest_query: str
+    slowest_query_p95_ms: float
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(share * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[str, tuple]:
+    """Arguments for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page uses them:
+    the default date range (the last 90 days), the largest segment, the funnel's full window, a customer found by
+    a phone number typed in another format, a company found by part of its name."""
+    from dashboards import queries
+
+    first_day, last_day, _ = queries.date_bounds(serving_db)
+    last_day = last_day or date.today()
+    quarter = queries.Period(max(first_day or last_day, last_day - timedelta(days=89)), last_day)
+    segments = queries.segment_summary(serving_db, None)
+    segment = (segments.groupby("rfm_segment")["customers"].sum().idxmax() if len(segments) else "none")
+    window = queries.funnel_window_days(serving_db) or 90
+    months = queries.kpi_periods(serving_db, "month")
+    complete = months[months["is_complete"]]
+    latest_month = (complete if len(complete) else months)["period_start"].iloc[0] if len(months) else last_day
+    sample = queries.run_query(serving_db, """
+        select (select primary_phone from marts.dim_customers where primary_phone is not null
+                order by customer_id limit 1) as phone,
+               (select company_name from marts.dim_companies where company_name is not null
+                order by company_id limit 1) as company""").iloc[0]
+    phone = sample["phone"] or "+1 212 555 0147"
+    typed_phone = f"{phone[:-7]} {phone[-7:-4]}-{phone[-4:]}"  # +8180 281-5078: spaces and a dash added
+    company_fragment = (sample["company"] or "Acme")[:5]
+    people = queries.search_customers(serving_db, typed_phone, region)
+    companies = queries.search_companies(serving_db, company_fragment)
+    customer_id = people["customer_id"].iloc[0] if len(people) else ""
+    company_id = companies["company_id"].iloc[0] if len(companies) else ""
+    return {
+        "date_bounds": (), "publication": (), "filter_options": (),
+        "kpi_periods": ("month",), "kpi_snapshot": ("month", latest_month, "previous"), "goal_progress": (),
+        "kpi_trend": ("week", quarter, ("revenue", "new_customers")),
+        "segment_summary": (None,), "rfm_grid": (None,), "segment_movement": (),
+        "segment_customers": (segment, None), "segment_consent_counts": (segment, None),
+        "segment_export": (segment, None),
+        "funnel_window_days": (), "funnel": (window, "all", None, None),
+        "funnel_drop_offs": (window, "consideration", "all", None, None),
+        "retention_cohorts": ("month",), "churn_trend": (),
+        "sales_summary": (quarter,), "pipeline_by_stage": (), "pipeline_by_close_month": (), "stalled_deals": (),
+        "rep_leaderboard": (quarter,),
+        "campaigns": (quarter, None), "acquisition_channels": (quarter,),
+        "service_summary": (quarter, None, timezone), "service_trend": (quarter, None, timezone),
+        "service_by_agent": (quarter, None, timezone), "nps_trend": (quarter,),
+        "search_customers": (typed_phone, region), "search_companies": (company_fragment,),
+        "customer_profile": (customer_id,), "customer_contact_points": (customer_id,),
+        "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),
+        "company_open_deals": (company_id,), "company_last_touches": (company_id,),
+        "loads_by_source": (), "quality_results": (), "builds": (), "source_freshness": (),
+    }
+
+
+def bench_dashboards(serving_db: Path, timezone: str, region: str, repeats: int = 20) -> list[PageBenchmark]:
+    """Every page's queries (dashboards.queries.PAGE_QUERIES), uncached, `repeats` times: per page the median and
+    p95 of their total time, and its slowest query by p95. A query whose table is not published (e.g. freshness
+    not configured) counts the time it took to find that out, as the page would."""
+    from dashboards import queries
+
+    calls = dashboard_query_calls(serving_db, timezone, region)
+    results = []
+    for page, names in queries.PAGE_QUERIES.items():
+        totals, per_query = [], {name: [] for name in names}
+        for _ in range(repeats):
+            total = 0.0
+            for name in names:
+                started = time.perf_counter()
+                with contextlib.suppress(queries.WarehouseNotReady):
+                    getattr(queries, name)(serving_db, *calls[name])
+                elapsed = (time.perf_counter() - started) * 1000
+                per_query[name].append(elapsed)
+                total += elapsed
+            totals.append(total)
+        slowest = max(names, key=lambda n: _percentile(per_query[n], 0.95))
+        results.append(PageBenchmark(page, len(names), _percentile(totals, 0.5), _percentile(totals, 0.95), slowest,
+                                     _percentile(per_query[slowest], 0.95)))
+    return results
+
+
+def format_dashboards(results: list[PageBenchmark], customers: int, repeats: int) -> str:
+    lines = [f"{customers:,} customers; each page's queries run {repeats} times, uncached (a first visit after a "
+             "publication)", "",
+             "| page | queries | median ms | p95 ms | slowest query (p95 ms) |", "| --- | ---: | ---: | ---: | --- |"]
+    lines += [f"| {r.page} | {r.queries} | {r.median_ms:,.0f} | {r.p95_ms:,.0f} | {r.slowest_query} "
+              f"({r.slowest_query_p95_ms:,.0f}) |" for r in results]
     return "\n".join(lines)

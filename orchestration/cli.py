@@ -414,6 +414,42 @@ def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path
     click.echo(format_build(result))
 
 
+@bench.command(name="dashboards")
+@_generated_data_options
+@click.option("--repeats", type=int, default=20, show_default=True, help="Runs of each page's queries.")
+@click.option("--serving-db", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Time an already published serving file instead of generating one at --scale.")
+@click.pass_obj
+@expected_errors
+def bench_dashboards_command(settings: Settings, scale: int, seed: int, workdir: Path | None, repeats: int,
+                             serving_db: Path | None) -> None:
+    """Every dashboard page's queries, uncached: per page the median and p95 time and the slowest query."""
+    import duckdb
+
+    from orchestration.bench import bench_dashboards, format_dashboards
+    from orchestration.pipeline import run_build, run_check, run_publish
+
+    if serving_db is None:
+        workdir = workdir or settings.data_dir / "bench" / str(scale)
+        bench_settings = replace(_generated_warehouse(settings, workdir, scale, seed),
+                                 serving_db=workdir / "serving.duckdb")
+        marker = workdir / f".published-{scale}-{seed}"
+        if not (marker.exists() and bench_settings.serving_db.exists()):
+            StepTimer().run("build", run_build, bench_settings, lambda line: click.echo(f"  {line}", err=True))
+            StepTimer().run("check", run_check, bench_settings)
+            StepTimer().run("publish", run_publish, bench_settings)
+            marker.touch()
+        serving_db = bench_settings.serving_db
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        customers = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
+    finally:
+        con.close()
+    results = StepTimer().run("bench dashboards", bench_dashboards, serving_db, settings.business_timezone,
+                              settings.default_phone_region, repeats)
+    click.echo(format_dashboards(results, customers, repeats))
+
+
 def _run_foreground(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> None:
     click.echo(" ".join(command), err=True)
     try:
@@ -432,7 +468,7 @@ def dashboard(settings: Settings, port: int | None) -> None:
         raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
                "--server.address", "127.0.0.1", "--server.port", str(port or settings.dashboard_port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     _run_foreground(command, dict(os.environ))
 
 

@@ -1,0 +1,98 @@
+"""What every page shares: the current language's labels and formats, the global filters in the sidebar, and the
+helpful messages shown instead of a traceback."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboards.i18n import DEFAULT_LANGUAGE, Formats, translate, value_label
+from dashboards.queries import Period
+
+# Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
+GLOBAL_FILTER_KEYS = ("filter_period",)
+
+
+def language() -> str:
+    return st.session_state.get("language", DEFAULT_LANGUAGE)
+
+
+def t(key: str, **values) -> str:
+    return translate(key, language(), **values)
+
+
+def label(kind: str, value) -> str:
+    return value_label(kind, value, language())
+
+
+def fmt() -> Formats:
+    return Formats(language())
+
+
+def keep_global_filters() -> None:
+    for key in GLOBAL_FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def nothing_to_show(message_key: str = "common.no_data", **values) -> None:
+    st.info(t(message_key, **values))
+
+
+DEFAULT_PERIOD_DAYS = 90
+
+
+def period_filter(first_day: date, last_day: date) -> Period | None:
+    """The date range (sidebar, shared by the pages that have one), within the data's first and last day; by
+    default the last 90 days. None until both ends are picked."""
+    default = (max(first_day, last_day - timedelta(days=DEFAULT_PERIOD_DAYS - 1)), last_day)
+    if "filter_period" in st.session_state:
+        start, *rest = st.session_state["filter_period"] or (None,)
+        if start is None or start < first_day or start > last_day or any(d > last_day for d in rest):
+            del st.session_state["filter_period"]
+    st.session_state.setdefault("filter_period", default)
+    picked = st.sidebar.date_input(t("filter.period"), min_value=first_day, max_value=last_day,
+                                   key="filter_period", format="YYYY-MM-DD")
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.sidebar.caption(t("filter.pick_both_dates"))
+        return None
+    return Period(*picked)
+
+
+def translated_choice(widget, label_text: str, options: list, key: str, default, **kwargs):
+    """A radio, select box, select slider or multiselect whose option labels depend on the language.
+
+    A widget keeps the labels it was first drawn with, so its Streamlit key includes the language (a switch draws
+    it anew); the choice itself lives in session state under `key`, so it survives a switch and a page change.
+    `default` is used until a valid choice is made (a list for a multiselect)."""
+    def valid(choice) -> bool:
+        return all(c in options for c in choice) if isinstance(choice, list) else choice in options
+
+    widget_key = f"{key}.{language()}"
+    if widget_key not in st.session_state or not valid(st.session_state[widget_key]):
+        chosen = st.session_state.get(key, default)
+        st.session_state[widget_key] = chosen if valid(chosen) else default
+    picked = widget(label_text, options, key=widget_key, **kwargs)
+    st.session_state[key] = picked
+    return picked
+
+
+def choice_filter(key: str, label_key: str, options: list[str], kind: str) -> str | None:
+    """A sidebar select box with an "all" option; returns None for all."""
+    all_value = "__all__"
+    picked = translated_choice(st.sidebar.selectbox, t(label_key), [all_value, *options], key, all_value,
+                               format_func=lambda v: t("filter.all") if v == all_value else label(kind, v))
+    return None if picked == all_value else picked
+
+
+def country_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_country", "filter.country", options, "country")
+
+
+def segment_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_segment", "filter.segment", options, "segment")
+
+
+def channel_filter(options: list[str]) -> str | None:
+    return choice_filter("filter_channel", "filter.channel", options, "channel")

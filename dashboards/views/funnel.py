@@ -1,0 +1,101 @@
+"""Funnel: the customer journey's stages with step and overall conversion, drop-off and time to convert, broken
+down by channel, campaign, country, segment or cohort, for a conversion window; and who dropped off."""
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.data import load
+from dashboards.queries import FUNNEL_BREAKDOWNS
+from dashboards.ui import country_filter, fmt, label, nothing_to_show, segment_filter, t, translated_choice
+
+st.title(t("page.funnel"))
+options = load("filter_options")
+country = country_filter(options.get("country", []))
+segment = segment_filter(options.get("segment", []))
+longest_window = load("funnel_window_days")
+if longest_window is None:
+    nothing_to_show("common.no_data")
+    st.stop()
+f = fmt()
+
+left, right = st.columns(2)
+window = left.slider(t("funnel.window"), min_value=1, max_value=longest_window, value=longest_window,
+                     key="funnel_window", help=t("funnel.window_help", days=longest_window))
+breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(FUNNEL_BREAKDOWNS), "funnel_breakdown",
+                              "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
+
+stages = load("funnel", window, breakdown, country, segment)
+if stages.empty:
+    nothing_to_show("common.no_data")
+    st.stop()
+
+
+def with_conversion(frame: pd.DataFrame) -> pd.DataFrame:
+    """Step and overall conversion and drop-off for one breakdown value's stages (in stage order)."""
+    frame = frame.sort_values("stage_order").copy()
+    first = frame["customers"].iloc[0]
+    frame["step_conversion"] = frame["customers"] / frame["customers"].shift(1)
+    frame["overall_conversion"] = frame["customers"] / first
+    frame["dropped_off"] = frame["customers"] - frame["customers"].shift(-1).fillna(frame["customers"])
+    frame.loc[frame.index[-1], "dropped_off"] = float("nan")  # nothing follows the last stage
+    return frame
+
+
+everyone = with_conversion(stages.groupby(["stage", "stage_order"], as_index=False).agg(
+    customers=("customers", "sum")))
+figure = go.Figure(go.Funnel(y=[label("stage", s) for s in everyone["stage"]], x=list(everyone["customers"]),
+                             textinfo="value+percent initial+percent previous"))
+figure.update_layout(height=360, margin={"t": 20, "b": 20})
+st.plotly_chart(figure, width="stretch", key="funnel_chart")
+
+st.subheader(t("funnel.stages"))
+medians = stages.groupby("stage")["median_days_from_previous_stage"].median() if breakdown == "all" else None
+st.dataframe(pd.DataFrame({
+    t("funnel.stage"): [label("stage", s) for s in everyone["stage"]],
+    t("funnel.customers"): [f.number(v) for v in everyone["customers"]],
+    t("funnel.step_conversion"): [f.percent(v) for v in everyone["step_conversion"]],
+    t("funnel.overall_conversion"): [f.percent(v) for v in everyone["overall_conversion"]],
+    t("funnel.dropped_off"): [f.number(v) for v in everyone["dropped_off"]],
+    **({t("funnel.median_days"): [f.number(medians.get(s), 1) for s in everyone["stage"]]}
+       if medians is not None else {}),
+}), hide_index=True, width="stretch")
+st.caption(t("funnel.caption", window=window))
+
+if breakdown != "all":
+    st.subheader(t("funnel.by_breakdown", breakdown=t(f"funnel.breakdown.{breakdown}")))
+    per_value = pd.concat([with_conversion(group) for _, group in stages.groupby("breakdown_value")])
+    top_values = (per_value[per_value["stage_order"] == 1].nlargest(12, "customers")["breakdown_value"])
+    shown = per_value[per_value["breakdown_value"].isin(top_values)]
+    figure = px.bar(shown.assign(stage=[label("stage", s) for s in shown["stage"]]), x="stage",
+                    y="overall_conversion", color="breakdown_value", barmode="group",
+                    labels={"stage": "", "overall_conversion": t("funnel.overall_conversion"), "breakdown_value": ""})
+    figure.update_yaxes(tickformat=".0%")
+    st.plotly_chart(figure, width="stretch", key="funnel_breakdown_chart")
+    st.dataframe(pd.DataFrame({
+        t(f"funnel.breakdown.{breakdown}"): shown["breakdown_value"],
+        t("funnel.stage"): [label("stage", s) for s in shown["stage"]],
+        t("funnel.customers"): shown["customers"],
+        t("funnel.step_conversion"): [f.percent(v) for v in shown["step_conversion"]],
+        t("funnel.overall_conversion"): [f.percent(v) for v in shown["overall_conversion"]],
+        t("funnel.median_days"): [f.number(v, 1) for v in shown["median_days_from_previous_stage"]],
+    }), hide_index=True, width="stretch")
+
+st.subheader(t("funnel.drop_offs"))
+stages_with_next = everyone.iloc[:-1]
+most_dropped = stages_with_next["stage"].iloc[int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax())]
+drop_stage = translated_choice(st.selectbox, t("funnel.dropped_at"), list(stages_with_next["stage"]),
+                               "funnel_drop_stage", most_dropped, format_func=lambda s: label("stage", s))
+people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment)
+if people.empty:
+    nothing_to_show("funnel.no_drop_offs")
+else:
+    st.caption(t("funnel.drop_offs_caption", count=f.number(len(people))))
+    st.dataframe(pd.DataFrame({
+        t("col.name"): people["full_name"],
+        t("col.email"): people["primary_email"],
+        t("col.country"): people["country_code"],
+        t("funnel.reached_at"): [f.date(v) for v in people["reached_at"]],
+        **({t(f"funnel.breakdown.{breakdown}"): people["breakdown_value"]} if breakdown != "all" else {}),
+    }), hide_index=True, width="stretch")

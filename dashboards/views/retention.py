@@ -1,0 +1,71 @@
+"""Retention: cohort heat maps (customers and revenue), retention curves per cohort, and the churn trend."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboards.data import load
+from dashboards.ui import fmt, nothing_to_show, t, translated_choice
+
+st.title(t("page.retention"))
+f = fmt()
+left, right = st.columns(2)
+grain = translated_choice(left.radio, t("retention.grain"), ["month", "week"], "retention_grain", "month",
+                          horizontal=True, format_func=lambda g: t(f"grain.{g}"))
+measure = translated_choice(right.radio, t("retention.measure"), ["customer_retention_rate", "revenue_retention_rate"],
+                            "retention_measure", "customer_retention_rate", horizontal=True,
+                            format_func=lambda m: t(f"retention.{m}"))
+
+cohorts = load("retention_cohorts", grain)
+if cohorts.empty:
+    nothing_to_show("retention.no_cohorts")
+    st.stop()
+cohort_label = f.month if grain == "month" else f.date
+recent = sorted(cohorts["cohort"].unique())[-24:]
+shown = cohorts[cohorts["cohort"].isin(recent)]
+matrix = shown.pivot(index="cohort", columns="period_number", values=measure)
+sizes = shown.groupby("cohort")["cohort_customers"].first()
+matrix.index = [f"{cohort_label(c)} ({f.number(sizes[c])})" for c in matrix.index]
+
+st.subheader(t("retention.heat_map"))
+figure = px.imshow(matrix, text_auto=".0%", aspect="auto", color_continuous_scale="Greens", zmin=0,
+                   zmax=max(1.0, float(matrix.max().max() or 0)),
+                   labels={"x": t(f"retention.period_number.{grain}"), "y": t("retention.cohort"),
+                           "color": t(f"retention.{measure}")})
+figure.update_layout(height=max(360, 26 * len(matrix) + 120))
+st.plotly_chart(figure, width="stretch", key="retention_heat_map")
+st.caption(t("retention.heat_map_caption"))
+
+st.subheader(t("retention.curves"))
+# Curves read better "on or after" (still buying in that period or later: never rises) for customers.
+curve_measure = "customer_retention_rate_on_or_after" if measure == "customer_retention_rate" else measure
+curves = shown[~shown["is_in_progress"] & (shown["period_number"] > 0)
+               & shown["cohort"].isin(recent[-12:])].copy()
+curves["cohort_label"] = [cohort_label(c) for c in curves["cohort"]]
+if curves.empty:
+    nothing_to_show("common.no_data")
+else:
+    figure = px.line(curves, x="period_number", y=curve_measure, color="cohort_label", markers=True,
+                     labels={"period_number": t(f"retention.period_number.{grain}"),
+                             curve_measure: t(f"retention.{measure}"), "cohort_label": t("retention.cohort")})
+    figure.update_yaxes(tickformat=".0%")
+    st.plotly_chart(figure, width="stretch", key="retention_curves")
+    st.caption(t(f"retention.curves_caption.{measure}"))
+
+st.subheader(t("retention.churn"))
+churn = load("churn_trend")
+churn = churn[churn["at_start"].fillna(0) > 0]
+if churn.empty:
+    nothing_to_show("common.no_data")
+else:
+    figure = px.bar(churn, x="snapshot_month", y="churn_rate",
+                    labels={"snapshot_month": t("grain.month"), "churn_rate": t("retention.churn_rate")})
+    figure.update_yaxes(tickformat=".1%")
+    st.plotly_chart(figure, width="stretch", key="churn_chart")
+    st.caption(t("retention.churn_caption"))
+    st.dataframe(pd.DataFrame({
+        t("grain.month"): [f.month(m) for m in churn["snapshot_month"]],
+        t("retention.churned"): [f.number(v) for v in churn["churned"].fillna(0)],
+        t("retention.at_start"): [f.number(v) for v in churn["at_start"]],
+        t("retention.churn_rate"): [f.percent(v) for v in churn["churn_rate"].fillna(0)],
+    }), hide_index=True, width="stretch")

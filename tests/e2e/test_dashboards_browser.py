@@ -1,0 +1,135 @@
+"""The dashboards in a real browser: `streamlit run` on the end-to-end pipeline's published file, Debian's Chromium
+driven by Playwright opens every page, waits for its charts, fails on any Streamlit exception and saves a
+screenshot of each page (to CRM_DASHBOARD_SCREENSHOTS when set, e.g. docs/screenshots, else a temporary folder)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from common.settings import PROJECT_ROOT
+from dashboards.queries import PAGE_QUERIES
+
+CHROMIUM = "/usr/bin/chromium"
+
+# A developer machine without Chromium skips this; CI (.ci/run) installs it and requires it to run.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CRM_REQUIRE_CHROMIUM"),
+                       reason="needs Debian's chromium (.ci/run installs it)"),
+]
+
+# Pages whose first view shows at least one Plotly chart on the test warehouse.
+PAGES_WITH_CHARTS = {"overview", "segments", "funnel", "retention", "sales", "marketing", "service"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(pipeline):
+    port = _free_port()
+    env = {**os.environ, "CRM_PATHS_SERVING_DB": str(pipeline["serving_db"])}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("streamlit did not start: " + server.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("CRM_DASHBOARD_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        yield page
+        browser.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script (its status widget says so while it runs)."""
+    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def _no_exception(page, name: str) -> None:
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, f"{name}: " + " | ".join(errors.all_inner_texts())
+
+
+def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_url, browser_page, screenshots):
+    page = browser_page
+    con = duckdb.connect(str(pipeline["serving_db"]), read_only=True)
+    try:
+        [(customer_name,)] = con.execute(
+            "select full_name from marts.dim_customers where full_name is not null "
+            "order by touchpoint_count desc, customer_id limit 1").fetchall()
+    finally:
+        con.close()
+    for name in PAGE_QUERIES:
+        page.goto(f"{dashboard_url}/{'' if name == 'overview' else name}")
+        _settle(page)
+        if name == "customer_360":
+            search = page.get_by_role("textbox").first
+            search.fill(customer_name)
+            search.press("Enter")
+            page.wait_for_selector('[data-testid="stHeading"] h2', timeout=60_000)
+            page.wait_for_selector('[data-testid="stDataFrame"]', state="attached", timeout=60_000)
+        if name in PAGES_WITH_CHARTS:
+            # Plotly draws into its own SVG; "attached" because Playwright does not count its points as visible.
+            page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+        _settle(page)
+        page.wait_for_timeout(300)
+        _no_exception(page, name)
+        page.screenshot(path=str(screenshots / f"{name}.png"))
+
+    # The language switch, in the browser: the same page in Japanese.
+    page.goto(dashboard_url)
+    _settle(page)
+    page.get_by_text("日本語", exact=True).click()
+    page.wait_for_selector("h1:has-text('概要')", timeout=60_000)
+    # Every label redrawn: the sidebar's comparison picker and the trend's chosen KPIs too.
+    page.wait_for_selector("[data-testid='stSidebar'] :text('比較対象')", timeout=60_000)
+    page.wait_for_selector("[data-testid='stMultiSelect'] :text('新規顧客')", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+    _settle(page)
+    page.wait_for_timeout(500)
+    _no_exception(page, "overview (ja)")
+    page.screenshot(path=str(screenshots / "overview-ja.png"))
+    assert {p.stem for p in screenshots.glob("*.png")} >= {*PAGE_QUERIES, "overview-ja"}

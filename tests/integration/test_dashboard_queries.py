@@ -1,0 +1,58 @@
+"""The dashboards' query module on tiny serving files: a new publication is seen by the next query, a missing
+table is reported as not ready, and input only ever fills parameters."""
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards import queries
+
+
+def _publish(target: Path, companies: list[tuple[str, str]]) -> None:
+    """Write a serving file with marts.dim_companies and swap it in the way `crm publish` does (os.replace)."""
+    staging = target.with_suffix(".new")
+    staging.unlink(missing_ok=True)
+    con = duckdb.connect(str(staging))
+    con.execute("create schema marts")
+    con.execute("create table marts.dim_companies (company_id varchar, company_name varchar, domain varchar, "
+                "country_code varchar, city varchar, contact_count integer, open_deal_count integer)")
+    if companies:
+        con.executemany("insert into marts.dim_companies values (?, ?, null, 'JP', null, 1, 0)", companies)
+    con.close()
+    os.replace(staging, target)
+
+
+def test_a_new_publication_is_seen_by_the_next_query(tmp_path: Path):
+    serving = tmp_path / "serving.duckdb"
+    _publish(serving, [("CO-1", "Acme Japan")])
+    assert list(queries.search_companies(serving, "acme")["company_name"]) == ["Acme Japan"]
+    before = queries.published_version(serving)
+    _publish(serving, [("CO-1", "Acme Japan"), ("CO-2", "Acme Europe")])
+    if queries.published_version(serving) == before:  # same mtime granularity tick: make the change visible
+        os.utime(serving, ns=(before + 1, before + 1))
+    assert sorted(queries.search_companies(serving, "acme")["company_name"]) == ["Acme Europe", "Acme Japan"]
+
+
+def test_a_missing_file_or_table_is_reported_as_not_ready(tmp_path: Path):
+    with pytest.raises(queries.WarehouseNotReady, match="No published warehouse"):
+        queries.goal_progress(tmp_path / "nothing.duckdb")
+    serving = tmp_path / "serving.duckdb"
+    _publish(serving, [])
+    with pytest.raises(queries.WarehouseNotReady, match="mart_goal_progress"):
+        queries.goal_progress(serving)
+    # A Python variable named like a missing table is never read in its place.
+    mart_goal_progress = [("not", "a table")]  # noqa: F841
+    with pytest.raises(queries.WarehouseNotReady):
+        queries.goal_progress(serving)
+
+
+@pytest.mark.parametrize("text", ["%", "_", "' or 1=1 --", "'; drop table marts.dim_companies; --", "Acme%"])
+def test_search_text_is_a_value_never_sql(tmp_path: Path, text: str):
+    serving = tmp_path / "serving.duckdb"
+    _publish(serving, [("CO-1", "Acme Japan"), ("CO-2", "100% Pure")])
+    found = queries.search_companies(serving, text)
+    assert list(found["company_name"]) == (["100% Pure"] if text == "%" else [])
+    assert len(queries.search_companies(serving, "")) == 2  # every name contains the empty string
+    assert len(queries.run_query(serving, "select * from marts.dim_companies")) == 2

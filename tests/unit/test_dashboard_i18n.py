@@ -1,0 +1,70 @@
+"""The dashboards' languages: every message in both catalogues, every key the pages use exists, and the number,
+money and date formats of each language."""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+
+from common.settings import PROJECT_ROOT
+from dashboards.i18n import CATALOGUES, Formats, translate, value_label
+
+# t("key"), t('key'), nothing_to_show("key") and load-free message keys written literally in the dashboards' code.
+LITERAL_KEY = re.compile(r"""\b(?:t|nothing_to_show|translate)\(\s*["']([a-z0-9_]+\.[a-z0-9_. ]+)["']""")
+# Keys built from a fixed list of values, e.g. t(f"grain.{g}") for g in ("week", "month").
+BUILT_KEYS = {
+    "grain.": ["day", "week", "month"],
+    "overview.compare.": ["previous", "year_before", "baseline"],
+    "funnel.breakdown.": ["all", "acquisition_channel", "acquisition_campaign", "country", "rfm_segment",
+                          "cohort_month"],
+    "retention.period_number.": ["month", "week"],
+    "retention.curves_caption.": ["customer_retention_rate", "revenue_retention_rate"],
+    "page.": ["overview", "segments", "funnel", "retention", "sales", "marketing", "service", "customer_360",
+              "data_health"],
+}
+
+
+def test_both_languages_have_the_same_keys_and_placeholders():
+    english, japanese = CATALOGUES["en"], CATALOGUES["ja"]
+    assert set(english) == set(japanese)
+    for key, text in english.items():
+        assert set(re.findall(r"{(\w+)}", text)) == set(re.findall(r"{(\w+)}", japanese[key])), key
+        assert japanese[key] != "" and text != ""
+
+
+def test_every_key_the_dashboards_use_is_in_the_catalogues():
+    sources = [path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "dashboards").rglob("*.py")
+               if "i18n" not in path.parts]
+    used = {key for source in sources for key in LITERAL_KEY.findall(source)}
+    used |= {prefix + value for prefix, values in BUILT_KEYS.items() for value in values}
+    assert len(used) > 200
+    missing = sorted(key for key in used if key not in CATALOGUES["en"])
+    assert not missing
+
+
+def test_labels_of_data_values_are_translated_or_made_readable():
+    assert value_label("segment", "at_risk", "en") == "At risk"
+    assert value_label("segment", "at_risk", "ja") == "離反リスク"
+    assert value_label("kpi", "basket_size_median", "ja") == "Basket size median"  # a KPI nobody translated yet
+    assert value_label("segment", None, "en") == "–"
+    assert translate("sales.amount", "ja", currency="USD") == "金額（USD）"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", {"number": "1,234,568", "decimal": "1,234.6", "money": "$118,699", "money_jpy": "¥148,000",
+            "percent": "12.3%", "date": "Nov 2, 2026", "month": "Nov 2026", "compact": "12.3M"}),
+    ("ja", {"number": "1,234,568", "decimal": "1,234.6", "money": "$118,699", "money_jpy": "￥148,000",
+            "percent": "12.3%", "date": "2026/11/02", "month": "2026年11月", "compact": "1234.6万"}),
+])
+def test_number_money_and_date_formats(language, expected):
+    f = Formats(language)
+    assert f.number(1234567.5) == expected["number"]
+    assert f.number(1234.56, 1) == expected["decimal"]
+    assert f.money(118698.6, "USD") == expected["money"]
+    assert f.money(148000, "JPY") == expected["money_jpy"]
+    assert f.percent(0.1234) == expected["percent"]
+    assert f.date(date(2026, 11, 2)) == expected["date"]
+    assert f.month(datetime(2026, 11, 2, 15, tzinfo=UTC)) == expected["month"]
+    assert f.compact(12_345_678) == expected["compact"]
+    assert f.number(None) == f.percent(float("nan")) == f.date(None) == "–"
+    assert f.signed(3.26, 1) == "+3.3" and f.signed(-2, 0) == "-2"
