@@ -28,8 +28,11 @@ def build_users(rng: np.random.Generator, pools: dict[str, LocalePool], scale: i
     rows = []
     sales_total = max(6, scale // 700)
     support_total = max(3, scale // 1500)
-    for team, total, ext_base in (("sales", sales_total, 2001), ("support", support_total, 3001)):
-        ext = ext_base
+    ext = 2001
+    for team, total, block_start in (("sales", sales_total, 2001), ("support", support_total, 3001)):
+        # Each team numbers from its block; a team too large for its block pushes the next to the next free
+        # thousand, so an extension is never given twice (calls are attributed to agents by extension).
+        ext = block_start if ext <= block_start else (ext + 998) // 1000 * 1000 + 1
         for region, share in _REGION_SHARE.items():
             count = max(2 if team == "sales" else 1, round(total * share))
             for _ in range(count):

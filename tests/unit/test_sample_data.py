@@ -362,3 +362,20 @@ def test_ground_truth_links(generated) -> None:
     for row in people.itertuples():
         assert phonenumbers.is_valid_number(phonenumbers.parse(row.phone_e164)), row.phone_e164
     assert people["locale"].isin(["ja_JP", "en_US", "en_GB", "de_DE", "fr_FR"]).all()
+
+
+@pytest.mark.parametrize("scale", [400, 1_000_000])
+def test_every_user_has_an_extension_of_their_own(scale: int) -> None:
+    """Calls are attributed to agents by extension: at 1M people there are 1,428 sales reps, more than the
+    sales block 2001-3000 holds, and support must then start at 4001 rather than share numbers."""
+    from ingestion.sample_data.pools import build_pools
+    from ingestion.sample_data.rng import RngFactory
+    from ingestion.sample_data.staff import build_users
+
+    rngs = RngFactory(42)
+    users = build_users(rngs.get("users"), build_pools(rngs, scale), scale)
+    extensions = users["extension"].astype(int)
+    assert extensions.is_unique
+    first_support = extensions[users["team"] == "support"].min()
+    assert first_support == (3001 if scale == 400 else 4001)
+    assert extensions[users["team"] == "sales"].min() == 2001

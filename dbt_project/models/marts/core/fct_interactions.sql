@@ -4,7 +4,7 @@ with record_customers as (
     select record_key, customer_id from {{ source('identity', 'record_customers') }}
 ),
 agents as (
-    select extension, full_name from {{ ref('stg_sales__users') }} where extension is not null
+    select extension, full_name from {{ ref('int_phone__extension_agents') }}
 ),
 touchpoints as (
     select

@@ -39,7 +39,10 @@ email_replies as (
     group by outbound_emails.message_id
 ),
 reps as (
-    select email, extension, full_name from {{ ref('stg_sales__users') }}
+    select email, full_name from {{ ref('stg_sales__users') }}
+),
+extension_agents as (
+    select extension, email, full_name from {{ ref('int_phone__extension_agents') }}
 ),
 follow_ups as (
     select
@@ -58,15 +61,15 @@ follow_ups as (
     union all
     select
         'phone',
-        reps.email,
-        reps.full_name,
+        extension_agents.email,
+        extension_agents.full_name,
         cast({{ dbt.date_trunc('month', business_date('calls.started_at')) }} as date),
         null,
         null,
         calls.is_answered,
         null
     from {{ ref('stg_phone__asterisk_cdr') }} as calls
-    left join reps on reps.extension = calls.agent_extension
+    left join extension_agents on extension_agents.extension = calls.agent_extension
     where calls.direction = 'outbound' and calls.started_at <= {{ as_of_timestamp() }}
 ),
 by_rep_month as (
