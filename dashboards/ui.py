@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboards.data import load
 from dashboards.i18n import DEFAULT_LANGUAGE, Formats, translate, value_label
 from dashboards.queries import Period
 
@@ -96,3 +97,22 @@ def segment_filter(options: list[str]) -> str | None:
 
 def channel_filter(options: list[str]) -> str | None:
     return choice_filter("filter_channel", "filter.channel", options, "channel")
+
+
+def data_bounds_or_stop() -> tuple[date, date, str]:
+    """The published data's first and last day and the reporting currency; a page with no activity to show
+    stops here with a message."""
+    first_day, last_day, currency = load("date_bounds")
+    if first_day is None:
+        nothing_to_show("common.no_activity")
+        st.stop()
+    return first_day, last_day, currency
+
+
+def period_or_stop() -> tuple[Period, str]:
+    """The picked date range (sidebar) and the reporting currency; the page waits until both dates are picked."""
+    first_day, last_day, currency = data_bounds_or_stop()
+    period = period_filter(first_day, last_day)
+    if period is None:
+        st.stop()
+    return period, currency

@@ -6,16 +6,10 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_filter, t
+from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_or_stop, t
 
 st.title(t("page.marketing"))
-first_day, last_day, currency = load("date_bounds")
-if first_day is None:
-    nothing_to_show("common.no_activity")
-    st.stop()
-period = period_filter(first_day, last_day)
-if period is None:
-    st.stop()
+period, currency = period_or_stop()
 channel = channel_filter(load("filter_options").get("campaign_channel", []))
 f = fmt()
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboards.data import load
 from dashboards.queries import KPI_COMPARISONS
-from dashboards.ui import fmt, label, nothing_to_show, period_filter, t, translated_choice
+from dashboards.ui import data_bounds_or_stop, fmt, label, nothing_to_show, period_filter, t, translated_choice
 
 # How a KPI reads: money in the reporting currency, a percentage, a signed score, or a plain number.
 MONEY_KPIS = {"revenue", "average_order_value", "open_pipeline", "weighted_pipeline", "overdue_invoice_amount"}
@@ -24,10 +24,7 @@ LEADING_KPIS = ["revenue", "new_customers", "active_customers", "new_leads", "or
                 "average_first_response_minutes", "csat", "overdue_invoices", "overdue_invoice_amount"]
 
 st.title(t("page.overview"))
-first_day, last_day, currency = load("date_bounds")
-if first_day is None:
-    nothing_to_show("common.no_activity")
-    st.stop()
+first_day, last_day, currency = data_bounds_or_stop()
 f = fmt()
 
 # The cards: one period of a grain (by default the latest complete month) against a comparison.

@@ -6,16 +6,10 @@ import streamlit as st
 
 from common.settings import get_settings
 from dashboards.data import load
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_filter, t
+from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_or_stop, t
 
 st.title(t("page.service"))
-first_day, last_day, _currency = load("date_bounds")
-if first_day is None:
-    nothing_to_show("common.no_activity")
-    st.stop()
-period = period_filter(first_day, last_day)
-if period is None:
-    st.stop()
+period, _currency = period_or_stop()
 channel = channel_filter(load("filter_options").get("support_channel", []))
 timezone = get_settings().business_timezone
 f = fmt()
