@@ -63,6 +63,7 @@ class Settings:
     imap_accounts: tuple[dict, ...]
     source_patterns: dict[str, tuple[str, ...]]
     ingest_memory_limit: str
+    build_memory_limit: str
     default_phone_region: str
     pbx_region: str
     pbx_timezone: str
@@ -106,6 +107,7 @@ class Settings:
         the one place the settings live (dbt run by hand falls back to the same defaults)."""
         return {
             "CRM_BUILD_DB": str(self.build_db),
+            "CRM_BUILD_MEMORY_LIMIT": self.build_memory_limit,
             "CRM_REPORTING_CURRENCY": self.reporting_currency,
             "CRM_BUSINESS_TIMEZONE": self.business_timezone,
             "CRM_PBX_TIMEZONE": self.pbx_timezone,
@@ -145,6 +147,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         imap_accounts=tuple(raw.get("imap", {}).get("accounts", [])),
         source_patterns={name: tuple(globs) for name, globs in raw.get("sources", {}).items()},
         ingest_memory_limit=str(raw["ingest"]["memory_limit"]),
+        build_memory_limit=str(raw["build"]["memory_limit"]),
         default_phone_region=raw["phone"]["default_region"].upper(),
         pbx_region=raw["phone"]["pbx_region"].upper(),
         pbx_timezone=raw["phone"]["pbx_timezone"],
