@@ -8,7 +8,9 @@ The results then show as asset checks on the tables they are about (`great_expec
 marts/…): severity ERROR when a `block` expectation failed, WARN when only `warn` ones did. Those per-table checks
 are not `blocking=True` in Dagster's sense: the dbt models are one multi-asset, so a blocking check on
 dim_customers would make the marts built after it wait for a check that itself waits for them (a dependency
-cycle Dagster rejects). The gate is the one place the block happens.
+cycle Dagster rejects). The gate is the one place the block happens. In a run without the gate (a landing
+sensor's ingestion run), they repeat the latest gate's results: a newly loaded file is judged when the gate next
+runs (the daily build, or `crm check`).
 """
 
 from collections import defaultdict
