@@ -510,11 +510,11 @@ def docs(settings: Settings, port: int, generate_only: bool, quality: bool) -> N
 @expected_errors
 def dagster(settings: Settings, port: int | None) -> None:
     """Start the Dagster UI on 127.0.0.1 with a local DAGSTER_HOME in the data folder."""
-    from orchestration.dagster_instance import write_instance_config
+    from orchestration.dagster_instance import prepare_instance
     from orchestration.dbt import ensure_manifest
 
     ensure_manifest(settings)
-    write_instance_config(settings.dagster_home)
+    prepare_instance(settings.dagster_home)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
     command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions",
                "-h", "127.0.0.1", "-p", str(port or settings.dagster_port)]

@@ -22,6 +22,21 @@ telemetry:
 """
 
 
+def prepare_instance(dagster_home: Path) -> Path:
+    """Write the instance config, then give the build warehouse pool its limit before any run is queued.
+
+    Dagster only sets a pool to `default_limit` once the run queue first sees a run needing it, and on that very
+    tick it does not hold the run back yet: two runs queued together on a fresh DAGSTER_HOME (the landing sensor
+    finding two files) would both start. Setting the limit up front closes that gap; a limit already set (e.g.
+    with `dagster instance concurrency set`) is kept."""
+    import dagster as dg
+
+    config = write_instance_config(dagster_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        instance.event_log_storage.initialize_concurrency_limit_to_default(BUILD_WAREHOUSE_POOL)
+    return config
+
+
 def write_instance_config(dagster_home: Path) -> Path:
     """Create DAGSTER_HOME and its dagster.yaml unless the user already has one there."""
     dagster_home.mkdir(parents=True, exist_ok=True)

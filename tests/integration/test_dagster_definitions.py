@@ -62,3 +62,98 @@ def test_operations_are_wired():
     job = defs.resolve_job_def("full_build")
     pools = {node.name: node.definition.pool for node in job.nodes}
     assert all(pool == BUILD_WAREHOUSE_POOL for pool in pools.values()), pools
+
+
+def test_a_run_of_one_sources_assets_carries_only_their_quality_checks():
+    """A landing sensor's run request names the assets only: Dagster adds their checks (as it does for a partition
+    backfill or "Materialize" on one table in the UI). The per-table Great Expectations checks are one
+    multi-check, which must then run for a subset, or such a run cannot even be built."""
+    import dagster as dg
+
+    from orchestration.assets.quality import CHECK_NAME
+    from orchestration.definitions import _INGEST_KEYS, defs
+
+    keys = set(_INGEST_KEYS["web__segment_events"])
+    checks = {dg.AssetCheckKey(key, CHECK_NAME) for key in keys}
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=keys)
+    assert job.asset_layer.asset_graph.asset_check_keys == checks
+    assert {node.name for node in job.nodes} == {"ingest_web", "great_expectations_results"}
+
+
+def _graphql(port: int, query: str) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.load(response)
+    assert "errors" not in answer, answer["errors"]
+    return answer["data"]
+
+
+CODE_LOCATION_QUERY = """{
+  workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+    locationOrLoadError { __typename ... on PythonError { message }
+      ... on RepositoryLocation { repositories { name assetGroups { groupName } jobs { name }
+        schedules { name cronSchedule executionTimezone } sensors { name sensorType } } } } } } }
+  instance { poolConfig { poolGranularity defaultPoolLimit } freshnessEvaluationEnabled
+    concurrencyLimit(concurrencyKey: "build_warehouse") { limit } }
+  assetNodes { assetKey { path } pools
+    internalFreshnessPolicy { ... on TimeWindowFreshnessPolicy { failWindowSeconds } } }
+}"""
+
+
+def test_crm_dagster_serves_the_code_location(tmp_path: Path):
+    """`crm dagster` as a user starts it: the UI's GraphQL answers with the code location loaded, its groups,
+    sensors, schedule, freshness policies and the build warehouse pool. The costliest test of the module: the
+    server needed ~45 s to answer (whole test 47 s on the shared 2 cores)."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    from common.settings import get_settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(tmp_path), "CRM_PATHS_DAGSTER_HOME": str(tmp_path / "home")}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "crm"), "dagster", "--port", str(port)],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # its own group: SIGTERM reaches dagster's children too
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "crm dagster did not answer"
+                time.sleep(1)
+        data = _graphql(port, CODE_LOCATION_QUERY)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+    settings = get_settings()
+    [entry] = data["workspaceOrError"]["locationEntries"]
+    location = entry["locationOrLoadError"]
+    assert (entry["name"], entry["loadStatus"], location["__typename"]) == \
+        ("orchestration.definitions", "LOADED", "RepositoryLocation"), location
+    [repository] = location["repositories"]
+    assert {g["groupName"] for g in repository["assetGroups"]} == {
+        "ingestion", "staging", "intermediate", "reference", "identity", "marts", "bi", "quality", "publish"}
+    assert {j["name"] for j in repository["jobs"]} >= {"full_build"}
+    assert repository["schedules"] == [{"name": "full_build_schedule", "cronSchedule": settings.daily_build_cron,
+                                        "executionTimezone": settings.business_timezone}]
+    assert {(s["name"], s["sensorType"]) for s in repository["sensors"]} == {
+        ("landing_files", "STANDARD"), ("failure_alert", "RUN_STATUS")}
+    assert data["instance"] == {"poolConfig": {"poolGranularity": "run", "defaultPoolLimit": 1},
+                                "freshnessEvaluationEnabled": True, "concurrencyLimit": {"limit": 1}}
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    assert {tuple(n["pools"]) for n in nodes.values()} == {("build_warehouse",)}
+    freshness = {key: n["internalFreshnessPolicy"]["failWindowSeconds"] for key, n in nodes.items()
+                 if n["internalFreshnessPolicy"]}
+    assert freshness == {f"raw/{source}": hours * 3600
+                         for source, hours in settings.source_expected_every_hours.items()}

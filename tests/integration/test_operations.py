@@ -3,7 +3,6 @@ from being published (the previous serving file stays), a warning does not, new 
 each, and a failed run is posted to a webhook."""
 
 import json
-import os
 import shutil
 import threading
 from datetime import date
@@ -187,6 +186,49 @@ def test_a_warning_does_not_stop_publishing(materialised, tmp_path):
     assert publication.build_id == materialised["result"].run_id
 
 
+def test_a_mart_whose_row_count_moved_beyond_the_tolerance_since_the_previous_build_warns(materialised, tmp_path):
+    from datetime import timedelta
+
+    from orchestration.pipeline import run_check
+
+    settings = _copy_of_build(materialised, tmp_path)
+    build_id = materialised["result"].run_id
+    # the first build had nothing to compare with: no row-count results
+    assert _query(settings.build_db, "select count(*) from audit.dq_results where suite = 'marts.row_counts'") \
+        == [(0,)]
+    recorded = dict(_query(settings.build_db, "select table_name, row_count from audit.mart_row_counts "
+                           "where build_id = ?", [build_id]))
+    customers = _query(settings.build_db, "select count(*) from marts.dim_customers")[0][0]
+    orders = _query(settings.build_db, "select count(*) from marts.fct_orders")[0][0]
+    assert (recorded["marts.dim_customers"], recorded["marts.fct_orders"]) == (customers, orders)
+    assert customers > 0 and orders > 0
+    assert settings.row_count_tolerance == 0.5
+    # A previous build, a day earlier: three times today's customers (today is a 67 % drop: beyond ±50 %) and
+    # 1.5 times today's orders (a 33 % drop: within).
+    con = duckdb.connect(str(settings.build_db))
+    try:
+        counted_at = con.execute("select min(counted_at) from audit.mart_row_counts").fetchall()[0][0]
+        con.executemany("insert into audit.mart_row_counts values ('previous-build', ?, ?, ?)",
+                        [["marts.dim_customers", 3 * customers, counted_at - timedelta(days=1)],
+                         ["marts.fct_orders", orders + orders // 2, counted_at - timedelta(days=1)]])
+    finally:
+        con.close()
+
+    outcomes = run_check(settings)  # a warning does not raise
+
+    assert not [o for o in outcomes if o.blocks]
+    stored = _query(settings.build_db, """
+        select column_name, table_name, severity, success, observed from audit.dq_results
+        where suite = 'marts.row_counts' and build_id = ?
+          and run_id = (select run_id from audit.dq_results order by checked_at desc limit 1)
+        order by column_name""", [build_id])
+    # only the marts both builds counted are compared
+    assert [(r[0], r[1], r[2], r[3]) for r in stored] == [
+        ("marts.dim_customers", "marts.dim_customers", "warn", False),
+        ("marts.fct_orders", "marts.fct_orders", "warn", True)]
+    assert json.loads(stored[0][4])["partial_unexpected_list"] == [customers]
+
+
 def test_the_landing_sensor_requests_each_new_file_exactly_once(materialised, tmp_path):
     from orchestration.definitions import _INGEST_KEYS
     from orchestration.sensors import new_file_requests
@@ -308,13 +350,57 @@ def test_transient_failures_are_retried_with_backoff_and_others_fail_at_once():
     assert not failed.success and attempts[2:] == ["gate"]  # not retried
 
 
-def test_crm_dagster_instance_queues_runs_for_the_build_warehouse(tmp_path):
-    from orchestration.dagster_instance import write_instance_config
-
-    config = write_instance_config(tmp_path / "dagster_home")
-    os.environ.setdefault("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+def test_runs_needing_the_build_warehouse_queue_behind_each_other(tmp_path):
+    """The instance `crm dagster` prepares (its dagster.yaml, the pool's limit) and Dagster's own run queue: two
+    ingestion runs queued together (the landing sensor finding two files) start one after the other, while a run
+    outside the pool is not held back. Runs are "launched" into a list instead of processes: what is under test
+    is which run the queue lets start, and when."""
+    import dagster as dg
     import yaml
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+    from dagster._core.test_utils import create_test_daemon_workspace_context
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.load_target import EmptyWorkspaceTarget
+    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
-    loaded = yaml.safe_load(config.read_text())
-    assert loaded["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
-    assert loaded["freshness"] == {"enabled": True}
+    from orchestration.dagster_instance import prepare_instance
+    from orchestration.definitions import _INGEST_KEYS, defs
+
+    home = tmp_path / "dagster_home"
+    config = prepare_instance(home)
+    assert yaml.safe_load(config.read_text())["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
+    config.write_text(config.read_text() + "run_launcher:\n  module: dagster._core.test_utils\n"
+                                           "  class: MockedRunLauncher\n")
+    location = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="orchestration.definitions"),
+                                           location_name="orchestration.definitions")
+
+    def queued(job: dg.JobDefinition, job_name: str, keys=None):
+        return instance.create_run_for_job(
+            job, asset_selection=keys, status=dg.DagsterRunStatus.QUEUED,
+            remote_job_origin=RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job_name))
+
+    @dg.op
+    def elsewhere():
+        pass
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assets_job = defs.resolve_implicit_global_asset_job_def()
+        web, surveys = (set(_INGEST_KEYS[source]) for source in ("web__segment_events", "surveys__responses"))
+        first = queued(assets_job.get_subset(asset_selection=web), "__ASSET_JOB", web)
+        second = queued(assets_job.get_subset(asset_selection=surveys), "__ASSET_JOB", surveys)
+        unpooled = queued(dg.GraphDefinition(name="elsewhere", node_defs=[elsewhere]).to_job(), "elsewhere")
+
+        def statuses():
+            return [instance.get_run_by_id(run.run_id).status.value for run in (first, second, unpooled)]
+
+        queue = QueuedRunCoordinatorDaemon(interval_seconds=1)
+        with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), instance) as workspace:
+            list(queue.run_iteration(workspace))
+            assert statuses() == ["STARTING", "QUEUED", "STARTING"]
+            list(queue.run_iteration(workspace))
+            assert statuses() == ["STARTING", "QUEUED", "STARTING"]  # still waiting while the first holds the pool
+            instance.report_run_canceled(instance.get_run_by_id(first.run_id))  # the first run ends
+            list(queue.run_iteration(workspace))
+            assert statuses() == ["CANCELED", "STARTING", "STARTING"]
+        assert [run.run_id for run in instance.run_launcher.queue()] == [first.run_id, unpooled.run_id, second.run_id]
