@@ -128,17 +128,28 @@ def _phone_hits(con: duckdb.DuckDBPyConnection, text: str, region: str | None) -
             for customer_id, number, is_primary in rows]
 
 
+# Candidates for a name query, filtered in SQL on dim_customers.name_search_text (every name word lower-cased and
+# both names run together, each after a space): the query's first word at the start of a word and its longest word
+# anywhere — what every match _name_strength scores implies, the whole name typed without a space included — plus
+# the customers whose names SQL's lower() does not fold as normalize_name does (name_search_text_is_exact false).
+# One query shape whatever is typed; _name_strength then scores the candidates exactly.
+_NAME_CANDIDATES_SQL = """
+select customer_id, full_name, first_name, last_name, full_name_latin, first_name_latin, last_name_latin
+from marts.dim_customers
+where coalesce(first_name, last_name, first_name_latin, last_name_latin) is not null
+  and ((contains(name_search_text, ' ' || $first_word) and contains(name_search_text, $longest_word))
+       or not name_search_text_is_exact)
+"""
+
+
 def _name_hits(con: duckdb.DuckDBPyConnection, text: str) -> list[_Hit]:
     wanted = normalize_name(text)
     if not wanted:
         return []
     wanted_tokens = wanted.split(" ")
     hits = []
-    rows = con.execute(
-        """select customer_id, full_name, first_name, last_name, full_name_latin, first_name_latin, last_name_latin
-           from marts.dim_customers
-           where coalesce(first_name, last_name, first_name_latin, last_name_latin) is not null"""
-    ).fetchall()
+    rows = con.execute(_NAME_CANDIDATES_SQL, {
+        "first_word": wanted_tokens[0], "longest_word": max(wanted_tokens, key=len)}).fetchall()
     for customer_id, full_name, first, last, full_latin, first_latin, last_latin in rows:
         best = max(
             (_name_strength(wanted_tokens, first, last), full_name),
@@ -179,9 +190,10 @@ def _with_golden_records(
     if not best_by_customer:
         return []
     columns = ", ".join(_GOLDEN_FIELDS)
+    # A semi-join on the ids (hashed), not list_contains: a common name can match thousands of customers.
     rows = con.execute(
-        f"select {columns} from marts.dim_customers where list_contains(?, customer_id)",
-        [list(best_by_customer)],
+        f"select {columns} from marts.dim_customers where customer_id in (select unnest($ids))",
+        {"ids": list(best_by_customer)},
     ).fetchall()
     records = {row[0]: dict(zip(_GOLDEN_FIELDS, row, strict=True)) for row in rows}
     ranked = sorted(
