@@ -189,27 +189,21 @@ def _with_golden_records(
             best_by_customer[hit.customer_id] = hit
     if not best_by_customer:
         return []
-    columns = ", ".join(_GOLDEN_FIELDS)
-    # A semi-join on the ids (hashed), not list_contains: a common name can match thousands of customers.
+    # Ranked in SQL, and only the best `limit` records fetched: a common name matches thousands of customers.
+    columns = ", ".join(f"customers.{name}" for name in _GOLDEN_FIELDS)
     rows = con.execute(
-        f"select {columns} from marts.dim_customers where customer_id in (select unnest($ids))",
-        {"ids": list(best_by_customer)},
+        f"""with hits as (select unnest($ids) as customer_id, unnest($strengths) as strength)
+            select {columns}
+            from hits join marts.dim_customers as customers on customers.customer_id = hits.customer_id
+            order by hits.strength desc, customers.last_seen_at desc nulls last, customers.customer_id
+            limit $limit""",
+        {"ids": list(best_by_customer), "strengths": [hit.strength for hit in best_by_customer.values()],
+         "limit": limit},
     ).fetchall()
-    records = {row[0]: dict(zip(_GOLDEN_FIELDS, row, strict=True)) for row in rows}
-    ranked = sorted(
-        (customer_id for customer_id in best_by_customer if customer_id in records),
-        key=lambda customer_id: (
-            -best_by_customer[customer_id].strength,
-            -_timestamp_or_zero(records[customer_id]["last_seen_at"]),
-            customer_id,
-        ),
-    )
     return [
-        CustomerMatch(matched_on=matched_on, matched_value=best_by_customer[customer_id].matched_value,
-                      **records[customer_id])
-        for customer_id in ranked[:limit]
+        CustomerMatch(matched_on=matched_on, matched_value=best_by_customer[row[0]].matched_value,
+                      **dict(zip(_GOLDEN_FIELDS, row, strict=True)))
+        for row in rows
     ]
 
 
-def _timestamp_or_zero(value: datetime | None) -> float:
-    return value.timestamp() if value is not None else 0.0
