@@ -84,7 +84,7 @@ def find_customers(
         else:
             matched_on, hits = "name", _name_hits(con, text)
         return _with_golden_records(con, matched_on, hits, limit)
-    except duckdb.CatalogException as exc:
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:  # no marts, or a layout before this code's
         raise CustomerLookupUnavailable(str(exc).splitlines()[0]) from exc
 
 

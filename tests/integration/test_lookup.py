@@ -164,6 +164,20 @@ def test_a_serving_file_without_customer_marts_is_reported(tmp_path: Path):
         con.close()
 
 
+def test_a_serving_file_published_before_the_name_search_columns_is_reported(tmp_path: Path):
+    older = tmp_path / "older.duckdb"
+    with duckdb.connect(str(older)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_customers (customer_id varchar, first_name varchar, last_name varchar, "
+                    "first_name_latin varchar, last_name_latin varchar)")
+    con = duckdb.connect(str(older), read_only=True)
+    try:
+        with pytest.raises(CustomerLookupUnavailable, match="name_search_text"):
+            find_customers(con, "Taro Yamada")
+    finally:
+        con.close()
+
+
 CRM = str(Path(sys.executable).parent / "crm")
 
 
