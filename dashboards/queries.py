@@ -714,6 +714,15 @@ order by started_at desc
 limit 10
 """
 
+# The blocking checks that failed in the latest check run: the quality gate refuses to publish while there are any.
+BLOCKING_FAILURES_SQL = """
+select suite, expectation, column_name, coalesce(nullif(table_name, ''), suite) as table_name, observed, checked_at
+from audit.dq_results
+where run_id = (select max_by(run_id, checked_at) from audit.dq_results)
+  and severity = 'block' and not success
+order by table_name, expectation, column_name
+"""
+
 SOURCE_FRESHNESS_SQL = """
 select source, family, last_loaded_at, expected_every_hours, due_at, status, checked_at
 from audit.source_freshness
@@ -727,6 +736,10 @@ def loads_by_source(serving_db: Path) -> pd.DataFrame:
 
 def quality_results(serving_db: Path) -> pd.DataFrame:
     return run_query(serving_db, QUALITY_RESULTS_SQL)
+
+
+def blocking_failures(serving_db: Path) -> pd.DataFrame:
+    return run_query(serving_db, BLOCKING_FAILURES_SQL)
 
 
 def builds(serving_db: Path) -> pd.DataFrame:
@@ -753,5 +766,6 @@ PAGE_QUERIES: dict[str, tuple[str, ...]] = {
     "customer_360": ("search_customers", "search_companies", "customer_profile", "customer_contact_points",
                      "customer_timeline", "company_profile", "company_contacts", "company_open_deals",
                      "company_last_touches"),
-    "data_health": ("loads_by_source", "quality_results", "builds", "source_freshness", "publication"),
+    "data_health": ("loads_by_source", "quality_results", "blocking_failures", "builds", "source_freshness",
+                    "publication"),
 }

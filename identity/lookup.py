@@ -84,7 +84,7 @@ def find_customers(
         else:
             matched_on, hits = "name", _name_hits(con, text)
         return _with_golden_records(con, matched_on, hits, limit)
-    except duckdb.CatalogException as exc:
+    except (duckdb.CatalogException, duckdb.BinderException) as exc:  # no marts, or a layout before this code's
         raise CustomerLookupUnavailable(str(exc).splitlines()[0]) from exc
 
 
@@ -128,17 +128,28 @@ def _phone_hits(con: duckdb.DuckDBPyConnection, text: str, region: str | None) -
             for customer_id, number, is_primary in rows]
 
 
+# Candidates for a name query, filtered in SQL on dim_customers.name_search_text (every name word lower-cased and
+# both names run together, each after a space): the query's first word at the start of a word and its longest word
+# anywhere — what every match _name_strength scores implies, the whole name typed without a space included — plus
+# the customers whose names SQL's lower() does not fold as normalize_name does (name_search_text_is_exact false).
+# One query shape whatever is typed; _name_strength then scores the candidates exactly.
+_NAME_CANDIDATES_SQL = """
+select customer_id, full_name, first_name, last_name, full_name_latin, first_name_latin, last_name_latin
+from marts.dim_customers
+where coalesce(first_name, last_name, first_name_latin, last_name_latin) is not null
+  and ((contains(name_search_text, ' ' || $first_word) and contains(name_search_text, $longest_word))
+       or not name_search_text_is_exact)
+"""
+
+
 def _name_hits(con: duckdb.DuckDBPyConnection, text: str) -> list[_Hit]:
     wanted = normalize_name(text)
     if not wanted:
         return []
     wanted_tokens = wanted.split(" ")
     hits = []
-    rows = con.execute(
-        """select customer_id, full_name, first_name, last_name, full_name_latin, first_name_latin, last_name_latin
-           from marts.dim_customers
-           where coalesce(first_name, last_name, first_name_latin, last_name_latin) is not null"""
-    ).fetchall()
+    rows = con.execute(_NAME_CANDIDATES_SQL, {
+        "first_word": wanted_tokens[0], "longest_word": max(wanted_tokens, key=len)}).fetchall()
     for customer_id, full_name, first, last, full_latin, first_latin, last_latin in rows:
         best = max(
             (_name_strength(wanted_tokens, first, last), full_name),
@@ -178,26 +189,21 @@ def _with_golden_records(
             best_by_customer[hit.customer_id] = hit
     if not best_by_customer:
         return []
-    columns = ", ".join(_GOLDEN_FIELDS)
+    # Ranked in SQL, and only the best `limit` records fetched: a common name matches thousands of customers.
+    columns = ", ".join(f"customers.{name}" for name in _GOLDEN_FIELDS)
     rows = con.execute(
-        f"select {columns} from marts.dim_customers where list_contains(?, customer_id)",
-        [list(best_by_customer)],
+        f"""with hits as (select unnest($ids) as customer_id, unnest($strengths) as strength)
+            select {columns}
+            from hits join marts.dim_customers as customers on customers.customer_id = hits.customer_id
+            order by hits.strength desc, customers.last_seen_at desc nulls last, customers.customer_id
+            limit $limit""",
+        {"ids": list(best_by_customer), "strengths": [hit.strength for hit in best_by_customer.values()],
+         "limit": limit},
     ).fetchall()
-    records = {row[0]: dict(zip(_GOLDEN_FIELDS, row, strict=True)) for row in rows}
-    ranked = sorted(
-        (customer_id for customer_id in best_by_customer if customer_id in records),
-        key=lambda customer_id: (
-            -best_by_customer[customer_id].strength,
-            -_timestamp_or_zero(records[customer_id]["last_seen_at"]),
-            customer_id,
-        ),
-    )
     return [
-        CustomerMatch(matched_on=matched_on, matched_value=best_by_customer[customer_id].matched_value,
-                      **records[customer_id])
-        for customer_id in ranked[:limit]
+        CustomerMatch(matched_on=matched_on, matched_value=best_by_customer[row[0]].matched_value,
+                      **dict(zip(_GOLDEN_FIELDS, row, strict=True)))
+        for row in rows
     ]
 
 
-def _timestamp_or_zero(value: datetime | None) -> float:
-    return value.timestamp() if value is not None else 0.0

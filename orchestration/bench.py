@@ -338,7 +338,7 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
         "customer_profile": (customer_id,), "customer_contact_points": (customer_id,),
         "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),
         "company_open_deals": (company_id,), "company_last_touches": (company_id,),
-        "loads_by_source": (), "quality_results": (), "builds": (), "source_freshness": (),
+        "loads_by_source": (), "quality_results": (), "blocking_failures": (), "builds": (), "source_freshness": (),
     }
 
 

@@ -247,6 +247,10 @@ MESSAGES: dict[str, str] = {
     "c360.last_touch": "Last touch",
     "c360.last_touches": "Last touches",
     # data health
+    "health.publishing_stopped": "Publishing stopped: check {check} on table {table} failed at {when}; the "
+                                 "dashboards show the build published at {published}.",
+    "health.publishing_stopped_never_published": "Publishing stopped: check {check} on table {table} failed at "
+                                                 "{when}; no build has been published yet.",
     "health.freshness": "Freshness",
     "health.freshness_not_configured": "Source freshness is not configured in this warehouse (no "
                                        "audit.source_freshness): the last load of each source is below.",

@@ -245,6 +245,10 @@ MESSAGES: dict[str, str] = {
     "c360.last_touch": "最終接点",
     "c360.last_touches": "最近の接点",
     # data health
+    "health.publishing_stopped": "公開を停止しました：テーブル {table} のチェック {check} が {when} に失敗しました。"
+                                 "ダッシュボードは {published} に公開されたビルドを表示しています。",
+    "health.publishing_stopped_never_published": "公開を停止しました：テーブル {table} のチェック {check} が {when} "
+                                                 "に失敗しました。公開済みのビルドはまだありません。",
     "health.freshness": "鮮度",
     "health.freshness_not_configured": "このウェアハウスではソースの鮮度が設定されていません（audit.source_freshness "
                                        "なし）。各ソースの最終ロードは下の表のとおりです。",

@@ -1,22 +1,35 @@
-"""Data health: the last load of each source, rows loaded and quarantined, the latest quality checks, builds and
-how fresh each source is."""
+"""Data health: whether a failed blocking check stopped publishing, the last load of each source, rows loaded and
+quarantined, the latest quality checks, builds and how fresh each source is.
+
+Loads, checks, freshness and builds come from the health file, which operations rewrite after every check: when
+the quality gate refuses a build, the serving file still holds the previous one and cannot tell why."""
 
 import pandas as pd
 import streamlit as st
 
-from dashboards.data import load
+from dashboards.data import load, load_latest_audit
 from dashboards.ui import fmt, label, nothing_to_show, t
 
 st.title(t("page.data_health"))
 f = fmt()
 
-published = load("publication")
+# Before the publication: when nothing could be published, the failed check is the answer to "why not?".
+blocking = load_latest_audit("blocking_failures", optional=True)
+published = load("publication", optional=True)
+if blocking is not None and len(blocking):
+    st.error("\n\n".join(
+        t("health.publishing_stopped" if published else "health.publishing_stopped_never_published",
+          check=f"{failure.expectation}({failure.column_name or ''})", table=failure.table_name,
+          when=f.datetime(failure.checked_at), published=f.datetime((published or {}).get("published_at")))
+        for failure in blocking.itertuples()))
+if published is None:
+    published = load("publication")  # stops the page with what to do
 if published:
     st.caption(t("common.published", when=f.datetime(published.get("published_at")),
                  build=str(published.get("build_id"))[:8]))
 
 st.subheader(t("health.freshness"))
-freshness = load("source_freshness", optional=True)  # published by the operations checks, when configured
+freshness = load_latest_audit("source_freshness", optional=True)  # published by the operations checks, when configured
 if freshness is None:
     st.info(t("health.freshness_not_configured"))
 elif freshness.empty:
@@ -34,7 +47,7 @@ else:
     }), hide_index=True, width="stretch")
 
 st.subheader(t("health.loads"))
-loads = load("loads_by_source")
+loads = load_latest_audit("loads_by_source")
 if loads.empty:
     nothing_to_show("health.no_loads")
 else:
@@ -54,7 +67,7 @@ else:
     }), hide_index=True, width="stretch")
 
 st.subheader(t("health.quality"))
-checks = load("quality_results")
+checks = load_latest_audit("quality_results")
 if checks.empty:
     nothing_to_show("health.no_checks")
 else:
@@ -72,7 +85,7 @@ else:
     }), hide_index=True, width="stretch")
 
 st.subheader(t("health.builds"))
-recent_builds = load("builds")
+recent_builds = load_latest_audit("builds")
 if recent_builds.empty:
     nothing_to_show("common.no_data")
 else:

@@ -51,3 +51,9 @@
 {% macro sorted_distinct_list(column, delimiter) %}{{ return(adapter.dispatch('sorted_distinct_list', 'customer360')(column, delimiter)) }}{% endmacro %}
 {% macro duckdb__sorted_distinct_list(column, delimiter) %}array_to_string(list_sort(list_distinct(array_agg({{ column }}))), {{ delimiter }}){% endmacro %}
 {% macro spark__sorted_distinct_list(column, delimiter) %}array_join(array_sort(collect_set({{ column }})), {{ delimiter }}){% endmacro %}
+
+{#- True when lower() of the text equals its Unicode NFKC case folding (Python's normalize_name): the text holds only
+    printable ASCII, latin-1 letters but ß (which case-folds to "ss"), kana, 々 and unified ideographs. -#}
+{% macro lower_equals_unicode_case_fold(text) %}{{ return(adapter.dispatch('lower_equals_unicode_case_fold', 'customer360')(text)) }}{% endmacro %}
+{% macro duckdb__lower_equals_unicode_case_fold(text) %}regexp_full_match({{ text }}, '[ -~À-ÖØ-Þà-öø-ÿぁ-ゖァ-ヺー々一-鿿]*'){% endmacro %}
+{% macro spark__lower_equals_unicode_case_fold(text) %}({{ text }} rlike '^[ -~À-ÖØ-Þà-öø-ÿぁ-ゖァ-ヺー々一-鿿]*$'){% endmacro %}

@@ -1,7 +1,7 @@
 """Every dashboard page on the warehouse the end-to-end pipeline published: the numbers shown equal the marts'
 values computed here with SQL of our own, the language switch, search, and no traceback without a warehouse."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -340,6 +340,81 @@ def test_data_health_lists_late_sources_first(serving_db, open_page, tmp_path):
     table = _table(app, "Next load due")
     assert list(zip(table["Source"], table["Status"], strict=True)) == [("email__mbox", "Late"),
                                                                         ("web__segment_events", "Fresh")]
+
+
+# A check run after the published build whose blocking raw check failed, as the gate records it.
+FAILED_RUN_SQL = """
+    insert into audit.dq_results (run_id, build_id, suite, expectation, column_name, severity, success, observed,
+                                  checked_at, layer, table_name)
+    values ('run-refused', 'build-refused', 'raw.sales__orders.files', 'expect_column_min_to_be_between',
+            'order_date__min', 'block', false, '{"observed_value": "1970-01-01"}', $failed_at, 'raw',
+            'raw.sales__orders'),
+           ('run-refused', 'build-refused', 'marts.dim_customers', 'expect_column_values_to_be_unique',
+            'customer_id', 'block', true, '{}', $failed_at, 'marts', 'marts.dim_customers')"""
+
+
+def _health_file_with_a_refused_build(pipeline, folder: Path) -> tuple[Path, datetime]:
+    """The published file as it was, next to a health file (written by the operations' own publish_health) whose
+    latest check run, now, failed a blocking check. Returns the serving file's path and the time of the check."""
+    import shutil
+
+    from orchestration.publish import publish_health
+
+    shutil.copy(pipeline["serving_db"], folder / "serving.duckdb")
+    publish_health(pipeline["build_db"], folder / "health.duckdb")
+    con = duckdb.connect(str(folder / "health.duckdb"))
+    con.execute(FAILED_RUN_SQL, {"failed_at": datetime.now(UTC).replace(microsecond=0)})
+    # read back as DuckDB hands timestamps to the page (in the session's time zone)
+    (failed_at,), = con.execute("select max(checked_at) from audit.dq_results").fetchall()
+    con.close()
+    return folder / "serving.duckdb", failed_at
+
+
+def test_data_health_names_the_blocking_check_that_stopped_publishing(pipeline, open_page, tmp_path):
+    serving, failed_at = _health_file_with_a_refused_build(pipeline, tmp_path)
+    (published_at,), = _query(serving, "select published_at from meta.publication")
+
+    app = open_page(serving, "data_health")
+    _no_traceback(app)
+    assert [e.value for e in app.error][0] == (
+        "Publishing stopped: check expect_column_min_to_be_between(order_date__min) on table raw.sales__orders "
+        f"failed at {EN.datetime(failed_at)}; the dashboards show the build published at "
+        f"{EN.datetime(published_at)}.")
+    # the latest check results are the health file's (the refused run), not the published file's
+    checks = _table(app, "Expectation")
+    assert list(zip(checks["Expectation"], checks["Passed"], strict=True)) == [
+        ("expect_column_min_to_be_between", False), ("expect_column_values_to_be_unique", True)]
+
+    app.radio(key="language").set_value("ja").run()
+    _no_traceback(app)
+    ja = Formats("ja")
+    assert [e.value for e in app.error][0] == (
+        "公開を停止しました：テーブル raw.sales__orders のチェック expect_column_min_to_be_between(order_date__min) が "
+        f"{ja.datetime(failed_at)} に失敗しました。ダッシュボードは {ja.datetime(published_at)} "
+        "に公開されたビルドを表示しています。")
+
+
+def test_data_health_without_a_published_build_still_names_the_failed_check(pipeline, open_page, tmp_path):
+    serving, failed_at = _health_file_with_a_refused_build(pipeline, tmp_path)
+    serving.unlink()
+
+    app = open_page(serving, "data_health")
+    _no_traceback(app)
+    assert [e.value for e in app.error] == [
+        "Publishing stopped: check expect_column_min_to_be_between(order_date__min) on table raw.sales__orders "
+        f"failed at {EN.datetime(failed_at)}; no build has been published yet."]
+    assert any("crm run" in info.value for info in app.info)
+
+
+def test_data_health_warns_of_nothing_when_every_blocking_check_passed(pipeline, serving_db, open_page):
+    health = serving_db.with_name("health.duckdb")
+    assert health.exists()  # the pipeline's own, written by its check
+    assert _query(health, "select count(*) from audit.dq_results where severity = 'block' and not success "
+                  "and run_id = (select max_by(run_id, checked_at) from audit.dq_results)") == [(0,)]
+    app = open_page(serving_db, "data_health")
+    _no_traceback(app)
+    assert not [e.value for e in app.error if "Publishing stopped" in e.value]
+    assert not app.error
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -14,15 +14,22 @@ from identity.lookup import CustomerLookupUnavailable, find_customers
 
 CUSTOMERS = [
     # customer_id, full_name, first, last, full_latin, first_latin, last_latin, email, phone, company, country, tz,
-    # last_seen_at
+    # last_seen_at, name_search_text, name_search_text_is_exact (as dim_customers derives them from the names)
     ("cus_taro", "山田 太郎", "太郎", "山田", "Taro Yamada", "Taro", "Yamada", "taro.yamada@example.co.jp",
-     "+819012345678", "株式会社山田商事", "JP", "Asia/Tokyo", datetime(2026, 10, 1, tzinfo=UTC)),
+     "+819012345678", "株式会社山田商事", "JP", "Asia/Tokyo", datetime(2026, 10, 1, tzinfo=UTC),
+     " 太郎 山田 taro yamada 山田太郎 太郎山田 yamadataro taroyamada", True),
     ("cus_hanako", "山田 花子", "花子", "山田", None, None, None, None, "+819087654321", None, "JP", "Asia/Tokyo",
-     datetime(2026, 1, 1, tzinfo=UTC)),
+     datetime(2026, 1, 1, tzinfo=UTC), " 花子 山田   山田花子 花子山田  ", True),
     ("cus_robert_nyc", "Robert Smith", "Robert", "Smith", "Robert Smith", "Robert", "Smith",
-     "robert.smith@example.com", "+12125550147", "Dillon Group", "US", None, datetime(2026, 9, 1, tzinfo=UTC)),
+     "robert.smith@example.com", "+12125550147", "Dillon Group", "US", None, datetime(2026, 9, 1, tzinfo=UTC),
+     " robert smith robert smith smithrobert robertsmith smithrobert robertsmith", True),
     ("cus_robert_ldn", "Robert Smith", "Robert", "Smith", "Robert Smith", "Robert", "Smith", "rsmith@example.co.uk",
-     "+442079460958", None, "GB", "Europe/London", datetime(2026, 10, 15, tzinfo=UTC)),
+     "+442079460958", None, "GB", "Europe/London", datetime(2026, 10, 15, tzinfo=UTC),
+     " robert smith robert smith smithrobert robertsmith smithrobert robertsmith", True),
+    # ß case-folds to "ss", which SQL's lower() does not do: always a candidate, scored in Python.
+    ("cus_juergen", "Jürgen Geißler", "Jürgen", "Geißler", "Jürgen Geißler", "Jürgen", "Geißler", None, None, None,
+     "DE", "Europe/Berlin", datetime(2026, 3, 1, tzinfo=UTC),
+     " jürgen geißler jürgen geißler geißlerjürgen jürgengeißler geißlerjürgen jürgengeißler", False),
 ]
 EMAILS = [
     ("cus_taro", "taro.yamada@example.co.jp", "taro.yamada@example.co.jp", True),
@@ -50,10 +57,11 @@ def serving_db(tmp_path_factory) -> Path:
         first_name_latin varchar, last_name_latin varchar, primary_email varchar, primary_phone varchar,
         company_name varchar, country_code varchar, time_zone varchar, last_seen_at timestamptz,
         job_title varchar, language varchar, lifecycle_stage varchar, owner_email varchar,
-        has_marketing_consent boolean)""")
+        has_marketing_consent boolean, name_search_text varchar, name_search_text_is_exact boolean)""")
     con.executemany("""insert into marts.dim_customers (customer_id, full_name, first_name, last_name, full_name_latin,
         first_name_latin, last_name_latin, primary_email, primary_phone, company_name, country_code, time_zone,
-        last_seen_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", CUSTOMERS)
+        last_seen_at, name_search_text, name_search_text_is_exact)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", CUSTOMERS)
     con.execute("create table marts.dim_customer_emails (customer_id varchar, email varchar, email_match_key varchar, "
                 "is_primary boolean)")
     con.executemany("insert into marts.dim_customer_emails values (?, ?, ?, ?)", EMAILS)
@@ -130,6 +138,14 @@ def test_a_name_two_people_share_returns_both(con):
     assert {m.country_code for m in matches} == {"GB", "US"}
 
 
+@pytest.mark.parametrize("query", ["Geissler", "GEISSLER jürgen", "geißler", "Jurgen Geissler"])
+def test_a_name_lower_does_not_fold_is_still_found_as_unicode_case_folding_reads_it(con, query):
+    # "Jurgen" without the umlaut is another word (NFKC keeps the ü): that query matches no one.
+    matches = find_customers(con, query)
+    assert [(m.customer_id, m.matched_value) for m in matches] == (
+        [] if query == "Jurgen Geissler" else [("cus_juergen", "Jürgen Geißler")])
+
+
 def test_limit_and_no_match(con):
     assert len(find_customers(con, "Smith", limit=1)) == 1
     assert find_customers(con, "Nobody Known") == []
@@ -144,6 +160,20 @@ def test_a_serving_file_without_customer_marts_is_reported(tmp_path: Path):
     try:
         with pytest.raises(CustomerLookupUnavailable):
             find_customers(con, "taro@example.com")
+    finally:
+        con.close()
+
+
+def test_a_serving_file_published_before_the_name_search_columns_is_reported(tmp_path: Path):
+    older = tmp_path / "older.duckdb"
+    with duckdb.connect(str(older)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_customers (customer_id varchar, first_name varchar, last_name varchar, "
+                    "first_name_latin varchar, last_name_latin varchar)")
+    con = duckdb.connect(str(older), read_only=True)
+    try:
+        with pytest.raises(CustomerLookupUnavailable, match="name_search_text"):
+            find_customers(con, "Taro Yamada")
     finally:
         con.close()
 

@@ -97,6 +97,25 @@ names as (
     from golden_record
 )
 
+, searchable_names as (
+    -- What name lookups (identity/lookup.py) filter candidates on: every name word lower-cased, and both names run
+    -- together in either order (`山田太郎`, `yamadataro`), each preceded by a space so a word's start is ` word`.
+    select
+        names.*,
+        ' ' || lower(
+            coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' '
+            || coalesce(first_name_latin, '') || ' ' || coalesce(last_name_latin, '') || ' '
+            || replace(coalesce(last_name, '') || coalesce(first_name, ''), ' ', '') || ' '
+            || replace(coalesce(first_name, '') || coalesce(last_name, ''), ' ', '') || ' '
+            || replace(coalesce(last_name_latin, '') || coalesce(first_name_latin, ''), ' ', '') || ' '
+            || replace(coalesce(first_name_latin, '') || coalesce(last_name_latin, ''), ' ', '')
+        ) as name_search_text,
+        {{ lower_equals_unicode_case_fold(
+            "coalesce(first_name, '') || coalesce(last_name, '') || coalesce(first_name_latin, '')"
+            ~ " || coalesce(last_name_latin, '')") }} as name_search_text_is_exact
+    from names
+)
+
 select
     record_customers.customer_id,
     names.full_name,
@@ -105,6 +124,8 @@ select
     names.full_name_latin,
     names.first_name_latin,
     names.last_name_latin,
+    names.name_search_text,
+    names.name_search_text_is_exact,
     golden_record.primary_email,
     golden_record.primary_phone,
     golden_record.company_id,
@@ -140,7 +161,7 @@ select
     orders.customer_id is not null as is_paying_customer
 from record_customers
 left join golden_record on golden_record.customer_id = record_customers.customer_id
-left join names on names.customer_id = record_customers.customer_id
+left join searchable_names as names on names.customer_id = record_customers.customer_id
 left join contacts on contacts.customer_id = record_customers.customer_id
 left join activity on activity.customer_id = record_customers.customer_id
 left join orders on orders.customer_id = record_customers.customer_id
