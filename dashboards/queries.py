@@ -293,14 +293,12 @@ def segment_consent_counts(serving_db: Path, segment: str, country: str | None) 
 FUNNEL_BREAKDOWNS = ("all", "acquisition_channel", "acquisition_campaign", "country", "rfm_segment", "cohort_month")
 
 # The funnel for a conversion window up to the one the mart was built with: a customer counts at a stage when every
-# step up to it took at most `window` days (stages are reached in order, so the slowest step so far decides).
+# step up to it took at most `window` days (the mart's slowest_step_days: the slowest step so far decides).
 _FUNNEL_CHAIN = """
 with chain as (
     select
         customer_id, stage, stage_order, reached_at, days_from_previous_stage,
-        max(coalesce(days_from_previous_stage, 0)) over (
-            partition by customer_id order by stage_order rows between unbounded preceding and current row
-        ) as slowest_step_days,
+        slowest_step_days,
         case $breakdown
             when 'acquisition_channel' then coalesce(acquisition_channel, 'unknown')
             when 'acquisition_campaign' then coalesce(acquisition_campaign, 'unknown')
@@ -629,11 +627,10 @@ order by expected_close_date, deal_id
 """
 
 COMPANY_LAST_TOUCHES_SQL = """
-select t.occurred_at, c.full_name, t.channel, t.touchpoint_type, t.summary
-from marts.fct_customer_timeline t
-join marts.dim_customers c using (customer_id)
-where c.company_id = $company_id
-order by t.occurred_at desc, t.touchpoint_id
+select occurred_at, full_name, channel, touchpoint_type, summary
+from marts.mart_company_recent_touches
+where company_id = $company_id
+order by touch_rank
 limit $limit
 """
 

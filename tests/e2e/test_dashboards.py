@@ -275,6 +275,12 @@ def test_customer_360_shows_a_company_with_its_contacts(serving_db, open_page):
     assert app.header[0].value == company
     (contacts,), = _query(serving_db, "select count(*) from marts.dim_customers where company_id = ?", [company_id])
     assert len(_table(app, "Job title")) == contacts
+    # Its latest touchpoints, newest first, straight from every contact's timeline.
+    latest = _query(serving_db, """select t.summary from marts.fct_customer_timeline t
+                                   join marts.dim_customers c using (customer_id) where c.company_id = ?
+                                   order by t.occurred_at desc, t.touchpoint_id limit 20""", [company_id])
+    assert latest
+    assert list(_table(app, "What happened")["What happened"]) == [summary for (summary,) in latest]
 
 
 @pytest.mark.parametrize("query", [INJECTION, "%", "' or 1=1 --", "_"])
