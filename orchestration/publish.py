@@ -40,6 +40,7 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publicati
     published_at = datetime.now(UTC)
     tables: dict[str, int] = {}
     con = duckdb.connect(str(staging_file))
+    con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
         con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
         schema_list = ", ".join(_sql_literal(s) for s in PUBLISHED_SCHEMAS)
@@ -82,6 +83,7 @@ def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:
     staging_file.unlink(missing_ok=True)
     tables: dict[str, int] = {}
     con = duckdb.connect(str(staging_file))
+    con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
         con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
         existing = {r[0] for r in con.execute(
