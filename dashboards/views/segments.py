@@ -114,7 +114,7 @@ st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"
 if counts["exportable"]:
     def contact_list_csv(segment=segment, country=country) -> bytes:
         # Read when the button is pressed (a large segment's list is not built on every view of the page).
-        return queries.segment_export(serving_db(), segment, country).to_csv(index=False).encode("utf-8")
+        return queries.segment_export(serving_db(), segment, country)
 
     st.download_button(t("segments.export"), contact_list_csv, on_click="ignore",
                        file_name=f"segment-{segment}{'-' + country if country else ''}.csv", mime="text/csv",
