@@ -12,6 +12,7 @@ import pytest
 from common.settings import PROJECT_ROOT
 from dashboards.i18n import Formats
 from dashboards.queries import PAGE_QUERIES, segment_export
+from tests.warehouse import query as _query
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +20,6 @@ PAGES = list(PAGE_QUERIES)
 EN = Formats("en")
 INJECTION = "'; drop table marts.dim_customers; --"
 
-
-def _query(path: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

@@ -10,16 +10,10 @@ import duckdb
 import pytest
 
 from common.settings import PROJECT_ROOT
+from tests.warehouse import query as _query
 
 pytestmark = pytest.mark.e2e
 
-
-def _query(path: Path, sql: str, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_summary_is_printed(pipeline):

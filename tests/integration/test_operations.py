@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from common.settings import PROJECT_ROOT, get_settings, load_settings
+from tests.warehouse import query as _query
 
 SCALE, SEED = 120, 11
 ORDERS_HEADER = "order_id,contact_id,customer_email,order_date,channel,deal_id,currency,amount,status\n"
@@ -53,13 +54,6 @@ def materialised(tmp_path_factory):
         yield {"settings": settings, "result": result, "instance": instance, "data": data, "defs": defs}
     get_settings.cache_clear()
 
-
-def _query(path: Path, sql: str, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_full_build_materialises_every_asset_in_process(materialised):
