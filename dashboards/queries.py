@@ -234,34 +234,30 @@ order by snapshot_month, from_segment, to_segment
 """
 
 SEGMENT_CUSTOMERS_SQL = """
-select s.customer_id, c.full_name, c.company_name, c.country_code, s.value_tier, s.recency_days, s.frequency,
-       s.monetary_reporting, c.has_marketing_consent
-from marts.mart_customer_segments s
-join marts.dim_customers c using (customer_id)
-where coalesce(s.rfm_segment, 'none') = $segment and ($country is null or s.country_code = $country)
-order by s.monetary_reporting desc nulls last, s.customer_id
+select customer_id, full_name, company_name, country_code, value_tier, recency_days, frequency, monetary_reporting,
+       has_marketing_consent
+from marts.mart_segment_members
+where segment_name = $segment and ($country is null or country_code = $country)
+order by monetary_reporting desc nulls last, customer_id
 limit $limit
 """
 
-# The contact list of a segment, for a campaign: only customers who consented to marketing and have an email.
+# The contact list of a segment, for a campaign: the mart decides who may be on it (consent and an email).
 SEGMENT_EXPORT_SQL = """
-select c.customer_id, c.full_name, c.primary_email, c.primary_phone, c.company_name, c.country_code, c.language,
-       s.value_tier, s.monetary_reporting, s.reporting_currency
-from marts.mart_customer_segments s
-join marts.dim_customers c using (customer_id)
-where coalesce(s.rfm_segment, 'none') = $segment and ($country is null or s.country_code = $country)
-  and c.has_marketing_consent and c.primary_email is not null
-order by c.customer_id
+select customer_id, full_name, primary_email, primary_phone, company_name, country_code, language, value_tier,
+       monetary_reporting, reporting_currency
+from marts.mart_segment_members
+where segment_name = $segment and ($country is null or country_code = $country) and is_exportable_for_campaigns
+order by customer_id
 """
 
 SEGMENT_CONSENT_COUNTS_SQL = """
 select count(*) as customers,
-       count(*) filter (where c.has_marketing_consent and c.primary_email is not null) as exportable,
-       count(*) filter (where not coalesce(c.has_marketing_consent, false)) as without_consent,
-       count(*) filter (where c.has_marketing_consent and c.primary_email is null) as without_email
-from marts.mart_customer_segments s
-join marts.dim_customers c using (customer_id)
-where coalesce(s.rfm_segment, 'none') = $segment and ($country is null or s.country_code = $country)
+       count(*) filter (where is_exportable_for_campaigns) as exportable,
+       count(*) filter (where not has_marketing_consent) as without_consent,
+       count(*) filter (where has_marketing_consent and primary_email is null) as without_email
+from marts.mart_segment_members
+where segment_name = $segment and ($country is null or country_code = $country)
 """
 
 
@@ -282,8 +278,8 @@ def segment_customers(serving_db: Path, segment: str, country: str | None, limit
 
 
 def segment_export(serving_db: Path, segment: str, country: str | None) -> bytes:
-    """The segment's consenting contacts as a CSV file's bytes, written by DuckDB (COPY): for the 227k contacts of
-    the largest segment at 1M people 0.36 s, against 1.46 s through a DataFrame and pandas' to_csv."""
+    """The segment's consenting contacts as a CSV file's bytes, written by DuckDB (COPY): for the 227k contacts
+    (26 MB) of the largest segment at 1M people 0.15 s, against 1.46 s through a DataFrame and pandas' to_csv."""
     con = _connect(serving_db)
     try:
         with tempfile.TemporaryDirectory(prefix="crm-segment-export-") as folder:

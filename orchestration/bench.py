@@ -295,7 +295,8 @@ def _percentile(values: list[float], share: float) -> float:
 def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[str, tuple]:
     """Arguments for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page uses them:
     the default date range (the last 90 days), the largest segment, the funnel's full window, a customer found by
-    a phone number typed in another format, a company found by part of its name."""
+    a phone number typed in another format (customer_search_texts has the name and email searches), a company found
+    by part of its name."""
     from dashboards import queries
 
     first_day, last_day, _ = queries.date_bounds(serving_db)
@@ -307,14 +308,11 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
     months = queries.kpi_periods(serving_db, "month")
     complete = months[months["is_complete"]]
     latest_month = (complete if len(complete) else months)["period_start"].iloc[0] if len(months) else last_day
-    sample = queries.run_query(serving_db, """
-        select (select primary_phone from marts.dim_customers where primary_phone is not null
-                order by customer_id limit 1) as phone,
-               (select company_name from marts.dim_companies where company_name is not null
-                order by company_id limit 1) as company""").iloc[0]
-    phone = sample["phone"] or "+1 212 555 0147"
-    typed_phone = f"{phone[:-7]} {phone[-7:-4]}-{phone[-4:]}"  # +8180 281-5078: spaces and a dash added
-    company_fragment = (sample["company"] or "Acme")[:5]
+    typed_phone = customer_search_texts(serving_db)["phone"]
+    company = queries.run_query(serving_db, """
+        select company_name from marts.dim_companies where company_name is not null
+        order by company_id limit 1""")
+    company_fragment = (company["company_name"].iloc[0] if len(company) else "Acme")[:5]
     people = queries.search_customers(serving_db, typed_phone, region)
     companies = queries.search_companies(serving_db, company_fragment)
     customer_id = people["customer_id"].iloc[0] if len(people) else ""
@@ -342,6 +340,21 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
     }
 
 
+def customer_search_texts(serving_db: Path) -> dict[str, str]:
+    """What a user types into the customer 360 search, one per kind of search: a known customer's phone number
+    in another format, their name, and their email address in capitals."""
+    from dashboards import queries
+
+    sample = queries.run_query(serving_db, """
+        select primary_phone, full_name, primary_email from marts.dim_customers
+        where primary_phone is not null and full_name is not null and primary_email is not null
+        order by customer_id limit 1""")
+    phone, name, email = (sample.iloc[0].tolist() if len(sample)
+                          else ["+12125550147", "Taro Yamada", "taro@example.com"])
+    return {"phone": f"{phone[:-7]} {phone[-7:-4]}-{phone[-4:]}",  # +8180 281-5078: spaces and a dash added
+            "name": name, "email": email.upper()}
+
+
 def bench_dashboards(serving_db: Path, timezone: str, region: str, repeats: int = 20) -> list[PageBenchmark]:
     """Every page's queries (dashboards.queries.PAGE_QUERIES), uncached, `repeats` times: per page the median and
     p95 of their total time, and its slowest query by p95. A query whose table is not published (e.g. freshness
@@ -349,15 +362,20 @@ def bench_dashboards(serving_db: Path, timezone: str, region: str, repeats: int 
     from dashboards import queries
 
     calls = dashboard_query_calls(serving_db, timezone, region)
+    visits = [(page, names, calls) for page, names in queries.PAGE_QUERIES.items()]
+    # The customer 360 page once more for each other kind of search (the default visit searches by phone).
+    visits += [(f"customer_360 by {kind}", queries.PAGE_QUERIES["customer_360"],
+                {**calls, "search_customers": (text, region)})
+               for kind, text in customer_search_texts(serving_db).items() if kind != "phone"]
     results = []
-    for page, names in queries.PAGE_QUERIES.items():
+    for page, names, visit_calls in visits:
         totals, per_query = [], {name: [] for name in names}
         for _ in range(repeats):
             total = 0.0
             for name in names:
                 started = time.perf_counter()
                 with contextlib.suppress(queries.WarehouseNotReady):
-                    getattr(queries, name)(serving_db, *calls[name])
+                    getattr(queries, name)(serving_db, *visit_calls[name])
                 elapsed = (time.perf_counter() - started) * 1000
                 per_query[name].append(elapsed)
                 total += elapsed
