@@ -304,6 +304,8 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
 
 
 def _start_staging(con: duckdb.DuckDBPyConnection) -> None:
+    # Staged rows keep the order they were read in: their record numbers come from it (_number_records).
+    con.execute("set preserve_insertion_order = true")
     con.execute("drop table if exists _staged; drop table if exists _quarantine")
     con.execute("create temp table _quarantine "
                 "(line_number bigint, raw_record varchar, reason varchar, _file_index integer)")

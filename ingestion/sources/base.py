@@ -86,17 +86,18 @@ def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _number_within_files(con: duckdb.DuckDBPyConnection, files: int) -> None:
-    """Make `_record_number`, numbered over all the files of one read, count from 1 within each file.
+def _number_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Set `_record_number` of the staged rows: their position within their file, from 1.
 
-    A multi-file read keeps the files' order and each file's rows together, so a file's offset is the number
-    just before its first row. The rows of one file, as read alone, are numbered the same way.
+    A reader creates `_staged` in one parallel statement from a multi-file read, which keeps the files' order
+    and each file's rows in order (DuckDB's preserve_insertion_order, on for the loader's connection), so a
+    freshly created table's rowid is the row's position in the read. Numbering rows in the reading statement
+    instead (`row_number() over ()`) made that statement run on one core: JSON extraction 1.34 s → 0.71 s for
+    226k events. tests/integration/test_record_numbers.py checks the numbers over several row groups.
     """
-    if files < 2:
-        return
-    con.execute("""update _staged set _record_number = _staged._record_number - o.offset_
-                   from (select _file_index, min(_record_number) - 1 as offset_ from _staged group by all) o
-                   where _staged._file_index = o._file_index and o.offset_ > 0""")
+    con.execute("""update _staged set _record_number = _staged.rowid + 1 - f.first_rowid
+                   from (select _file_index, min(rowid) as first_rowid from _staged group by all) f
+                   where _staged._file_index = f._file_index""")
 
 
 def _rows_read(con: duckdb.DuckDBPyConnection, files: int) -> list[int]:
@@ -217,12 +218,12 @@ def csv_reader(
         )
         con.execute(
             f"""create temp table _staged as
-                select {", ".join(select)}, row_number() over () as _record_number, {extra_sql} as _extra,
+                select {", ".join(select)}, null::bigint as _record_number, {extra_sql} as _extra,
                        {map_name} as _column_map, file_index::integer as _file_index
                 from {source}""",
             [readable],
         )
-        _number_within_files(con, len(paths))
+        _number_records(con)
         _rejects_to_quarantine(con)
         return _rows_read(con, len(paths))
 
@@ -233,13 +234,13 @@ _INVALID_JSON = "not valid JSON (truncated or malformed line)"
 
 
 def _jsonl_lines_sql() -> str:
-    """Every line of the JSON-lines files (bound parameter: the path list), numbered, with its file's index.
+    """Every line of the JSON-lines files (bound parameter: the path list), in order, with its file's index.
 
     Reading lines (not documents) keeps line numbers and the raw text of a broken line for the quarantine.
     The unit separator never occurs in valid JSON (control characters must be escaped there). Blank lines
     are kept here (they count for line numbers) and dropped once the lines are numbered within their file.
     """
-    return r"""(select row_number() over () as line_number, line, file_index::integer as _file_index
+    return r"""(select line, file_index::integer as _file_index
                from read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=chr(31),
                              quote='', escape='', auto_detect=false))"""
 
@@ -293,23 +294,23 @@ def json_lines_reader(
 
     def stage(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
         if len(paths) == 1 and paths[0].stat().st_size == 0:
-            lines = "(select null::bigint as line_number, null::varchar as line, null::integer as _file_index limit 0)"
+            lines = "(select null::varchar as line, null::integer as _file_index limit 0)"
             parameters = []
         else:
             lines, parameters = _jsonl_lines_sql(), [[str(path) for path in paths]]
         # One pass over the files; the raw text is kept only for the lines that go to the quarantine.
         con.execute(
             f"""create temp table _staged as
-                select {", ".join(columns)}, line_number as _record_number, _file_index,
+                select {", ".join(columns)}, null::bigint as _record_number, _file_index,
                        _reason, case when _reason <> '' then line end as _raw_line
                 from (select *, {reason_sql} as _reason
-                      from (select line_number, line, _file_index,
+                      from (select line, _file_index,
                                    try(json_extract_string(line, {path_list(text_paths)})) as _text,
                                    {json_sql} as _json
                             from {lines}))""",
             parameters,
         )
-        _number_within_files(con, len(paths))
+        _number_records(con)
         con.execute("insert into _quarantine (line_number, raw_record, reason, _file_index) "
                     "select _record_number, _raw_line, _reason, _file_index from _staged where _reason <> ''")
         con.execute("delete from _staged where _reason is not null")

@@ -105,7 +105,11 @@ def test_simple_phone_shapes_agree_with_libphonenumber():
                   "+1 800 555 0199", "212 555 0147", "+1 (212) 555-0147", "+44 20 7946 0958", "+1 ٢١٢ 555 0147",
                   "090-1234-5678", "09012345678", "080-0000-0000", "070-1234-567", "060-1234-5678", "050-1234-5678",
                   "+81 90-1234-5678", "+819012345678", "+81 090-1234-5678", "+81 60-1234-5678", "+81 9012345678",
-                  "+81 90-12345678", "０９０-1234-5678", "090-1234-56789"]
+                  "+81 90-12345678", "０９０-1234-5678", "090-1234-56789",
+                  "07911 123456", "+44 7911 123456", "+447911123456", "07911 12345", "08911 123456", "+44 07911 123456",
+                  "06 12 34 56 78", "+33 6 12 34 56 78", "+33612345678", "0612345678", "05 12 34 56 78",
+                  "06 12 34 56 789", "0171 1234567", "0151/12345678", "+49 171 12345678", "+4915112345678",
+                  "0171 123456", "0171 123456789", "0141 1234567", "+49 0171 1234567"]
 
     def digits(n: int) -> str:
         return "".join(rng.choice("0123456789") for _ in range(n))
@@ -115,10 +119,19 @@ def test_simple_phone_shapes_agree_with_libphonenumber():
               lambda: f"{digits(3)}.{digits(3)}.{digits(4)}", lambda: f"+{digits(rng.randint(9, 13))}",
               lambda: f"0{digits(2)}-{digits(4)}-{digits(4)}", lambda: f"0{digits(10)}",
               lambda: f"+81 {digits(2)}-{digits(4)}-{digits(4)}", lambda: f"+81{digits(10)}",
-              lambda: f"0{rng.choice('789')}0-{digits(4)}-{digits(4)}", lambda: f"+81{rng.choice('789')}0{digits(8)}"]
-    values = edge_cases + [rng.choice(shapes)() for _ in range(4000)]
-    answered = [(value, region, got) for value in values for region in ("US", "CA", "GB", "JP")
+              lambda: f"0{rng.choice('789')}0-{digits(4)}-{digits(4)}", lambda: f"+81{rng.choice('789')}0{digits(8)}",
+              lambda: f"0{digits(4)} {digits(6)}", lambda: f"07{digits(3)} {digits(rng.randint(5, 7))}",
+              lambda: f"+44 7{digits(3)} {digits(6)}", lambda: f"+447{digits(rng.randint(8, 10))}",
+              lambda: f"0{rng.choice('5678')} {digits(2)} {digits(2)} {digits(2)} {digits(2)}",
+              lambda: f"+33 {rng.choice('5678')} {digits(2)} {digits(2)} {digits(2)} {digits(2)}",
+              lambda: f"+33{rng.choice('67')}{digits(rng.randint(7, 9))}",
+              lambda: f"01{rng.choice('4567')}{digits(1)}{rng.choice(' /')}{digits(rng.randint(6, 9))}",
+              lambda: f"+49 1{rng.choice('4567')}{digits(1)} {digits(rng.randint(6, 9))}",
+              lambda: f"+491{rng.choice('567')}{digits(rng.randint(8, 10))}"]
+    values = edge_cases + [rng.choice(shapes)() for _ in range(6000)]
+    answered = [(value, region, got) for value in values for region in ("US", "CA", "GB", "JP", "FR", "DE")
                 if (got := _simple_e164(value, region)) is not None]
-    assert len(answered) > 1500  # the fast path does take the common shapes
-    assert {got[:3] for _, _, got in answered} == {"+12", "+13", "+14", "+15", "+16", "+17", "+18", "+19", "+81"}
+    assert len(answered) > 3000  # the fast path does take the common shapes
+    assert {got[:3] for _, _, got in answered} == {"+12", "+13", "+14", "+15", "+16", "+17", "+18", "+19", "+81",
+                                                   "+44", "+33", "+49"}
     assert [(value, region, _libphonenumber_e164(value, region)) for value, region, _ in answered] == answered
