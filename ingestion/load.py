@@ -37,7 +37,7 @@ import phonenumbers
 
 from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
-from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql
+from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql, simple_phone_sql
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -155,15 +155,25 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
         if column not in staged_columns:
             continue
         has_region = region_column in staged_columns
-        region_sql = f'"{region_column}"' if has_region else "null"
-        pairs = con.execute(f'select distinct "{column}", {region_sql} from _staged').fetchall()
-        mapping = pd.DataFrame(
-            {"raw": [p[0] for p in pairs], "region": [p[1] for p in pairs],
-             "normalized": [normalize_phone(p[0], _region(p[1], source_region)) for p in pairs]},
-            dtype="string",
-        )
+        region_sql = f'"{region_column}"' if has_region else "null::varchar"
         alias = f"_m{len(joins)}"
-        _mapping_table(con, alias, mapping)
+        # Numbers in a common shape are normalised by DuckDB for all rows at once, the rest by libphonenumber
+        # (once per distinct number and region hint), as for emails above.
+        con.execute(f"""create or replace temp table {alias} as
+                        select raw, region, case when _region is not null then {simple_phone_sql('raw', '_region')}
+                                            end as normalized
+                        from (select raw, region, {_region_sql('region', source_region)} as _region
+                              from (select distinct "{column}" as raw, {region_sql} as region from _staged
+                                    where "{column}" is not null))""")
+        unusual = con.execute(f"select raw, region from {alias} where normalized is null").fetchall()
+        if unusual:
+            con.register("_unusual_phones", pd.DataFrame(
+                {"raw": [raw for raw, _ in unusual], "region": [region for _, region in unusual],
+                 "normalized": [normalize_phone(raw, _region(region, source_region)) for raw, region in unusual]},
+                dtype="string"))
+            con.execute(f"update {alias} set normalized = u.normalized from _unusual_phones u "
+                        f"where {alias}.raw = u.raw and {alias}.region is not distinct from u.region")
+            con.unregister("_unusual_phones")
         region_match = f' and {alias}.region is not distinct from s."{region_column}"' if has_region else ""
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"{region_match}')
         new_columns.append(f'{alias}.normalized as "{column}_e164"')
@@ -184,16 +194,19 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _mapping_table(con: duckdb.DuckDBPyConnection, name: str, mapping: pd.DataFrame) -> None:
-    con.register("_mapping_frame", mapping)
-    con.execute(f"create or replace temp table {name} as select distinct * from _mapping_frame")
-    con.unregister("_mapping_frame")
-
-
 def _region(hint: str | None, fallback: str) -> str:
     """An ISO country from a country column (`JP`) or a locale (`ja-JP`, `en_GB`), else the fallback."""
     country = (hint or "").strip().replace("_", "-").split("-")[-1].upper()
     return country if country in phonenumbers.SUPPORTED_REGIONS else fallback
+
+
+def _region_sql(hint_sql: str, fallback: str) -> str:
+    """_region in SQL for the hints it is sure of (none, `JP`, `ja-JP`, `en_GB`); NULL: ask _region."""
+    country = f"upper(right({hint_sql}, 2))"
+    supported = ", ".join(_literal(code) for code in sorted(phonenumbers.SUPPORTED_REGIONS))
+    return (f"case when {hint_sql} is null then {_literal(fallback)} "
+            f"when regexp_full_match({hint_sql}, '[A-Za-z]{{2}}|[A-Za-z]{{2,3}}[-_][A-Za-z]{{2}}') "
+            f"then case when {country} in ({supported}) then {country} else {_literal(fallback)} end end")
 
 
 def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:

@@ -16,7 +16,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 _WHITESPACE = re.compile(r"\s+")
 # Placeholder values people type into forms and CRMs when they have nothing real to enter.
-_PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")
+_PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")  # as in simple_phone_sql
 
 
 def nfkc(text: str | None) -> str | None:
@@ -75,32 +75,56 @@ def simple_email_sql(column_sql: str) -> str:
 # The shapes most numbers in exports take, whose E.164 form is the country code and the national digits:
 # NANP `+1 212 555 0147`, `+12125550147`, and in the US `(212) 555-0147`, `212-555-0147`, `212.555.0147` (an
 # area code not starting with 0 or 1, which would be the national prefix); Japanese mobiles `090-1234-5678`,
-# `09012345678` in Japan (national prefix 0 dropped) and `+81 90-1234-5678`, `+819012345678` anywhere. For
-# libphonenumber each is a possible number with exactly that E.164 form, so it need not parse them (~20-25 µs
-# each; contacts at 100k people: 34k of 34k distinct numbers). Anything else takes the libphonenumber path;
-# tests/unit/test_normalize.py checks that both paths agree. (region the shape needs or None, shape, code)
+# `09012345678` in Japan (national prefix 0 dropped) and `+81 90-1234-5678`, `+819012345678` anywhere; mobiles
+# of the UK (`07911 123456`: 10 national digits), France (`06 12 34 56 78`: 9) and Germany (`0171 1234567`,
+# `0151/12345678`: 10-11). For libphonenumber each is a possible number with exactly that E.164 form, so it need
+# not parse them (~20-25 µs each). Anything else takes the libphonenumber path; tests/unit/test_normalize.py
+# checks that all paths agree. The patterns mean the same to Python's `re` (ASCII) and DuckDB's RE2 (no
+# backreferences), so the loaders can apply them in SQL (simple_phone_sql) to every row at once.
+# (region the shape needs or None, pattern, country code, digits before the national number: `+1`, `0`, ...)
 _SIMPLE_PHONE_SHAPES = [
-    (None, re.compile(r"\+1 ?([2-9]\d\d) ?(\d{3}) ?(\d{4})", re.ASCII), "+1"),
-    ("US", re.compile(r"\(([2-9]\d\d)\) (\d{3})-(\d{4})|([2-9]\d\d)([-.])(\d{3})\5(\d{4})", re.ASCII), "+1"),
-    (None, re.compile(r"\+81 ?([789]0)-?(\d{4})-?(\d{4})", re.ASCII), "+81"),
-    ("JP", re.compile(r"0([789]0)-?(\d{4})-?(\d{4})", re.ASCII), "+81"),
-    # Mobiles of the UK (`07911 123456`: 10 national digits), France (`06 12 34 56 78`: 9) and Germany
-    # (`0171 1234567`, `0151/12345678`: 10-11), with the country code or, at home, the national prefix 0.
-    (None, re.compile(r"\+44 ?(7\d{3}) ?(\d{6})", re.ASCII), "+44"),
-    ("GB", re.compile(r"0(7\d{3}) ?(\d{6})", re.ASCII), "+44"),
-    (None, re.compile(r"\+33 ?([67]) ?(\d\d) ?(\d\d) ?(\d\d) ?(\d\d)", re.ASCII), "+33"),
-    ("FR", re.compile(r"0([67]) ?(\d\d) ?(\d\d) ?(\d\d) ?(\d\d)", re.ASCII), "+33"),
-    (None, re.compile(r"\+49 ?(1[5-7]\d)[ /]?(\d{7,8})", re.ASCII), "+49"),
-    ("DE", re.compile(r"0(1[5-7]\d)[ /]?(\d{7,8})", re.ASCII), "+49"),
+    (None, r"\+1 ?[2-9]\d\d ?\d{3} ?\d{4}", "+1", 1),
+    ("US", r"\([2-9]\d\d\) \d{3}-\d{4}|[2-9]\d\d-\d{3}-\d{4}|[2-9]\d\d\.\d{3}\.\d{4}", "+1", 0),
+    (None, r"\+81 ?[789]0-?\d{4}-?\d{4}", "+81", 2),
+    ("JP", r"0[789]0-?\d{4}-?\d{4}", "+81", 1),
+    (None, r"\+44 ?7\d{3} ?\d{6}", "+44", 2),
+    ("GB", r"07\d{3} ?\d{6}", "+44", 1),
+    (None, r"\+33 ?[67] ?\d\d ?\d\d ?\d\d ?\d\d", "+33", 2),
+    ("FR", r"0[67] ?\d\d ?\d\d ?\d\d ?\d\d", "+33", 1),
+    (None, r"\+49 ?1[5-7]\d[ /]?\d{7,8}", "+49", 2),
+    ("DE", r"01[5-7]\d[ /]?\d{7,8}", "+49", 1),
 ]
+_SIMPLE_PHONE_PATTERNS = [re.compile(pattern, re.ASCII) for _, pattern, _, _ in _SIMPLE_PHONE_SHAPES]
+_NON_DIGITS = re.compile(r"\D", re.ASCII)
+_PLACEHOLDER_DIGITS = ("0123456789", "1234567890")
 
 
 def _simple_e164(value: str, region: str) -> str | None:
     """E.164 for a number in one of the simple shapes above, else None: libphonenumber decides."""
-    for shape_region, shape, country_code in _SIMPLE_PHONE_SHAPES:
-        if shape_region in (None, region) and (match := shape.fullmatch(value)):
-            return country_code + "".join(g for g in match.groups() if g and g.isdigit())
+    for (shape_region, _, country_code, prefix_digits), pattern in zip(_SIMPLE_PHONE_SHAPES, _SIMPLE_PHONE_PATTERNS,
+                                                                       strict=True):
+        if shape_region in (None, region) and pattern.fullmatch(value):
+            return country_code + _NON_DIGITS.sub("", value)[prefix_digits:]
     return None
+
+
+def simple_phone_sql(value_sql: str, region_sql: str) -> str:
+    """SQL giving normalize_phone's result for a number in a simple shape (value as written, without stray
+    spaces; region an upper-case ISO country), NULL when the number needs the Python path."""
+    digits = f"regexp_replace({value_sql}, '[^0-9]', '', 'g')"
+    cases = " ".join(
+        f"when {f'{region_sql} = {_sql_literal(shape_region)} and ' if shape_region else ''}"
+        f"regexp_full_match({value_sql}, {_sql_literal(f'(?:{pattern})')}) "
+        f"then {_sql_literal(country_code)} || substr({digits}, {prefix_digits + 1})"
+        for shape_region, pattern, country_code, prefix_digits in _SIMPLE_PHONE_SHAPES)
+    # Placeholders (`222-222-2222`) are no number: left to the Python path, which says so.
+    placeholder = (f"{digits} in ({', '.join(map(_sql_literal, _PLACEHOLDER_DIGITS))}) "
+                   f"or replace({digits}, left({digits}, 1), '') = ''")
+    return f"case when {placeholder} then null {cases} end"
+
+
+def _sql_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @lru_cache(maxsize=262_144)

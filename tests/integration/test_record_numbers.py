@@ -4,8 +4,6 @@ can open, and `_record_number` ties every raw row to its line."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from ingestion.load import ingest

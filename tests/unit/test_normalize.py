@@ -1,5 +1,7 @@
 import random
 
+import duckdb
+import pandas as pd
 import pytest
 
 from ingestion.normalize import nfkc, normalize_email, normalize_name, normalize_phone, simple_email_sql
@@ -53,7 +55,6 @@ def test_normalize_name_keeps_script_and_folds_case():
 
 
 def _simple_email_results(values: list[str]) -> list[str | None]:
-    import duckdb
 
     con = duckdb.connect()
     con.execute("create table t (i integer, raw varchar)")
@@ -94,10 +95,11 @@ def test_name_tokens_ignore_order_width_and_script_of_kana(first, last):
     assert _name_tokens(first, last) == expected
 
 
-def test_simple_phone_shapes_agree_with_libphonenumber():
-    """normalize_phone's fast path for common shapes may only answer where libphonenumber gives the same."""
-    from ingestion.normalize import _libphonenumber_e164, _simple_e164
+PHONE_REGIONS = ("US", "CA", "GB", "JP", "FR", "DE")
 
+
+def _phone_samples() -> list[str]:
+    """Numbers in and near the fast path's shapes: edge cases and 6,000 random ones."""
     rng = random.Random(5)
     edge_cases = ["+1 212 555 0147", "+12125550147", "+1 112 555 0147", "+1 012 555 0147", "+1212 555 0147",
                   "(212) 555-0147", "(112) 555-0147", "212-555-0147", "212.555.0147", "212-555.0147",
@@ -128,10 +130,44 @@ def test_simple_phone_shapes_agree_with_libphonenumber():
               lambda: f"01{rng.choice('4567')}{digits(1)}{rng.choice(' /')}{digits(rng.randint(6, 9))}",
               lambda: f"+49 1{rng.choice('4567')}{digits(1)} {digits(rng.randint(6, 9))}",
               lambda: f"+491{rng.choice('567')}{digits(rng.randint(8, 10))}"]
-    values = edge_cases + [rng.choice(shapes)() for _ in range(6000)]
-    answered = [(value, region, got) for value in values for region in ("US", "CA", "GB", "JP", "FR", "DE")
+    return edge_cases + [rng.choice(shapes)() for _ in range(6000)]
+
+
+def test_simple_phone_shapes_agree_with_libphonenumber():
+    """normalize_phone's fast path for common shapes may only answer where libphonenumber gives the same."""
+    from ingestion.normalize import _libphonenumber_e164, _simple_e164
+
+    values = _phone_samples()
+    answered = [(value, region, got) for value in values for region in PHONE_REGIONS
                 if (got := _simple_e164(value, region)) is not None]
     assert len(answered) > 3000  # the fast path does take the common shapes
     assert {got[:3] for _, _, got in answered} == {"+12", "+13", "+14", "+15", "+16", "+17", "+18", "+19", "+81",
                                                    "+44", "+33", "+49"}
     assert [(value, region, _libphonenumber_e164(value, region)) for value, region, _ in answered] == answered
+
+
+def test_simple_phone_sql_agrees_with_the_python_fast_path():
+    """The loaders' SQL fast path gives what normalize_phone gives, for every sample in every region (NULL: the
+    Python path decides), placeholders included."""
+    from ingestion.normalize import simple_phone_sql
+
+    pairs = [(value, region) for value in [*_phone_samples(), "222-222-2222", "+1 222 222 2222", "+1 123 456 7890",
+                                           "(234) 567-8901", "  +1 212 555 0147"]
+             for region in PHONE_REGIONS]
+    con = duckdb.connect()
+    samples = pd.DataFrame({"i": range(len(pairs)), "v": [v for v, _ in pairs], "r": [r for _, r in pairs]})
+    con.register("t", samples)
+    in_sql = [row[0] for row in con.execute(f"select {simple_phone_sql('v', 'r')} from t order by i").fetchall()]
+    answered = [(value, region, got) for (value, region), got in zip(pairs, in_sql, strict=True) if got is not None]
+    assert len(answered) > 3000
+    assert [(value, region, normalize_phone(value, region)) for value, region, _ in answered] == answered
+
+
+@pytest.mark.parametrize("hint", [None, "JP", "jp", "ja-JP", "en_GB", "fr-fr", "zh-Hant-TW", "XX", "en-XX", " JP",
+                                  "", "Japan", "es-419", "de"])
+def test_region_sql_agrees_with_region(hint):
+    from ingestion.load import _region, _region_sql
+
+    in_sql = duckdb.connect().execute(f"select {_region_sql('h', 'US')} from (select ?::varchar as h)",
+                                      [hint]).fetchall()[0][0]
+    assert in_sql is None or in_sql == _region(hint, "US")
