@@ -308,7 +308,7 @@ def identity() -> None:
 @click.option("--scale", type=int, default=20_000, show_default=True, help="People to generate for training.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Keep it apart from the evaluation data's seed (crm bench identity uses 42).")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
               help="Where to generate and build (default: <data_dir>/train/<scale>-<seed>).")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (default: identity.match_model in crm.toml).")
@@ -353,7 +353,7 @@ def _generated_data_options(command):
     for option in reversed([
         click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate."),
         click.option("--seed", type=int, default=42, show_default=True),
-        click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
+        click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
                      help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it "
                           "already holds that scale and seed."),
     ]):
