@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 32_000
 CHUNK_MESSAGES = 2_000
+CHUNK_BYTES = 8 * 2**20  # large messages make a chunk full sooner: the chunks parsed ahead stay bounded in bytes
 PARALLEL_MIN_BYTES = 2_000_000  # smaller mailboxes parse faster than a worker pool starts
 
 MESSAGE_COLUMNS = (
@@ -172,16 +173,19 @@ def _without_separator(lines: list[bytes]) -> bytes:
 
 
 def _raw_chunks(path: Path) -> Iterator[list[tuple[int, bytes]]]:
-    """Messages of an mbox (or one .eml) in order, CHUNK_MESSAGES at a time, read without loading the file."""
+    """Messages of an mbox (or one .eml) in order, CHUNK_MESSAGES or CHUNK_BYTES at a time, read without loading
+    the file."""
     if path.suffix == ".eml":
         yield [(1, path.read_bytes())]
         return
     chunk: list[tuple[int, bytes]] = []
+    chunk_bytes = 0
     for ordinal, message in enumerate(mbox_messages(path), start=1):
         chunk.append((ordinal, message))
-        if len(chunk) == CHUNK_MESSAGES:
+        chunk_bytes += len(message)
+        if len(chunk) == CHUNK_MESSAGES or chunk_bytes >= CHUNK_BYTES:
             yield chunk
-            chunk = []
+            chunk, chunk_bytes = [], 0
     if chunk:
         yield chunk
 
