@@ -381,7 +381,7 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     started_at = datetime.now(UTC)
     results = [FileResult(spec.name, f.relative_path, "loaded") for f in files]
     # Staging, the row checks and the counts touch only this connection's temp tables, so they run before the
-    # transaction: inside one, DuckDB held a mailbox's staged rows (inserted 2,000 messages at a time) in memory
+    # transaction: inside one, DuckDB held a mailbox's staged rows (inserted a chunk of messages at a time) in memory
     # past memory_limit, +1.2 MB per 1,000 messages; committed as they come, they spill to disk like any table.
     _start_staging(con)
     rows_read = spec.reader.stage(con, [f.path for f in files], context)

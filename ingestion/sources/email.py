@@ -6,6 +6,7 @@ messages and returns plain rows, which DuckDB stages in one go.
 
 from __future__ import annotations
 
+import atexit
 import email
 import email.headerregistry
 import email.policy
@@ -30,9 +31,9 @@ from ingestion.sources.base import ReadContext, Reader, SourceSpec, json_lines_r
 log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 32_000
-CHUNK_MESSAGES = 2_000
+CHUNK_MESSAGES = 250  # small enough that a mailbox of a few thousand messages keeps every core busy
 CHUNK_BYTES = 8 * 2**20  # large messages make a chunk full sooner: the chunks parsed ahead stay bounded in bytes
-PARALLEL_MIN_BYTES = 2_000_000  # smaller mailboxes parse faster than a worker pool starts
+PARALLEL_MIN_BYTES = 200_000  # below this (~250 messages) parsing in-process beats sending the work away
 
 MESSAGE_COLUMNS = (
     "message_id", "mailbox", "direction", "from_address", "from_name", "to_addresses", "cc_addresses",
@@ -209,6 +210,27 @@ def _raw_chunks(path: Path) -> Iterator[list[tuple[int, bytes]]]:
         yield chunk
 
 
+_parser_pool: ProcessPoolExecutor | None = None
+
+
+def _shared_parser_pool(workers: int) -> ProcessPoolExecutor:
+    """One pool of parser processes for the whole run: started once, not once per mailbox (most mailboxes take
+    about a second to parse, so a pool per file cost a large share of it and small files were parsed on one core)."""
+    global _parser_pool
+    if _parser_pool is None:
+        _parser_pool = ProcessPoolExecutor(max_workers=workers)
+        atexit.register(shutdown_parser_pool)
+    return _parser_pool
+
+
+def shutdown_parser_pool() -> None:
+    """Stop the parser processes (at exit; a benchmark calls it to count their CPU time)."""
+    global _parser_pool
+    if _parser_pool is not None:
+        _parser_pool.shutdown()
+        _parser_pool = None
+
+
 def _parsed_chunks(path: Path, context: ReadContext):
     """Parsed chunks in file order; with several cores a bounded window of chunks is parsed in parallel, so
     memory stays bounded whatever the size of the mailbox."""
@@ -218,8 +240,9 @@ def _parsed_chunks(path: Path, context: ReadContext):
         for chunk in _raw_chunks(path):
             yield len(chunk), _parse_chunk(chunk, name, domains)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        in_flight: deque = deque()
+    pool = _shared_parser_pool(workers)
+    in_flight: deque = deque()
+    try:
         for chunk in _raw_chunks(path):
             in_flight.append((len(chunk), pool.submit(_parse_chunk, chunk, name, domains)))
             if len(in_flight) >= 2 * workers:
@@ -228,6 +251,9 @@ def _parsed_chunks(path: Path, context: ReadContext):
         while in_flight:
             size, future = in_flight.popleft()
             yield size, future.result()
+    finally:
+        for _, future in in_flight:  # a reader that stopped early leaves no work behind in the shared pool
+            future.cancel()
 
 
 def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
