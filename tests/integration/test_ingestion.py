@@ -1,8 +1,6 @@
 """Ingestion guarantees on small hand-written landing files: every row accounted for, re-runs change nothing."""
 
 import shutil
-from email.header import Header
-from email.mime.text import MIMEText
 from pathlib import Path
 
 import duckdb
@@ -10,21 +8,12 @@ import pytest
 
 from ingestion.load import ingest
 from ingestion.sources import ReadContext, all_sources
+from tests.mail import japanese_message
 
 CONTACTS_HEADER = (
     "contact_id,first_name,last_name,email,phone,company_id,company_name,job_title,country,city,postal_code,"
     "address,language,lead_source,lifecycle_stage,marketing_consent,owner_email,created_at,updated_at"
 )
-
-
-def _japanese_message() -> bytes:
-    message = MIMEText("お世話になっております。見積もりをお願いします。", "plain", "iso-2022-jp")
-    message["From"] = f"{Header('山田 太郎', 'iso-2022-jp').encode()} <Taro.Yamada@Example.co.jp>"
-    message["To"] = "sales@acme.example"
-    message["Subject"] = Header("見積もりのお願い", "iso-2022-jp").encode()
-    message["Date"] = "Mon, 05 Jan 2026 10:00:00 +0900"
-    message["Message-ID"] = "<jp-1@example.co.jp>"
-    return message.as_bytes()
 
 
 @pytest.fixture
@@ -54,7 +43,7 @@ def landing(tmp_path: Path) -> Path:
         "\n",
         encoding="utf-8",
     )
-    mbox = _japanese_message().replace(b"\r\n", b"\n")
+    mbox = japanese_message().replace(b"\r\n", b"\n")
     no_date = b"From: x@example.com\nTo: support@acme.example\nSubject: hi\nMessage-ID: <nd@example.com>\n\nbody\n"
     (root / "email" / "sales-2026-01.mbox").write_bytes(
         b"From MAILER-DAEMON Mon Jan  5 10:00:00 2026\n" + mbox + b"\n"

@@ -44,16 +44,11 @@ def test_generated_mailbox_streams_like_mailbox_mbox(tmp_path: Path):
 
 def _edge_case_messages() -> list[bytes]:
     """Messages whose headers the modern policy works hard on: encoded words, address lists, MIME trees."""
-    from email.header import Header
     from email.message import EmailMessage
-    from email.mime.text import MIMEText
 
-    japanese = MIMEText("お世話になっております。", "plain", "iso-2022-jp")
-    japanese["From"] = f"{Header('山田 太郎', 'iso-2022-jp').encode()} <Taro.Yamada@Example.co.jp>"
-    japanese["To"] = "sales@acme.example, =?shift_jis?b?jlKTYw==?= <b@example.jp>"
-    japanese["Subject"] = Header("見積もりのお願い", "iso-2022-jp").encode()
-    japanese["Date"] = "Mon, 05 Jan 2026 10:00:00 +0900"
-    japanese["Message-ID"] = "<jp@example.jp>"
+    from tests.mail import japanese_message
+
+    japanese = japanese_message(to="sales@acme.example, =?shift_jis?b?jlKTYw==?= <b@example.jp>")
     multipart = EmailMessage()
     multipart["From"], multipart["To"] = "Ann <ann@example.com>", "Sales <sales@acme.example>"
     multipart["Cc"], multipart["Subject"] = "bob@example.com, \"Lee, C\" <c@example.com>", "Re: quote"
@@ -67,7 +62,7 @@ def _edge_case_messages() -> list[bytes]:
     no_date = b"From: x@example.com\nMessage-ID: <nd@x>\nSubject: hi\n\nbody\n"
     bad_charset = (b"From: x@example.com\nDate: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <c@x>\n"
                    b"Content-Type: text/plain; charset=no-such-charset\n\nbody\n")
-    return [japanese.as_bytes(), multipart.as_bytes(), broken, no_date, bad_charset]
+    return [japanese, multipart.as_bytes(), broken, no_date, bad_charset]
 
 
 def test_reusing_parsed_headers_changes_no_parsed_message(tmp_path: Path, monkeypatch):
