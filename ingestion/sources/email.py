@@ -18,6 +18,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
@@ -251,6 +252,9 @@ def _parsed_chunks(path: Path, context: ReadContext):
         while in_flight:
             size, future = in_flight.popleft()
             yield size, future.result()
+    except BrokenProcessPool:
+        shutdown_parser_pool()  # a parser process died (e.g. killed for memory): the next mailbox gets a new pool
+        raise
     finally:
         for _, future in in_flight:  # a reader that stopped early leaves no work behind in the shared pool
             future.cancel()

@@ -1,6 +1,7 @@
 """Bad input gets a clear error or a quarantine row with its reason; nothing else is lost."""
 
 import os
+import signal
 from pathlib import Path
 
 import duckdb
@@ -8,6 +9,7 @@ import pytest
 
 from ingestion.load import ingest
 from ingestion.sources import ReadContext, all_sources
+from ingestion.sources.email import _parse_chunk as _real_parse_chunk
 
 ORDERS_HEADER = "order_id,contact_id,customer_email,order_date,channel,deal_id,currency,amount,status"
 CONTACTS_HEADER = (
@@ -206,3 +208,32 @@ def test_multipart_messages_with_broken_boundaries_keep_what_can_be_read(tmp_pat
         ("<never-opens@example.com>", "the boundary never occurs", "[]",
          '["MultipartInvariantViolationDefect", "StartBoundaryNotFoundDefect"]'),
     ]
+
+
+def _parse_chunk_or_die_on_mailbox_a(chunk, mailbox_name, company_domains):
+    """Runs in a parser process (a module-level function, so the pool can send it): dies on mailbox a."""
+    if any(b"<a-" in raw for _, raw in chunk):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_parse_chunk(chunk, mailbox_name, company_domains)
+
+
+def test_a_parser_process_that_dies_fails_its_mailbox_and_the_next_load_gets_new_ones(tmp_path: Path, monkeypatch):
+    """The parser processes are shared by the run's mailboxes; one killed (e.g. by the OOM killer) fails the
+    mailbox it was parsing, with the reason, and the next mailbox is parsed by a new pool."""
+    from ingestion.sources import email as email_source
+
+    monkeypatch.setattr(email_source, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(email_source, "CHUNK_MESSAGES", 5)
+    message = (b"From x Mon Jan  5 10:00:00 2026\nFrom: c%d@example.com\nTo: support@acme.example\nSubject: s\n"
+               b"Date: Mon, 05 Jan 2026 10:00:00 +0000\nMessage-ID: <%s-%d@example.com>\n\nbody\n\n")
+    for box in ("a", "b"):
+        _write(tmp_path, f"email/support-{box}.mbox", b"".join(message % (i, box.encode(), i) for i in range(40)))
+    monkeypatch.setattr(email_source, "_parse_chunk", _parse_chunk_or_die_on_mailbox_a)
+    email_source.shutdown_parser_pool()  # workers forked from here on parse with the patched function
+    try:
+        con, files = _load(tmp_path)
+    finally:
+        email_source.shutdown_parser_pool()
+    assert files["email/support-a.mbox"].status == "failed"
+    assert "process" in files["email/support-a.mbox"].error.lower()
+    assert (files["email/support-b.mbox"].status, files["email/support-b.mbox"].rows_loaded) == ("loaded", 40)
