@@ -39,6 +39,7 @@ from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
 from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql, simple_phone_sql
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
+from ingestion.sql import sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +143,7 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
         con.execute(f"""create or replace temp table {alias} as
                         select raw, {simple_email_sql('raw')} as normalized
                         from (select distinct "{column}" as raw from _staged where "{column}" is not null)""")
-        unusual = [r[0] for r in con.execute(f"select raw from {alias} where normalized is null").fetchall()]
-        if unusual:
-            con.register("_unusual_emails", pd.DataFrame(
-                {"raw": unusual, "normalized": [normalize_email(v) for v in unusual]}, dtype="string"))
-            con.execute(f"update {alias} set normalized = u.normalized from _unusual_emails u "
-                        f"where {alias}.raw = u.raw")
-            con.unregister("_unusual_emails")
+        _normalize_the_rest_in_python(con, alias, ["raw"], normalize_email)
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"')
         new_columns.append(f'{alias}.normalized as "{column}_normalized"')
     for column, region_column in spec.phone_columns.items():
@@ -165,15 +160,8 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
                         from (select raw, region, {_region_sql('region', source_region)} as _region
                               from (select distinct "{column}" as raw, {region_sql} as region from _staged
                                     where "{column}" is not null))""")
-        unusual = con.execute(f"select raw, region from {alias} where normalized is null").fetchall()
-        if unusual:
-            con.register("_unusual_phones", pd.DataFrame(
-                {"raw": [raw for raw, _ in unusual], "region": [region for _, region in unusual],
-                 "normalized": [normalize_phone(raw, _region(region, source_region)) for raw, region in unusual]},
-                dtype="string"))
-            con.execute(f"update {alias} set normalized = u.normalized from _unusual_phones u "
-                        f"where {alias}.raw = u.raw and {alias}.region is not distinct from u.region")
-            con.unregister("_unusual_phones")
+        _normalize_the_rest_in_python(con, alias, ["raw", "region"],
+                                      lambda raw, region: normalize_phone(raw, _region(region, source_region)))
         region_match = f' and {alias}.region is not distinct from s."{region_column}"' if has_region else ""
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"{region_match}')
         new_columns.append(f'{alias}.normalized as "{column}_e164"')
@@ -182,16 +170,27 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
     if files:
         con.executemany("insert into _batch_files values (?, ?, ?, ?)",
                         [[index, *file] for index, file in enumerate(files)])
-    lineage = [f"{_literal(spec.family)} as _source", "b._source_file", "b._file_hash", "b._load_id",
-               f"{_literal(loaded_at.isoformat())}::timestamptz as _loaded_at"]
+    lineage = [f"{sql_literal(spec.family)} as _source", "b._source_file", "b._file_hash", "b._load_id",
+               f"{sql_literal(loaded_at.isoformat())}::timestamptz as _loaded_at"]
     # A view, not a table: the raw insert reads it directly, saving a full copy of the staged rows.
     con.execute(f"create or replace temp view _final as "
                 f"select s.* exclude (_file_index), {', '.join(new_columns + lineage)} "
                 f"from _staged s join _batch_files b on b._file_index = s._file_index {' '.join(joins)}")
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _normalize_the_rest_in_python(con: duckdb.DuckDBPyConnection, mapping_table: str, keys: list[str],
+                                  normalize: Callable[..., str | None]) -> None:
+    """Fill in `normalized` where the SQL fast path left it NULL: `normalize(*keys)` (email-validator,
+    libphonenumber) once per such row of the mapping table."""
+    rows = con.execute(f"select {', '.join(keys)} from {mapping_table} where normalized is null").fetchall()
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=keys, dtype="string")
+    frame["normalized"] = pd.array([normalize(*row) for row in rows], dtype="string")
+    con.register("_normalized_in_python", frame)
+    match = " and ".join(f"{mapping_table}.{key} is not distinct from u.{key}" for key in keys)
+    con.execute(f"update {mapping_table} set normalized = u.normalized from _normalized_in_python u where {match}")
+    con.unregister("_normalized_in_python")
 
 
 def _region(hint: str | None, fallback: str) -> str:
@@ -203,10 +202,10 @@ def _region(hint: str | None, fallback: str) -> str:
 def _region_sql(hint_sql: str, fallback: str) -> str:
     """_region in SQL for the hints it is sure of (none, `JP`, `ja-JP`, `en_GB`); NULL: ask _region."""
     country = f"upper(right({hint_sql}, 2))"
-    supported = ", ".join(_literal(code) for code in sorted(phonenumbers.SUPPORTED_REGIONS))
-    return (f"case when {hint_sql} is null then {_literal(fallback)} "
+    supported = ", ".join(sql_literal(code) for code in sorted(phonenumbers.SUPPORTED_REGIONS))
+    return (f"case when {hint_sql} is null then {sql_literal(fallback)} "
             f"when regexp_full_match({hint_sql}, '[A-Za-z]{{2}}|[A-Za-z]{{2,3}}[-_][A-Za-z]{{2}}') "
-            f"then case when {country} in ({supported}) then {country} else {_literal(fallback)} end end")
+            f"then case when {country} in ({supported}) then {country} else {sql_literal(fallback)} end end")
 
 
 def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
@@ -268,11 +267,11 @@ def _apply_row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     if not con.execute(f"select exists (select 1 from _staged where {any_bad})").fetchall()[0][0]:
         return
     reason = "case " + " ".join(
-        f"when coalesce({c.bad_when}, false) then {_literal(c.reason)}" for c in spec.row_checks
+        f"when coalesce({c.bad_when}, false) then {sql_literal(c.reason)}" for c in spec.row_checks
     ) + " end"
     # The record as staged, without the batch's file index: the same text as when the file loads alone.
     record = "{" + ", ".join(
-        f"{_literal(name)}: s.{_quote_identifier(name)}"
+        f"{sql_literal(name)}: s.{_quote_identifier(name)}"
         for name, *_ in con.execute("describe _staged").fetchall() if name != "_file_index"
     ) + "}"
     con.execute(f"insert into _quarantine (line_number, raw_record, reason, _file_index) "

@@ -14,6 +14,8 @@ from functools import lru_cache
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from ingestion.sql import sql_literal
+
 _WHITESPACE = re.compile(r"\s+")
 # Placeholder values people type into forms and CRMs when they have nothing real to enter.
 _PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")  # as in simple_phone_sql
@@ -113,18 +115,14 @@ def simple_phone_sql(value_sql: str, region_sql: str) -> str:
     spaces; region an upper-case ISO country), NULL when the number needs the Python path."""
     digits = f"regexp_replace({value_sql}, '[^0-9]', '', 'g')"
     cases = " ".join(
-        f"when {f'{region_sql} = {_sql_literal(shape_region)} and ' if shape_region else ''}"
-        f"regexp_full_match({value_sql}, {_sql_literal(f'(?:{pattern})')}) "
-        f"then {_sql_literal(country_code)} || substr({digits}, {prefix_digits + 1})"
+        f"when {f'{region_sql} = {sql_literal(shape_region)} and ' if shape_region else ''}"
+        f"regexp_full_match({value_sql}, {sql_literal(f'(?:{pattern})')}) "
+        f"then {sql_literal(country_code)} || substr({digits}, {prefix_digits + 1})"
         for shape_region, pattern, country_code, prefix_digits in _SIMPLE_PHONE_SHAPES)
     # Placeholders (`222-222-2222`) are no number: left to the Python path, which says so.
-    placeholder = (f"{digits} in ({', '.join(map(_sql_literal, _PLACEHOLDER_DIGITS))}) "
+    placeholder = (f"{digits} in ({', '.join(map(sql_literal, _PLACEHOLDER_DIGITS))}) "
                    f"or replace({digits}, left({digits}, 1), '') = ''")
     return f"case when {placeholder} then null {cases} end"
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 @lru_cache(maxsize=262_144)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.sql import sql_literal
+
 log = logging.getLogger(__name__)
 
 PUBLISHED_SCHEMAS = ("marts", "bi")  # bi: the marts without direct PII (dbt models/bi), for analysts
@@ -29,10 +31,6 @@ class Publication:
     published_at: datetime
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publication:
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     staging_file = serving_db.with_name(serving_db.name + ".tmp")
@@ -42,8 +40,8 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publicati
     con = duckdb.connect(str(staging_file))
     con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
-        con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
-        schema_list = ", ".join(_sql_literal(s) for s in PUBLISHED_SCHEMAS)
+        con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
+        schema_list = ", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)
         names = con.execute(
             f"""select table_schema || '.' || table_name from information_schema.tables
                 where table_catalog = 'build' and table_schema in ({schema_list}) order by 1"""
@@ -85,7 +83,7 @@ def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:
     con = duckdb.connect(str(staging_file))
     con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
-        con.execute(f"attach {_sql_literal(str(build_db))} as build (read_only)")
+        con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
         existing = {r[0] for r in con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
             "where table_catalog = 'build' and table_schema = 'audit'").fetchall()}

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 
 from ingestion.checks import crm_timestamp_sql, epoch_timestamp_sql, iso_timestamp_sql, rfc2822_timestamp_sql
+from ingestion.sql import sql_literal
 
 # A practical address check (the loaders already validated with email-validator; this guards the marts).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -90,10 +91,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
     return {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -142,7 +139,7 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__not_number", min_value=0,
                                                                  max_value=0, meta=BLOCK))
         for column, (allowed, severity) in ((c, v) for c, v in rules.value_sets.items() if c in present):
-            values = ", ".join(_literal(v.lower()) for v in allowed)
+            values = ", ".join(sql_literal(v.lower()) for v in allowed)
             measures.append(f"count(*) filter (where lower(trim({_q(column)})) not in ({values})) "
                             f"as {_q(column + '__outside_set')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__outside_set", min_value=0,

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from ingestion.sql import sql_literal
+
 BUILTIN_DIR = Path(__file__).parent
 USER_MAPS_FOLDER = "column_maps"  # inside the landing folder
 
@@ -104,10 +106,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def column_sql(source: ColumnSource, file_columns: set[str]) -> str:
     """SQL for one project column's text value from the file's columns (all text). Exports leave optional
     properties out, so source columns the file lacks are skipped; with none present the value is NULL."""
@@ -116,14 +114,14 @@ def column_sql(source: ColumnSource, file_columns: set[str]) -> str:
         return "null::varchar"
     sql = values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
     if source.formats:
-        formats = "[" + ", ".join(_literal(f) for f in source.formats) + "]"
+        formats = "[" + ", ".join(sql_literal(f) for f in source.formats) + "]"
         # Unparseable text is kept as it is, so the loader's date check quarantines it with a reason.
         sql = f"coalesce(strftime(try_strptime({sql}, {formats}), '%Y-%m-%d %H:%M:%S'), {sql})"
     if source.values:
-        cases = " ".join(f"when {_literal(k)} then {_literal(v)}" for k, v in source.values)
+        cases = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in source.values)
         sql = f"case {sql} {cases} else {sql} end"
     if source.true_values or source.false_values:
-        trues = ", ".join(_literal(v.lower()) for v in source.true_values) or "null"
-        falses = ", ".join(_literal(v.lower()) for v in source.false_values) or "null"
+        trues = ", ".join(sql_literal(v.lower()) for v in source.true_values) or "null"
+        falses = ", ".join(sql_literal(v.lower()) for v in source.false_values) or "null"
         sql = f"case when lower({sql}) in ({trues}) then 'true' when lower({sql}) in ({falses}) then 'false' end"
     return sql
