@@ -5,10 +5,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 HASH_CHUNK_BYTES = 1 << 20
+HASH_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -17,15 +19,25 @@ class LandingFile:
     relative_path: str
     size_bytes: int
     content_hash: str
+    # Lines in the file, counted while hashing it (None when the hash came from a cache): a JSON-lines reader
+    # uses it to tell that a parser which skips blank lines kept one row per line.
+    line_count: int | None = None
 
 
 def content_hash(path: Path) -> str:
     """SHA-256 of the bytes: a renamed copy of a loaded file has the same hash and is not loaded again."""
-    digest = hashlib.sha256()
+    return hash_and_count_lines(path)[0]
+
+
+def hash_and_count_lines(path: Path) -> tuple[str, int]:
+    """The content hash and the number of lines (a last line without a newline counts), in one read."""
+    digest, newlines, last_byte = hashlib.sha256(), 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
-    return digest.hexdigest()
+            newlines += chunk.count(b"\n")
+            last_byte = chunk[-1:]
+    return digest.hexdigest(), newlines + (last_byte not in (b"", b"\n"))
 
 
 # (relative path, size, modification time in ns) -> content hash: lets a watcher re-hash only changed files
@@ -40,15 +52,21 @@ def discover(landing_dir: Path, patterns: tuple[str, ...], hash_cache: HashCache
         for path in sorted(landing_dir.glob(pattern)):
             if path.is_file() and not path.name.startswith("."):
                 found[path] = None
+    entries = [(path, path.relative_to(landing_dir).as_posix(), path.stat()) for path in found]
+    cached = [hash_cache.get((relative, stat.st_size, stat.st_mtime_ns)) if hash_cache is not None else None
+              for _, relative, stat in entries]
+    # hashlib releases the GIL while hashing, so two threads keep both cores busy.
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        counted = iter(list(pool.map(hash_and_count_lines,
+                                     [path for (path, _, _), digest in zip(entries, cached) if digest is None])))
     files = []
-    for path in found:
-        stat, relative = path.stat(), path.relative_to(landing_dir).as_posix()
-        if hash_cache is None:
-            digest = content_hash(path)
-        else:
-            digest = hash_cache.get((relative, stat.st_size, stat.st_mtime_ns)) or content_hash(path)
+    for (path, relative, stat), digest in zip(entries, cached, strict=True):
+        line_count = None
+        if digest is None:
+            digest, line_count = next(counted)
+        if hash_cache is not None:
             hash_cache[(relative, stat.st_size, stat.st_mtime_ns)] = digest
-        files.append(LandingFile(path, relative, stat.st_size, digest))
+        files.append(LandingFile(path, relative, stat.st_size, digest, line_count))
     return files
 
 

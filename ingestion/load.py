@@ -77,10 +77,12 @@ create table if not exists audit.quarantine (
 
 
 # Bounds of a batch of files loaded in one transaction (see _load_source). At 100k people the 24 monthly
-# Segment files (10-60 MB each) make 4 batches of ~0.2-0.3M events: several DuckDB row groups each, so every
-# statement uses both cores. Staged rows beyond DuckDB's memory limit spill (tests/integration/test_memory_bound).
+# Segment files (10-60 MB each) make 2 batches of ~0.5M events: several DuckDB row groups each, so every
+# statement uses both cores. Each batch after the first appends to the raw table, which cost DuckDB about as much
+# again as writing it (appends and the checkpoint): 4 batches of 256 MB took 10.9 s, 2 of 512 MB 8.3 s, at a peak
+# of 1.4 and 2.0 GB. Staged rows beyond DuckDB's memory limit spill (tests/integration/test_memory_bound).
 BATCH_MAX_FILES = 64
-BATCH_MAX_BYTES = 256 * 2**20
+BATCH_MAX_BYTES = 512 * 2**20
 # How much committed data may wait in the WAL during an ingest run (see _deferred_checkpoints).
 WAL_CHECKPOINT_THRESHOLD = "1GB"
 
@@ -383,7 +385,7 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     # transaction: inside one, DuckDB held a mailbox's staged rows (inserted a chunk of messages at a time) in memory
     # past memory_limit, +1.2 MB per 1,000 messages; committed as they come, they spill to disk like any table.
     _start_staging(con)
-    rows_read = spec.reader.stage(con, [f.path for f in files], context)
+    rows_read = spec.reader.stage(con, [f.path for f in files], context, [f.line_count for f in files])
     _apply_row_checks(con, spec)
     count = "select _file_index, count(*) from {} group by all"
     rows_loaded = _by_file(con, count.format("_staged"), len(files), 0)

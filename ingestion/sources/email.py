@@ -260,7 +260,8 @@ def _parsed_chunks(path: Path, context: ReadContext):
             future.cancel()
 
 
-def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext) -> list[int]:
+def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext,
+              line_counts: list[int | None] | None = None) -> list[int]:
     """Stage mailboxes (the loader gives one at a time: a mailbox's parsing already uses every core)."""
     con.execute(
         "create or replace temp table _staged ("

@@ -5,6 +5,7 @@ can open, and `_record_number` ties every raw row to its line."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from ingestion.load import ingest
 from ingestion.sources import all_sources
@@ -36,6 +37,25 @@ def test_json_lines_are_numbered_within_their_file_over_several_row_groups(tmp_p
     assert rows == (first_lines + 100_000 - 2, first_lines + 100_000 - 2)
     assert con.execute("select source_file, line_number, reason from audit.quarantine").fetchall() == [
         ("web/b.jsonl", 5, "not valid JSON (truncated or malformed line)")]
+
+
+def test_documents_read_whole_are_numbered_within_their_file_over_several_row_groups(tmp_path, monkeypatch):
+    """Clean files are read by DuckDB's JSON reader (not line by line): its rows must keep the same numbers."""
+    import ingestion.sources.base as base
+
+    monkeypatch.setattr(base, "_jsonl_lines_sql", lambda: pytest.fail("these clean files were read line by line"))
+    web = tmp_path / "landing" / "web"
+    web.mkdir(parents=True)
+    sizes = {"a": 140_000, "b": 100_000}
+    for name, lines in sizes.items():
+        (web / f"{name}.jsonl").write_text("\n".join(EVENT.format(file=name, line=n) for n in range(1, lines + 1)))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = ingest(con, [_source("web__segment_events")], tmp_path / "landing")
+
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 140_000), ("loaded", 100_000)]
+    assert con.execute("""select count(*) from raw.web__segment_events
+                          where message_id <> 'm' || split_part(_source_file, '.', 1)[-1:] || '-' || _record_number
+                         """).fetchall() == [(0,)]
 
 
 def test_csv_records_are_numbered_within_their_file_over_several_row_groups(tmp_path):
