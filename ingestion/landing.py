@@ -55,10 +55,10 @@ def discover(landing_dir: Path, patterns: tuple[str, ...], hash_cache: HashCache
     entries = [(path, path.relative_to(landing_dir).as_posix(), path.stat()) for path in found]
     cached = [hash_cache.get((relative, stat.st_size, stat.st_mtime_ns)) if hash_cache is not None else None
               for _, relative, stat in entries]
+    to_hash = [path for (path, _, _), digest in zip(entries, cached, strict=True) if digest is None]
     # hashlib releases the GIL while hashing, so two threads keep both cores busy.
     with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-        counted = iter(list(pool.map(hash_and_count_lines,
-                                     [path for (path, _, _), digest in zip(entries, cached) if digest is None])))
+        counted = iter(list(pool.map(hash_and_count_lines, to_hash)))
     files = []
     for (path, relative, stat), digest in zip(entries, cached, strict=True):
         line_count = None
