@@ -84,20 +84,21 @@ def lines_read(monkeypatch) -> list[int]:
 @pytest.mark.parametrize("spec, events", [(WEB, AWKWARD_EVENTS), (CAMPAIGN_EVENTS, AWKWARD_CAMPAIGN_EVENTS)],
                          ids=["web events", "campaign events"])
 def test_documents_and_lines_stage_the_same_rows(tmp_path, lines_read, spec, events):
-    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first, second, third = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
     first.write_text("\n".join(events) + "\n", encoding="utf-8")
     second.write_text("\n".join(events[::-1]), encoding="utf-8")  # no newline after the last line
+    third.write_bytes(("\r\n".join(events) + "\r\n").encode())  # Windows line ends
     con = duckdb.connect()
     con.execute("set preserve_insertion_order = true")
 
-    by_documents = _stage(con, spec, [first, second], True, tmp_path)
+    by_documents = _stage(con, spec, [first, second, third], True, tmp_path)
     assert lines_read == []
-    by_lines = _stage(con, spec, [first, second], False, tmp_path)
+    by_lines = _stage(con, spec, [first, second, third], False, tmp_path)
     assert lines_read == [1]
 
     assert by_documents == by_lines
     rows_read, columns, staged, quarantined = by_documents
-    assert rows_read == [len(events), len(events)] and quarantined == []
+    assert rows_read == [len(events)] * 3 and quarantined == []
     if spec is WEB:
         row = dict(zip(columns, staged[0], strict=True))
         assert (row["message_id"], row["revenue"], row["total"], row["price"], row["page_title"],
