@@ -286,16 +286,18 @@ def json_lines_reader(
     text_paths = list(dict.fromkeys(p for paths in field_paths.values() for p in paths))
     position = {path: index + 1 for index, path in enumerate(text_paths)}  # DuckDB lists are 1-based
 
-    def field_sql(name: str, text_of: Callable[[str], str] = lambda path: f"_text[{position[path]}]") -> str:
+    def line_text(path: str) -> str:
+        return f"_text[{position[path]}]"
+
+    def field_sql(name: str, text_of: Callable[[str], str] = line_text) -> str:
         values = [text_of(p) for p in field_paths[name]]
         return values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
 
     def path_list(paths: list[str]) -> str:
         return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
 
-    def missing_sql(text_of: Callable[[str], str] | None = None) -> str:
+    def missing_sql(text_of: Callable[[str], str] = line_text) -> str:
         """The first `required_any_of` purpose none of whose fields is set, as a reason, else NULL."""
-        text_of = text_of or (lambda path: f"_text[{position[path]}]")
         reasons = [f"case when {' and '.join(f'{field_sql(n, text_of)} is null' for n in names)} "
                    f"then 'no {purpose}: none of {', '.join(names)} is set' end"
                    for purpose, names in required_any_of.items()]
