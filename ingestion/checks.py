@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from ingestion.sql import sql_identifier
+
 # Exports write local times in these shapes; staging reads exactly these (dbt macro crm_local_timestamp).
 CRM_TIMESTAMP_SQL = "try_cast(replace(trim({column}), '/', '-') as timestamp)"
 # A timestamp this far past the load is a broken clock or a typo, not an event (planned dates are not checked).
@@ -23,32 +25,28 @@ class RowCheck:
     bad_when: str  # SQL over `_staged`, true for a row to quarantine
 
 
-def _q(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
 def _present(column: str) -> str:
-    return f"nullif(trim({_q(column)}), '') is not null"
+    return f"nullif(trim({sql_identifier(column)}), '') is not null"
 
 
 def required(column: str) -> RowCheck:
-    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({_q(column)}), '') is null")
+    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({sql_identifier(column)}), '') is null")
 
 
 def crm_timestamp_sql(column: str) -> str:
-    return CRM_TIMESTAMP_SQL.format(column=_q(column))
+    return CRM_TIMESTAMP_SQL.format(column=sql_identifier(column))
 
 
 def iso_timestamp_sql(column: str) -> str:
-    return f"try_cast({_q(column)} as timestamptz)"
+    return f"try_cast({sql_identifier(column)} as timestamptz)"
 
 
 def epoch_timestamp_sql(column: str) -> str:
-    return f"to_timestamp(try_cast({_q(column)} as double))"
+    return f"to_timestamp(try_cast({sql_identifier(column)} as double))"
 
 
 def rfc2822_timestamp_sql(column: str) -> str:
-    return f"try_strptime({_q(column)}, '%a, %d %b %Y %H:%M:%S %z')"
+    return f"try_strptime({sql_identifier(column)}, '%a, %d %b %Y %H:%M:%S %z')"
 
 
 def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
@@ -74,7 +72,7 @@ def iso_timestamp(column: str) -> list[RowCheck]:
 
 
 def epoch_timestamp(column: str) -> list[RowCheck]:
-    seconds = f"try_cast({_q(column)} as double)"
+    seconds = f"try_cast({sql_identifier(column)} as double)"
     return [
         RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null"),
         RowCheck(f"{column} is in the future: check the sending system's clock",
@@ -91,7 +89,7 @@ def rfc2822_timestamp(column: str) -> list[RowCheck]:
 
 
 def amount(column: str, required: bool = False) -> list[RowCheck]:
-    value = f"try_cast(replace(trim({_q(column)}), ',', '') as decimal(38, 4))"
+    value = f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as decimal(38, 4))"
     checks = [
         RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null"),
         RowCheck(f"{column} is negative", f"{value} < 0"),
@@ -112,13 +110,13 @@ def iso_currency_codes() -> tuple[str, ...]:
 def currency(column: str, required: bool = False) -> list[RowCheck]:
     codes = ", ".join(f"'{c}'" for c in iso_currency_codes())
     checks = [RowCheck(f"{column} is not an ISO 4217 currency code",
-                       f"{_present(column)} and upper(trim({_q(column)})) not in ({codes})")]
+                       f"{_present(column)} and upper(trim({sql_identifier(column)})) not in ({codes})")]
     if required:
         checks.insert(0, RowCheck(f"{column} is empty: the amount has no currency", f"not {_present(column)}"))
     return checks
 
 
 def integer_between(column: str, low: int, high: int, when: str = "true", label: str = "") -> RowCheck:
-    value = f"try_cast(trim({_q(column)}) as integer)"
+    value = f"try_cast(trim({sql_identifier(column)}) as integer)"
     return RowCheck(f"{column} is not a whole number from {low} to {high}{label}",
                     f"({when}) and ({value} is null or {value} not between {low} and {high})")

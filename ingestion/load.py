@@ -38,7 +38,7 @@ from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
 from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql, simple_phone_sql
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
-from ingestion.sql import sql_literal
+from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -273,16 +273,12 @@ def _apply_row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     ) + " end"
     # The record as staged, without the batch's file index: the same text as when the file loads alone.
     record = "{" + ", ".join(
-        f"{sql_literal(name)}: s.{_quote_identifier(name)}"
+        f"{sql_literal(name)}: s.{sql_identifier(name)}"
         for name, *_ in con.execute("describe _staged").fetchall() if name != "_file_index"
     ) + "}"
     con.execute(f"insert into _quarantine (line_number, raw_record, reason, _file_index) "
                 f"select _record_number, to_json({record}), {reason}, _file_index from _staged s where {any_bad}")
     con.execute(f"delete from _staged where {any_bad}")
-
-
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _raw_table_exists(con: duckdb.DuckDBPyConnection, raw_table: str) -> bool:

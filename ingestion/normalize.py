@@ -17,8 +17,6 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 from ingestion.sql import sql_literal
 
 _WHITESPACE = re.compile(r"\s+")
-# Placeholder values people type into forms and CRMs when they have nothing real to enter.
-_PLACEHOLDER_PHONE_DIGITS = re.compile(r"^(\d)\1+$|^0123456789$|^1234567890$")  # as in simple_phone_sql
 
 
 def nfkc(text: str | None) -> str | None:
@@ -98,7 +96,9 @@ _SIMPLE_PHONE_SHAPES = [
 ]
 _SIMPLE_PHONE_PATTERNS = [re.compile(pattern, re.ASCII) for _, pattern, _, _ in _SIMPLE_PHONE_SHAPES]
 _NON_DIGITS = re.compile(r"\D", re.ASCII)
+# Digits people type into forms and CRMs when they have nothing real to enter: these, or one digit repeated.
 _PLACEHOLDER_DIGITS = ("0123456789", "1234567890")
+_PLACEHOLDER_PHONE_DIGITS = re.compile(r"(\d)\1+|" + "|".join(_PLACEHOLDER_DIGITS))  # also in simple_phone_sql
 
 
 def _simple_e164(value: str, region: str) -> str | None:
@@ -136,7 +136,7 @@ def normalize_phone(raw: str | None, default_region: str | None = "US") -> str |
     if not value:
         return None
     digits = re.sub(r"\D", "", value)
-    if len(digits) < 6 or _PLACEHOLDER_PHONE_DIGITS.match(digits):
+    if len(digits) < 6 or _PLACEHOLDER_PHONE_DIGITS.fullmatch(digits):
         return None
     region = (default_region or "US").upper()
     return _simple_e164(value, region) or _libphonenumber_e164(value, region)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 
 from ingestion.checks import crm_timestamp_sql, epoch_timestamp_sql, iso_timestamp_sql, rfc2822_timestamp_sql
-from ingestion.sql import sql_literal
+from ingestion.sql import sql_identifier, sql_literal
 
 # A practical address check (the loaders already validated with email-validator; this guards the marts).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -87,10 +87,6 @@ def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
     ]
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
     return {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -109,22 +105,24 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
         present = _columns(con, "raw", rules.table)
         if not present:
             continue  # nothing of this source loaded yet (freshness reports it)
-        table = f"raw.{_q(rules.table)}"
+        table = f"raw.{sql_identifier(rules.table)}"
         suites.append(SuiteSpec(
             f"raw.{rules.table}.columns", "raw", f"raw.{rules.table}", f"select * from {table} limit 0",
             [ex.ExpectTableColumnsToMatchSet(column_set=list(rules.required), exact_match=False, meta=BLOCK)]))
         measures, expectations = ["count(*) as rows_loaded"], []
         for column in (c for c in rules.identifiers if c in present):
             measures.append(
-                f"count(*) filter (where nullif(trim({_q(column)}), '') is null) as {_q(column + '__null')}")
+                f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is null) "
+                f"as {sql_identifier(column + '__null')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__null", min_value=0, max_value=0,
                                                                  meta=BLOCK))
         for column, parse in ((c, p) for c, p in rules.timestamps.items() if c in present):
             parsed = f"({parse(column)})::timestamptz"
             measures += [
-                f"count(*) filter (where nullif(trim({_q(column)}), '') is not null and {parsed} is null) "
-                f"as {_q(column + '__unparsed')}",
-                f"min({parsed}) as {_q(column + '__min')}", f"max({parsed}) as {_q(column + '__max')}",
+                f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is not null and {parsed} is null) "
+                f"as {sql_identifier(column + '__unparsed')}",
+                f"min({parsed}) as {sql_identifier(column + '__min')}",
+                f"max({parsed}) as {sql_identifier(column + '__max')}",
             ]
             expectations += [
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__unparsed", min_value=0, max_value=0, meta=BLOCK),
@@ -134,14 +132,15 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
             ]
         for column in (c for c in rules.numbers if c in present):
             measures.append(
-                f"count(*) filter (where nullif(trim({_q(column)}), '') is not null and "
-                f"try_cast(replace(trim({_q(column)}), ',', '') as double) is null) as {_q(column + '__not_number')}")
+                f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is not null and "
+                f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as double) is null) "
+                f"as {sql_identifier(column + '__not_number')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__not_number", min_value=0,
                                                                  max_value=0, meta=BLOCK))
         for column, (allowed, severity) in ((c, v) for c, v in rules.value_sets.items() if c in present):
             values = ", ".join(sql_literal(v.lower()) for v in allowed)
-            measures.append(f"count(*) filter (where lower(trim({_q(column)})) not in ({values})) "
-                            f"as {_q(column + '__outside_set')}")
+            measures.append(f"count(*) filter (where lower(trim({sql_identifier(column)})) not in ({values})) "
+                            f"as {sql_identifier(column + '__outside_set')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__outside_set", min_value=0,
                                                                  max_value=0, meta=severity))
         expectations.append(ex.ExpectColumnValuesToBeBetween(column="rows_loaded", min_value=1, meta=WARN))
@@ -171,7 +170,8 @@ def staging_suites(con: duckdb.DuckDBPyConnection) -> list[SuiteSpec]:
         if key not in _columns(con, "staging", model):
             continue
         suites.append(SuiteSpec(
-            f"staging.{model}", "staging", f"staging.{model}", f"select {_q(key)} from staging.{_q(model)}",
+            f"staging.{model}", "staging", f"staging.{model}",
+            f"select {sql_identifier(key)} from staging.{sql_identifier(model)}",
             [ex.ExpectColumnValuesToNotBeNull(column=key, meta=BLOCK),
              ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
     orders = _columns(con, "staging", "stg_sales__orders")
@@ -242,7 +242,8 @@ def marts_suites(con: duckdb.DuckDBPyConnection, min_customers_per_contact: floa
     for mart, key in MART_KEYS.items():
         if key in _columns(con, "marts", mart):
             suites.append(SuiteSpec(
-                f"marts.{mart}", "marts", f"marts.{mart}", f"select {_q(key)} from marts.{_q(mart)}",
+                f"marts.{mart}", "marts", f"marts.{mart}",
+                f"select {sql_identifier(key)} from marts.{sql_identifier(mart)}",
                 [ex.ExpectColumnValuesToNotBeNull(column=key, meta=BLOCK),
                  ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
     for mart in CUSTOMER_FACTS:
@@ -251,7 +252,7 @@ def marts_suites(con: duckdb.DuckDBPyConnection, min_customers_per_contact: floa
             suites.append(SuiteSpec(
                 f"marts.{mart}.customers", "marts", f"marts.{mart}",
                 f"""select f.customer_id, d.customer_id is not null as in_dim_customers
-                    from (select distinct customer_id from marts.{_q(mart)} where customer_id is not null) f
+                    from (select distinct customer_id from marts.{sql_identifier(mart)} where customer_id is not null) f
                     left join marts.dim_customers d on d.customer_id = f.customer_id""",
                 [ex.ExpectColumnValuesToBeInSet(column="in_dim_customers", value_set=[True], meta=BLOCK)]))
     kpis = _columns(con, "marts", "mart_executive_kpis_daily")
@@ -264,7 +265,7 @@ def marts_suites(con: duckdb.DuckDBPyConnection, min_customers_per_contact: floa
                                                                  meta=BLOCK))
         suites.append(SuiteSpec(
             "marts.mart_executive_kpis_daily.ranges", "marts", "marts.mart_executive_kpis_daily",
-            f"select {', '.join(_q(c) for c in ranges)}"
+            f"select {', '.join(sql_identifier(c) for c in ranges)}"
             + (", nps_promoters + nps_detractors - nps_responses as nps_parts_over_responses"
                if {"nps_promoters", "nps_detractors", "nps_responses"} <= kpis else "")
             + " from marts.mart_executive_kpis_daily",
@@ -292,7 +293,7 @@ def _row_count_suites(con: duckdb.DuckDBPyConnection, build_id: str | None, tole
         return []  # the first build: nothing to compare with
     return [SuiteSpec(
         "marts.row_counts", "marts", "marts",
-        "select " + ", ".join(f"{int(current[t])}::bigint as {_q(t)}" for t in compared),
+        "select " + ", ".join(f"{int(current[t])}::bigint as {sql_identifier(t)}" for t in compared),
         [gx.expectations.ExpectColumnValuesToBeBetween(
             column=t, min_value=int(previous[t] * (1 - tolerance)),
             max_value=int(previous[t] * (1 + tolerance)) if previous[t] else None,

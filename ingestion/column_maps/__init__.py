@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ingestion.sql import sql_literal
+from ingestion.sql import sql_identifier, sql_literal
 
 BUILTIN_DIR = Path(__file__).parent
 USER_MAPS_FOLDER = "column_maps"  # inside the landing folder
@@ -102,14 +102,10 @@ def find_map(entity: str, header: list[str], landing_dir: Path | None) -> Entity
     return next((m for m in available_maps(landing_dir) if m.entity == entity and m.fits(header)), None)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def column_sql(source: ColumnSource, file_columns: set[str]) -> str:
     """SQL for one project column's text value from the file's columns (all text). Exports leave optional
     properties out, so source columns the file lacks are skipped; with none present the value is NULL."""
-    values = [f"nullif(trim({_q(c)}), '')" for c in source.columns if c in file_columns]
+    values = [f"nullif(trim({sql_identifier(c)}), '')" for c in source.columns if c in file_columns]
     if not values:
         return "null::varchar"
     sql = values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"

@@ -22,6 +22,7 @@ import duckdb
 from ingestion.checks import RowCheck
 from ingestion.column_maps import EntityMap, column_sql, find_map
 from ingestion.landing import detect_encoding, transcode_to_utf8
+from ingestion.sql import sql_identifier
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,6 @@ class SourceSpec:
     @property
     def raw_table(self) -> str:
         return self.name
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
@@ -180,7 +177,7 @@ def csv_reader(
         if len(paths) == 1 and paths[0].stat().st_size == 0:
             con.execute(
                 "create temp table _staged as select "
-                + ", ".join(f"null::varchar as {_quote(c)}" for c in columns)
+                + ", ".join(f"null::varchar as {sql_identifier(c)}" for c in columns)
                 + ", null::bigint as _record_number, null::json as _extra, null::varchar as _column_map, "
                   "null::integer as _file_index limit 0"
             )
@@ -211,16 +208,17 @@ def csv_reader(
             for key in required:
                 # A list without ids (a user's contact list) gets one: map name + position in this file.
                 mapped.setdefault(key, f"'{column_map.map_name}-' || row_number() over ()")
-            select = [f"{sql} as {_quote(c)}" for c, sql in mapped.items()]
-            select += [f"null::varchar as {_quote(c)}" for c in columns if c not in mapped]
+            select = [f"{sql} as {sql_identifier(c)}" for c, sql in mapped.items()]
+            select += [f"null::varchar as {sql_identifier(c)}" for c in columns if c not in mapped]
             extra = [c for c in file_columns if c not in column_map.source_columns()]
         else:
             known = [c for c in columns if c in file_columns]
             extra = [c for c in file_columns if c not in columns]
-            select = [_quote(c) for c in known] + [f"null::varchar as {_quote(c)}" for c in columns if c not in known]
+            select = [sql_identifier(c) for c in known]
+            select += [f"null::varchar as {sql_identifier(c)}" for c in columns if c not in known]
         map_name = f"'{column_map.map_name}'" if column_map else "null::varchar"
         extra_sql = (
-            "json_object(" + ", ".join(f"'{c}', {_quote(c)}" for c in extra) + ")" if extra else "null::json"
+            "json_object(" + ", ".join(f"'{c}', {sql_identifier(c)}" for c in extra) + ")" if extra else "null::json"
         )
         con.execute(
             f"""create temp table _staged as
@@ -306,9 +304,9 @@ def json_lines_reader(
     # empty reason: not a record, dropped without a quarantine row.
     line_reason_sql = (f"case when line is null or trim(line) = '' then '' when _text is null then '{_INVALID_JSON}' "
                        f"else {missing_sql()} end")
-    columns = [f"{field_sql(name)} as {_quote(name)}" for name in field_paths]
+    columns = [f"{field_sql(name)} as {sql_identifier(name)}" for name in field_paths]
     # An explicit JSON null is a missing value (SQL NULL), as DuckDB's JSON reader gives it.
-    columns += [f"nullif(_json[{i + 1}], 'null') as {_quote(name)}" for i, name in enumerate(json_fields)]
+    columns += [f"nullif(_json[{i + 1}], 'null') as {sql_identifier(name)}" for i, name in enumerate(json_fields)]
     json_sql = f"try(json_extract(line, {path_list(list(json_fields.values()))}))" if json_fields else "null"
     whole_document_read = _whole_document_read(text_paths, list(json_fields.values()))
 
@@ -318,8 +316,8 @@ def json_lines_reader(
     def stage_documents(con: duckdb.DuckDBPyConnection, paths: list[Path], line_counts: list[int]) -> bool:
         """Stage the files with DuckDB's JSON reader; False (nothing staged) if the batch must be read by lines."""
         read, extractions, text_of, json_of = whole_document_read
-        document_columns = [f"{field_sql(name, text_of)} as {_quote(name)}" for name in field_paths]
-        document_columns += [f"{json_of(path)} as {_quote(name)}" for name, path in json_fields.items()]
+        document_columns = [f"{field_sql(name, text_of)} as {sql_identifier(name)}" for name in field_paths]
+        document_columns += [f"{json_of(path)} as {sql_identifier(name)}" for name, path in json_fields.items()]
         try:
             con.execute(
                 f"""create temp table _staged as
@@ -395,17 +393,18 @@ def _whole_document_read(text_paths: list[str], json_paths: list[str]) \
         if key in as_json:
             rests_by_key.setdefault(key, []).append(rest)
     extractions = ", ".join(
-        f"json_extract_string({_quote(key)}, [{', '.join(repr(r) for r in rests)}]) as {_quote('_text_' + key)}"
+        f"json_extract_string({sql_identifier(key)}, [{', '.join(repr(r) for r in rests)}]) "
+        f"as {sql_identifier('_text_' + key)}"
         for key, rests in rests_by_key.items()) or "null as _no_extraction"
 
     def text_of(path: str) -> str:
         key, rest = _split_top_key(path)
         if key not in as_json:
-            return _quote(key)
-        return f"{_quote('_text_' + key)}[{rests_by_key[key].index(rest) + 1}]"
+            return sql_identifier(key)
+        return f"{sql_identifier('_text_' + key)}[{rests_by_key[key].index(rest) + 1}]"
 
     def json_of(path: str) -> str:
         key, rest = _split_top_key(path)
-        return _quote(key) if rest == "$" else f"json_extract({_quote(key)}, '{rest}')"
+        return sql_identifier(key) if rest == "$" else f"json_extract({sql_identifier(key)}, '{rest}')"
 
     return read, extractions, text_of, json_of
