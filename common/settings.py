@@ -70,8 +70,11 @@ class Settings:
     max_contacts_per_identifier: int
     shared_mailbox_local_parts: tuple[str, ...]
     placeholder_values: tuple[str, ...]
-    match_model: Path
+    prior_match_model: Path
     match_threshold: float
+    review_threshold: float
+    min_records_to_train: int
+    retrain_change: float
     min_customers_per_contact: float
     row_count_tolerance: float
     earliest_plausible_date: date
@@ -97,6 +100,11 @@ class Settings:
         """Great Expectations' project: stored validation results and the Data Docs site, next to the warehouse
         they are about."""
         return self.build_db.parent / "quality"
+
+    @property
+    def review_decisions_file(self) -> Path:
+        """Clerical review of possible matches: one row per decision (`crm identity review` appends to it)."""
+        return self.landing_dir / "identity" / "review_decisions.csv"
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -154,8 +162,11 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         max_contacts_per_identifier=int(raw["identity"]["max_contacts_per_identifier"]),
         shared_mailbox_local_parts=tuple(raw["identity"]["shared_mailbox_local_parts"]),
         placeholder_values=tuple(v.lower() for v in raw["identity"]["placeholder_values"]),
-        match_model=PROJECT_ROOT / raw["identity"]["match_model"],  # ships with the code
+        prior_match_model=PROJECT_ROOT / raw["identity"]["prior_match_model"],  # ships with the code
         match_threshold=float(raw["identity"]["match_threshold"]),
+        review_threshold=float(raw["identity"]["review_threshold"]),
+        min_records_to_train=int(raw["identity"]["min_records_to_train"]),
+        retrain_change=float(raw["identity"]["retrain_change"]),
         min_customers_per_contact=float(raw["quality"]["min_customers_per_contact"]),
         row_count_tolerance=float(raw["quality"]["row_count_tolerance"]),
         earliest_plausible_date=date.fromisoformat(str(raw["quality"]["earliest_plausible_date"])),

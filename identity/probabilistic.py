@@ -1,130 +1,273 @@
-"""Probabilistic matching (Splink on DuckDB) of CRM contacts that share no identifier.
+"""Probabilistic matching (Splink on DuckDB) of CRM contacts, trained on the contacts being matched.
 
-The same person entered twice in a CRM — years apart, from another team, with a personal instead of a work
-address and no phone — shares no identifier with their first record, so the deterministic graph cannot join
-the two. Splink compares such contacts on what they do share: the name (compared on Japanese-aware normalised
-tokens, so `山田 太郎`, `太郎 山田`, `山田　太郎` in one field and full-width letters all agree), company,
-postcode, city, street address and the local part of the email. Pairs at or above the configured match
-probability become record–record edges in the identity graph (identity/resolve.py).
+The same person entered twice — years apart, by another team, from a paper form, with a typo, a nickname, the day
+and month of their birth the other way round, no email — shares no identifier with their first record, so the
+deterministic graph cannot join the two. Splink (a Fellegi–Sunter model) compares such contacts on what they do
+share (identity/profiles.py says how each field is folded first) and scores each candidate pair with a match
+weight: the log2 of how much likelier its pattern of agreements is among records of one person than among records
+of two people. The model is learnt, as in Splink's own workflow, from the records it matches:
 
-The model's parameters are learnt on generated data (`crm identity train`) and versioned as JSON
-(identity/models/contact_match_model.json): m from the generator's ground truth, u by random sampling. Splink
-runs in an in-memory DuckDB of its own, so its work tables never land in the warehouse.
+- which fields take part: those the data fills (a list without emails gets no email comparison);
+- the prior (the share of random pairs that match) from deterministic rules with an assumed recall;
+- u probabilities (how often two different people agree by chance) by random sampling of the records;
+- m probabilities (how often one person's records agree) by expectation maximisation in several sessions, each
+  blocking on another field, so no field's m is estimated from pairs chosen for agreeing on it;
+- term-frequency adjustments: agreeing on a rare name, city or address weighs more than on a common one.
+
+A trained model is kept in the warehouse (`identity.match_model`) with the data's shape, and reused until the data
+changes materially (another set of fields, or the number of contacts moves by more than
+`identity.retrain_change`); `crm identity train` retrains at once. Below `identity.min_records_to_train` contacts
+there are too few duplicates to learn from, and the shipped prior model (identity/models/, trained by
+`crm identity train-prior` on generated contacts and synthetic person lists) decides instead.
+
+Candidate pairs come from several blocking rules (identity/blocking.py), so no single field has to agree. Pairs
+at or above `identity.match_threshold` (a match probability) become links in the identity graph; pairs between
+`identity.review_threshold` and it are possible matches for clerical review (identity/review.py), stored with each
+field's contribution to the weight. Splink runs in an in-memory DuckDB of its own, so its work tables never land
+in the warehouse.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
-from ingestion.normalize import normalize_name
+from identity.blocking import BlockingPlan, plan_blocking
+from identity.profiles import PROFILES_TABLE, build_profiles
 
 log = logging.getLogger(__name__)
 
-CONTACTS_VIEW = "staging.stg_sales__contacts"
-DEFAULT_MODEL = Path(__file__).parent / "models" / "contact_match_model.json"
-
-# Legal-form words that say nothing about which company it is.
-_COMPANY_FORMS = re.compile(
-    r"\b(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|gmbh|ag|sa|sas|kk|k\.k)\b\.?|株式会社|有限会社|合同会社|\(株\)"
+PRIOR_MODEL = Path(__file__).parent / "models" / "contact_match_model.json"
+MODEL_TABLE = "identity.match_model"
+PAIRS_TABLE = "identity.match_pairs"
+MODEL_DDL = f"""
+create schema if not exists identity;
+create table if not exists {MODEL_TABLE} (
+    trained_at timestamptz not null,
+    records bigint not null,          -- contacts it was trained on
+    fields varchar not null,          -- the fields compared, comma-separated (the data's shape)
+    settings_fingerprint varchar not null,
+    model_json varchar not null,
+    training_log varchar
 )
+"""
+# Recall assumed for the deterministic rules that estimate the prior: the share of true matches agreeing exactly on
+# an id, an email, a phone, or name and date of birth / postcode. Splink's tutorials use 0.6-0.8; the prior only
+# shifts all weights alike, and EM does not depend on it.
+DETERMINISTIC_RECALL = 0.7
+U_SAMPLE_PAIRS = 3e6        # random pairs for u: enough for u of 1e-6 levels to be seen
+EM_MAX_PAIRS = 2e6          # blocked pairs per EM session (Splink samples records above it)
+# A field takes part when at least this share of contacts fill it (and it has two values or more).
+MIN_FIELD_FILL = 0.01
 
 
-# Katakana → hiragana (the blocks are 0x60 apart): ヤマダ and やまだ are one reading.
-_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+@dataclass(frozen=True)
+class MatchOptions:
+    """crm.toml [identity]: how sure a link must be, what goes to review, when to (re)train."""
+
+    match_threshold: float = 0.995
+    review_threshold: float = 0.5
+    min_records_to_train: int = 1000
+    retrain_change: float = 0.2
+    prior_model: Path = PRIOR_MODEL
+    force_retrain: bool = False
 
 
-def _name_tokens(first: str | None, last: str | None) -> list[str] | None:
-    """The words of a person's name, case- and width-folded (NFKC also turns half-width ｶﾅ into full-width),
-    kana-folded, in sorted order: family-name-first, the whole name typed into one field and the ideographic
-    space all give the same tokens."""
-    name = normalize_name(f"{first or ''} {last or ''}")
-    name = name.translate(_KATAKANA_TO_HIRAGANA) if name else name
-    if not name:
-        return None
-    return sorted(token.strip(".") for token in name.split(" ") if token.strip("."))
+@dataclass(frozen=True)
+class LinkResult:
+    candidate_pairs: int
+    links: int
+    possible_matches: int
+    model_source: str       # trained (in this run) | cached | prior | none
+    blocking: BlockingPlan | None
 
 
-def _company_key(company: str | None) -> str | None:
-    name = normalize_name(company)
-    if not name:
-        return None
-    key = re.sub(r"[^\w]+", " ", _COMPANY_FORMS.sub(" ", name)).strip()
-    return key or None
+# --- the comparisons ------------------------------------------------------------------------------------------
 
 
-def contact_profiles(con: duckdb.DuckDBPyConnection, contacts_view: str = CONTACTS_VIEW,
-                     identifiers_table: str = "intermediate.int_identity__record_identifiers") -> pd.DataFrame:
-    """One row per CRM contact with the columns the model compares (`unique_id` is the identity record key).
+def _level(condition: str, label: str, tf_column: str | None = None, null: bool = False):
+    import splink.comparison_level_library as cll
 
-    The email and phone are the contact's usable identifiers from the identity graph's input, so the junk
-    guards there (shared inboxes such as info@, the company's own domains, numbers on too many contacts) keep
-    them out of the comparison too: two colleagues behind info@ must not look alike for it.
-    """
-    contacts = con.execute(
-        f"""with usable as (
-                select record_id,
-                       min(case when identifier_type = 'email' then identifier_value end) as email,
-                       min(case when identifier_type = 'phone' then identifier_value end) as phone
-                from {identifiers_table}
-                where record_type = 'crm_contact'
-                group by record_id
-            )
-            select 'crm_contact:' || c.contact_id as unique_id, c.first_name, c.last_name, c.company_name,
-                   usable.email, usable.phone, upper(nullif(trim(c.postal_code), '')) as postal_code,
-                   nullif(trim(c.city), '') as city, nullif(trim(c.address), '') as address, c.country_code
-            from {contacts_view} c left join usable on usable.record_id = c.contact_id"""
-    ).df()
-    tokens = [_name_tokens(f, last) for f, last in zip(contacts["first_name"], contacts["last_name"], strict=True)]
-    return pd.DataFrame({
-        "unique_id": contacts["unique_id"],
-        "name_key": [" ".join(t) if t else None for t in tokens],
-        "company_key": contacts["company_name"].map(_company_key, na_action="ignore"),
-        "email_local": contacts["email"].str.split("@").str[0],
-        "phone": contacts["phone"],
-        "postal_code": contacts["postal_code"].map(lambda v: re.sub(r"[^0-9A-Z]", "", v) or None, na_action="ignore"),
-        "city": contacts["city"].map(normalize_name, na_action="ignore"),
-        "address": contacts["address"].map(normalize_name, na_action="ignore"),
-        "country_code": contacts["country_code"],
-    })
+    level = cll.CustomLevel(condition, label_for_charts=label, base_dialect_str="duckdb")
+    if tf_column:
+        # On a level that is more than exact agreement on the column, the level's own u is the baseline.
+        level.configure(tf_adjustment_column=tf_column, tf_adjustment_weight=1.0,
+                        disable_tf_exact_match_detection=True)
+    if null:
+        level.configure(is_null_level=True)
+    return level
 
 
-def model_settings():
-    """The comparisons and blocking rules (the untrained model)."""
-    import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
+def _null(*columns: str):
+    import splink.comparison_level_library as cll
 
+    condition = " or ".join(f'"{c}_l" is null or "{c}_r" is null' for c in columns)
+    return cll.CustomLevel(condition, label_for_charts="missing on one side").configure(is_null_level=True)
+
+
+def _comparison(name: str, description: str, levels: list):
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    return CustomComparison(comparison_levels=[*levels, cll.ElseLevel().configure(label_for_charts="different")],
+                            output_column_name=name, comparison_description=description)
+
+
+def _jw(column: str, threshold: float) -> str:
+    return f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {threshold}'
+
+
+def _jw_across(left: str, right: str, threshold: float = 0.9) -> str:
+    """The left record's `left` column nearly equals the right record's `right` column (fields swapped)."""
+    return f'jaro_winkler_similarity("{left}_l", "{right}_r") >= {threshold}'
+
+
+def _typo(column: str, distance: int = 1) -> str:
+    return f'damerau_levenshtein("{column}_l", "{column}_r") <= {distance}'
+
+
+def _missing_place(side: str) -> str:
+    return f'"address_tokens_{side}" is null and "postal_code_{side}" is null and "city_{side}" is null'
+
+
+_same_area = '"postal_code_l" = "postal_code_r" or "city_l" = "city_r"'
+_shared_words = 'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2'
+# The same family name: written alike, or the names written the other way round (name words, or nearly, across).
+_same_family = ('"family_name_l" = "family_name_r" or "name_key_l" = "name_key_r" or '
+                '(jaro_winkler_similarity("given_name_l", "family_name_r") >= 0.9 '
+                'and jaro_winkler_similarity("family_name_l", "given_name_r") >= 0.9)')
+_similar_family = ('jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8 '
+                   'or "family_sound_l" = "family_sound_r"')
+# The same home: the same street address (written alike, the same house number and street words, or nearly the same)
+# in the same postcode or city.
+_same_home = (f'("address_l" = "address_r" or ("address_number_l" = "address_number_r" and {_shared_words}) '
+              f'or jaro_winkler_similarity("address_l", "address_r") >= 0.9) and ({_same_area})')
+
+
+# Each field the model can compare: (profile columns it needs filled, the comparison). Levels go from the
+# strongest agreement down; Splink scores a pair by the first level it meets.
+def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
+    return {
+        "given_name": (("given_name",), _comparison("given_name", "given name", [
+            _null("given_name"),
+            _level('"given_name_l" = "given_name_r"', "exact", "given_name"),
+            _level('"name_key_l" = "name_key_r"', "the same name words in another order"),
+            _level(f'{_jw_across("given_name", "family_name")} and {_jw_across("family_name", "given_name")}',
+                   "swapped with the family name, nearly the same"),
+            _level(_jw("given_name", 0.92), "nearly the same (Jaro-Winkler >= 0.92)"),
+            _level('list_has_any("given_forms_l", "given_forms_r")', "a nickname of it (Bill, William)"),
+            _level('(length("given_name_l") = 1 or length("given_name_r") = 1) '
+                   'and left("given_name_l", 1) = left("given_name_r", 1)', "initial agrees"),
+            _level(f'{_jw("given_name", 0.8)} or "given_sound_l" = "given_sound_r"',
+                   "similar (Jaro-Winkler >= 0.8 or sounds alike)"),
+        ])),
+        "date_of_birth": (("dob",), _comparison("date_of_birth", "date of birth", [
+            _null("dob"),
+            _level('"dob_l" = "dob_r"', "exact"),
+            _level('left("dob_l", 4) = left("dob_r", 4) and substr("dob_l", 5, 2) = substr("dob_r", 7, 2) '
+                   'and substr("dob_l", 7, 2) = substr("dob_r", 5, 2)', "day and month swapped"),
+            _level(_typo("dob"), "one digit mistyped or two swapped"),
+            _level('right("dob_l", 4) = right("dob_r", 4)', "same day and month, other year"),
+            _level('left("dob_l", 6) = left("dob_r", 6)', "same year and month"),
+        ])),
+        "national_id": (("national_id",), _comparison("national_id", "national id", [
+            _null("national_id"),
+            _level('"national_id_l" = "national_id_r"', "exact"),
+            _level(_typo("national_id"), "one digit mistyped or two swapped"),
+        ])),
+        "customer_number": (("customer_number",), _comparison("customer_number", "customer number", [
+            _null("customer_number"),
+            _level('"customer_number_l" = "customer_number_r"', "exact"),
+            _level(_typo("customer_number"), "one character mistyped or two swapped"),
+        ])),
+        "email": (("email",), _comparison("email", "email", [
+            _null("email"),
+            _level('"email_l" = "email_r"', "exact", "email"),
+            _level('"email_local_l" = "email_local_r"', "same user name, other domain"),
+            # Not a similar user name at another domain: jsmith@ and asmith@ are how one family's addresses look.
+            _level(_typo("email"), "one character mistyped"),
+        ])),
+        "phone": (("phone",), _comparison("phone", "phone", [
+            _null("phone"),
+            _level('"phone_l" = "phone_r"', "exact", "phone"),
+            _level(_typo("phone"), "one digit mistyped or two swapped"),
+        ])),
+        "company": (("company_key",), _comparison("company", "company", [
+            _null("company_key"),
+            _level('"company_key_l" = "company_key_r"', "exact", "company_key"),
+            _level(_jw("company_key", 0.92), "nearly the same (Jaro-Winkler >= 0.92)"),
+        ])),
+        # The family name and where someone lives are one comparison, not two: a household's members (spouses,
+        # children, twins) agree on both far more often than two strangers agreeing on each by chance would, and two
+        # comparisons would add their weights as if independent — enough to merge a family into one customer. As
+        # one, the chance that two different records agree on both is estimated (random sampling) from the data
+        # itself, households included. Street, house number, postcode, city and region count once too.
+        "family_and_address": (("family_name", "address_tokens", "postal_code", "city"), _comparison(
+            "family_and_address", "family name and address", [
+                _level(f'("family_name_l" is null and {_missing_place("l")}) '
+                       f'or ("family_name_r" is null and {_missing_place("r")})', "missing on one side", null=True),
+                _level(f"({_same_family}) and ({_same_home})", "same family name and address"),
+                _level(f"({_similar_family}) and ({_same_home})", "similar family name, same address"),
+                _level(f"({_same_family}) and ({_same_area})", "same family name, same area"),
+                _level(_same_family, "same family name, elsewhere", "family_name"),
+                _level(f"({_similar_family}) and ({_same_area})", "similar family name, same area"),
+                _level(_similar_family, "similar family name, elsewhere"),
+                _level(_same_home, "other family name, same address"),
+                _level(f"{_same_area} or {_typo('postal_code')}", "other family name, same area"),
+            ])),
+    }
+
+
+COMPARED_FIELDS = ("given_name", "family_and_address", "date_of_birth", "national_id", "customer_number", "email",
+                   "phone", "company")
+
+
+def usable_fields(con: duckdb.DuckDBPyConnection, profiles: str = PROFILES_TABLE) -> list[str]:
+    """The fields the data fills enough to compare (MIN_FIELD_FILL of the contacts, two values or more)."""
+    columns = {field: columns for field, (columns, _) in _comparisons().items()}
+    checks = ", ".join(
+        f"count(*) filter (where {' or '.join(f'{c} is not null' for c in cols)}), "
+        f"count(distinct concat_ws('|', {', '.join(f'cast({c} as varchar)' for c in cols)}))"
+        for cols in columns.values())
+    row = con.execute(f"select count(*), {checks} from {profiles}").fetchall()[0]
+    total = row[0]
+    return [field for index, field in enumerate(columns)
+            if total and row[1 + 2 * index] / total >= MIN_FIELD_FILL and row[2 + 2 * index] >= 2]
+
+
+def model_settings(fields: list[str], blocking_rules: list | None = None):
+    """The untrained model over `fields` (comparisons in COMPARED_FIELDS order)."""
+    from splink import SettingsCreator
+
+    comparisons = _comparisons()
     return SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[
-            # Exact agreement on a common name (or city) says less than on a rare one: term-frequency
-            # adjustments weigh it by how often the value occurs in the data being matched.
-            cl.JaroWinklerAtThresholds("name_key", [0.95, 0.88]).configure(term_frequency_adjustments=True),
-            cl.JaroWinklerAtThresholds("company_key", [0.92]),
-            cl.ExactMatch("postal_code"),
-            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
-            cl.JaroWinklerAtThresholds("address", [0.95]),
-            cl.JaroWinklerAtThresholds("email_local", [0.95, 0.85]),
-            cl.ExactMatch("phone"),
-        ],
-        # Each rule keeps candidate pairs near-linear in contacts: a postcode, a name, a company in a city.
-        blocking_rules_to_generate_predictions=[
-            block_on("postal_code", "country_code"),
-            block_on("name_key"),
-            block_on("company_key", "city"),
-            block_on("email_local"),
-        ],
-        retain_intermediate_calculation_columns=False,
+        comparisons=[comparisons[f][1] for f in COMPARED_FIELDS if f in fields],
+        blocking_rules_to_generate_predictions=blocking_rules or [],
+        retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
+        em_convergence=0.001,
+        max_iterations=20,
     )
 
 
-def _linker(profiles: pd.DataFrame, model, db_api=None):
+def _fingerprint(fields: list[str]) -> str:
+    """Changes when the comparisons change: the data's shape or this module's definition of them."""
+    settings = model_settings(fields).create_settings_dict("duckdb")
+    return hashlib.sha256(json.dumps(settings["comparisons"], sort_keys=True).encode()).hexdigest()[:16]
+
+
+# --- training --------------------------------------------------------------------------------------------------
+
+
+def _linker(profiles: pa.Table, model, db_api=None):
     """A Splink linker over the profiles on `db_api` — Splink's engine: an in-memory DuckDB unless a caller on
     another engine passes its own (e.g. `splink.SparkAPI` next to a Spark warehouse)."""
     from splink import DuckDBAPI, Linker
@@ -133,61 +276,98 @@ def _linker(profiles: pd.DataFrame, model, db_api=None):
     return Linker(db_api.register(profiles, table_name="contact_profiles"), model), db_api
 
 
-def link_records(con: duckdb.DuckDBPyConnection, model_path: Path | None, match_threshold: float,
-                 db_api=None) -> tuple[int, int]:
-    """Score candidate pairs of CRM contacts; insert those at or above `match_threshold` into `_record_links`.
-
-    Returns (candidate pairs scored, pairs linked)."""
-    model_path = model_path or DEFAULT_MODEL
-    if not model_path.exists():
-        raise FileNotFoundError(f"no match model at {model_path}: train one with `crm identity train`")
-    profiles = contact_profiles(con)
-    if len(profiles) < 2:
-        return 0, 0
-    linker, _ = _linker(profiles, str(model_path), db_api)
-    scored = linker.inference.predict().as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_probability"]]
-    con.register("_scored_pairs", scored)
-    candidate_pairs = con.execute("select count(*) from _scored_pairs").fetchall()[0][0]
-    links = con.execute(
-        """insert into _record_links
-           select unique_id_l, unique_id_r from _scored_pairs where match_probability >= ?""",
-        [float(match_threshold)],
-    ).fetchall()[0][0]
-    con.unregister("_scored_pairs")
-    log.info("identity: %s candidate contact pairs, %s linked at p >= %s", candidate_pairs, links,
-             match_threshold)
-    return int(candidate_pairs), int(links)
-
-
-def train(con: duckdb.DuckDBPyConnection, truth_records: Path, output: Path = DEFAULT_MODEL) -> dict:
-    """Learn the model on generated contacts: m from the ground truth's person ids, u from random pairs."""
+def _rule_sql(columns: tuple[str, ...]):
     from splink import block_on
 
-    profiles = contact_profiles(con)
-    truth = duckdb.connect().execute(
-        "select 'crm_contact:' || record_id as unique_id, person_id from read_parquet(?) "
-        "where record_type = 'crm_contact'", [str(truth_records)]).df()
-    profiles = profiles.merge(truth, on="unique_id", how="left")
-    linker, _ = _linker(profiles, model_settings())
+    return block_on(*columns)
+
+
+def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> dict:
+    """Train on the profiles themselves: prior from deterministic rules, u by random sampling, m by EM."""
+    linker, _ = _linker(profiles, model_settings(fields))
+    column_of = {"date_of_birth": "dob", "company": "company_key"}
+    present = {column_of.get(f, f) for f in fields}
+    deterministic = [rule for rule in (("national_id",), ("customer_number",), ("email",), ("phone",),
+                                       ("given_name", "family_name", "dob"),
+                                       ("given_name", "family_name", "postal_code"),
+                                       ("given_name", "family_name", "address"))
+                     if set(rule) <= present]
+    if not deterministic:
+        deterministic = [("given_name", "family_name")]
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("email_local", "postal_code"), block_on("phone")], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=1)
-    linker.training.estimate_m_from_label_column("person_id")
-    model = _with_prior_for_unseen_levels(linker.misc.save_model_to_json())
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    log.info("identity: match model trained on %s contacts, written to %s", len(profiles), output)
+        [_rule_sql(r) for r in deterministic], recall=DETERMINISTIC_RECALL)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+    # EM sessions. Each blocks on fields whose comparisons it cannot estimate (Splink leaves out every comparison
+    # that reads a blocking column); together they estimate every comparison, and Splink takes the median of the
+    # sessions' estimates. EM learns from the pairs a rule lets through, so the rules come first that let through
+    # few look-alikes: an id, an email or a phone, or two fields together (given name and date of birth keep out
+    # twins, who differ in given name, and a father and son, who differ in date of birth). A single field such as the
+    # family name or postcode lets through whole households, whose agreement on everything but given name and date
+    # of birth would teach EM that one person's records often disagree on those: last resorts.
+    session_rules = [("national_id",), ("customer_number",), ("email",), ("phone",), ("given_name", "dob"),
+                     ("given_name", "family_name"), ("family_name", "dob"), ("given_name", "postal_code"),
+                     ("dob",), ("family_name",), ("postal_code",), ("given_name",), ("city",)]
+    comparisons = _comparisons()
+    estimated: set[str] = set()
+    for rule in session_rules:
+        if not set(rule) <= present:
+            continue
+        blocked_fields = {f for f in fields if set(rule) & _columns_read(comparisons[f][1])}
+        seen = _fields_seen_in_blocks(profiles, rule, [f for f in fields if f not in blocked_fields])
+        if not seen - estimated:
+            continue
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            _rule_sql(rule), max_pairs=EM_MAX_PAIRS, estimate_without_term_frequencies=False)
+        estimated |= seen
+        log_lines.append(f"EM blocked on {', '.join(rule)}: estimated {', '.join(sorted(seen))}")
+        if estimated >= set(fields):
+            break
+    model = linker.misc.save_model_to_json()
+    unestimated = [c["output_column_name"] for c in model["comparisons"]
+                   if any(level.get("m_probability") is None for level in c["comparison_levels"]
+                          if not level.get("is_null_level"))]
+    if unestimated:
+        log_lines.append(f"no m estimate for some levels of {', '.join(unestimated)}: prior shares used")
+        model = _with_prior_for_unseen_levels(model)
+    prior = model["probability_two_random_records_match"]
+    log_lines.append(f"prior (probability two random records match) {prior:.3g}")
     return model
 
 
-# Share of true duplicates assumed to fall in a comparison level the training labels never showed.
-UNSEEN_LEVEL_PRIOR_M = 0.02
+# A session estimates a field only if its blocked pairs show it: this many records in blocks of two or more with the
+# field filled (a rule on national ids says nothing of emails when no record with a national id has an email).
+MIN_RECORDS_SEEN = 50
+
+
+def _fields_seen_in_blocks(profiles: pa.Table, rule: tuple[str, ...], fields: list[str]) -> set[str]:
+    comparisons = _comparisons()
+    keys = ", ".join(f'"{c}"' for c in rule)
+    counts = ", ".join(
+        f"count(*) filter (where {' or '.join(f'{c} is not null' for c in comparisons[f][0])})" for f in fields)
+    if not counts:
+        return set()
+    filled = " and ".join(f'"{c}" is not null' for c in rule)
+    row = duckdb.connect().sql(
+        f"""select {counts} from (select *, count(*) over (partition by {keys}) as block_size
+                                  from profiles where {filled}) where block_size > 1""").fetchall()[0]
+    return {field for field, count in zip(fields, row, strict=True) if count >= MIN_RECORDS_SEEN}
+
+
+def _columns_read(comparison) -> set[str]:
+    """The profile columns a comparison's levels read (`given_name` from `"given_name_l"`...)."""
+    import re
+
+    levels = comparison.get_comparison("duckdb").as_dict()["comparison_levels"]
+    return {m for level in levels for m in re.findall(r'"([a-z_]+)_[lr]"', level["sql_condition"])}
+
+
+# Share of true duplicates assumed to fall in a comparison level EM never saw (a level empty in the training pairs).
+UNSEEN_LEVEL_PRIOR_M = 0.01
 
 
 def _with_prior_for_unseen_levels(model: dict) -> dict:
-    """Generated duplicates never disagree on postcode, city, address, company or phone, so the labels cannot say
-    how often real duplicates do (people move and re-type their company). Splink would leave those levels
-    untrained; they get a small prior share of the duplicates instead, taken from the observed levels."""
+    """A level EM left without an m (nothing fell in it) gets a small share of the matches, taken from the others,
+    so a pair that meets it later is scored rather than failing."""
     for comparison in model["comparisons"]:
         levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
         unseen = [level for level in levels if not level.get("m_probability")]
@@ -196,4 +376,161 @@ def _with_prior_for_unseen_levels(model: dict) -> dict:
         scale = 1 - UNSEEN_LEVEL_PRIOR_M * len(unseen)
         for level in levels:
             level["m_probability"] = UNSEEN_LEVEL_PRIOR_M if level in unseen else level["m_probability"] * scale
+        for level in unseen:
+            level.setdefault("u_probability", UNSEEN_LEVEL_PRIOR_M)
     return model
+
+
+def _prior_for(model: dict, records: int) -> dict:
+    """The prior model for `records` contacts. Its prior probability that two random records match was learnt on
+    its training data; what carries over is the number of duplicates per record, so the probability is rescaled:
+    among 12 contacts a given pair is far likelier one person than among 30,000."""
+    trained_on = model.pop("trained_on_records", None)  # ours, not a Splink setting
+    if trained_on and records > 1:
+        per_record = model["probability_two_random_records_match"] * (trained_on - 1)
+        model["probability_two_random_records_match"] = min(per_record / (records - 1), 0.5)
+    return model
+
+
+def _cached_model(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    con.execute(MODEL_DDL)
+    rows = con.execute(f"select records, fields, settings_fingerprint, model_json from {MODEL_TABLE} "
+                       "order by trained_at desc limit 1").fetchall()
+    return rows[0] if rows else None
+
+
+def choose_model(con: duckdb.DuckDBPyConnection, profiles: pa.Table, fields: list[str],
+                 options: MatchOptions) -> tuple[dict, str]:
+    """The model to score with and where it came from: trained now, cached in the warehouse, or the prior."""
+    records = profiles.num_rows
+    if records < options.min_records_to_train:
+        if not options.prior_model.exists():
+            raise FileNotFoundError(f"no prior match model at {options.prior_model}: run `crm identity train-prior`")
+        return _prior_for(json.loads(options.prior_model.read_text(encoding="utf-8")), records), "prior"
+    fingerprint = _fingerprint(fields)
+    cached = _cached_model(con)
+    if cached and not options.force_retrain:
+        trained_records, trained_fields, trained_fingerprint, model_json = cached
+        changed = abs(records - trained_records) / max(trained_records, 1)
+        if trained_fingerprint == fingerprint and changed <= options.retrain_change:
+            return json.loads(model_json), "cached"
+    log_lines: list[str] = []
+    model = train_model(profiles, fields, log_lines)
+    con.execute(f"delete from {MODEL_TABLE}")
+    con.execute(f"insert into {MODEL_TABLE} values (?, ?, ?, ?, ?, ?)",
+                [datetime.now(UTC), records, ",".join(fields), fingerprint, json.dumps(model), "\n".join(log_lines)])
+    for line in log_lines:
+        log.info("identity model: %s", line)
+    return model, "trained"
+
+
+def train_on_warehouse(con: duckdb.DuckDBPyConnection, options: MatchOptions) -> str:
+    """Train on the warehouse's contacts now and keep the model (`crm identity train`); a one-line summary."""
+    records = build_profiles(con)
+    if records < options.min_records_to_train:
+        return (f"{records} contacts: below identity.min_records_to_train ({options.min_records_to_train}), the "
+                "prior model decides; nothing trained")
+    fields = usable_fields(con)
+    profiles = con.sql(f"select * from {PROFILES_TABLE}").to_arrow_table()
+    choose_model(con, profiles, fields, options)
+    log_text = con.execute(f"select training_log from {MODEL_TABLE}").fetchall()[0][0]
+    return f"trained on {records} contacts, comparing {', '.join(fields)}\n{log_text}"
+
+
+def train_prior(con: duckdb.DuckDBPyConnection, output: Path = PRIOR_MODEL) -> dict:
+    """The prior model: trained like any model, on a warehouse whose contacts fill every field somewhere."""
+    build_profiles(con)
+    fields = usable_fields(con)
+    missing = [f for f in COMPARED_FIELDS if f not in fields]
+    if missing:
+        raise ValueError(f"the prior must know every field; these are empty in the training data: {missing}")
+    log_lines: list[str] = []
+    model = train_model(con.sql(f"select * from {PROFILES_TABLE}").to_arrow_table(), fields, log_lines)
+    model["blocking_rules_to_generate_predictions"] = []
+    records = con.execute(f"select count(*) from {PROFILES_TABLE}").fetchall()[0][0]
+    model["trained_on_records"] = records  # the prior's probability is rescaled to the data's size (_prior_for)
+    log_lines.append(f"trained on {records} contacts")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(model, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for line in log_lines:
+        log.info("prior model: %s", line)
+    return model
+
+
+# --- scoring ---------------------------------------------------------------------------------------------------
+
+
+def level_labels(model: dict) -> dict[str, dict[int, str]]:
+    """Comparison -> gamma value -> its level's label (Splink numbers levels from the top, null = -1)."""
+    labels = {}
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        non_null = [level for level in levels if not level.get("is_null_level")]
+        by_gamma = {-1: "missing on one side"}
+        for index, level in enumerate(non_null):
+            by_gamma[len(non_null) - 1 - index] = level.get("label_for_charts", "")
+        labels[comparison["output_column_name"]] = by_gamma
+    return labels
+
+
+def _with_model_fields_only(model: dict, fields: list[str]) -> dict:
+    """The prior knows every field; comparing one the data lacks would only spend time (all pairs are null)."""
+    model = dict(model)
+    model["comparisons"] = [c for c in model["comparisons"] if c["output_column_name"] in fields]
+    return model
+
+
+def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=None) -> LinkResult:
+    """Score candidate pairs of CRM contacts; links (p >= match_threshold) go into `_record_links`, links and
+    possible matches (p >= review_threshold) into identity.match_pairs with each field's contribution."""
+    records = build_profiles(con)
+    con.execute(f"""create or replace table {PAIRS_TABLE} (
+                        left_key varchar, right_key varchar, match_weight double, match_probability double,
+                        band varchar, contributions varchar)""")
+    if records < 2:
+        return LinkResult(0, 0, 0, "none", None)
+    fields = usable_fields(con)
+    if not fields:
+        return LinkResult(0, 0, 0, "none", None)
+    plan = plan_blocking(con, PROFILES_TABLE, records)
+    profiles = con.sql(f"select * from {PROFILES_TABLE}").to_arrow_table()
+    model, source = choose_model(con, profiles, fields, options)
+    model = _with_model_fields_only(model, fields)
+    model["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule.sql, "sql_dialect": "duckdb"} for rule in plan.rules]
+    # Each pair's level per comparison (gamma_*, kept with the matching columns) and its weights (mw_*): what the
+    # review and `crm identity explain` show.
+    model["retain_intermediate_calculation_columns"] = True
+    model["retain_matching_columns"] = True
+    linker, _ = _linker(profiles, model, db_api)
+    review_threshold = min(options.review_threshold, options.match_threshold)
+    predictions = linker.inference.predict(threshold_match_probability=review_threshold)
+    scored = predictions.as_pyarrow_table() if hasattr(predictions, "as_pyarrow_table") else \
+        pa.Table.from_pandas(predictions.as_pandas_dataframe())
+    candidate_pairs = plan.total_pairs
+    con.register("_scored_pairs", scored)
+    comparisons = [c["output_column_name"] for c in model["comparisons"]]
+    labels = level_labels(model)
+    contribution_parts = []
+    for name in comparisons:
+        label_case = "case " + " ".join(
+            f"when gamma_{name} = {gamma} then '{label.replace(chr(39), chr(39) * 2)}'"
+            for gamma, label in labels[name].items()) + " end"
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in scored.column_names else ""
+        contribution_parts.append(
+            f"{{'field': '{name}', 'level': {label_case}, 'weight': round(mw_{name}{tf}, 2)}}")
+    contributions = f"to_json([{', '.join(contribution_parts)}])" if contribution_parts else "null"
+    con.execute(
+        f"""insert into {PAIRS_TABLE}
+            select unique_id_l, unique_id_r, match_weight, match_probability,
+                   case when match_probability >= ? then 'link' else 'possible' end, {contributions}
+            from _scored_pairs""", [float(options.match_threshold)])
+    con.unregister("_scored_pairs")
+    links = con.execute(
+        f"""insert into _record_links select left_key, right_key from {PAIRS_TABLE} where band = 'link'"""
+    ).fetchall()[0][0]
+    possible = con.execute(f"select count(*) from {PAIRS_TABLE} where band = 'possible'").fetchall()[0][0]
+    log.info("identity: %s candidate contact pairs (%s), %s linked at p >= %s, %s possible; model %s",
+             candidate_pairs, "; ".join(f"{r.name}: {r.pairs}" for r in plan.rules), links,
+             options.match_threshold, possible, source)
+    return LinkResult(int(candidate_pairs), int(links), int(possible), source, plan)

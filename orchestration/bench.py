@@ -177,11 +177,16 @@ class IdentityBenchmark:
 def _measure_identity(build_db: str, settings_json: str) -> dict:
     import duckdb
 
+    from identity.probabilistic import MatchOptions
     from identity.resolve import resolve_identities
 
+    options = json.loads(settings_json)
     con = duckdb.connect(build_db)
     started = time.perf_counter()
-    summary = resolve_identities(con, **json.loads(settings_json))
+    summary = resolve_identities(
+        con, match_options=MatchOptions(**{**options["match_options"],
+                                           "prior_model": Path(options["match_options"]["prior_model"])}),
+        decisions_file=Path(options["decisions_file"]))
     seconds = time.perf_counter() - started
     con.close()
     return {"seconds": seconds, "summary": summary.__dict__}
@@ -189,14 +194,18 @@ def _measure_identity(build_db: str, settings_json: str) -> dict:
 
 def bench_identity(settings, truth_records: Path) -> IdentityBenchmark:
     """Resolve identities in the prepared warehouse in a process of its own (time, VmHWM), then score them."""
+    from dataclasses import asdict
+
     import duckdb
 
     from identity.evaluate import evaluate
     from identity.resolve import resolution_options
 
+    options = resolution_options(settings)
+    options = {"match_options": asdict(options["match_options"]), "decisions_file": options["decisions_file"]}
     output = subprocess.run(
         [sys.executable, "-m", "orchestration.bench", "identity", str(settings.build_db),
-         json.dumps(resolution_options(settings))],
+         json.dumps(options, default=str)],
         capture_output=True, text=True, check=True).stdout
     measured = json.loads(output.strip().splitlines()[-1])
     con = duckdb.connect(str(settings.build_db), read_only=True)

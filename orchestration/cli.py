@@ -301,34 +301,132 @@ def _format_match(number: int, match) -> str:
 
 @cli.group()
 def identity() -> None:
-    """Identity resolution: the probabilistic match model."""
+    """Identity resolution: the match model, clerical review, and why a customer is one."""
 
 
 @identity.command(name="train")
-@click.option("--scale", type=int, default=20_000, show_default=True, help="People to generate for training.")
-@click.option("--seed", type=int, default=1, show_default=True,
-              help="Keep it apart from the evaluation data's seed (crm bench identity uses 42).")
-@click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
-              help="Where to generate and build (default: <data_dir>/train/<scale>-<seed>).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Model file to write (default: identity.match_model in crm.toml).")
 @click.pass_obj
 @expected_errors
-def identity_train_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
-                           output: Path | None) -> None:
-    """Train the contact match model on generated data and write it as JSON (commit it with the code)."""
-    from identity.probabilistic import train
+def identity_train_command(settings: Settings) -> None:
+    """Retrain the contact match model on the build warehouse's contacts now (the next `crm build` uses it).
+
+    A build retrains on its own when the data changed materially (crm.toml [identity] retrain_change)."""
+    from identity.probabilistic import train_on_warehouse
+    from identity.resolve import match_options
     from orchestration.pipeline import run_dbt_stage
     from orchestration.warehouse import build_connection
 
-    train_settings = _generated_warehouse(settings, workdir or settings.data_dir / "train" / f"{scale}-{seed}",
-                                          scale, seed)
-    StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs",
-                    lambda line: click.echo(f"  {line}", err=True))
-    output = output or settings.match_model
+    if not settings.build_db.exists():
+        raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, settings, "identity_inputs", _dbt_progress)
+    with build_connection(settings.build_db) as con:
+        summary = StepTimer().run("train", train_on_warehouse, con, match_options(settings, force_retrain=True))
+    click.echo(summary)
+
+
+@identity.command(name="train-prior")
+@click.option("--scale", type=int, default=20_000, show_default=True, help="People to generate.")
+@click.option("--list-records", type=int, default=6_000, show_default=True,
+              help="Records of each synthetic person list (au, us, uk shapes) added to the generated contacts.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Keep it apart from the evaluation data's seeds (crm bench identity uses 42).")
+@click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
+              help="Where to generate and build (default: <data_dir>/train/prior-<scale>-<seed>).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file to write (default: identity.prior_match_model in crm.toml).")
+@click.pass_obj
+@expected_errors
+def identity_train_prior_command(settings: Settings, scale: int, list_records: int, seed: int,
+                                 workdir: Path | None, output: Path | None) -> None:
+    """Train the prior model (used below identity.min_records_to_train contacts) on generated contacts and on
+    synthetic person lists, every field the model knows filled somewhere; writes JSON to commit with the code."""
+    from identity.probabilistic import train_prior
+    from identity.synthetic_lists import STYLES, write_person_list
+    from orchestration.imports import import_csv
+    from orchestration.pipeline import run_dbt_stage
+    from orchestration.warehouse import build_connection
+
+    workdir = workdir or settings.data_dir / "train" / f"prior-{scale}-{seed}"
+    train_settings = _generated_warehouse(settings, workdir, scale, seed)
+    for style in STYLES:
+        csv_path, map_path, _ = write_person_list(workdir / "lists", list_records, style, seed)
+        StepTimer().run(f"import {style} list", import_csv, train_settings, csv_path, map_path, "contacts")
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs", _dbt_progress)
+    output = output or settings.prior_match_model
     with build_connection(train_settings.build_db) as con:
-        StepTimer().run("train", train, con, train_settings.ground_truth_dir / "records.parquet", output)
-    click.echo(f"match model written to {output}")
+        StepTimer().run("train", train_prior, con, output)
+    click.echo(f"prior match model written to {output}")
+
+
+@identity.command(name="review")
+@click.option("--same", nargs=2, metavar="RECORD RECORD", help="Decide that two records are one person.")
+@click.option("--different", nargs=2, metavar="RECORD RECORD", help="Decide that two records are two people.")
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.option("--limit", type=int, default=20, show_default=True, help="Possible matches to list.")
+@click.pass_obj
+@expected_errors
+def identity_review_command(settings: Settings, same: tuple[str, str] | None, different: tuple[str, str] | None,
+                            note: str, limit: int) -> None:
+    """List possible matches (the model was not sure) with why, or record a decision on a pair.
+
+    A record is its identity key (crm_contact:C123) or a CRM contact id. Decisions go to
+    <landing>/identity/review_decisions.csv and every later `crm build` honours them."""
+    from identity.explain import format_contributions, possible_matches
+    from identity.review import append_decision
+    from orchestration.warehouse import build_connection
+
+    if same and different:
+        raise CrmError("give --same or --different, not both")
+    if same or different:
+        pair, decision = (same, "same") if same else (different, "different")
+        try:
+            recorded = append_decision(settings.review_decisions_file, *pair, decision, note)
+        except ValueError as exc:
+            raise CrmError(str(exc)) from exc
+        click.echo(f"recorded: {recorded.left_key} {decision} {recorded.right_key} "
+                   f"(in {settings.review_decisions_file}); run `crm build` to apply it")
+        return
+    if not settings.build_db.exists():
+        raise CrmError(f"no warehouse at {settings.build_db}: run `crm build` first")
+    with build_connection(settings.build_db, read_only=True) as con:
+        pairs = possible_matches(con, limit)
+        names = dict(con.execute(
+            "select 'crm_contact:' || contact_id, concat_ws(' · ', nullif(concat_ws(' ', first_name, last_name), ''),"
+            " email, date_of_birth_raw, concat_ws(', ', address, city, postal_code)) "
+            "from staging.stg_sales__contacts").fetchall()) if pairs else {}
+    if not pairs:
+        click.echo("no possible matches waiting for review")
+        return
+    for pair in pairs:
+        click.echo(f"{pair['match_probability']:.3f}  {pair['left_key']}  ~  {pair['right_key']}")
+        click.echo(f"       {names.get(pair['left_key'], '')}")
+        click.echo(f"       {names.get(pair['right_key'], '')}")
+        click.echo(f"       {format_contributions(pair['contributions'])}")
+    click.echo("decide with: crm identity review --same A B   or   crm identity review --different A B")
+
+
+@identity.command(name="explain")
+@click.argument("customer_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@expected_errors
+def identity_explain_command(settings: Settings, customer_id: str, as_json: bool) -> None:
+    """Which records make CUSTOMER_ID, and which identifiers, model links (with their weights) and review
+    decisions joined them."""
+    import json
+
+    from identity.explain import CustomerNotFound, explain_customer, format_explanation
+    from orchestration.warehouse import build_connection
+
+    if not settings.build_db.exists():
+        raise CrmError(f"no warehouse at {settings.build_db}: run `crm build` first")
+    with build_connection(settings.build_db, read_only=True) as con:
+        try:
+            explanation = explain_customer(con, customer_id)
+        except CustomerNotFound as exc:
+            raise CrmError(str(exc)) from exc
+    click.echo(json.dumps(explanation.as_dict(), indent=2, default=str) if as_json
+               else format_explanation(explanation))
 
 
 def _generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, ingest: bool = True) -> Settings:

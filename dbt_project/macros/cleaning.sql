@@ -166,3 +166,9 @@
         else 2
     end
 {%- endmacro %}
+
+{#- A person's number (national id, membership or customer number) as a join key: upper case, without the spaces,
+    hyphens, dots and slashes people and systems put between its digits (123-45-6789 = 123 45 6789 = 123456789). -#}
+{% macro person_number_key(column) -%}
+    nullif(upper(replace(replace(replace(replace(trim({{ column }}), ' ', ''), '-', ''), '.', ''), '/', '')), '')
+{%- endmacro %}

@@ -33,7 +33,10 @@ SOURCES = [
         "contacts",
         ("contact_id", "first_name", "last_name", "email", "phone", "company_id", "company_name", "job_title",
          "country", "city", "postal_code", "address", "language", "lead_source", "lifecycle_stage",
-         "marketing_consent", "owner_email", "created_at", "updated_at"),
+         "marketing_consent", "owner_email", "created_at", "updated_at",
+         # What person lists carry besides: the second address line, the region (state, prefecture), the date of
+         # birth, and numbers that name one person (a national id, a membership or customer number).
+         "address_line_2", "region", "date_of_birth", "national_id", "customer_number"),
         "contact_id",
         checks=(*crm_timestamp("created_at"), *crm_timestamp("updated_at")),
         email_columns=("email",),

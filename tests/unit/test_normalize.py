@@ -84,17 +84,6 @@ def test_simple_email_sql_agrees_with_email_validator():
     assert [(raw, normalize_email(raw)) for raw, _ in answered] == answered
 
 
-@pytest.mark.parametrize(
-    ("first", "last"),
-    [("太郎", "山田"), ("山田", "太郎"), ("", "山田\u3000太郎"), ("", "山田 太郎"), ("ﾀﾛｳ", "ﾔﾏﾀﾞ")],
-)
-def test_name_tokens_ignore_order_width_and_script_of_kana(first, last):
-    from identity.probabilistic import _name_tokens
-
-    expected = sorted(["やまだ", "たろう"]) if "ﾀ" in first else sorted(["太郎", "山田"])
-    assert _name_tokens(first, last) == expected
-
-
 PHONE_REGIONS = ("US", "CA", "GB", "JP", "FR", "DE")
 
 

@@ -3,47 +3,52 @@
     person never join records: the company's own addresses, shared mailboxes (info@, sales@…), placeholder
     values (test@…, an anonymousId of "undefined"; placeholder phone numbers never normalise, see
     ingestion/normalize.py), and emails or phones carried by more CRM contacts than
-    var('max_contacts_per_identifier'). -#}
+    var('max_contacts_per_identifier').
+    A national id or customer number names one person wherever it appears, however many times a messy list holds
+    that person, so no count limits it; numbers too short to be real or made of one repeated character (000000)
+    are placeholders and never join anyone. -#}
 with records as (
     select 'crm_contact' as record_type, contact_id as record_id, created_at as seen_at,
-           contact_id, email_match_key as email, phone_e164 as phone, cast(null as {{ dbt.type_string() }}) as anonymous_id
+           contact_id, email_match_key as email, phone_e164 as phone, cast(null as {{ dbt.type_string() }}) as anonymous_id,
+           {{ person_number_key('national_id') }} as national_id,
+           {{ person_number_key('customer_number') }} as customer_number
     from {{ ref('stg_sales__contacts') }}
     union all
-    select 'order', order_id, ordered_at, contact_id, customer_email_match_key, null, null
+    select 'order', order_id, ordered_at, contact_id, customer_email_match_key, null, null, null, null
     from {{ ref('stg_sales__orders') }}
     union all
-    select 'invoice', invoice_id, issued_at, contact_id, null, null, null
+    select 'invoice', invoice_id, issued_at, contact_id, null, null, null, null, null
     from {{ ref('stg_sales__invoices') }}
     union all
-    select 'deal', deal_id, created_at, contact_id, null, null, null
+    select 'deal', deal_id, created_at, contact_id, null, null, null, null, null
     from {{ ref('stg_sales__deals') }}
     union all
-    select 'survey_response', response_id, submitted_at, contact_id, email_match_key, null, null
+    select 'survey_response', response_id, submitted_at, contact_id, email_match_key, null, null, null, null
     from {{ ref('stg_surveys__responses') }}
     union all
-    select 'email_message', message_id, sent_at, null, counterpart_email_match_key, null, null
+    select 'email_message', message_id, sent_at, null, counterpart_email_match_key, null, null, null, null
     from {{ ref('stg_email__messages') }}
     union all
-    select 'esp_message', esp_message_id, min(occurred_at), null, max(email_match_key), null, null
+    select 'esp_message', esp_message_id, min(occurred_at), null, max(email_match_key), null, null, null, null
     from {{ ref('stg_email__campaign_events') }}
     group by esp_message_id
     union all
-    select 'asterisk_call', call_id, started_at, null, null, customer_phone_e164, null
+    select 'asterisk_call', call_id, started_at, null, null, customer_phone_e164, null, null, null
     from {{ ref('stg_phone__asterisk_cdr') }}
     union all
-    select 'twilio_call', call_id, started_at, null, null, customer_phone_e164, null
+    select 'twilio_call', call_id, started_at, null, null, customer_phone_e164, null, null, null
     from {{ ref('stg_phone__twilio_calls') }}
     union all
     {# A web visitor (anonymousId) with what it told us: identify/alias userId (the CRM contact id),
        form and identify emails and phones. #}
     select 'web_anonymous', coalesce(previous_id, anonymous_id), occurred_at, user_id, email_match_key, phone_e164,
-           coalesce(previous_id, anonymous_id)
+           coalesce(previous_id, anonymous_id), null, null
     from {{ ref('stg_web__segment_events') }}
     where coalesce(previous_id, anonymous_id) is not null
       and (event_type in ('identify', 'alias') or email_match_key is not null or phone_e164 is not null
            or user_id is not null)
     union all
-    select 'web_anonymous', anonymous_id, min(occurred_at), null, null, null, anonymous_id
+    select 'web_anonymous', anonymous_id, min(occurred_at), null, null, null, anonymous_id, null, null
     from {{ ref('stg_web__segment_events') }}
     where anonymous_id is not null
     group by anonymous_id
@@ -58,6 +63,11 @@ identifiers as (
     select record_type, record_id, seen_at, 'phone', phone from records where phone is not null
     union all
     select record_type, record_id, seen_at, 'anonymous_id', anonymous_id from records where anonymous_id is not null
+    union all
+    select record_type, record_id, seen_at, 'national_id', national_id from records where national_id is not null
+    union all
+    select record_type, record_id, seen_at, 'customer_number', customer_number
+    from records where customer_number is not null
 ),
 
 shared_identifiers as (
@@ -82,8 +92,12 @@ usable as (
         )
       )
       and not (
-        i.identifier_type = 'anonymous_id'
+        i.identifier_type in ('anonymous_id', 'national_id', 'customer_number')
         and lower(i.identifier_value) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
+      )
+      and not (
+        i.identifier_type in ('national_id', 'customer_number')
+        and (length(i.identifier_value) < 4 or replace(i.identifier_value, substring(i.identifier_value, 1, 1), '') = '')
       )
 )
 

@@ -19,6 +19,13 @@ select
     trim(city) as city,
     trim(postal_code) as postal_code,
     trim(address) as address,
+    nullif(trim(address_line_2), '') as address_line_2,
+    nullif(trim(region), '') as region,
+    -- As written (a typo'd or impossible date still tells identity resolution something) and as a date.
+    nullif(trim(date_of_birth), '') as date_of_birth_raw,
+    try_cast(replace(trim(date_of_birth), '/', '-') as date) as date_of_birth,
+    nullif(trim(national_id), '') as national_id,
+    nullif(trim(customer_number), '') as customer_number,
     lower(trim(language)) as language,
     lower(trim(lead_source)) as lead_source,
     lower(trim(lifecycle_stage)) as lifecycle_stage,
