@@ -200,7 +200,7 @@ def run_check(settings: Settings):
     outcomes = validate_build(settings)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
-        names = ", ".join(f"{o.suite}: {o.expectation}({o.column or ''}) observed {o.observed}" for o in blocking)
+        names = "; ".join(o.describe() for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
 

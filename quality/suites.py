@@ -24,6 +24,12 @@ E164_PATTERN = r"^\+[1-9][0-9]{5,14}$"
 BLOCK, WARN = {"severity": "block"}, {"severity": "warn"}
 # Loaders quarantine times more than two days ahead (ingestion/checks.py); a build sees them a little later.
 MAX_FUTURE = timedelta(days=3)
+# What to do when a file's earliest time is before the configured earliest plausible date: it may be real history.
+# `{lowest}` is filled in with the earliest time found (quality/run.py).
+EARLIEST_DATE_ADVICE = ("times before quality.earliest_plausible_date ({earliest}) are taken for a broken export; "
+                        "if the earliest found, {{lowest}}, is real history, set quality.earliest_plausible_date in "
+                        "crm.toml (or the environment variable CRM_QUALITY_EARLIEST_PLAUSIBLE_DATE) to that day or "
+                        "earlier")
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,8 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
             expectations += [
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__unparsed", min_value=0, max_value=0, meta=BLOCK),
                 ex.ExpectColumnValuesToBeBetween(
-                    column=f"{column}__min", min_value=datetime.combine(earliest, time(), now.tzinfo), meta=BLOCK),
+                    column=f"{column}__min", min_value=datetime.combine(earliest, time(), now.tzinfo),
+                    meta={**BLOCK, "advice": EARLIEST_DATE_ADVICE.format(earliest=earliest.isoformat())}),
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__max", max_value=now + MAX_FUTURE, meta=BLOCK),
             ]
         for column in (c for c in rules.numbers if c in present):
