@@ -188,8 +188,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: S
 
     now = datetime.now(UTC)
     record_row_counts(con, build_id)
-    record_source_freshness(con, [(s.name, s.family) for s in all_sources()], settings.source_expected_every_hours,
-                            now)
+    record_source_freshness(con, [(s.name, s.family) for s in all_sources() if s.delivers_on_schedule],
+                            settings.source_expected_every_hours, now)
     validator = _Validator(settings.quality_dir)
     outcomes = [o for spec in all_suites(con, build_id, settings, now) for o in validator.validate(con, spec)]
     run_id, checked_at = str(uuid.uuid4()), datetime.now(UTC)

@@ -93,6 +93,13 @@ def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
     ]
 
 
+def fx_currencies(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The currencies that convert to the reporting currency in some month: the seed's, those of the user's rates
+    files, and the reporting currency itself (dbt model int_fx__rates_to_reporting)."""
+    return tuple(r[0] for r in con.execute(
+        "select distinct currency from intermediate.int_fx__rates_to_reporting order by currency").fetchall())
+
+
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
     return {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -105,9 +112,8 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
     import great_expectations as gx
 
     ex = gx.expectations
-    fx = tuple(r[0] for r in con.execute("select distinct upper(currency) from reference.fx_rates").fetchall())
     suites = []
-    for rules in _raw_rules(fx):
+    for rules in _raw_rules(fx_currencies(con)):
         present = _columns(con, "raw", rules.table)
         if not present:
             continue  # nothing of this source loaded yet (freshness reports it)
@@ -184,7 +190,7 @@ def staging_suites(con: duckdb.DuckDBPyConnection) -> list[SuiteSpec]:
              ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
     orders = _columns(con, "staging", "stg_sales__orders")
     if {"ordered_at", "amount", "currency"} <= orders:
-        fx = [r[0] for r in con.execute("select distinct currency from reference.fx_rates").fetchall()]
+        fx = list(fx_currencies(con))
         suites.append(SuiteSpec(
             "staging.stg_sales__orders.values", "staging", "staging.stg_sales__orders",
             "select ordered_at, amount, currency from staging.stg_sales__orders",

@@ -20,6 +20,13 @@
     {{ local_to_utc(crm_local_timestamp(column), crm_file_timezone(source_file_column)) }}
 {%- endmacro %}
 
+{#- Month text, `YYYY-MM` or any day of it `YYYY-MM-DD` -> the month's first day (the loader's month check reads
+    the same shapes, ingestion/checks.py). -#}
+{% macro parse_month(column) -%}
+    cast({{ dbt.date_trunc('month', "try_cast(case when length(trim(" ~ column ~ ")) = 7 then trim(" ~ column
+                                    ~ ") || '-01' else trim(" ~ column ~ ") end as date)") }} as date)
+{%- endmacro %}
+
 {#- Money text (may carry thousands separators or full-width digits already folded at load) -> decimal. -#}
 {% macro parse_amount(column) -%}
     try_cast(replace(trim({{ column }}), ',', '') as decimal(18, 2))
