@@ -14,6 +14,9 @@ from ingestion.sql import sql_identifier
 
 # Exports write local times in these shapes; staging reads exactly these (dbt macro crm_local_timestamp).
 CRM_TIMESTAMP_SQL = "try_cast(replace(trim({column}), '/', '-') as timestamp)"
+# A month as `YYYY-MM` or any day of it `YYYY-MM-DD`; staging reads exactly these (dbt macro parse_month).
+MONTH_SQL = ("try_cast(case when length(trim({column})) = 7 then trim({column}) || '-01' else trim({column}) end "
+             "as date)")
 # A timestamp this far past the load is a broken clock or a typo, not an event (planned dates are not checked).
 MAX_FUTURE = "interval 2 day"
 MAX_AMOUNT = 1_000_000_000_000  # absurdly large in any currency, JPY included
@@ -114,6 +117,28 @@ def currency(column: str, required: bool = False) -> list[RowCheck]:
     if required:
         checks.insert(0, RowCheck(f"{column} is empty: the amount has no currency", f"not {_present(column)}"))
     return checks
+
+
+def month(column: str) -> list[RowCheck]:
+    """A required month, written `YYYY-MM` or as any day of it."""
+    return [
+        RowCheck(f"{column} is empty", f"not {_present(column)}"),
+        RowCheck(f"{column} is not a month (expected YYYY-MM or YYYY-MM-DD)",
+                 f"{_present(column)} and {MONTH_SQL.format(column=sql_identifier(column))} is null"),
+    ]
+
+
+def exchange_rate(column: str, currency_column: str) -> list[RowCheck]:
+    """A required rate in units of the currency per US dollar: a number above 0, and exactly 1 for USD itself."""
+    value = f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as double)"
+    return [
+        RowCheck(f"{column} is empty", f"not {_present(column)}"),
+        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null"),
+        RowCheck(f"{column} is not above 0: a rate is how many units of the currency one US dollar buys",
+                 f"{value} <= 0"),
+        RowCheck(f"{column} of USD is not 1: one US dollar is one US dollar",
+                 f"upper(trim({sql_identifier(currency_column)})) = 'USD' and {value} <> 1"),
+    ]
 
 
 def integer_between(column: str, low: int, high: int, when: str = "true", label: str = "") -> RowCheck:

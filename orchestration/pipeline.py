@@ -16,13 +16,15 @@ from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
 from orchestration.dbt import run_dbt
 from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable
+from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection
 
 log = logging.getLogger(__name__)
 
-# dbt runs in two passes around the Python identity step: everything the identity graph needs, then the rest.
-IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers"]
+# dbt runs in two passes around the Python steps: everything the identity graph and the FX check need (staging,
+# reference data, the FX calendar), then the rest.
+IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers", "+int_fx__missing_rates"]
 
 BUILDS_DDL = """
 create schema if not exists audit;
@@ -100,7 +102,7 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
 
 
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None) -> None:
-    """stage `identity_inputs`: everything upstream of the identity graph; `marts`: the rest."""
+    """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `marts`: the rest."""
     # Unit tests check logic on fixed inputs and run in every normal build; under an as-of var their fixtures
     # would be cut at that day too.
     skipped = ["test_type:unit"] if settings.as_of else []
@@ -117,11 +119,12 @@ def run_identity(settings: Settings) -> ResolutionSummary:
 
 
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) -> str:
-    """dbt (identity inputs) → identity resolution → dbt (marts and tests). Returns the new build id."""
+    """dbt (identity inputs) → FX check → identity resolution → dbt (marts and tests). Returns the new build id."""
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
     run_dbt_stage(settings, "identity_inputs", on_line)
+    check_fx_rates(settings)
     summary = run_identity(settings)
     if on_line:
         on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records "
@@ -200,7 +203,7 @@ def run_check(settings: Settings):
     outcomes = validate_build(settings)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
-        names = ", ".join(f"{o.suite}: {o.expectation}({o.column or ''}) observed {o.observed}" for o in blocking)
+        names = "; ".join(o.describe() for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
 

@@ -63,6 +63,17 @@ class CheckOutcome:
     def blocks(self) -> bool:
         return self.severity == "block" and not self.success
 
+    def describe(self) -> str:
+        """One line: which check saw what, and the expectation's advice on what to do when it has one."""
+        try:
+            observed = json.loads(self.observed)
+        except ValueError:
+            observed = None
+        advice = observed.pop("advice", None) if isinstance(observed, dict) else None
+        shown = json.dumps(observed, default=str, ensure_ascii=False) if advice else self.observed
+        line = f"{self.suite}: {self.expectation}({self.column or ''}) observed {shown}"
+        return f"{line} — {advice}" if advice else line
+
 
 def data_docs_index(quality_dir: Path) -> Path:
     return quality_dir / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE / "index.html"
@@ -108,6 +119,9 @@ class _Validator:
                 "observed_value", "unexpected_count", "unexpected_percent", "partial_unexpected_list"}}
             if not item.success and "_source_file" in frame.columns and config.kwargs.get("column"):
                 observed["files"] = _failing_files(frame, config)
+            advice = (config.meta or {}).get("advice")
+            if not item.success and advice:
+                observed["advice"] = advice.format(lowest=_lowest_value(frame[config.kwargs["column"]]))
             outcomes.append(CheckOutcome(
                 suite=spec.name, expectation=config.type, column=config.kwargs.get("column"),
                 severity=(config.meta or {}).get("severity", "block"), success=bool(item.success),
@@ -136,6 +150,12 @@ def _failing_files(frame, config) -> list[str]:
     if high is not None:
         bad |= values.notna() & (values > high)
     return frame.loc[bad, "_source_file"].astype(str).tolist()[:20]
+
+
+def _lowest_value(values) -> str:
+    """The lowest value of a frame's column as people read it: a day for a time, else the value."""
+    lowest = values.min()
+    return lowest.date().isoformat() if hasattr(lowest, "date") else str(lowest)
 
 
 def record_row_counts(con: duckdb.DuckDBPyConnection, build_id: str | None) -> None:
@@ -168,8 +188,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: S
 
     now = datetime.now(UTC)
     record_row_counts(con, build_id)
-    record_source_freshness(con, [(s.name, s.family) for s in all_sources()], settings.source_expected_every_hours,
-                            now)
+    record_source_freshness(con, [(s.name, s.family) for s in all_sources() if s.delivers_on_schedule],
+                            settings.source_expected_every_hours, now)
     validator = _Validator(settings.quality_dir)
     outcomes = [o for spec in all_suites(con, build_id, settings, now) for o in validator.validate(con, spec)]
     run_id, checked_at = str(uuid.uuid4()), datetime.now(UTC)

@@ -24,6 +24,12 @@ E164_PATTERN = r"^\+[1-9][0-9]{5,14}$"
 BLOCK, WARN = {"severity": "block"}, {"severity": "warn"}
 # Loaders quarantine times more than two days ahead (ingestion/checks.py); a build sees them a little later.
 MAX_FUTURE = timedelta(days=3)
+# What to do when a file's earliest time is before the configured earliest plausible date: it may be real history.
+# `{lowest}` is filled in with the earliest time found (quality/run.py).
+EARLIEST_DATE_ADVICE = ("times before quality.earliest_plausible_date ({earliest}) are taken for a broken export; "
+                        "if the earliest found, {{lowest}}, is real history, set quality.earliest_plausible_date in "
+                        "crm.toml (or the environment variable CRM_QUALITY_EARLIEST_PLAUSIBLE_DATE) to that day or "
+                        "earlier")
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,13 @@ def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
     ]
 
 
+def fx_currencies(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The currencies that convert to the reporting currency in some month: the seed's, those of the user's rates
+    files, and the reporting currency itself (dbt model int_fx__rates_to_reporting)."""
+    return tuple(r[0] for r in con.execute(
+        "select distinct currency from intermediate.int_fx__rates_to_reporting order by currency").fetchall())
+
+
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
     return {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
@@ -99,9 +112,8 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
     import great_expectations as gx
 
     ex = gx.expectations
-    fx = tuple(r[0] for r in con.execute("select distinct upper(currency) from reference.fx_rates").fetchall())
     suites = []
-    for rules in _raw_rules(fx):
+    for rules in _raw_rules(fx_currencies(con)):
         present = _columns(con, "raw", rules.table)
         if not present:
             continue  # nothing of this source loaded yet (freshness reports it)
@@ -127,7 +139,8 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
             expectations += [
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__unparsed", min_value=0, max_value=0, meta=BLOCK),
                 ex.ExpectColumnValuesToBeBetween(
-                    column=f"{column}__min", min_value=datetime.combine(earliest, time(), now.tzinfo), meta=BLOCK),
+                    column=f"{column}__min", min_value=datetime.combine(earliest, time(), now.tzinfo),
+                    meta={**BLOCK, "advice": EARLIEST_DATE_ADVICE.format(earliest=earliest.isoformat())}),
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__max", max_value=now + MAX_FUTURE, meta=BLOCK),
             ]
         for column in (c for c in rules.numbers if c in present):
@@ -139,8 +152,9 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
                                                                  max_value=0, meta=BLOCK))
         for column, (allowed, severity) in ((c, v) for c, v in rules.value_sets.items() if c in present):
             values = ", ".join(sql_literal(v.lower()) for v in allowed)
-            measures.append(f"count(*) filter (where lower(trim({sql_identifier(column)})) not in ({values})) "
-                            f"as {sql_identifier(column + '__outside_set')}")
+            # An empty value is a missing one, not a new code (an order without a status is completed).
+            measures.append(f"count(*) filter (where nullif(lower(trim({sql_identifier(column)})), '') "
+                            f"not in ({values})) as {sql_identifier(column + '__outside_set')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__outside_set", min_value=0,
                                                                  max_value=0, meta=severity))
         expectations.append(ex.ExpectColumnValuesToBeBetween(column="rows_loaded", min_value=1, meta=WARN))
@@ -176,7 +190,7 @@ def staging_suites(con: duckdb.DuckDBPyConnection) -> list[SuiteSpec]:
              ex.ExpectColumnValuesToBeUnique(column=key, meta=BLOCK)]))
     orders = _columns(con, "staging", "stg_sales__orders")
     if {"ordered_at", "amount", "currency"} <= orders:
-        fx = [r[0] for r in con.execute("select distinct currency from reference.fx_rates").fetchall()]
+        fx = list(fx_currencies(con))
         suites.append(SuiteSpec(
             "staging.stg_sales__orders.values", "staging", "staging.stg_sales__orders",
             "select ordered_at, amount, currency from staging.stg_sales__orders",

@@ -20,6 +20,13 @@
     {{ local_to_utc(crm_local_timestamp(column), crm_file_timezone(source_file_column)) }}
 {%- endmacro %}
 
+{#- Month text, `YYYY-MM` or any day of it `YYYY-MM-DD` -> the month's first day (the loader's month check reads
+    the same shapes, ingestion/checks.py). -#}
+{% macro parse_month(column) -%}
+    cast({{ dbt.date_trunc('month', "try_cast(case when length(trim(" ~ column ~ ")) = 7 then trim(" ~ column
+                                    ~ ") || '-01' else trim(" ~ column ~ ") end as date)") }} as date)
+{%- endmacro %}
+
 {#- Money text (may carry thousands separators or full-width digits already folded at load) -> decimal. -#}
 {% macro parse_amount(column) -%}
     try_cast(replace(trim({{ column }}), ',', '') as decimal(18, 2))
@@ -75,26 +82,6 @@
 {#- A UTC instant -> its calendar date in the business time zone (var business_timezone). -#}
 {% macro business_date(ts) -%}
     cast({{ utc_to_local(ts, "'" ~ var('business_timezone') ~ "'") }} as date)
-{%- endmacro %}
-
-{#- Every calendar day from the first to the last value of a date expression over a relation, as `date_day`.
-    Digits cross-joined, because generate_series is not portable (up to 10,000 days). -#}
-{% macro date_spine(relation, date_expression) -%}
-    with bounds as (
-        select min({{ date_expression }}) as first_day, max({{ date_expression }}) as last_day
-        from {{ relation }}
-    ),
-    digits as (
-        select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-        union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
-    ),
-    offsets as (
-        select a.d + 10 * b.d + 100 * c.d + 1000 * e.d as day_offset
-        from digits a cross join digits b cross join digits c cross join digits e
-    )
-    select cast({{ dbt.dateadd('day', 'offsets.day_offset', 'bounds.first_day') }} as date) as date_day
-    from offsets cross join bounds
-    where offsets.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
 {%- endmacro %}
 
 {#- A list of Python strings as a SQL list literal: ('a', 'b'). -#}

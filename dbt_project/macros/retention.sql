@@ -37,18 +37,23 @@ customer_last_periods as (
     group by customer_id, cohort_start
 ),
 cohorts as (
-    select
-        cohort_start,
-        count(*) as cohort_customers,
-        {{ periods_between(grain, 'cohort_start', 'cast(' ~ dbt.date_trunc(grain, as_of_date()) ~ ' as date)') }}
-            as last_period_number
+    select cohort_start, count(*) as cohort_customers
     from customer_last_periods
     group by cohort_start
 ),
+{%- set as_of_period = 'cast(' ~ dbt.date_trunc(grain, as_of_date()) ~ ' as date)' %}
 cohort_periods as (
-    select cohorts.cohort_start, cohorts.cohort_customers, numbers.n as period_number
+    {#- Every period from each cohort's own up to as_of's: the calendar from the first cohort to as_of. -#}
+    select
+        cohorts.cohort_start,
+        cohorts.cohort_customers,
+        {{ periods_between(grain, 'cohorts.cohort_start', 'periods.period_start') }} as period_number
     from cohorts
-    inner join ({{ integer_series(4) }}) as numbers on numbers.n <= cohorts.last_period_number
+    inner join (
+        {{ period_spine(grain, '(select cohort_start as spine_date from cohorts union all select '
+                               ~ as_of_period ~ ') as spine_bounds', 'spine_date') }}
+    ) as periods
+        on periods.period_start >= cohorts.cohort_start and periods.period_start <= {{ as_of_period }}
 ),
 period_activity as (
     select
@@ -108,15 +113,4 @@ select
     cast({{ dbt.dateadd('day', -1, dbt.dateadd(step[0], step[1], 'period_start')) }} as date)
         > {{ as_of_date() }} as is_in_progress
 from measured
-{%- endmacro %}
-
-{#- Whole periods of `grain` from one period start to another. -#}
-{% macro periods_between(grain, start_date, end_date) -%}
-    {%- if grain == 'month' -%}
-        {#- From year and month numbers: dbt.datediff(..., 'month') is off by one on Spark at month ends. -#}
-        cast((extract(year from {{ end_date }}) - extract(year from {{ start_date }})) * 12
-             + extract(month from {{ end_date }}) - extract(month from {{ start_date }}) as integer)
-    {%- else -%}
-        cast({{ dbt.datediff(start_date, end_date, 'day') }} / 7 as integer)
-    {%- endif -%}
 {%- endmacro %}

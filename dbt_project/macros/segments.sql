@@ -1,16 +1,5 @@
 {#- Macros of the segment and retention marts. -#}
 
-{#- The integers 0 … 10^digits - 1 as column `n`, for a subquery (generate_series is not portable; no CTE, so it
-    nests anywhere on every engine). -#}
-{% macro integer_series(digits=4) -%}
-    {%- set digit_rows -%}
-        (select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-         union all select 5 union all select 6 union all select 7 union all select 8 union all select 9)
-    {%- endset -%}
-    select {% for i in range(digits) %}digit_{{ i }}.d * {{ 10 ** i }}{{ ' + ' if not loop.last }}{% endfor %} as n
-    from {% for i in range(digits) %}{{ digit_rows }} as digit_{{ i }}{{ ' cross join ' if not loop.last }}{% endfor %}
-{%- endmacro %}
-
 {#- A 1–5 quintile score within a window partition, rows ordered worst first: 1 + floor(5 × percent rank),
     5 at most, where percent rank = (rank - 1) / (rows - 1). Unlike ntile(5), equal values always get the same
     score (the quintile where their rank starts), so scores do not depend on row order and are the same on

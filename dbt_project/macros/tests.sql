@@ -27,3 +27,11 @@ from {{ model }}
 group by attribute
 having count(distinct then_by) > 1
 {% endtest %}
+
+{#- Every row with an amount in a currency has it converted (this column): the backstop behind `crm build`'s FX check
+    (int_fx__missing_rates), so a missing rate never leaves a NULL in the reporting currency unnoticed. -#}
+{% test converted_to_reporting(model, column_name, amount, currency='currency') %}
+select {{ column_name }}
+from {{ model }}
+where {{ amount }} is not null and {{ currency }} is not null and {{ column_name }} is null
+{% endtest %}

@@ -4,9 +4,9 @@ from ingestion.sources.base import ReadContext, SourceSpec
 
 
 def all_sources() -> list[SourceSpec]:
-    from ingestion.sources import email, phone, sales, surveys, web
+    from ingestion.sources import email, phone, reference, sales, surveys, web
 
-    return [*sales.SOURCES, *email.SOURCES, *web.SOURCES, *phone.SOURCES, *surveys.SOURCES]
+    return [*sales.SOURCES, *email.SOURCES, *web.SOURCES, *phone.SOURCES, *surveys.SOURCES, *reference.SOURCES]
 
 
 __all__ = ["ReadContext", "SourceSpec", "all_sources"]

@@ -63,7 +63,7 @@ class ReadContext:
 @dataclass(frozen=True)
 class SourceSpec:
     name: str                       # `<family>__<entity>`, also the raw table's name
-    family: str                     # email | web | phone | sales | surveys
+    family: str                     # email | web | phone | sales | surveys | reference
     patterns: tuple[str, ...]       # globs relative to the landing folder
     reader: Reader
     email_columns: tuple[str, ...] = ()
@@ -73,6 +73,8 @@ class SourceSpec:
     phone_region: Callable[[ReadContext], str] | None = None
     # Records that fail a check are quarantined with its reason (ingestion/checks.py).
     row_checks: tuple[RowCheck, ...] = ()
+    # A source system exporting regularly (freshness is watched), or reference data a user brings now and then.
+    delivers_on_schedule: bool = True
 
     @property
     def raw_table(self) -> str:

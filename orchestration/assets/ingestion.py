@@ -37,11 +37,14 @@ def ingestion_groups() -> dict[str, list[SourceSpec]]:
 
 
 def _raw_spec(spec: SourceSpec, partitions: dg.PartitionsDefinition | None) -> dg.AssetSpec:
+    description = f"Raw rows of {spec.name} landing files ({', '.join(spec.patterns)})"
+    if not spec.delivers_on_schedule:
+        return dg.AssetSpec(raw_asset_key(spec), group_name="ingestion", kinds={"duckdb"}, partitions_def=partitions,
+                            description=f"{description}; reference data, loaded when a user brings a file.")
     hours = expected_every_hours(get_settings().source_expected_every_hours, spec.name)
     return dg.AssetSpec(
         raw_asset_key(spec), group_name="ingestion", kinds={"duckdb"}, partitions_def=partitions,
-        description=f"Raw rows of {spec.name} landing files ({', '.join(spec.patterns)}); a new file is expected "
-                    f"every {hours:g} h.",
+        description=f"{description}; a new file is expected every {hours:g} h.",
         freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=hours)),
         metadata={"expected_every_hours": hours},
     )

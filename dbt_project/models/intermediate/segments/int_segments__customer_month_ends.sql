@@ -21,15 +21,16 @@ customer_starts as (
     from customers
 ),
 snapshot_dates as (
-    select distinct
-        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as snapshot_month,
-        case when last_day(date_day) > {{ as_of_date() }} then {{ as_of_date() }} else last_day(date_day) end
+    {#- Every month from the first customer's start to as_of's. -#}
+    select
+        month_start as snapshot_month,
+        case when last_day(month_start) > {{ as_of_date() }} then {{ as_of_date() }} else last_day(month_start) end
             as snapshot_date
     from (
-        {{ date_spine('(select start_date as spine_date from customer_starts union all select '
-                      ~ as_of_date() ~ ') as spine_bounds', 'spine_date') }}
-    ) as days
-    where date_day <= {{ as_of_date() }}
+        {{ month_spine('(select start_date as spine_date from customer_starts union all select '
+                       ~ as_of_date() ~ ') as spine_bounds', 'spine_date') }}
+    ) as months
+    where month_start <= {{ as_of_date() }}
 ),
 customer_snapshots as (
     select customer_starts.customer_id, snapshot_dates.snapshot_month, snapshot_dates.snapshot_date

@@ -10,7 +10,10 @@ interactions as (
     select * from {{ ref('fct_interactions') }}
 ),
 days as (
-    {{ date_spine('(select occurred_date as activity_date from ' ~ ref('fct_interactions') ~ ' union all select order_date from ' ~ ref('fct_orders') ~ ') as activity', 'activity_date') }}
+    {#- Every day from the first interaction or order up to as_of (or the last activity, if dated later). -#}
+    {{ date_spine('(select occurred_date as activity_date from ' ~ ref('fct_interactions')
+                  ~ ' union all select order_date from ' ~ ref('fct_orders')
+                  ~ ' union all select ' ~ as_of_date() ~ ') as activity', 'activity_date') }}
 ),
 leads as (
     select {{ business_date('became_lead_at') }} as date_day, count(*) as new_leads
@@ -84,7 +87,7 @@ daily_carts as (
 daily_campaign_costs as (
     {#- A campaign's cost (mart_campaign_performance, in the reporting currency) spread evenly over its days. -#}
     select
-        cast({{ dbt.dateadd('day', 'days.n', 'campaigns.start_date') }} as date) as date_day,
+        days.date_day,
         sum(cast(campaigns.cost_reporting as double)
             / ({{ dbt.datediff('campaigns.start_date', 'campaigns.last_day', 'day') }} + 1)) as campaign_cost_reporting
     from (
@@ -92,8 +95,10 @@ daily_campaign_costs as (
         from {{ ref('mart_campaign_performance') }}
         where start_date is not null and cost_reporting is not null
     ) as campaigns
-    inner join ({{ integer_series(4) }}) as days
-        on days.n <= {{ dbt.datediff('campaigns.start_date', 'campaigns.last_day', 'day') }}
+    inner join ({{ date_spine('(select start_date as campaign_date from ' ~ ref('mart_campaign_performance')
+                              ~ ' union all select end_date from ' ~ ref('mart_campaign_performance')
+                              ~ ') as campaign_dates', 'campaign_date') }}) as days
+        on days.date_day >= campaigns.start_date and days.date_day <= campaigns.last_day
     group by 1
 ),
 daily_attributed_revenue as (

@@ -36,13 +36,10 @@ pipeline as (
 ),
 
 months as (
-    select cast({{ dbt.dateadd('month', 'numbers.n', 'current_month.month_start') }} as date) as close_month
-    from current_month
-    cross join ({{ integer_series(3) }}) as numbers
-    where numbers.n <= (
-        select coalesce(max({{ periods_between('month', 'current_month.month_start', 'pipeline.close_month') }}), 0)
-        from pipeline cross join current_month
-    )
+    {#- From the as-of month to the last month deals are expected to close in (never before the as-of month). -#}
+    select month_start as close_month
+    from ({{ month_spine('(select month_start as spine_month from current_month union all '
+                         ~ 'select close_month from pipeline) as spine_bounds', 'spine_month') }}) as spine
 ),
 
 targets as (

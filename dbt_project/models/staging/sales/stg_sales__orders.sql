@@ -14,7 +14,9 @@ select
     nullif(trim(deal_id), '') as deal_id,
     upper(trim(currency)) as currency,
     {{ parse_amount('amount') }} as amount,
-    lower(trim(status)) as status,
+    {#- Order logs and shop exports often hold only the orders that happened, with no status column (or an
+        empty one): such an order is completed. A column map can still name another status. -#}
+    coalesce(nullif(lower(trim(status)), ''), 'completed') as status,
     _source_file
 from source
 )
