@@ -16,7 +16,7 @@ fields the data leaves empty, is not used. The total stays near-linear in contac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -46,7 +46,8 @@ CANDIDATE_RULES: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
 class Rule:
     name: str
     columns: tuple[str, ...]
-    pairs: int  # pairs agreeing on it (before pairs found by an earlier rule are taken out)
+    pairs: int  # pairs agreeing on it
+    distinct_pairs: int | None = None  # of those, pairs no earlier rule found (counted when blocking runs)
 
     @property
     def sql(self) -> str:
@@ -61,8 +62,12 @@ class BlockingPlan:
 
     @property
     def total_pairs(self) -> int:
-        """An upper bound: pairs agreeing on several rules are counted under each."""
-        return sum(rule.pairs for rule in self.rules)
+        """Candidate pairs: each once, under the first rule that finds it (an upper bound until counted)."""
+        return sum(rule.pairs if rule.distinct_pairs is None else rule.distinct_pairs for rule in self.rules)
+
+    def with_distinct_pairs(self, counts: list[int]) -> BlockingPlan:
+        return replace(self, rules=tuple(replace(rule, distinct_pairs=count)
+                                         for rule, count in zip(self.rules, counts, strict=True)))
 
 
 def pair_count(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> int:

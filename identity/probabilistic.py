@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,7 @@ class LinkResult:
     possible_matches: int
     model_source: str       # trained (in this run) | cached | prior | none
     blocking: BlockingPlan | None
+    seconds: dict[str, float]  # time per step
 
 
 # --- the comparisons ------------------------------------------------------------------------------------------
@@ -129,8 +131,17 @@ def _jw_across(left: str, right: str, threshold: float = 0.9) -> str:
     return f'jaro_winkler_similarity("{left}_l", "{right}_r") >= {threshold}'
 
 
-def _typo(column: str, distance: int = 1) -> str:
-    return f'damerau_levenshtein("{column}_l", "{column}_r") <= {distance}'
+def _typo(column: str) -> str:
+    """One character mistyped, added, dropped, or two swapped (Damerau-Levenshtein distance 1).
+
+    The distance is slow to compute and nearly every candidate pair fails it, so a cheap necessary condition goes
+    first: one such edit at position i leaves the first i or the last len - i - 2 characters alike, so the first or
+    the last (shorter length - 2) // 2 characters agree, and the lengths differ by at most one."""
+    left, right = f'"{column}_l"', f'"{column}_r"'
+    half = f"(least(length({left}), length({right})) - 2) // 2"
+    return (f"abs(length({left}) - length({right})) <= 1 "
+            f"and (left({left}, {half}) = left({right}, {half}) or right({left}, {half}) = right({right}, {half})) "
+            f"and damerau_levenshtein({left}, {right}) <= 1")
 
 
 def _missing_place(side: str) -> str:
@@ -141,14 +152,17 @@ _same_area = '"postal_code_l" = "postal_code_r" or "city_l" = "city_r"'
 _shared_words = 'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2'
 # The same family name: written alike, or the names written the other way round (name words, or nearly, across).
 _same_family = ('"family_name_l" = "family_name_r" or "name_key_l" = "name_key_r" or '
-                '(jaro_winkler_similarity("given_name_l", "family_name_r") >= 0.9 '
+                '(left("given_name_l", 1) = left("family_name_r", 1) '
+                'and left("family_name_l", 1) = left("given_name_r", 1) '
+                'and jaro_winkler_similarity("given_name_l", "family_name_r") >= 0.9 '
                 'and jaro_winkler_similarity("family_name_l", "given_name_r") >= 0.9)')
 _similar_family = ('jaro_winkler_similarity("family_name_l", "family_name_r") >= 0.8 '
                    'or "family_sound_l" = "family_sound_r"')
 # The same home: the same street address (written alike, the same house number and street words, or nearly the same)
 # in the same postcode or city.
-_same_home = (f'("address_l" = "address_r" or ("address_number_l" = "address_number_r" and {_shared_words}) '
-              f'or jaro_winkler_similarity("address_l", "address_r") >= 0.9) and ({_same_area})')
+_same_home = (f'({_same_area}) and ("address_l" = "address_r" '
+              f'or ("address_number_l" = "address_number_r" and {_shared_words}) '
+              f'or jaro_winkler_similarity("address_l", "address_r") >= 0.9)')
 
 
 # Each field the model can compare: (profile columns it needs filled, the comparison). Levels go from the
@@ -159,7 +173,9 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             _null("given_name"),
             _level('"given_name_l" = "given_name_r"', "exact", "given_name"),
             _level('"name_key_l" = "name_key_r"', "the same name words in another order"),
-            _level(f'{_jw_across("given_name", "family_name")} and {_jw_across("family_name", "given_name")}',
+            _level('left("given_name_l", 1) = left("family_name_r", 1) '
+                   'and left("family_name_l", 1) = left("given_name_r", 1) '
+                   f'and {_jw_across("given_name", "family_name")} and {_jw_across("family_name", "given_name")}',
                    "swapped with the family name, nearly the same"),
             _level(_jw("given_name", 0.92), "nearly the same (Jaro-Winkler >= 0.92)"),
             _level('list_has_any("given_forms_l", "given_forms_r")', "a nickname of it (Bill, William)"),
@@ -213,11 +229,11 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             "family_and_address", "family name and address", [
                 _level(f'("family_name_l" is null and {_missing_place("l")}) '
                        f'or ("family_name_r" is null and {_missing_place("r")})', "missing on one side", null=True),
-                _level(f"({_same_family}) and ({_same_home})", "same family name and address"),
-                _level(f"({_similar_family}) and ({_same_home})", "similar family name, same address"),
-                _level(f"({_same_family}) and ({_same_area})", "same family name, same area"),
+                _level(f"({_same_home}) and ({_same_family})", "same family name and address"),
+                _level(f"({_same_home}) and ({_similar_family})", "similar family name, same address"),
+                _level(f"({_same_area}) and ({_same_family})", "same family name, same area"),
                 _level(_same_family, "same family name, elsewhere", "family_name"),
-                _level(f"({_similar_family}) and ({_same_area})", "similar family name, same area"),
+                _level(f"({_same_area}) and ({_similar_family})", "similar family name, same area"),
                 _level(_similar_family, "similar family name, elsewhere"),
                 _level(_same_home, "other family name, same address"),
                 _level(f"{_same_area} or {_typo('postal_code')}", "other family name, same area"),
@@ -284,9 +300,9 @@ def _rule_sql(columns: tuple[str, ...]):
 
 def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> dict:
     """Train on the profiles themselves: prior from deterministic rules, u by random sampling, m by EM."""
+    timer = _Timer()
     linker, _ = _linker(profiles, model_settings(fields))
-    column_of = {"date_of_birth": "dob", "company": "company_key"}
-    present = {column_of.get(f, f) for f in fields}
+    present = _filled_columns(profiles)
     deterministic = [rule for rule in (("national_id",), ("customer_number",), ("email",), ("phone",),
                                        ("given_name", "family_name", "dob"),
                                        ("given_name", "family_name", "postal_code"),
@@ -296,7 +312,9 @@ def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> 
         deterministic = [("given_name", "family_name")]
     linker.training.estimate_probability_two_random_records_match(
         [_rule_sql(r) for r in deterministic], recall=DETERMINISTIC_RECALL)
+    timer.lap("prior")
     linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+    timer.lap("u")
     # EM sessions. Each blocks on fields whose comparisons it cannot estimate (Splink leaves out every comparison
     # that reads a blocking column); together they estimate every comparison, and Splink takes the median of the
     # sessions' estimates. EM learns from the pairs a rule lets through, so the rules come first that let through
@@ -319,6 +337,7 @@ def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> 
         linker.training.estimate_parameters_using_expectation_maximisation(
             _rule_sql(rule), max_pairs=EM_MAX_PAIRS, estimate_without_term_frequencies=False)
         estimated |= seen
+        timer.lap(f"EM on {' + '.join(rule)}")
         log_lines.append(f"EM blocked on {', '.join(rule)}: estimated {', '.join(sorted(seen))}")
         if estimated >= set(fields):
             break
@@ -331,7 +350,15 @@ def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> 
         model = _with_prior_for_unseen_levels(model)
     prior = model["probability_two_random_records_match"]
     log_lines.append(f"prior (probability two random records match) {prior:.3g}")
+    log_lines.append(f"time: {timer}")
     return model
+
+
+def _filled_columns(profiles: pa.Table) -> set[str]:
+    """Profile columns at least MIN_FIELD_FILL of the contacts fill."""
+    rows = max(profiles.num_rows, 1)
+    return {name for name in profiles.column_names
+            if (profiles.num_rows - profiles.column(name).null_count) / rows >= MIN_FIELD_FILL}
 
 
 # A session estimates a field only if its blocked pairs show it: this many records in blocks of two or more with the
@@ -483,18 +510,20 @@ def _with_model_fields_only(model: dict, fields: list[str]) -> dict:
 def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=None) -> LinkResult:
     """Score candidate pairs of CRM contacts; links (p >= match_threshold) go into `_record_links`, links and
     possible matches (p >= review_threshold) into identity.match_pairs with each field's contribution."""
+    timer = _Timer()
     records = build_profiles(con)
     con.execute(f"""create or replace table {PAIRS_TABLE} (
                         left_key varchar, right_key varchar, match_weight double, match_probability double,
                         band varchar, contributions varchar)""")
-    if records < 2:
-        return LinkResult(0, 0, 0, "none", None)
-    fields = usable_fields(con)
+    fields = usable_fields(con) if records >= 2 else []
     if not fields:
-        return LinkResult(0, 0, 0, "none", None)
+        return LinkResult(0, 0, 0, "none", None, {})
+    timer.lap("profiles")
     plan = plan_blocking(con, PROFILES_TABLE, records)
+    timer.lap("blocking plan")
     profiles = con.sql(f"select * from {PROFILES_TABLE}").to_arrow_table()
     model, source = choose_model(con, profiles, fields, options)
+    timer.lap("training" if source == "trained" else "model")
     model = _with_model_fields_only(model, fields)
     model["blocking_rules_to_generate_predictions"] = [
         {"blocking_rule": rule.sql, "sql_dialect": "duckdb"} for rule in plan.rules]
@@ -503,34 +532,52 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
     model["retain_intermediate_calculation_columns"] = True
     model["retain_matching_columns"] = True
     linker, _ = _linker(profiles, model, db_api)
+    blocked = linker.inference.compute_blocked_pairs_for_predict()  # predict() reuses it
+    per_rule = dict(blocked.as_duckdbpyrelation().aggregate("match_key, count(*)").fetchall()) \
+        if plan.rules else {}
+    candidate_pairs = sum(per_rule.values())
+    plan = plan.with_distinct_pairs([per_rule.get(str(i), 0) for i in range(len(plan.rules))])
+    timer.lap("blocking")
     review_threshold = min(options.review_threshold, options.match_threshold)
-    predictions = linker.inference.predict(threshold_match_probability=review_threshold)
-    scored = predictions.as_pyarrow_table() if hasattr(predictions, "as_pyarrow_table") else \
-        pa.Table.from_pandas(predictions.as_pandas_dataframe())
-    candidate_pairs = plan.total_pairs
+    scored = linker.inference.predict(threshold_match_probability=review_threshold).as_pyarrow_table()
+    timer.lap("scoring")
     con.register("_scored_pairs", scored)
-    comparisons = [c["output_column_name"] for c in model["comparisons"]]
     labels = level_labels(model)
     contribution_parts = []
-    for name in comparisons:
+    for name in (c["output_column_name"] for c in model["comparisons"]):
         label_case = "case " + " ".join(
             f"when gamma_{name} = {gamma} then '{label.replace(chr(39), chr(39) * 2)}'"
             for gamma, label in labels[name].items()) + " end"
         tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in scored.column_names else ""
         contribution_parts.append(
             f"{{'field': '{name}', 'level': {label_case}, 'weight': round(mw_{name}{tf}, 2)}}")
-    contributions = f"to_json([{', '.join(contribution_parts)}])" if contribution_parts else "null"
     con.execute(
         f"""insert into {PAIRS_TABLE}
             select unique_id_l, unique_id_r, match_weight, match_probability,
-                   case when match_probability >= ? then 'link' else 'possible' end, {contributions}
+                   case when match_probability >= ? then 'link' else 'possible' end,
+                   to_json([{', '.join(contribution_parts)}])
             from _scored_pairs""", [float(options.match_threshold)])
     con.unregister("_scored_pairs")
     links = con.execute(
         f"""insert into _record_links select left_key, right_key from {PAIRS_TABLE} where band = 'link'"""
     ).fetchall()[0][0]
     possible = con.execute(f"select count(*) from {PAIRS_TABLE} where band = 'possible'").fetchall()[0][0]
-    log.info("identity: %s candidate contact pairs (%s), %s linked at p >= %s, %s possible; model %s",
-             candidate_pairs, "; ".join(f"{r.name}: {r.pairs}" for r in plan.rules), links,
-             options.match_threshold, possible, source)
-    return LinkResult(int(candidate_pairs), int(links), int(possible), source, plan)
+    timer.lap("storing pairs")
+    log.info("identity: %s candidate contact pairs (%s), %s linked at p >= %s, %s possible; model %s; %s",
+             candidate_pairs, "; ".join(f"{r.name}: {r.distinct_pairs}" for r in plan.rules), links,
+             options.match_threshold, possible, source, timer)
+    return LinkResult(int(candidate_pairs), int(links), int(possible), source, plan, timer.seconds)
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._last, 2)
+        self._last = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())

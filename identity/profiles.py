@@ -57,9 +57,13 @@ def _nfkc_lower(values: pa.Array) -> pa.Array:
 
 
 def _fold_sql(column: str) -> str:
-    """NFKC, lower case, kana folded, apostrophes dropped, other punctuation to spaces, spaces collapsed."""
-    return (f"nullif(trim(regexp_replace(regexp_replace(translate(crm_nfkc_lower({column}), '{_KATAKANA}', "
-            f"'{_HIRAGANA}'), '[''’`]', '', 'g'), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g')), '')")
+    """NFKC, lower case, kana folded, apostrophes dropped, other punctuation to spaces, spaces collapsed.
+
+    NFKC leaves ASCII text as it is: only text with other characters (bytes > characters) goes to Python."""
+    folded = (f"case when strlen({column}) = length({column}) then lower({column}) "
+              f"else translate(crm_nfkc_lower({column}), '{_KATAKANA}', '{_HIRAGANA}') end")
+    return (f"nullif(trim(regexp_replace(regexp_replace({folded}, '[''’`]', '', 'g'), "
+            f"'[^\\p{{L}}\\p{{N}}]+', ' ', 'g')), '')")
 
 
 def _register_functions(con: duckdb.DuckDBPyConnection) -> None:
