@@ -149,6 +149,7 @@ def test_the_cheap_test_before_the_edit_distance_never_drops_a_one_edit_pair():
             i = min(i, len(text) - 2)
             other = text[:i] + text[i + 1] + text[i] + text[i + 2:]
         pairs.append((text, other))
-    frame = pd.DataFrame(pairs, columns=["national_id_l", "national_id_r"])
-    kept = duckdb.sql(f"select count(*) from frame where {probabilistic._typo('national_id')}").fetchall()[0][0]
+    con = duckdb.connect()
+    con.register("pairs", pd.DataFrame(pairs, columns=["national_id_l", "national_id_r"]))
+    kept = con.execute(f"select count(*) from pairs where {probabilistic._typo('national_id')}").fetchall()[0][0]
     assert kept == len(pairs)
