@@ -678,6 +678,27 @@ def customer_timeline(serving_db: Path, customer_id: str, limit: int = 500) -> p
     return run_query(serving_db, CUSTOMER_TIMELINE_SQL, {"customer_id": customer_id, "limit": limit})
 
 
+POSSIBLE_MATCHES_SQL = """
+select case when left_customer_id = $customer_id then right_customer_id else left_customer_id end
+           as other_customer_id,
+       case when left_customer_id = $customer_id then right_full_name else left_full_name end as other_full_name,
+       case when left_customer_id = $customer_id then right_email else left_email end as other_email,
+       case when left_customer_id = $customer_id then right_date_of_birth else left_date_of_birth end
+           as other_date_of_birth,
+       case when left_customer_id = $customer_id then right_postal_address else left_postal_address end
+           as other_postal_address,
+       match_probability, why, left_record_key, right_record_key
+from marts.mart_identity_possible_matches
+where left_customer_id = $customer_id or right_customer_id = $customer_id
+order by match_probability desc, pair_id
+"""
+
+
+def customer_possible_matches(serving_db: Path, customer_id: str) -> pd.DataFrame:
+    """Possible duplicates of this customer waiting for clerical review (mart_identity_possible_matches)."""
+    return run_query(serving_db, POSSIBLE_MATCHES_SQL, {"customer_id": customer_id})
+
+
 def company_profile(serving_db: Path, company_id: str) -> dict:
     frame = run_query(serving_db, COMPANY_PROFILE_SQL, {"company_id": company_id})
     return frame.iloc[0].to_dict() if len(frame) else {}
@@ -771,8 +792,8 @@ PAGE_QUERIES: dict[str, tuple[str, ...]] = {
     "service": ("date_bounds", "filter_options", "service_summary", "service_trend", "service_by_agent",
                 "nps_trend"),
     "customer_360": ("search_customers", "search_companies", "customer_profile", "customer_contact_points",
-                     "customer_timeline", "company_profile", "company_contacts", "company_open_deals",
-                     "company_last_touches"),
+                     "customer_possible_matches", "customer_timeline", "company_profile", "company_contacts",
+                     "company_open_deals", "company_last_touches"),
     "data_health": ("loads_by_source", "quality_results", "blocking_failures", "builds", "source_freshness",
                     "publication"),
 }

@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from identity.blocking import BlockingPlan, plan_blocking
 from identity.profiles import PROFILES_TABLE, build_profiles
+from ingestion.sql import sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -514,7 +515,7 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
     records = build_profiles(con)
     con.execute(f"""create or replace table {PAIRS_TABLE} (
                         left_key varchar, right_key varchar, match_weight double, match_probability double,
-                        band varchar, contributions varchar)""")
+                        band varchar, contributions varchar, why varchar)""")
     fields = usable_fields(con) if records >= 2 else []
     if not fields:
         return LinkResult(0, 0, 0, "none", None, {})
@@ -543,19 +544,22 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
     timer.lap("scoring")
     con.register("_scored_pairs", scored)
     labels = level_labels(model)
-    contribution_parts = []
-    for name in (c["output_column_name"] for c in model["comparisons"]):
+    contribution_parts, why_parts = [], []
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
         label_case = "case " + " ".join(
-            f"when gamma_{name} = {gamma} then '{label.replace(chr(39), chr(39) * 2)}'"
-            for gamma, label in labels[name].items()) + " end"
+            f"when gamma_{name} = {gamma} then {sql_literal(label)}" for gamma, label in labels[name].items()) + " end"
         tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in scored.column_names else ""
-        contribution_parts.append(
-            f"{{'field': '{name}', 'level': {label_case}, 'weight': round(mw_{name}{tf}, 2)}}")
+        weight = f"round(mw_{name}{tf}, 2)"
+        contribution_parts.append(f"{{'field': '{name}', 'level': {label_case}, 'weight': {weight}}}")
+        field_words = sql_literal(comparison.get("comparison_description") or name)
+        why_parts.append(f"case when {weight} <> 0 then {field_words} || ': ' || {label_case} || ' (' || "
+                         f"printf('%+.1f', {weight}) || ')' end")
     con.execute(
         f"""insert into {PAIRS_TABLE}
             select unique_id_l, unique_id_r, match_weight, match_probability,
                    case when match_probability >= ? then 'link' else 'possible' end,
-                   to_json([{', '.join(contribution_parts)}])
+                   to_json([{', '.join(contribution_parts)}]), concat_ws('; ', {', '.join(why_parts)})
             from _scored_pairs""", [float(options.match_threshold)])
     con.unregister("_scored_pairs")
     links = con.execute(

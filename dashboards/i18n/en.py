@@ -246,6 +246,15 @@ MESSAGES: dict[str, str] = {
     "c360.revenue": "Revenue",
     "c360.last_touch": "Last touch",
     "c360.last_touches": "Last touches",
+    "c360.possible_matches": "Possibly the same person ({count})",
+    "c360.possible_matches_help": "The match model found these customers more likely the same person than not, but "
+                                  "not sure enough to merge them. Confirm with the command shown (or `--different` "
+                                  "to keep them apart); the next build applies it.",
+    "c360.other_customer": "Customer",
+    "c360.date_of_birth": "Date of birth",
+    "c360.match_probability": "Probability",
+    "c360.why": "Why",
+    "c360.decide": "To merge",
     # data health
     "health.publishing_stopped": "Publishing stopped: check {check} on table {table} failed at {when}; the "
                                  "dashboards show the build published at {published}.",

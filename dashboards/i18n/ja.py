@@ -244,6 +244,14 @@ MESSAGES: dict[str, str] = {
     "c360.revenue": "売上",
     "c360.last_touch": "最終接点",
     "c360.last_touches": "最近の接点",
+    "c360.possible_matches": "同一人物の可能性あり（{count}件）",
+    "c360.possible_matches_help": "照合モデルは同一人物の可能性が高いと判断しましたが、統合するほど確実ではありません。"
+                                  "表示のコマンドで確定してください（別人なら `--different`）。次回のビルドで反映されます。",
+    "c360.other_customer": "顧客",
+    "c360.date_of_birth": "生年月日",
+    "c360.match_probability": "確率",
+    "c360.why": "根拠",
+    "c360.decide": "統合するには",
     # data health
     "health.publishing_stopped": "公開を停止しました：テーブル {table} のチェック {check} が {when} に失敗しました。"
                                  "ダッシュボードは {published} に公開されたビルドを表示しています。",

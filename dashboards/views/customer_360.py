@@ -81,6 +81,21 @@ def show_customer(customer_id: str) -> None:
                 t("c360.sources"): points["sources"],
                 t("c360.last_seen"): [f.date(v) for v in points["last_seen_at"]],
             }), hide_index=True, width="stretch")
+    possible = load("customer_possible_matches", customer_id, optional=True)
+    if possible is not None and not possible.empty:
+        with st.expander(t("c360.possible_matches", count=len(possible)), expanded=True):
+            st.caption(t("c360.possible_matches_help"))
+            st.dataframe(pd.DataFrame({
+                t("c360.other_customer"): possible["other_customer_id"],
+                t("col.name"): possible["other_full_name"],
+                t("col.email"): possible["other_email"],
+                t("c360.date_of_birth"): possible["other_date_of_birth"],
+                t("c360.address"): possible["other_postal_address"],
+                t("c360.match_probability"): [f.percent(v) for v in possible["match_probability"]],
+                t("c360.why"): possible["why"],
+                t("c360.decide"): [f"crm identity review --same {a} {b}" for a, b in
+                                   zip(possible["left_record_key"], possible["right_record_key"], strict=True)],
+            }), hide_index=True, width="stretch")
     st.subheader(t("c360.timeline"))
     timeline = load("customer_timeline", customer_id)
     if timeline.empty:
