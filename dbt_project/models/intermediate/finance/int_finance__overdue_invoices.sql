@@ -26,7 +26,7 @@ select
     invoices.due_date,
     invoices.amount,
     invoices.currency,
-    {{ fx_to_reporting('invoices.amount', 'fx') }} as amount_reporting,
+    {{ fx_to_reporting('invoices.amount', 'fx', 'invoices.currency') }} as amount_reporting,
     invoices.status,
     invoices.paid_at,
     cast({{ dbt.dateadd('day', 1, 'invoices.due_date') }} as date) as overdue_from_date,

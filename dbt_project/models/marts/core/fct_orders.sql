@@ -22,7 +22,7 @@ select
     orders.currency,
     orders.amount,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    {{ fx_to_reporting('orders.amount', 'order_fx') }} as amount_reporting
+    {{ fx_to_reporting('orders.amount', 'order_fx', 'orders.currency') }} as amount_reporting
 from orders
 left join order_customers on order_customers.order_id = orders.order_id
 {{ fx_joins('order_fx', 'orders.currency', 'orders.order_date') }}

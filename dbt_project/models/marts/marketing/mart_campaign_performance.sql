@@ -57,7 +57,7 @@ attributed as (
 costs as (
     select
         campaigns.campaign_id,
-        {{ fx_to_reporting('campaigns.cost', 'fx') }} as cost_reporting
+        {{ fx_to_reporting('campaigns.cost', 'fx', 'campaigns.currency') }} as cost_reporting
     from campaigns
     {{ fx_joins('fx', 'campaigns.currency', 'campaigns.start_date') }}
 )

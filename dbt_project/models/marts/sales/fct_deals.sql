@@ -101,7 +101,7 @@ enriched as (
         deals.currency,
         deals.amount,
         '{{ var("reporting_currency") }}' as reporting_currency,
-        {{ fx_to_reporting('deals.amount', 'fx') }} as amount_reporting,
+        {{ fx_to_reporting('deals.amount', 'fx', 'deals.currency') }} as amount_reporting,
         deals.created_at,
         deals.created_date,
         deals.closed_at,
