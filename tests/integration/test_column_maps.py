@@ -86,8 +86,10 @@ def test_crm_import_a_japanese_contact_list_with_the_users_own_map(tmp_path: Pat
                              "--map", str(column_map)], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "rows loaded: 2" in result.stdout
-    assert (landing / "column_maps" / "trade_show.yml").exists()
+    assert "sales/contacts_import-展示会リスト.csv: 2 rows read, 2 loaded, 0 quarantined" in result.stdout
+    # The map is kept named after the imported file: that file's map from now on.
+    assert (landing / "column_maps" / "contacts_import-展示会リスト.yml").read_text(encoding="utf-8") == \
+        column_map.read_text(encoding="utf-8")
     con = duckdb.connect(str(tmp_path / "b.duckdb"), read_only=True)
     rows = con.execute("select contact_id, last_name, email_normalized, phone_e164, _source_file "
                        "from raw.sales__contacts order by contact_id").fetchall()
@@ -349,3 +351,72 @@ def test_every_csv_raw_table_carries_the_maps_time_zone(tmp_path: Path):
     assert con.execute("select count(*) from duckdb_columns() where schema_name = 'raw' "
                        "and table_name = 'sales__invoices' and column_name = '_timezone'").fetchall() == [(1,)]
 
+
+def _crm(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data_dir)}
+    for moved in ("LANDING_DIR", "GROUND_TRUTH_DIR", "BUILD_DB", "SERVING_DB", "DAGSTER_HOME"):
+        env.pop(f"CRM_PATHS_{moved}", None)  # every path follows the data folder
+    return subprocess.run([str(Path(sys.executable).parent / "crm"), *args], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_crm_import_says_what_came_of_every_row_and_loads_again_after_a_map_fix(tmp_path: Path):
+    orders = tmp_path / "orders.csv"
+    orders.write_text("customer,day,spend,qty\n7,19970101,11.77,1\n8,19970102,abc,2\n9,19970103,-5,1\n"
+                      "10,19970104,xyz,3\n", encoding="utf-8")
+    column_map = tmp_path / "shop.yml"
+    column_map.write_text("name: shop\nentities:\n  orders:\n    columns:\n      contact_id: customer\n"
+                          "      order_date: {column: day, formats: ['%Y%m%d']}\n      amount: spend\n"
+                          "      currency: USD\n      status: {value: completed}\n", encoding="utf-8")
+    data = tmp_path / "data"
+
+    first = _crm(data, "import", str(orders), "--map", str(column_map))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "warning: shop.yml: currency reads column 'USD', which orders.csv does not have (it stays empty); for the "
+        "constant, write currency: {value: USD}",
+        "sales/orders_import-orders.csv: 4 rows read, 0 loaded, 4 quarantined",
+        "  quarantined (audit.quarantine): 2 × amount is not a number; 1 × amount is negative; "
+        "1 × currency is empty: the amount has no currency",
+        "  warning: currency came out empty in every row: the file has no column 'USD'",
+        "Run `crm build` (or `crm run --skip-generate`) to merge the imported records into the customer 360.",
+    ]
+
+    column_map.write_text(column_map.read_text(encoding="utf-8").replace("currency: USD", "currency: {value: USD}"),
+                          encoding="utf-8")
+    fixed = _crm(data, "import", str(orders), "--map", str(column_map))
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.splitlines() == [
+        "sales/orders_import-orders.csv: 4 rows read, 1 loaded, 3 quarantined",
+        "  quarantined (audit.quarantine): 2 × amount is not a number; 1 × amount is negative",
+        "  columns no project column takes, kept in _extra: qty",
+        "  the earlier load of this content (read with another map) is superseded: its 0 rows left raw, its "
+        "quarantined rows audit.quarantine",
+        "Run `crm build` (or `crm run --skip-generate`) to merge the imported records into the customer 360.",
+    ]
+    again = _crm(data, "import", str(orders), "--map", str(column_map))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "sales/orders_import-orders.csv: already loaded with this map: nothing changed"]
+
+    con = duckdb.connect(str(data / "warehouse" / "build.duckdb"), read_only=True)
+    try:
+        assert con.execute("select status, rows_read, rows_loaded, rows_quarantined from audit.loads "
+                           "order by started_at").fetchall() == [("superseded", 4, 0, 4), ("loaded", 4, 1, 3)]
+        assert con.execute("select count(*) from audit.quarantine").fetchall() == [(3,)]
+        assert con.execute("select order_id, order_date, currency, status from raw.sales__orders").fetchall() == [
+            ("shop-1", "1997-01-01", "USD", "completed")]
+    finally:
+        con.close()
+
+
+def test_crm_import_names_a_bad_time_zone_in_one_line(tmp_path: Path):
+    people = tmp_path / "people.csv"
+    people.write_text("mail\nann@example.com\n", encoding="utf-8")
+    column_map = tmp_path / "people.yml"
+    column_map.write_text("entities:\n  contacts:\n    timezone: Mars/Olympus\n    columns:\n      email: mail\n",
+                          encoding="utf-8")
+    result = _crm(tmp_path / "data", "import", str(people), "--map", str(column_map))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "crm: people.yml: entity contacts: unknown time zone 'Mars/Olympus' (an IANA name such as " \
+           "America/New_York, Europe/London, Asia/Tokyo, UTC)\n" in result.stderr
