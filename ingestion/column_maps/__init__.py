@@ -3,7 +3,8 @@
 A map is YAML (see hubspot.yml, salesforce.yml). Per entity, how to read the file and, per project column, where
 its value comes from:
 
-    name: my_shop                     # optional; default: the file name. Generated ids are `<name>-<row>`.
+    name: my_shop                     # optional; default: the map file's name. A file without ids gets
+                                      #   `<name>-<n>`, n its record's position (its line, for `whitespace`)
     entities:
       orders:
         detect: [Customer, Date]      # header columns that identify the export (default: those of the first
@@ -36,7 +37,8 @@ Which map reads a file: a map in the landing folder's `column_maps/` named after
 for `sales/orders_shop.csv`; `crm import` keeps the map given to it so) is that file's map; a file without one
 that lacks the loader's own columns is read by the first map whose `detect` columns its header has (users' maps
 in `column_maps/` first, then the shipped ones). A file without a header can only be read by a map named after
-it (or given to `crm import`).
+it (or given to `crm import`). Each entity map has a fingerprint, a hash of its definition as read: content
+loaded through one map is loaded again through a changed one, replacing the earlier load (ingestion/load.py).
 
 The mapping becomes SQL over DuckDB's read of the file: no row-by-row Python.
 """
