@@ -278,15 +278,11 @@ def csv_reader(
         return column_map.fingerprint if column_map else None
 
     def batch_key(path: Path) -> Hashable | None:
-        first = _first_line(path)
-        if not first.strip():
+        text = _first_line_text(path)
+        if not text.strip():
             return None
         if not header:
             return "no header"
-        try:
-            text = first.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = first.decode("cp932", errors="replace")
         names = tuple(c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))) if "," in text else ()
         if any(c not in names for c in required):
             return None  # another delimiter, a column map or a rejection: alone
