@@ -13,6 +13,8 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "CRM_CONFIG"
+# Written at the start of a path in crm.toml ("{data_dir}/landing"): the path follows paths.data_dir.
+DATA_DIR_PLACEHOLDER = "{data_dir}"
 
 
 def _end_date(value: str) -> date:
@@ -134,18 +136,26 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
     raw = _load_raw(config_file, environ)
     config_dir = config_file.resolve().parent
 
-    def path(key: str) -> Path:
-        value = Path(raw["paths"][key]).expanduser()
+    def path(key: str, data_dir: Path | None = None) -> Path:
+        text = str(raw["paths"][key])
+        if data_dir is not None:
+            # Derived paths are written "{data_dir}/…": moving the data folder moves them.
+            text = text.replace(DATA_DIR_PLACEHOLDER, str(data_dir))
+        elif DATA_DIR_PLACEHOLDER in text:
+            raise ValueError(f"{config_file}: paths.{key} cannot refer to {DATA_DIR_PLACEHOLDER} itself")
+        value = Path(text).expanduser()
         return value if value.is_absolute() else config_dir / value
+
+    data_dir = path("data_dir")
 
     return Settings(
         root=PROJECT_ROOT,
-        data_dir=path("data_dir"),
-        landing_dir=path("landing_dir"),
-        ground_truth_dir=path("ground_truth_dir"),
-        build_db=path("build_db"),
-        serving_db=path("serving_db"),
-        dagster_home=path("dagster_home"),
+        data_dir=data_dir,
+        landing_dir=path("landing_dir", data_dir),
+        ground_truth_dir=path("ground_truth_dir", data_dir),
+        build_db=path("build_db", data_dir),
+        serving_db=path("serving_db", data_dir),
+        dagster_home=path("dagster_home", data_dir),
         reporting_currency=raw["business"]["reporting_currency"].upper(),
         business_timezone=raw["business"]["business_timezone"],
         generate_scale=int(raw["generate"]["scale"]),

@@ -718,12 +718,15 @@ def company_last_touches(serving_db: Path, company_id: str, limit: int = 20) -> 
 
 # --- data health --------------------------------------------------------------------------------------------------
 
+# A superseded load was replaced by a later load of the same content (through a changed column map): its rows
+# are no longer in the warehouse, so it counts neither as a file nor as rows.
 LOADS_BY_SOURCE_SQL = """
 select source, count(*) as files, max(finished_at) as last_loaded_at,
        sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded, sum(rows_quarantined) as rows_quarantined,
-       count(*) filter (where status <> 'loaded') as files_failed,
+       count(*) filter (where status in ('rejected', 'failed')) as files_failed,
        max_by(status, finished_at) as last_status
 from audit.loads
+where status <> 'superseded'
 group by source
 order by source
 """

@@ -5,7 +5,8 @@ temporary table `_staged` and the rows it could not parse in `_quarantine` (line
 both tagged with the file's index in the batch. The loader then checks per file that
 rows read = rows staged + rows quarantined, adds lineage and normalised identifier columns, appends to
 the raw table, writes `audit.quarantine` and one `audit.loads` row per file, and commits — or rolls
-everything back. A file whose content hash was loaded before (under any name) is skipped.
+everything back. A file whose content was loaded before (under any name) through the same column map (or
+none) is skipped; the same content read through a changed map loads again and supersedes the earlier load.
 
 Why a batch of files in one transaction keeps each file atomic (DESIGN.md: "one transaction per file"):
 the guarantee that matters is that a file's rows land completely, with their audit row, or not at all, and
@@ -54,7 +55,9 @@ create table if not exists audit.loads (
     rows_read bigint,
     rows_loaded bigint,
     rows_quarantined bigint,
-    status varchar not null,          -- loaded | rejected (unusable content) | failed (worth retrying)
+    -- loaded | rejected (unusable content) | failed (worth retrying) | superseded (the same content loaded
+    -- again through a changed column map: its rows are gone from raw and audit.quarantine)
+    status varchar not null,
     error varchar,
     started_at timestamptz not null,
     finished_at timestamptz
@@ -63,6 +66,11 @@ create table if not exists audit.loads (
 alter table audit.loads add column if not exists extra_columns varchar;
 -- Rows of a replace_by_key source whose key an earlier load already brought (staging keeps the newest).
 alter table audit.loads add column if not exists rows_replacing_earlier bigint;
+-- The column map the file was read through (a hash of its entity definition; NULL: read without a map). A file
+-- is skipped when its content was loaded with the same map; with another map it loads again and the earlier
+-- load of that content is superseded (superseded_by: the load that replaced it).
+alter table audit.loads add column if not exists map_fingerprint varchar;
+alter table audit.loads add column if not exists superseded_by varchar;
 create table if not exists audit.quarantine (
     load_id varchar not null,
     source varchar not null,
@@ -101,6 +109,16 @@ class FileResult:
     error: str | None = None
     extra_columns: tuple[str, ...] = ()
     rows_replacing_earlier: int = 0
+    load_id: str | None = None
+    map_fingerprint: str | None = None
+    # The most frequent quarantine reasons with their counts, most frequent first.
+    quarantine_reasons: tuple[tuple[str, int], ...] = ()
+    # What the reader has to say about the file (e.g. a mapped column that came out empty, and why).
+    notes: tuple[str, ...] = ()
+    # Earlier loads of the same content (read through another column map) this load superseded, and the raw
+    # rows they had brought.
+    superseded_loads: tuple[str, ...] = ()
+    rows_superseded: int = 0
 
 
 @dataclass
@@ -121,11 +139,16 @@ def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
 
 
-def _loaded_hashes(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+# A file's content hash and the fingerprint of the column map it is read through (None: no map).
+ReadKey = tuple[str, str | None]
+QUARANTINE_REASONS_REPORTED = 5
+
+
+def _loaded_reads(con: duckdb.DuckDBPyConnection, source: str) -> set[ReadKey]:
     rows = con.execute(
-        "select file_hash from audit.loads where source = ? and status = 'loaded'", [source]
+        "select file_hash, map_fingerprint from audit.loads where source = ? and status = 'loaded'", [source]
     ).fetchall()
-    return {r[0] for r in rows}
+    return {(r[0], r[1]) for r in rows}
 
 
 def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: ReadContext,
@@ -215,12 +238,17 @@ def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
     if not _raw_table_exists(con, raw_table):
         con.execute(f'create table raw."{raw_table}" as select * from _final')
         return
-    existing = {r[0] for r in con.execute(f'describe raw."{raw_table}"').fetchall()}
+    _add_missing_columns(con, raw_table)
+    con.execute(f'insert into raw."{raw_table}" by name select * from _final')
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
+    """Add the columns of `_final` the raw table lacks (NULL in its existing rows)."""
+    existing = {r[0] for r in con.execute(f"describe raw.{sql_identifier(raw_table)}").fetchall()}
     for name, dtype, *_ in con.execute("describe _final").fetchall():
         if name not in existing:
             log.warning("raw.%s: new column %s (%s) added", raw_table, name, dtype)
-            con.execute(f'alter table raw."{raw_table}" add column "{name}" {dtype}')
-    con.execute(f'insert into raw."{raw_table}" by name select * from _final')
+            con.execute(f"alter table raw.{sql_identifier(raw_table)} add column {sql_identifier(name)} {dtype}")
 
 
 def _by_file(con: duckdb.DuckDBPyConnection, query: str, files: int, default):
@@ -290,14 +318,14 @@ def _raw_table_exists(con: duckdb.DuckDBPyConnection, raw_table: str) -> bool:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], context: ReadContext) -> None:
-    """Create an empty raw table for every source that has no file yet, so the dbt project always builds.
+    """Give every source a raw table with every column its loader writes, so the dbt project always builds:
+    an empty table for a source without files yet, and the missing columns (NULL in existing rows) for a table
+    an older release created, as appending a newer file would add them.
 
     The schema comes from running the source's own reader over an empty file: it is defined in one place.
     """
     assert context.scratch_dir is not None
     for spec in specs:
-        if _raw_table_exists(con, spec.raw_table):
-            continue
         suffix = Path(spec.patterns[0]).suffix or ".txt"
         empty = context.scratch_dir / f"empty-{spec.name}{suffix}"
         empty.touch()
@@ -306,7 +334,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
             _start_staging(con)
             spec.reader.stage(con, [empty], context)
             _finish_staging(con, spec, context, [], datetime.now(UTC))
-            con.execute(f'create table raw."{spec.raw_table}" as select * from _final limit 0')
+            if _raw_table_exists(con, spec.raw_table):
+                _add_missing_columns(con, spec.raw_table)
+            else:
+                con.execute(f"create table raw.{sql_identifier(spec.raw_table)} as select * from _final limit 0")
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -316,9 +347,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
 def _start_staging(con: duckdb.DuckDBPyConnection) -> None:
     # Staged rows keep the order they were read in: their record numbers come from it (_number_records).
     con.execute("set preserve_insertion_order = true")
-    con.execute("drop table if exists _staged; drop table if exists _quarantine")
+    con.execute("drop table if exists _staged; drop table if exists _quarantine; drop table if exists _read_notes")
     con.execute("create temp table _quarantine "
                 "(line_number bigint, raw_record varchar, reason varchar, _file_index integer)")
+    con.execute("create temp table _read_notes (_file_index integer, note varchar)")
 
 
 def load_file(
@@ -340,11 +372,12 @@ def load_file(
         # rejected: the file's content is unusable as it is (fix and re-export); failed: worth retrying.
         result = FileResult(spec.name, landing_file.relative_path,
                             "rejected" if isinstance(exc, (FileRejected, UnicodeDecodeError)) else "failed",
-                            error=str(exc).splitlines()[0][:500])
+                            error=str(exc).splitlines()[0][:500], load_id=str(uuid.uuid4()),
+                            map_fingerprint=spec.reader.map_fingerprint(landing_file.path, context))
         log.error("%s: %s %s", landing_file.relative_path, result.status, result.error)
         if not dry_run:
             con.execute("begin transaction")
-            _record_load(con, str(uuid.uuid4()), spec, landing_file, result, started_at)
+            _record_load(con, spec, landing_file, result, started_at)
             con.execute("commit")
         return result
 
@@ -376,7 +409,9 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     """Load files in one transaction, all or none; raise (after rolling back) if any file cannot load."""
     load_ids = [str(uuid.uuid4()) for _ in files]
     started_at = datetime.now(UTC)
-    results = [FileResult(spec.name, f.relative_path, "loaded") for f in files]
+    results = [FileResult(spec.name, f.relative_path, "loaded", load_id=load_id,
+                          map_fingerprint=spec.reader.map_fingerprint(f.path, context))
+               for f, load_id in zip(files, load_ids, strict=True)]
     # Staging, the row checks and the counts touch only this connection's temp tables, so they run before the
     # transaction: inside one, DuckDB held a mailbox's staged rows (inserted a chunk of messages at a time) in memory
     # past memory_limit, +1.2 MB per 1,000 messages; committed as they come, they spill to disk like any table.
@@ -386,13 +421,16 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     count = "select _file_index, count(*) from {} group by all"
     rows_loaded = _by_file(con, count.format("_staged"), len(files), 0)
     rows_quarantined = _by_file(con, count.format("_quarantine"), len(files), 0)
-    for result, landing_file, read, loaded, quarantined, extra in zip(
-            results, files, rows_read, rows_loaded, rows_quarantined, _extra_columns(con, len(files)), strict=True):
+    for result, landing_file, read, loaded, quarantined, extra, reasons, notes in zip(
+            results, files, rows_read, rows_loaded, rows_quarantined, _extra_columns(con, len(files)),
+            _quarantine_reasons(con, len(files)), _notes(con, len(files)), strict=True):
         if read != loaded + quarantined:
             raise RowCountMismatch(f"{landing_file.relative_path}: read {read} rows but staged {loaded} "
                                    f"and quarantined {quarantined}")
         result.rows_read, result.rows_loaded, result.rows_quarantined = read, loaded, quarantined
-        result.extra_columns = extra
+        result.extra_columns, result.quarantine_reasons, result.notes = extra, reasons, notes
+        for note in notes:  # often expected (an export without an optional column): `crm import` shows them
+            log.info("%s: %s", landing_file.relative_path, note)
         if extra:
             log.warning("%s: columns kept in _extra (no loader column takes them): %s",
                         landing_file.relative_path, ", ".join(extra))
@@ -402,6 +440,8 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
         return results
     con.execute("begin transaction")
     try:
+        for result, (loads, rows) in zip(results, _supersede_earlier_loads(con, spec, files, load_ids), strict=True):
+            result.superseded_loads, result.rows_superseded = loads, rows
         lineage = [(f.relative_path, f.content_hash, load_id) for f, load_id in zip(files, load_ids, strict=True)]
         _finish_staging(con, spec, context, lineage, started_at)
         for result, replacing in zip(results, _rows_replacing_earlier(con, spec.raw_table, len(files)), strict=True):
@@ -413,8 +453,8 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
                from _quarantine q join _batch_files b on b._file_index = q._file_index""",
             [spec.name, started_at],
         )
-        for result, landing_file, load_id in zip(results, files, load_ids, strict=True):
-            _record_load(con, load_id, spec, landing_file, result, started_at)
+        for result, landing_file in zip(results, files, strict=True):
+            _record_load(con, spec, landing_file, result, started_at)
         if before_commit:
             before_commit(con)
         con.execute("commit")
@@ -424,18 +464,68 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     return results
 
 
-def _record_load(con, load_id, spec, landing_file, result, started_at) -> None:
+def _record_load(con, spec, landing_file, result, started_at) -> None:
     con.execute(
         """insert into audit.loads (load_id, source, source_file, file_hash, file_size_bytes, rows_read, rows_loaded,
                                     rows_quarantined, status, error, started_at, finished_at, extra_columns,
-                                    rows_replacing_earlier)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    rows_replacing_earlier, map_fingerprint)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
-            load_id, spec.name, landing_file.relative_path, landing_file.content_hash, landing_file.size_bytes,
-            result.rows_read, result.rows_loaded, result.rows_quarantined, result.status, result.error,
-            started_at, datetime.now(UTC), ", ".join(result.extra_columns) or None, result.rows_replacing_earlier,
+            result.load_id, spec.name, landing_file.relative_path, landing_file.content_hash,
+            landing_file.size_bytes, result.rows_read, result.rows_loaded, result.rows_quarantined, result.status,
+            result.error, started_at, datetime.now(UTC), ", ".join(result.extra_columns) or None,
+            result.rows_replacing_earlier, result.map_fingerprint,
         ],
     )
+
+
+def _supersede_earlier_loads(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[LandingFile],
+                             load_ids: list[str]) -> list[tuple[tuple[str, ...], int]]:
+    """Inside the load's transaction: earlier loads of these files' content (read through another column map,
+    or the file would have been skipped) are replaced. Their rows leave the raw table and audit.quarantine, and
+    their audit.loads rows become `superseded`, naming the load that replaced them. Returns per file the loads
+    superseded and the raw rows removed."""
+    superseded: list[tuple[tuple[str, ...], int]] = [((), 0)] * len(files)
+    load_of_hash = {f.content_hash: (index, load_id)
+                    for index, (f, load_id) in enumerate(zip(files, load_ids, strict=True))}
+    earlier = con.execute(
+        "select load_id, file_hash from audit.loads where source = ? and status = 'loaded' "
+        "and file_hash in (select unnest(?::varchar[]))", [spec.name, list(load_of_hash)]).fetchall()
+    if not earlier:
+        return superseded
+    has_raw = _raw_table_exists(con, spec.raw_table)
+    for earlier_load_id, file_hash in earlier:
+        index, load_id = load_of_hash[file_hash]
+        removed = con.execute(f"delete from raw.{sql_identifier(spec.raw_table)} where _load_id = ?",
+                              [earlier_load_id]).fetchall()[0][0] if has_raw else 0
+        loads, rows = superseded[index]
+        superseded[index] = ((*loads, earlier_load_id), rows + removed)
+        con.execute("delete from audit.quarantine where load_id = ?", [earlier_load_id])
+        con.execute("update audit.loads set status = 'superseded', superseded_by = ? where load_id = ?",
+                    [load_id, earlier_load_id])
+        log.info("%s: load %s of the same content superseded by %s", files[index].relative_path, earlier_load_id,
+                 load_id)
+    return superseded
+
+
+def _quarantine_reasons(con: duckdb.DuckDBPyConnection, files: int) -> list[tuple[tuple[str, int], ...]]:
+    """Per file: the most frequent reasons its records were quarantined for, with their counts."""
+    reasons: list[list[tuple[str, int]]] = [[] for _ in range(files)]
+    for file_index, reason, count in con.execute(
+            """select _file_index, reason, n from (
+                   select _file_index, reason, n,
+                          row_number() over (partition by _file_index order by n desc, reason) as rank
+                   from (select _file_index, reason, count(*) as n from _quarantine group by _file_index, reason))
+               where rank <= ? order by _file_index, rank""", [QUARANTINE_REASONS_REPORTED]).fetchall():
+        reasons[file_index].append((reason, count))
+    return [tuple(r) for r in reasons]
+
+
+def _notes(con: duckdb.DuckDBPyConnection, files: int) -> list[tuple[str, ...]]:
+    notes: list[list[str]] = [[] for _ in range(files)]
+    for file_index, note in con.execute("select _file_index, note from _read_notes order by rowid").fetchall():
+        notes[file_index].append(note)
+    return [tuple(n) for n in notes]
 
 
 @contextmanager
@@ -462,9 +552,11 @@ def ingest(
     dry_run: bool = False,
     progress: Callable[[FileResult], None] | None = None,
     file_filter: Callable[[LandingFile], bool] | None = None,
+    table_specs: list[SourceSpec] | None = None,
 ) -> IngestReport:
-    """Load every new file of every source (or those `file_filter` keeps). Safe to re-run: loaded content hashes
-    are skipped."""
+    """Load every new file of every source (or those `file_filter` keeps). Safe to re-run: content loaded with
+    the same column map (or none) is skipped. Afterwards every source of `table_specs` (default: `specs`) has
+    its raw table, whichever families loaded."""
     ensure_audit_tables(con)
     declared_load_modes()  # a broken declaration stops the run here rather than failing every file
     report = IngestReport()
@@ -477,7 +569,7 @@ def ingest(
                 if progress:
                     progress(result)
         if not dry_run:
-            ensure_raw_tables(con, specs, context)
+            ensure_raw_tables(con, specs if table_specs is None else table_specs, context)
     return report
 
 
@@ -489,20 +581,25 @@ def _load_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[L
     A file its reader cannot read with others (an empty file, one needing a column map, a mailbox) loads alone;
     a copy of a file earlier in the run waits for that file's result and is then skipped or loaded.
     """
-    done = _loaded_hashes(con, spec.name)
+    done = _loaded_reads(con, spec.name)
     batch: list[LandingFile] = []
     batch_key = None
 
     def load(landing_files: list[LandingFile]) -> list[FileResult]:
         results = load_batch(con, spec, landing_files, context, dry_run)
-        done.update(f.content_hash for f, r in zip(landing_files, results, strict=True) if r.status == "loaded")
+        done.update((f.content_hash, r.map_fingerprint)
+                    for f, r in zip(landing_files, results, strict=True) if r.status == "loaded")
         return results
 
     for landing_file in files:
-        if landing_file.content_hash in done:
-            yield FileResult(spec.name, landing_file.relative_path, "skipped")
+        fingerprint = spec.reader.map_fingerprint(landing_file.path, context)
+        read = (landing_file.content_hash, fingerprint)
+        if read in done:
+            yield FileResult(spec.name, landing_file.relative_path, "skipped", map_fingerprint=fingerprint)
             continue
-        key = spec.reader.batch_key(landing_file.path)
+        # A file read through a column map loads alone (its map may number its rows, and supersede an earlier
+        # load of the same content).
+        key = None if fingerprint else spec.reader.batch_key(landing_file.path)
         if (batch and key is not None and key == batch_key and len(batch) < BATCH_MAX_FILES
                 and sum(f.size_bytes for f in batch) + landing_file.size_bytes <= BATCH_MAX_BYTES
                 and all(f.content_hash != landing_file.content_hash for f in batch)):
@@ -511,8 +608,8 @@ def _load_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[L
         if batch:
             yield from load(batch)
             batch = []
-        if landing_file.content_hash in done:  # a copy of a file just loaded
-            yield FileResult(spec.name, landing_file.relative_path, "skipped")
+        if read in done:  # a copy of a file just loaded
+            yield FileResult(spec.name, landing_file.relative_path, "skipped", map_fingerprint=fingerprint)
         elif key is None:
             yield from load([landing_file])
         else:

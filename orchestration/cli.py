@@ -168,9 +168,9 @@ def import_command(settings: Settings, csv_file: Path, map_file: Path | None, en
     """Import your own CRM export (e.g. a contact list); it is cleaned and deduplicated like everything else."""
     from orchestration.imports import import_csv
 
-    report = StepTimer().run("import", import_csv, settings, csv_file, map_file, entity, _ingest_progress)
-    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()))
-    click.echo("Run `crm build` (or `crm run --skip-generate`) to merge the imported records into the customer 360.")
+    outcome = StepTimer().run("import", import_csv, settings, csv_file, map_file, entity)
+    for line in outcome.report():
+        click.echo(line)
 
 
 @cli.command()

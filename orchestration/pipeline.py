@@ -72,12 +72,15 @@ def run_ingest(settings: Settings, dry_run: bool = False,
     if not settings.landing_dir.is_dir():
         raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
-    specs = [s for s in configured_sources(settings)
+    every_source = configured_sources(settings)
+    specs = [s for s in every_source
              if (families is None or s.family in families) and (sources is None or s.name in sources)]
     with build_connection(settings.build_db) as con:
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
+        # Every source's raw table exists afterwards, not only those of the families loaded: the dbt project
+        # reads them all (`crm import FILE` then `crm build` on a fresh data folder).
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
-                        progress=progress, file_filter=file_filter)
+                        progress=progress, file_filter=file_filter, table_specs=every_source)
         if settings.imap_accounts and any(s.name == "email__messages" for s in specs):
             report.files.extend(_read_imap(con, settings, progress, dry_run))
         return report
@@ -118,18 +121,34 @@ def run_identity(settings: Settings) -> ResolutionSummary:
         return resolve_identities(con, **resolution_options(settings))
 
 
+def prepare_raw_tables(settings: Settings) -> None:
+    """Every configured source's raw table with every column its loader writes (a warehouse an older release
+    loaded gains the new lineage columns), so staging can rely on them."""
+    import tempfile
+
+    from ingestion.load import ensure_audit_tables, ensure_raw_tables
+
+    with build_connection(settings.build_db) as con, tempfile.TemporaryDirectory(prefix="crm-raw-") as scratch:
+        ensure_audit_tables(con)
+        ensure_raw_tables(con, configured_sources(settings),
+                          read_context(settings).for_run(Path(scratch), settings.landing_dir))
+
+
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) -> str:
     """dbt (identity inputs) → FX check → identity resolution → dbt (marts and tests). Returns the new build id."""
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
+    prepare_raw_tables(settings)
     run_dbt_stage(settings, "identity_inputs", on_line)
     check_fx_rates(settings)
     summary = run_identity(settings)
     if on_line:
         on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records "
-                f"({summary.probabilistic_links} probabilistic links; {summary.ids_kept} ids kept, "
-                f"{summary.ids_redirected} redirected)")
+                f"({summary.candidate_pairs} candidate contact pairs, {summary.probabilistic_links} probabilistic "
+                f"links, model {summary.model_source}; {summary.possible_matches} possible matches for review, "
+                f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
+                f"kept, {summary.ids_redirected} redirected)")
     run_dbt_stage(settings, "marts", on_line)
     record_build(settings, build_id, started_at, summary)
     return build_id

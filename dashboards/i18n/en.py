@@ -350,4 +350,6 @@ MESSAGES: dict[str, str] = {
     "freshness.never loaded": "Never loaded",
     "load_status.loaded": "Loaded",
     "load_status.failed": "Failed",
+    "load_status.rejected": "Rejected",
+    "load_status.superseded": "Superseded",
 }

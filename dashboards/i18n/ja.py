@@ -347,4 +347,6 @@ MESSAGES: dict[str, str] = {
     "freshness.never loaded": "未ロード",
     "load_status.loaded": "成功",
     "load_status.failed": "失敗",
+    "load_status.rejected": "拒否",
+    "load_status.superseded": "置き換え済み",
 }

@@ -15,9 +15,14 @@
     end
 {%- endmacro %}
 
-{#- A CRM export's local time text -> UTC instant. -#}
-{% macro crm_timestamp_to_utc(column, source_file_column='_source_file') -%}
-    {{ local_to_utc(crm_local_timestamp(column), crm_file_timezone(source_file_column)) }}
+{#- A CRM export's local time text -> UTC instant. The zone: the one the file's column map declares (raw lineage
+    column `_timezone`), else the one its file name implies. A date without a time (`YYYY-MM-DD`, `YYYY/MM/DD`:
+    ten characters at most, any time makes it longer) is a day, not an instant: its midnight in the business time
+    zone, so its business date is the date written. -#}
+{% macro crm_timestamp_to_utc(column, source_file_column='_source_file', timezone_column='_timezone') -%}
+    {{ local_to_utc(crm_local_timestamp(column),
+        "case when length(trim(" ~ column ~ ")) <= 10 then '" ~ var('business_timezone') ~ "' else coalesce("
+        ~ timezone_column ~ ", " ~ crm_file_timezone(source_file_column) ~ ") end") }}
 {%- endmacro %}
 
 {#- Month text, `YYYY-MM` or any day of it `YYYY-MM-DD` -> the month's first day (the loader's month check reads

@@ -2,7 +2,8 @@
 
 A reader stages the parsed rows of one or more files of a source in the temp table `_staged` (all text, plus
 `_record_number`, counted within each file, and `_file_index`, the file's position in the list) and the rows
-it could not parse in `_quarantine` (with `_file_index` too), and returns how many rows it read per file.
+it could not parse in `_quarantine` (with `_file_index` too), may add what a person should know about a file to
+`_read_notes` (`_file_index`, `note`), and returns how many rows it read per file.
 DuckDB's native readers parse all the files in one statement; Python only checks headers and transcodes
 non-UTF-8 files. A reader's `batch_key` says which files may be read together (see ingestion/load.py).
 """
@@ -20,9 +21,17 @@ from pathlib import Path
 import duckdb
 
 from ingestion.checks import RowCheck
-from ingestion.column_maps import EntityMap, column_sql, find_map
+from ingestion.column_maps import (
+    WHITESPACE,
+    ColumnMapError,
+    EntityMap,
+    column_sql,
+    find_map,
+    map_named_after,
+    raw_value_sql,
+)
 from ingestion.landing import detect_encoding, transcode_to_utf8
-from ingestion.sql import sql_identifier
+from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,10 @@ class Reader:
 
     stage: Stage
     batch_key: Callable[[Path], Hashable | None] = _alone
+    # The fingerprint of the column map a landing file is read through (None: read without one). The loader
+    # skips a file only when the same content was loaded with the same map, and loads a file read through a
+    # map alone.
+    map_fingerprint: Callable[[Path, ReadContext], str | None] = lambda path, context: None
 
 
 class FileRejected(ValueError):
@@ -118,13 +131,98 @@ def _first_line(path: Path) -> bytes:
         return fh.readline()
 
 
-def sniff_header(path: Path, encoding: str) -> list[str]:
-    with path.open(encoding=encoding, newline="") as fh:
-        first = fh.readline()
-    if not first.strip():
+def _first_line_text(path: Path) -> str:
+    """The first line of a UTF-8 (BOM or not) or Shift_JIS file, without its line end."""
+    first = _first_line(path)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = first.decode("cp932", errors="replace")
+    return text.rstrip("\r\n")
+
+
+def split_header(first_line: str, delimiter: str | None = None) -> list[str]:
+    """A header line's column names: split by `delimiter` (one character or WHITESPACE), else by the delimiter
+    a comma-less line uses (`;`, tab, `|`) or by commas."""
+    if not first_line.strip():
         return []
-    dialect = csv.Sniffer().sniff(first, delimiters=",;\t|") if first.count(",") == 0 else csv.excel
-    return [c.strip() for c in next(csv.reader(io.StringIO(first), dialect))]
+    if delimiter == WHITESPACE:
+        return first_line.split()
+    if delimiter is not None:
+        return [c.strip() for c in next(csv.reader(io.StringIO(first_line), delimiter=delimiter))]
+    dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t|") if first_line.count(",") == 0 else csv.excel
+    return [c.strip() for c in next(csv.reader(io.StringIO(first_line), dialect))]
+
+
+def sniff_header(path: Path, encoding: str | None = None, delimiter: str | None = None) -> list[str]:
+    """The header of a CSV file (`encoding` None: UTF-8 or Shift_JIS, whichever its first line is)."""
+    if encoding is None:
+        return split_header(_first_line_text(path), delimiter)
+    with path.open(encoding=encoding, newline="") as fh:
+        return split_header(fh.readline().rstrip("\r\n"), delimiter)
+
+
+def _rows_of_declared_width_sql(file_columns: tuple[str, ...], header: bool) -> str:
+    """Lines split by runs of spaces or tabs (bound parameter: the path list), as `_staged` of a lines reader
+    wants them: the file's columns, `_file_index`, `_reason` ('' for a blank line, dropped; a text for a line
+    with another number of fields, quarantined) and `_raw_line`. Splitting happens in DuckDB, for every line at
+    once; the unit separator (never in such text) keeps read_csv from splitting anything itself."""
+    fields = ", ".join(f"_fields[{i + 1}] as {sql_identifier(c)}" for i, c in enumerate(file_columns))
+    declared = f"{len(file_columns)} ({', '.join(file_columns)})"
+    return f"""(select {fields}, _file_index, _reason, case when _reason <> '' then line end as _raw_line
+               from (select *, case when _fields is null then ''
+                                    when len(_fields) <> {len(file_columns)}
+                                    then 'has ' || len(_fields) || ' fields; the column map declares '
+                                         || {sql_literal(declared)} end as _reason
+                     from (select line, file_index::integer as _file_index,
+                                  case when trim(coalesce(line, ''), ' \t\r') <> ''
+                                       then string_split_regex(trim(line, ' \t\r'), '[ \t]+') end as _fields
+                           from read_csv(?, columns={{'line': 'VARCHAR'}}, header=false, delim=chr(31),
+                                         quote='', escape='', auto_detect=false, skip={1 if header else 0}))))"""
+
+
+def _whitespace_lines_to_quarantine(con: duckdb.DuckDBPyConnection, header: bool) -> None:
+    """After numbering: lines of another width to the quarantine (with their line in the file), blank ones out."""
+    con.execute(f"insert into _quarantine (line_number, raw_record, reason, _file_index) "
+                f"select _record_number + {1 if header else 0}, _raw_line, _reason, _file_index "
+                f"from _staged where _reason <> ''")
+    con.execute("delete from _staged where _reason is not null")
+    con.execute("alter table _staged drop column _reason; alter table _staged drop column _raw_line")
+
+
+def _map_notes(con: duckdb.DuckDBPyConnection, column_map: EntityMap, file_columns: list[str],
+               checked: dict[str, str]) -> list[str]:
+    """What to tell about mapped project columns that came out empty in every staged row, and why.
+
+    `checked` maps such a column to its hidden `_unmatched_…` column (boolean vocabularies: the text read where
+    no true/false value matched), whose distinct values are quoted."""
+    reading = [c for c, source in column_map.columns.items() if source.constant is None]
+    if not reading:
+        return []
+    counts = con.execute(
+        "select count(*), " + ", ".join(f"count({sql_identifier(c)})" for c in reading) + " from _staged"
+    ).fetchall()[0]
+    if not counts[0]:
+        return []
+    notes = []
+    for project_column, filled in zip(reading, counts[1:], strict=True):
+        if filled:
+            continue
+        source = column_map.columns[project_column]
+        missing = [c for c in source.columns if c not in file_columns]
+        why = f"the file's {', '.join(repr(c) for c in source.columns)} " + (
+            "is empty" if len(source.columns) == 1 else "are empty")
+        if len(missing) == len(source.columns):
+            why = f"the file has no column {' or '.join(repr(c) for c in missing)}"
+        elif project_column in checked:
+            seen = [r[0] for r in con.execute(
+                f"select distinct {sql_identifier(checked[project_column])} as v from _staged "
+                f"where v is not null order by v limit 5").fetchall()]
+            if seen:
+                why = (f"no value matched true_values [{', '.join(source.true_values)}] or false_values "
+                       f"[{', '.join(source.false_values)}]; values seen: {', '.join(repr(v) for v in seen)}")
+        notes.append(f"{project_column} came out empty in every row: {why}")
+    return notes
 
 
 def csv_reader(
@@ -135,21 +233,36 @@ def csv_reader(
 ) -> Reader:
     """A reader for a CSV export with the given columns (by header name, or by position when header=False).
 
-    A file in another CRM's format is read through the column map (ingestion/column_maps) for `entity` that
-    fits its header. Columns nothing maps are kept in `_extra` (JSON); a file with a required column missing
-    and no fitting map is rejected, naming the column. Files with the same header columns are read together;
-    a file that needs a column map is read alone (the map may number its rows).
+    A file in another shape is read through a column map (ingestion/column_maps) for `entity`: the map named
+    after the file if there is one, else the first map whose detect columns the header has (when the header
+    lacks a required column). Columns nothing maps are kept in `_extra` (JSON); a file with a required column
+    missing and no fitting map is rejected, naming the column. `_column_map` and `_timezone` say which map read
+    a row and the zone its local times are in (NULL: the loader's own format). Files with the same header
+    columns are read together; a file read through a map is read alone.
     """
 
-    def header_columns(path: Path, landing_dir: Path | None) -> tuple[list[str], EntityMap | None]:
-        """A UTF-8 file's columns and the column map it is read through (None: read by the loader's names)."""
-        if not header:
-            return list(columns), None
-        file_columns = sniff_header(path, "utf-8")
-        missing = [c for c in required if c not in file_columns]
-        if not missing:
-            return file_columns, None
-        column_map = find_map(entity, file_columns, landing_dir) if entity else None
+    def file_layout(path: Path, landing_dir: Path | None) -> tuple[list[str], EntityMap | None]:
+        """A landing file's columns and the column map it is read through (None: read by the loader's names)."""
+        try:
+            named = map_named_after(path, entity, landing_dir) if entity else None
+            if named is not None:
+                file_columns = (sniff_header(path, delimiter=named.delimiter) if named.header
+                                else list(named.file_columns))
+                if named.header and not named.fits(file_columns):
+                    raise FileRejected(
+                        f"{path.name}: its column map {named.source_file.name if named.source_file else ''} needs "
+                        f"column(s) {', '.join(c for c in named.detect if c not in file_columns)} "
+                        f"(found: {', '.join(file_columns)})")
+                return file_columns, named
+            if not header:
+                return list(columns), None
+            file_columns = sniff_header(path)
+            missing = [c for c in required if c not in file_columns]
+            if not missing:
+                return file_columns, None
+            column_map = find_map(entity, file_columns, landing_dir) if entity else None
+        except ColumnMapError as exc:
+            raise FileRejected(f"{path.name}: {exc}") from exc
         if column_map is None:
             raise FileRejected(
                 f"{path.name}: required column(s) missing: {', '.join(missing)} and no column map for "
@@ -157,16 +270,21 @@ def csv_reader(
             )
         return file_columns, column_map
 
+    def map_fingerprint(path: Path, context: ReadContext) -> str | None:
+        if not entity or path.stat().st_size == 0:
+            return None
+        try:
+            column_map = file_layout(path, context.landing_dir)[1]
+        except FileRejected:
+            return None  # loading it says why
+        return column_map.fingerprint if column_map else None
+
     def batch_key(path: Path) -> Hashable | None:
-        first = _first_line(path)
-        if not first.strip():
+        text = _first_line_text(path)
+        if not text.strip():
             return None
         if not header:
             return "no header"
-        try:
-            text = first.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = first.decode("cp932", errors="replace")
         names = tuple(c.strip() for c in next(csv.reader(io.StringIO(text), csv.excel))) if "," in text else ()
         if any(c not in names for c in required):
             return None  # another delimiter, a column map or a rejection: alone
@@ -181,59 +299,87 @@ def csv_reader(
                 "create temp table _staged as select "
                 + ", ".join(f"null::varchar as {sql_identifier(c)}" for c in columns)
                 + ", null::bigint as _record_number, null::json as _extra, null::varchar as _column_map, "
-                  "null::integer as _file_index limit 0"
+                  "null::varchar as _timezone, null::integer as _file_index limit 0"
             )
             return [0]
-        readable, layouts = [], []
+        layouts = [file_layout(path, context.landing_dir) for path in paths]
+        if any(layout != layouts[0] for layout in layouts):  # batch_key prevents it; else the loader reads them alone
+            raise ValueError(f"files read together must share one header: {', '.join(p.name for p in paths)}")
+        file_columns, column_map = layouts[0]
+        readable = []
         for index, path in enumerate(paths):
             encoding = detect_encoding(path)
             if encoding not in ("utf-8",):
                 assert context.scratch_dir is not None
                 path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{index}-{path.stem}.utf8.csv")
-            file_columns, column_map = header_columns(path, context.landing_dir)
-            layouts.append((file_columns, column_map))
             readable.append(str(path))
-        if any(layout != layouts[0] for layout in layouts):  # batch_key prevents it; else the loader reads them alone
-            raise ValueError(f"files read together must share one header: {', '.join(p.name for p in paths)}")
-        file_columns, column_map = layouts[0]
         con.execute("drop table if exists _rejects; drop table if exists _reject_scans")
         options = "all_varchar=true, store_rejects=true, rejects_table='_rejects', rejects_scan='_reject_scans'"
-        if header:
-            source = f"read_csv(?, header=true, {options})"
+        has_header = column_map.header if column_map else header
+        delimiter = column_map.delimiter if column_map else None
+        by_whitespace = delimiter == WHITESPACE
+        if by_whitespace:
+            source = _rows_of_declared_width_sql(tuple(file_columns), has_header)
+        elif has_header:
+            delim = f", delim={sql_literal(delimiter)}" if delimiter else ""
+            source = f"read_csv(?, header=true{delim}, {options})"
         else:
-            typed = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
+            typed = "{" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in file_columns) + "}"
             source = (f"read_csv(?, header=false, columns={typed}, auto_detect=false, {options}, "
-                      "quote='\"', escape='\"', delim=',')")
+                      f"quote='\"', escape='\"', delim={sql_literal(delimiter or ',')})")
+        checked: dict[str, str] = {}  # boolean project column -> its hidden column of unmatched text
         if column_map is not None:
-            mapped = {c: column_sql(column_map.columns[c], set(file_columns))
-                      for c in columns if c in column_map.columns}
-            for key in required:
-                # A list without ids (a user's contact list) gets one: map name + position in this file.
-                mapped.setdefault(key, f"'{column_map.map_name}-' || row_number() over ()")
+            unknown = [c for c in column_map.columns if c not in columns]
+            if unknown:
+                raise FileRejected(f"{paths[0].name}: column map {column_map.map_name} maps {', '.join(unknown)}, "
+                                   f"not column(s) of {entity} (those are: {', '.join(columns)})")
+            names = set(file_columns)
+            mapped = {c: column_sql(column_map.columns[c], names) for c in columns if c in column_map.columns}
             select = [f"{sql} as {sql_identifier(c)}" for c, sql in mapped.items()]
             select += [f"null::varchar as {sql_identifier(c)}" for c in columns if c not in mapped]
+            for c, source_of_c in column_map.columns.items():
+                if source_of_c.is_boolean and source_of_c.columns:
+                    checked[c] = f"_unmatched_{len(checked)}"
+                    select.append(f"case when {mapped[c]} is null then {raw_value_sql(source_of_c, names)} end "
+                                  f"as {checked[c]}")
             extra = [c for c in file_columns if c not in column_map.source_columns()]
+            lineage = (f"{sql_literal(column_map.map_name)} as _column_map, "
+                       f"{sql_literal(column_map.timezone) if column_map.timezone else 'null::varchar'} as _timezone")
         else:
             known = [c for c in columns if c in file_columns]
             extra = [c for c in file_columns if c not in columns]
             select = [sql_identifier(c) for c in known]
             select += [f"null::varchar as {sql_identifier(c)}" for c in columns if c not in known]
-        map_name = f"'{column_map.map_name}'" if column_map else "null::varchar"
-        extra_sql = (
-            "json_object(" + ", ".join(f"'{c}', {sql_identifier(c)}" for c in extra) + ")" if extra else "null::json"
-        )
+            lineage = "null::varchar as _column_map, null::varchar as _timezone"
+        extra_sql = ("json_object(" + ", ".join(f"{sql_literal(c)}, {sql_identifier(c)}" for c in extra) + ")"
+                     if extra else "null::json")
+        file_index = "_file_index, _reason, _raw_line" if by_whitespace else "file_index::integer as _file_index"
         con.execute(
             f"""create temp table _staged as
                 select {", ".join(select)}, null::bigint as _record_number, {extra_sql} as _extra,
-                       {map_name} as _column_map, file_index::integer as _file_index
+                       {lineage}, {file_index}
                 from {source}""",
             [readable],
         )
         _number_records(con)
-        _rejects_to_quarantine(con)
+        if by_whitespace:
+            _whitespace_lines_to_quarantine(con, has_header)
+        else:
+            _rejects_to_quarantine(con)
+        if column_map is not None:
+            for key in required:
+                if key not in column_map.columns:
+                    # A list without ids (a user's contact list) gets one: map name + position in this file.
+                    con.execute(f"update _staged set {sql_identifier(key)} = "
+                                f"{sql_literal(column_map.map_name + '-')} || _record_number")
+            notes = _map_notes(con, column_map, file_columns, checked)
+            if notes:
+                con.executemany("insert into _read_notes values (?, ?)", [[0, note] for note in notes])
+            for hidden in checked.values():
+                con.execute(f"alter table _staged drop column {hidden}")
         return _rows_read(con, len(paths))
 
-    return Reader(stage, batch_key)
+    return Reader(stage, batch_key, map_fingerprint)
 
 
 _INVALID_JSON = "not valid JSON (truncated or malformed line)"

@@ -56,3 +56,21 @@ def test_search_text_is_a_value_never_sql(tmp_path: Path, text: str):
     assert list(found["company_name"]) == (["100% Pure"] if text == "%" else [])
     assert len(queries.search_companies(serving, "")) == 2  # every name contains the empty string
     assert len(queries.run_query(serving, "select * from marts.dim_companies")) == 2
+
+
+def test_loads_by_source_leaves_superseded_loads_out(tmp_path: Path):
+    """A load superseded by a later load of the same content (through a fixed column map) has no rows left in the
+    warehouse: it is neither a file nor rows on the data-health page, and not a failure."""
+    serving = tmp_path / "serving.duckdb"
+    con = duckdb.connect(str(serving))
+    con.execute("create schema audit")
+    con.execute("create table audit.loads (source varchar, status varchar, rows_read bigint, rows_loaded bigint, "
+                "rows_quarantined bigint, finished_at timestamptz)")
+    con.execute("""insert into audit.loads values
+        ('sales__orders', 'superseded', 2, 0, 2, '2026-01-01 10:00:00+00'),
+        ('sales__orders', 'loaded', 2, 2, 0, '2026-01-01 11:00:00+00'),
+        ('sales__orders', 'rejected', 0, 0, 0, '2026-01-01 09:00:00+00')""")
+    con.close()
+    row = queries.loads_by_source(serving).iloc[0]
+    assert (row["files"], row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["files_failed"],
+            row["last_status"]) == (2, 2, 2, 0, 1, "loaded")

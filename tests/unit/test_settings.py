@@ -55,3 +55,31 @@ def test_generate_end_date_is_today_by_default_or_a_pinned_day():
     assert default.generate_end_date == datetime.now(UTC).date()
     pinned = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_GENERATE_END_DATE": "2026-11-01"})
     assert pinned.generate_end_date == date(2026, 11, 1)
+
+
+def test_the_data_dir_moves_every_path_derived_from_it(tmp_path: Path):
+    data = tmp_path / "elsewhere"
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_PATHS_DATA_DIR": str(data)})
+    assert settings.data_dir == data
+    assert settings.landing_dir == data / "landing"
+    assert settings.ground_truth_dir == data / "ground_truth"
+    assert settings.build_db == data / "warehouse" / "build.duckdb"
+    assert settings.serving_db == data / "serving" / "serving.duckdb"
+    assert settings.dagster_home == data / "dagster_home"
+    assert settings.health_db == data / "serving" / "health.duckdb"
+    assert settings.quality_dir == data / "warehouse" / "quality"
+
+
+def test_a_path_set_on_its_own_stays_where_it_is_set(tmp_path: Path):
+    data, exports = tmp_path / "data", tmp_path / "exports"
+    by_variable = load_settings(PROJECT_ROOT / "crm.toml", environ={
+        "CRM_PATHS_DATA_DIR": str(data), "CRM_PATHS_LANDING_DIR": str(exports)})
+    assert by_variable.landing_dir == exports
+    assert by_variable.build_db == data / "warehouse" / "build.duckdb"
+
+    config = tmp_path / "crm.toml"
+    config.write_text((PROJECT_ROOT / "crm.toml").read_text().replace(
+        '\nserving_db = "{data_dir}/serving/serving.duckdb"', '\nserving_db = "/srv/bi/serving.duckdb"'))
+    by_file = load_settings(config, environ={"CRM_PATHS_DATA_DIR": str(data)})
+    assert by_file.serving_db == Path("/srv/bi/serving.duckdb")
+    assert by_file.landing_dir == data / "landing"
