@@ -245,8 +245,9 @@ MESSAGES: dict[str, str] = {
     "c360.last_touch": "最終接点",
     "c360.last_touches": "最近の接点",
     "c360.possible_matches": "同一人物の可能性あり（{count}件）",
-    "c360.possible_matches_help": "照合モデルは同一人物の可能性が高いと判断しましたが、統合するほど確実ではありません。"
-                                  "表示のコマンドで確定してください（別人なら `--different`）。次回のビルドで反映されます。",
+    "c360.possible_matches_help": "照合モデルは同一人物の可能性が高いと判断しましたが、統合するほど確実では"
+                                  "ありません。表示のコマンドで確定してください（別人なら `--different`）。"
+                                  "次回のビルドで反映されます。",
     "c360.other_customer": "顧客",
     "c360.date_of_birth": "生年月日",
     "c360.match_probability": "確率",
