@@ -4,7 +4,7 @@ A map is YAML (see hubspot.yml, salesforce.yml). Per entity, how to read the fil
 its value comes from:
 
     name: my_shop                     # optional; default: the map file's name. A file without ids gets
-                                      #   `<name>-<n>`, n its record's position (its line, for `whitespace`)
+                                      #   `<file name>-<n>`, n its record's position (its line, for `whitespace`)
     entities:
       orders:
         detect: [Customer, Date]      # header columns that identify the export (default: those of the first

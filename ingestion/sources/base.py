@@ -369,9 +369,11 @@ def csv_reader(
         if column_map is not None:
             for key in required:
                 if key not in column_map.columns:
-                    # A list without ids (a user's contact list) gets one: map name + position in this file.
+                    # A list without ids (a user's contact list) gets one: the landing file's name + the record's
+                    # position in it. The file's name, not the map's: two lists read with one map are two lists,
+                    # and ids of one must not replace the other's.
                     con.execute(f"update _staged set {sql_identifier(key)} = "
-                                f"{sql_literal(column_map.map_name + '-')} || _record_number")
+                                f"{sql_literal(paths[0].stem + '-')} || _record_number")
             notes = _map_notes(con, column_map, file_columns, checked)
             if notes:
                 con.executemany("insert into _read_notes values (?, ?)", [[0, note] for note in notes])

@@ -95,9 +95,9 @@ def test_crm_import_a_japanese_contact_list_with_the_users_own_map(tmp_path: Pat
                        "from raw.sales__contacts order by contact_id").fetchall()
     con.close()
     assert rows == [
-        ("trade_show-1", "山田", "taro.yamada@example.co.jp", "+819012345678",
+        ("contacts_import-展示会リスト-1", "山田", "taro.yamada@example.co.jp", "+819012345678",
          "sales/contacts_import-展示会リスト.csv"),
-        ("trade_show-2", "佐藤", "hanako@example.jp", "+81312345678", "sales/contacts_import-展示会リスト.csv"),
+        ("contacts_import-展示会リスト-2", "佐藤", "hanako@example.jp", "+81312345678", "sales/contacts_import-展示会リスト.csv"),
     ]
 
 
@@ -229,10 +229,10 @@ def test_an_order_log_without_a_header_aligned_by_spaces(tmp_path: Path):
     assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 5, 4, 1)
     assert con.execute("""select order_id, contact_id, order_date, amount, currency, status, _extra::varchar
                           from raw.sales__orders order by _record_number""").fetchall() == [
-        ("cdnow-1", "00001", "1997-01-01", "11.77", "USD", "completed", '{"quantity":"1"}'),
-        ("cdnow-2", "00002", "1997-01-12", "12.00", "USD", "completed", '{"quantity":"1"}'),
-        ("cdnow-4", "00002", "1997-01-12", "77.00", "USD", "completed", '{"quantity":"5"}'),
-        ("cdnow-5", "00004", "1997-01-01", "20.76", "USD", "completed", '{"quantity":"2"}'),
+        ("orders_cdnow-1", "00001", "1997-01-01", "11.77", "USD", "completed", '{"quantity":"1"}'),
+        ("orders_cdnow-2", "00002", "1997-01-12", "12.00", "USD", "completed", '{"quantity":"1"}'),
+        ("orders_cdnow-4", "00002", "1997-01-12", "77.00", "USD", "completed", '{"quantity":"5"}'),
+        ("orders_cdnow-5", "00004", "1997-01-01", "20.76", "USD", "completed", '{"quantity":"2"}'),
     ]
     assert con.execute("select distinct _timezone, _column_map from raw.sales__orders").fetchall() == [
         ("America/New_York", "cdnow")]
@@ -311,7 +311,7 @@ def test_a_file_loads_again_when_its_map_changes_and_replaces_the_earlier_load(t
     assert (second.status, second.rows_read, second.rows_loaded, second.rows_quarantined) == ("loaded", 2, 2, 0)
     assert second.superseded_loads == (first.load_id,)
     assert con.execute("select order_id, currency, _load_id from raw.sales__orders order by 1").fetchall() == [
-        ("shop-1", "USD", second.load_id), ("shop-2", "USD", second.load_id)]
+        ("orders_shop-1", "USD", second.load_id), ("orders_shop-2", "USD", second.load_id)]
     assert con.execute("select count(*) from audit.quarantine").fetchall() == [(0,)]
     loads = con.execute("""select load_id, status, rows_read, rows_loaded, rows_quarantined, superseded_by
                            from audit.loads where source = 'sales__orders' order by started_at""").fetchall()
@@ -405,7 +405,7 @@ def test_crm_import_says_what_came_of_every_row_and_loads_again_after_a_map_fix(
                            "order by started_at").fetchall() == [("superseded", 4, 0, 4), ("loaded", 4, 1, 3)]
         assert con.execute("select count(*) from audit.quarantine").fetchall() == [(3,)]
         assert con.execute("select order_id, order_date, currency, status from raw.sales__orders").fetchall() == [
-            ("shop-1", "1997-01-01", "USD", "completed")]
+            ("orders_import-orders-1", "1997-01-01", "USD", "completed")]
     finally:
         con.close()
 
