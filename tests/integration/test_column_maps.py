@@ -97,7 +97,8 @@ def test_crm_import_a_japanese_contact_list_with_the_users_own_map(tmp_path: Pat
     assert rows == [
         ("contacts_import-展示会リスト-1", "山田", "taro.yamada@example.co.jp", "+819012345678",
          "sales/contacts_import-展示会リスト.csv"),
-        ("contacts_import-展示会リスト-2", "佐藤", "hanako@example.jp", "+81312345678", "sales/contacts_import-展示会リスト.csv"),
+        ("contacts_import-展示会リスト-2", "佐藤", "hanako@example.jp", "+81312345678",
+         "sales/contacts_import-展示会リスト.csv"),
     ]
 
 
