@@ -242,6 +242,10 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
     }
 
 
+# How each comparison is named to people (review, explain, the Customer 360 page).
+_FIELD_WORDS = {"given_name": "given name", "family_and_address": "family name and address",
+                "date_of_birth": "date of birth", "national_id": "national id", "customer_number": "customer number",
+                "email": "email", "phone": "phone", "company": "company"}
 COMPARED_FIELDS = ("given_name", "family_and_address", "date_of_birth", "national_id", "customer_number", "email",
                    "phone", "company")
 
@@ -552,7 +556,7 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
         tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in scored.column_names else ""
         weight = f"round(mw_{name}{tf}, 2)"
         contribution_parts.append(f"{{'field': '{name}', 'level': {label_case}, 'weight': {weight}}}")
-        field_words = sql_literal(comparison.get("comparison_description") or name)
+        field_words = sql_literal(_FIELD_WORDS.get(name, name))
         why_parts.append(f"case when {weight} <> 0 then {field_words} || ': ' || {label_case} || ' (' || "
                          f"printf('%+.1f', {weight}) || ')' end")
     con.execute(

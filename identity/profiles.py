@@ -15,7 +15,8 @@ hiragana (ヤマダ = やまだ), punctuation to spaces (apostrophes dropped: O'
   Post abbreviations), `address_tokens` its words together with the second line's (a unit written on the first
   line or the second agrees), `address_number` its first number (the house number).
 - city, region, postcode (upper case, letters and digits only), country, company (legal forms dropped), and the
-  usable email and phone the identity graph carries (so shared inboxes never make two people look alike).
+  email and phone without junk (int_identity__contact_identifiers: shared inboxes never make two people look
+  alike; a value on many contacts is weighed by how many carry it).
 
 SQL does the work in DuckDB; Python sees only distinct names (nicknames, phonetic codes) and NFKC runs as a
 vectorised Arrow function.
@@ -30,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 CONTACTS_VIEW = "staging.stg_sales__contacts"
-IDENTIFIERS_TABLE = "intermediate.int_identity__record_identifiers"
+CONTACT_IDENTIFIERS = "intermediate.int_identity__contact_identifiers"
 PROFILES_TABLE = "_contact_profiles"
 
 # Katakana → hiragana (the blocks are 0x60 apart): ヤマダ and やまだ are one reading.
@@ -87,21 +88,13 @@ def _name_variants(names: list[str]) -> tuple[list[str | None], list[list[str]]]
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection, contacts_view: str = CONTACTS_VIEW,
-                   identifiers_table: str = IDENTIFIERS_TABLE) -> int:
+                   contact_identifiers: str = CONTACT_IDENTIFIERS) -> int:
     """(Re)create the temp table PROFILES_TABLE on `con`; returns its row count."""
     _register_functions(con)
     con.execute("create or replace temp table _street_words (word varchar, short varchar)")
     con.executemany("insert into _street_words values (?, ?)", list(STREET_WORDS.items()))
     con.execute(f"""
         create or replace temp table _folded as
-        with usable as (
-            select record_id,
-                   min(case when identifier_type = 'email' then identifier_value end) as email,
-                   min(case when identifier_type = 'phone' then identifier_value end) as phone
-            from {identifiers_table}
-            where record_type = 'crm_contact'
-            group by record_id
-        )
         select 'crm_contact:' || c.contact_id as unique_id,
                {_fold_sql('c.first_name')} as given_text,
                {_fold_sql('c.last_name')} as family_text,
@@ -119,7 +112,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection, contacts_view: str = CONTACTS
                     then regexp_replace(c.date_of_birth_raw, '[^0-9]', '', 'g') end as dob,
                nullif(regexp_replace(upper(c.national_id), '[^0-9A-Z]', '', 'g'), '') as national_id,
                nullif(regexp_replace(upper(c.customer_number), '[^0-9A-Z]', '', 'g'), '') as customer_number
-        from {contacts_view} c left join usable on usable.record_id = c.contact_id""")
+        from {contacts_view} c left join {contact_identifiers} usable using (contact_id)""")
     # A whole name in one field: family name first in Japanese or Chinese script, last in latin script.
     con.execute("""
         create or replace temp table _names as

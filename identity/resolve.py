@@ -21,7 +21,8 @@ What joined each customer is kept for `crm identity explain`: the model and revi
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,8 @@ class ResolutionSummary:
     review_conflicts: int = 0      # `different` decisions on records sharing an identifier
     ids_kept: int = 0              # customers that kept the id of the previous build
     ids_redirected: int = 0        # ids retired into another customer by this build
+    seconds: dict = field(default_factory=dict)  # time per step
+    blocking: list = field(default_factory=list)  # (rule, candidate pairs it found first)
 
 
 def resolve_identities(
@@ -68,6 +71,7 @@ def resolve_identities(
     """Write `identity.record_customers(record_key, record_type, record_id, customer_id)` (replaced whole) and
     bring `identity.customer_ids` up to date. Probabilistic matching runs when `match_options` is given; review
     decisions apply when `decisions_file` is given."""
+    started = time.perf_counter()
     con.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
     con.execute("create or replace temp table _record_links (left_key varchar, right_key varchar)")
     linked = None
@@ -105,6 +109,7 @@ def resolve_identities(
     _, labels = connected_components(graph, directed=False)
     labels = labels[:record_nodes].astype(np.int64)
     conflicts = _keep_apart(con, labels, decisions)
+    graph_done = time.perf_counter()
     con.register("_components", {"record_node": np.arange(record_nodes), "component": labels})
     known = ", ".join(f"'{t}'" for t in KNOWN_IDENTIFIER_TYPES)
     con.execute(
@@ -126,11 +131,17 @@ def resolve_identities(
     customers, resolved = con.execute(
         f"select count(distinct customer_id), count(*) from {OUTPUT_TABLE}"
     ).fetchall()[0]
+    linking = sum(linked.seconds.values()) if linked else 0.0
+    seconds = {**(linked.seconds if linked else {}),
+               "graph": round(graph_done - started - linking, 2),
+               "stable ids": round(time.perf_counter() - graph_done, 2)}
+    blocking = [(rule.name + ": " + " + ".join(rule.columns), rule.distinct_pairs)
+                for rule in (linked.blocking.rules if linked and linked.blocking else ())]
     summary = ResolutionSummary(
         int(record_nodes), int(identifier_nodes), int(customers), int(resolved),
         linked.candidate_pairs if linked else 0, linked.links if linked else 0,
         linked.possible_matches if linked else 0, linked.model_source if linked else "none",
-        review_links, kept_apart, conflicts, kept, redirected)
+        review_links, kept_apart, conflicts, kept, redirected, seconds, blocking)
     log.info("identity: %s", summary)
     return summary
 

@@ -440,13 +440,15 @@ def make_person_list(records: int, style: str = "au", seed: int = 0,
 
 def write_person_list(folder: Path, records: int, style: str = "au", seed: int = 0,
                       duplicate_share: float = 0.5) -> tuple[Path, Path, Path]:
-    """Write the list (CSV), its column map (YAML) and the truth (Parquet, as identity/evaluate.py reads it)."""
+    """Write the list (CSV), its column map (YAML) and the truth (Parquet, as identity/evaluate.py reads it), unless
+    the folder holds them already (the same arguments give the same list)."""
     folder.mkdir(parents=True, exist_ok=True)
-    frame, truth = make_person_list(records, style, seed, duplicate_share)
-    csv_path = folder / f"person_list_{style}_{records}_{seed}.csv"
-    frame.to_csv(csv_path, index=False)
+    stem = f"person_list_{style}_{records}_{seed}_{round(duplicate_share * 100)}"
+    csv_path, truth_path = folder / f"{stem}.csv", folder / f"{stem}.truth.parquet"
     map_path = folder / f"person_list_{style}.yml"
     map_path.write_text(column_map_yaml(style), encoding="utf-8")
-    truth_path = folder / f"person_list_{style}_{records}_{seed}.truth.parquet"
-    truth.to_parquet(truth_path, index=False)
+    if not (csv_path.exists() and truth_path.exists()):
+        frame, truth = make_person_list(records, style, seed, duplicate_share)
+        frame.to_csv(csv_path, index=False)
+        truth.to_parquet(truth_path, index=False)
     return csv_path, map_path, truth_path

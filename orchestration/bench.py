@@ -172,6 +172,7 @@ class IdentityBenchmark:
     seconds: float
     peak_mb: float
     accuracy: dict
+    summary: dict  # identity.resolve.ResolutionSummary as a dict: model source, steps' times, blocking rules
 
 
 def _measure_identity(build_db: str, settings_json: str) -> dict:
@@ -216,7 +217,7 @@ def bench_identity(settings, truth_records: Path) -> IdentityBenchmark:
     summary = measured["summary"]
     return IdentityBenchmark(summary["records"], summary["identifiers"], summary["customers"],
                              summary.get("candidate_pairs", 0), measured["seconds"], measured["peak_mb"],
-                             accuracy.as_dict())
+                             accuracy.as_dict(), summary)
 
 
 def format_identity(result: IdentityBenchmark) -> str:
@@ -233,6 +234,12 @@ def format_identity(result: IdentityBenchmark) -> str:
         f"| cluster | {a['cluster_precision']:.4f} | {a['cluster_recall']:.4f} | {a['cluster_f1']:.4f} |",
         f"({a['records']:,} records of {a['people']:,} people in {a['customers']:,} customers; not scored: "
         f"{a['anonymous_records']:,} records of web visitors who never identified)",
+        "",
+        f"model: {result.summary.get('model_source')}; links {result.summary.get('probabilistic_links', 0):,}, "
+        f"possible matches {result.summary.get('possible_matches', 0):,}",
+        "steps: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.summary.get("seconds", {}).items()),
+        "candidate pairs by rule (each pair under the first rule that finds it): "
+        + "; ".join(f"{rule} {pairs:,}" for rule, pairs in result.summary.get("blocking", [])),
     ])
 
 

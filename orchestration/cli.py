@@ -484,19 +484,46 @@ def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Pat
 
 @bench.command(name="identity")
 @_generated_data_options
+@click.option("--person-list", type=click.Choice(["au", "us", "uk"]),
+              help="Instead of generated CRM data: a synthetic person list of this export shape (identity/"
+                   "synthetic_lists.py), imported with its column map; --records sets its size.")
+@click.option("--records", type=int, default=100_000, show_default=True, help="Rows of the person list.")
 @click.pass_obj
 @expected_errors
-def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
-    """Identity resolution: time, candidate pairs, peak memory, and precision/recall against the ground truth."""
+def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                           person_list: str | None, records: int) -> None:
+    """Identity resolution alone, in a process of its own: time per step, candidate pairs, peak memory, and
+    precision/recall against the ground truth — of generated CRM data, or of a synthetic person list."""
     from orchestration.bench import bench_identity, format_identity
     from orchestration.pipeline import run_dbt_stage
 
-    bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed)
+    if person_list:
+        bench_settings, truth = _person_list_warehouse(
+            settings, workdir or settings.data_dir / "bench" / f"list-{person_list}-{records}-{seed}", person_list,
+            records, seed)
+    else:
+        bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale,
+                                              seed)
+        truth = bench_settings.ground_truth_dir / "records.parquet"
     StepTimer().run("dbt (identity inputs)", run_dbt_stage, bench_settings, "identity_inputs",
                     lambda line: click.echo(f"  {line}", err=True))
-    result = StepTimer().run("bench identity", bench_identity, bench_settings,
-                             bench_settings.ground_truth_dir / "records.parquet")
+    result = StepTimer().run("bench identity", bench_identity, bench_settings, truth)
     click.echo(format_identity(result))
+
+
+def _person_list_warehouse(settings: Settings, workdir: Path, style: str, records: int,
+                           seed: int) -> tuple[Settings, Path]:
+    """A throw-away warehouse holding one synthetic person list, imported as a user would (`crm import` with the
+    list's column map); written and loaded once per shape, size and seed."""
+    from identity.synthetic_lists import write_person_list
+    from orchestration.imports import import_csv
+
+    listed = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                     build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+    written = StepTimer().run("write person list", write_person_list, workdir / "list", records, style, seed)
+    csv_path, map_path, truth = written
+    StepTimer().run("import", import_csv, listed, csv_path, map_path, "contacts")
+    return listed, truth
 
 
 @bench.command(name="build")

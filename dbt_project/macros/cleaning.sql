@@ -164,3 +164,22 @@
 {% macro person_number_key(column) -%}
     nullif(upper(replace(replace(replace(replace(trim({{ column }}), ' ', ''), '-', ''), '.', ''), '/', '')), '')
 {%- endmacro %}
+
+{#- True for an identifier that cannot single out one person, whoever carries it: an email of the company's own
+    domains, of a shared mailbox (info@, sales@…) or a placeholder (test@…); a placeholder anonymousId
+    ("undefined") or person number; a person number too short to be real or of one repeated character (000000).
+    Used by the identity graph's edges and the match model's inputs alike. -#}
+{% macro is_junk_identifier(identifier_type, identifier_value) -%}
+    (
+        ({{ identifier_type }} = 'email' and (
+            split_part({{ identifier_value }}, '@', 1) in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
+            or split_part({{ identifier_value }}, '@', 1) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
+            or split_part({{ identifier_value }}, '@', 2) in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
+        ))
+        or ({{ identifier_type }} in ('anonymous_id', 'national_id', 'customer_number')
+            and lower({{ identifier_value }}) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }})
+        or ({{ identifier_type }} in ('national_id', 'customer_number')
+            and (length({{ identifier_value }}) < 4
+                 or replace({{ identifier_value }}, substring({{ identifier_value }}, 1, 1), '') = ''))
+    )
+{%- endmacro %}

@@ -268,6 +268,28 @@ def has_time_of_day(date_format: str) -> bool:
     return any(directive in _TIME_DIRECTIVES for directive in _DIRECTIVE.findall(date_format.replace("%%", "")))
 
 
+_DATE_PART_PATTERNS = {"Y": r"(\d{4})", "m": r"(\d{1,2})", "d": r"(\d{1,2})"}
+
+
+def _parts_in_date_order_sql(sql: str, date_format: str) -> str | None:
+    """SQL rewriting text shaped like a date-only `date_format` made of %Y, %m and %d (and literal separators) into
+    `YYYY-MM-DD` by position, valid date or not; None for other formats."""
+    pieces = re.split(r"(%[A-Za-z%])", date_format)
+    directives = [p[1] for p in pieces if p.startswith("%") and len(p) == 2]
+    if sorted(directives) != ["Y", "d", "m"]:
+        return None
+    pattern = "".join(_DATE_PART_PATTERNS[p[1]] if p.startswith("%") and len(p) == 2 else re.escape(p)
+                      for p in pieces if p)
+    group = {directive: index + 1 for index, directive in enumerate(directives)}
+    literal = sql_literal(pattern)
+
+    def part(directive: str, width: int) -> str:
+        return f"lpad(regexp_extract({sql}, {literal}, {group[directive]}), {width}, '0')"
+
+    return (f"case when regexp_full_match({sql}, {literal}) then "
+            f"{part('Y', 4)} || '-' || {part('m', 2)} || '-' || {part('d', 2)} end")
+
+
 def raw_value_sql(source: ColumnSource, file_columns: set[str]) -> str:
     """SQL for the text a source reads from the file's columns (all text), before formats and vocabularies.
     Exports leave optional properties out, so columns the file lacks are skipped; with none present, NULL."""
@@ -290,8 +312,12 @@ def column_sql(source: ColumnSource, file_columns: set[str]) -> str:
         parsed = [f"strftime(try_strptime({sql}, {sql_literal(f)}), "
                   f"{sql_literal('%Y-%m-%d %H:%M:%S' if has_time_of_day(f) else '%Y-%m-%d')})"
                   for f in source.formats]
-        # Unparseable text is kept as it is, so the loader's date check quarantines it with a reason.
-        sql = f"coalesce({', '.join(parsed)}, {sql})"
+        # A value no format parses is still rewritten year-month-day when a date-only format's shape fits it, so an
+        # impossible date (27/13/1977) keeps its parts in one order ("1977-13-27": a date of birth mistyped is
+        # still evidence for identity); anything else is kept as it is. Either way the loader's date check (where
+        # the column has one) quarantines it with a reason.
+        reordered = [r for r in (_parts_in_date_order_sql(sql, f) for f in source.formats) if r]
+        sql = f"coalesce({', '.join(parsed + reordered)}, {sql})"
     if source.values:
         cases = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in source.values)
         sql = f"case {sql} {cases} else {sql} end"

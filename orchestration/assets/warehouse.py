@@ -13,6 +13,8 @@ from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
 CUSTOMER_IDS_KEY = dg.AssetKey(["identity", "customer_ids"])
+MATCH_PAIRS_KEY = dg.AssetKey(["identity", "match_pairs"])
+REVIEW_DECISIONS_KEY = dg.AssetKey(["identity", "review_decisions"])
 
 
 def _published_marts() -> list[str]:
@@ -30,17 +32,28 @@ def _published_marts() -> list[str]:
 PUBLISHED_MARTS = _published_marts()
 
 
+# The identity step reads the graph's edges, the contacts (for the match model) and their emails and phones.
+IDENTITY_INPUTS = [get_asset_key_for_model([dbt_models], model) for model in (
+    "int_identity__record_identifiers", "int_identity__contact_identifiers", "stg_sales__contacts")]
+
+
 @dg.multi_asset(
     name="identity_resolution",
     specs=[
-        dg.AssetSpec(IDENTITY_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+        dg.AssetSpec(IDENTITY_KEY, deps=IDENTITY_INPUTS,
                      group_name="identity", kinds={"python", "duckdb"},
-                     description="Identity graph (shared identifiers + Splink matches of CRM contacts) → "
-                                 "customer_id per record."),
-        dg.AssetSpec(CUSTOMER_IDS_KEY, deps=[get_asset_key_for_model([dbt_models], "int_identity__record_identifiers")],
+                     description="Identity graph (shared identifiers + Splink matches of CRM contacts, trained on "
+                                 "them; review decisions) → customer_id per record."),
+        dg.AssetSpec(CUSTOMER_IDS_KEY, deps=IDENTITY_INPUTS,
                      group_name="identity", kinds={"python", "duckdb"},
                      description="Every customer_id ever issued and the id it resolves to now: stable across builds, "
                                  "redirects for merged ids."),
+        dg.AssetSpec(MATCH_PAIRS_KEY, deps=IDENTITY_INPUTS, group_name="identity", kinds={"python", "duckdb"},
+                     description="Contact pairs the match model linked or sent to clerical review, with each "
+                                 "field's contribution."),
+        dg.AssetSpec(REVIEW_DECISIONS_KEY, deps=IDENTITY_INPUTS, group_name="identity", kinds={"python", "duckdb"},
+                     description="The clerical review decisions of the landing zone and whether the build applied "
+                                 "each."),
     ],
     pool=BUILD_WAREHOUSE_POOL,
 )
@@ -57,8 +70,14 @@ def identity_resolution(context: dg.AssetExecutionContext):
         "customers": summary.customers, "records_resolved": summary.records_resolved,
         "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
         "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
-        "ids_redirected": summary.ids_redirected,
+        "ids_redirected": summary.ids_redirected, "model": summary.model_source,
     })
+    yield dg.MaterializeResult(asset_key=MATCH_PAIRS_KEY, metadata={
+        "links": summary.probabilistic_links, "possible_matches": summary.possible_matches,
+        "model": summary.model_source})
+    yield dg.MaterializeResult(asset_key=REVIEW_DECISIONS_KEY, metadata={
+        "same_applied": summary.review_links, "model_links_removed": summary.kept_apart,
+        "conflicts": summary.review_conflicts})
 
 
 @dg.asset(

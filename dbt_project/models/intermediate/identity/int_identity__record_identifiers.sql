@@ -84,21 +84,7 @@ usable as (
     left join shared_identifiers s
         on s.identifier_type = i.identifier_type and s.identifier_value = i.identifier_value
     where s.identifier_value is null
-      and not (
-        i.identifier_type = 'email' and (
-            split_part(i.identifier_value, '@', 1) in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
-            or split_part(i.identifier_value, '@', 1) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
-            or split_part(i.identifier_value, '@', 2) in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
-        )
-      )
-      and not (
-        i.identifier_type in ('anonymous_id', 'national_id', 'customer_number')
-        and lower(i.identifier_value) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
-      )
-      and not (
-        i.identifier_type in ('national_id', 'customer_number')
-        and (length(i.identifier_value) < 4 or replace(i.identifier_value, substring(i.identifier_value, 1, 1), '') = '')
-      )
+      and not {{ is_junk_identifier('i.identifier_type', 'i.identifier_value') }}
 )
 
 select
