@@ -346,13 +346,8 @@ def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> 
         log_lines.append(f"EM blocked on {', '.join(rule)}: estimated {', '.join(sorted(seen))}")
         if estimated >= set(fields):
             break
-    model = linker.misc.save_model_to_json()
-    unestimated = [c["output_column_name"] for c in model["comparisons"]
-                   if any(level.get("m_probability") is None for level in c["comparison_levels"]
-                          if not level.get("is_null_level"))]
-    if unestimated:
-        log_lines.append(f"no m estimate for some levels of {', '.join(unestimated)}: prior shares used")
-        model = _with_prior_for_unseen_levels(model)
+    model, changed = _smoothed(linker.misc.save_model_to_json())
+    log_lines.extend(changed)
     prior = model["probability_two_random_records_match"]
     log_lines.append(f"prior (probability two random records match) {prior:.3g}")
     log_lines.append(f"time: {timer}")
@@ -393,24 +388,30 @@ def _columns_read(comparison) -> set[str]:
     return {m for level in levels for m in re.findall(r'"([a-z_]+)_[lr]"', level["sql_condition"])}
 
 
-# Share of true duplicates assumed to fall in a comparison level EM never saw (a level empty in the training pairs).
-UNSEEN_LEVEL_PRIOR_M = 0.01
+# The least share of one person's record pairs any level is assumed to hold. EM gives a level it saw no match in an
+# m of (nearly) zero, so a single disagreement would veto any pair (a phone that differs: -38 bits); no level is
+# impossible for one person's records (people change numbers, mistype ids), so none weighs less than
+# log2(M_FLOOR) ~ -6.6 bits on its own.
+M_FLOOR = 0.01
 
 
-def _with_prior_for_unseen_levels(model: dict) -> dict:
-    """A level EM left without an m (nothing fell in it) gets a small share of the matches, taken from the others,
-    so a pair that meets it later is scored rather than failing."""
+def _smoothed(model: dict) -> tuple[dict, list[str]]:
+    """Every level's m at least M_FLOOR (renormalised), and a level random sampling never met gets u = m (no
+    evidence either way, rather than none of its own). Returns the model and what was changed, for the log."""
+    changed = []
     for comparison in model["comparisons"]:
         levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
-        unseen = [level for level in levels if not level.get("m_probability")]
-        if not unseen:
-            continue
-        scale = 1 - UNSEEN_LEVEL_PRIOR_M * len(unseen)
-        for level in levels:
-            level["m_probability"] = UNSEEN_LEVEL_PRIOR_M if level in unseen else level["m_probability"] * scale
-        for level in unseen:
-            level.setdefault("u_probability", UNSEEN_LEVEL_PRIOR_M)
-    return model
+        raised = [level.get("label_for_charts") for level in levels if (level.get("m_probability") or 0) < M_FLOOR]
+        floored = [max(level.get("m_probability") or 0.0, M_FLOOR) for level in levels]
+        for level, m in zip(levels, floored, strict=True):
+            level["m_probability"] = m / sum(floored)
+            if not level.get("u_probability"):
+                level["u_probability"] = level["m_probability"]
+                changed.append(f"{comparison['output_column_name']}: '{level.get('label_for_charts')}' never met "
+                               "among random pairs, weighs nothing")
+        if raised:
+            changed.append(f"{comparison['output_column_name']}: m raised to {M_FLOOR} for {', '.join(raised)}")
+    return model, changed
 
 
 def _prior_for(model: dict, records: int) -> dict:
