@@ -115,12 +115,18 @@ def _null(*columns: str):
     return cll.CustomLevel(condition, label_for_charts="missing on one side").configure(is_null_level=True)
 
 
-def _comparison(name: str, description: str, levels: list):
+# Each comparison as people call it (review, explain, the Customer 360 page).
+FIELD_WORDS = {"given_name": "given name", "family_and_address": "family name and address",
+               "date_of_birth": "date of birth", "national_id": "national id", "customer_number": "customer number",
+               "email": "email", "phone": "phone", "company": "company"}
+
+
+def _comparison(name: str, levels: list):
     import splink.comparison_level_library as cll
     from splink.comparison_library import CustomComparison
 
     return CustomComparison(comparison_levels=[*levels, cll.ElseLevel().configure(label_for_charts="different")],
-                            output_column_name=name, comparison_description=description)
+                            output_column_name=name)
 
 
 def _jw(column: str, threshold: float) -> str:
@@ -170,7 +176,7 @@ _same_home = (f'({_same_area}) and ("address_l" = "address_r" '
 # strongest agreement down; Splink scores a pair by the first level it meets.
 def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
     return {
-        "given_name": (("given_name",), _comparison("given_name", "given name", [
+        "given_name": (("given_name",), _comparison("given_name", [
             _null("given_name"),
             _level('"given_name_l" = "given_name_r"', "exact", "given_name"),
             _level('"name_key_l" = "name_key_r"', "the same name words in another order"),
@@ -185,7 +191,7 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             _level(f'{_jw("given_name", 0.8)} or "given_sound_l" = "given_sound_r"',
                    "similar (Jaro-Winkler >= 0.8 or sounds alike)"),
         ])),
-        "date_of_birth": (("dob",), _comparison("date_of_birth", "date of birth", [
+        "date_of_birth": (("dob",), _comparison("date_of_birth", [
             _null("dob"),
             _level('"dob_l" = "dob_r"', "exact"),
             _level('left("dob_l", 4) = left("dob_r", 4) and substr("dob_l", 5, 2) = substr("dob_r", 7, 2) '
@@ -194,29 +200,29 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             _level('right("dob_l", 4) = right("dob_r", 4)', "same day and month, other year"),
             _level('left("dob_l", 6) = left("dob_r", 6)', "same year and month"),
         ])),
-        "national_id": (("national_id",), _comparison("national_id", "national id", [
+        "national_id": (("national_id",), _comparison("national_id", [
             _null("national_id"),
             _level('"national_id_l" = "national_id_r"', "exact"),
             _level(_typo("national_id"), "one digit mistyped or two swapped"),
         ])),
-        "customer_number": (("customer_number",), _comparison("customer_number", "customer number", [
+        "customer_number": (("customer_number",), _comparison("customer_number", [
             _null("customer_number"),
             _level('"customer_number_l" = "customer_number_r"', "exact"),
             _level(_typo("customer_number"), "one character mistyped or two swapped"),
         ])),
-        "email": (("email",), _comparison("email", "email", [
+        "email": (("email",), _comparison("email", [
             _null("email"),
             _level('"email_l" = "email_r"', "exact", "email"),
             _level('"email_local_l" = "email_local_r"', "same user name, other domain"),
             # Not a similar user name at another domain: jsmith@ and asmith@ are how one family's addresses look.
             _level(_typo("email"), "one character mistyped"),
         ])),
-        "phone": (("phone",), _comparison("phone", "phone", [
+        "phone": (("phone",), _comparison("phone", [
             _null("phone"),
             _level('"phone_l" = "phone_r"', "exact", "phone"),
             _level(_typo("phone"), "one digit mistyped or two swapped"),
         ])),
-        "company": (("company_key",), _comparison("company", "company", [
+        "company": (("company_key",), _comparison("company", [
             _null("company_key"),
             _level('"company_key_l" = "company_key_r"', "exact", "company_key"),
             _level(_jw("company_key", 0.92), "nearly the same (Jaro-Winkler >= 0.92)"),
@@ -227,7 +233,7 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
         # one, the chance that two different records agree on both is estimated (random sampling) from the data
         # itself, households included. Street, house number, postcode, city and region count once too.
         "family_and_address": (("family_name", "address_tokens", "postal_code", "city"), _comparison(
-            "family_and_address", "family name and address", [
+            "family_and_address", [
                 _level(f'("family_name_l" is null and {_missing_place("l")}) '
                        f'or ("family_name_r" is null and {_missing_place("r")})', "missing on one side", null=True),
                 _level(f"({_same_home}) and ({_same_family})", "same family name and address"),
@@ -242,10 +248,6 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
     }
 
 
-# How each comparison is named to people (review, explain, the Customer 360 page).
-_FIELD_WORDS = {"given_name": "given name", "family_and_address": "family name and address",
-                "date_of_birth": "date of birth", "national_id": "national id", "customer_number": "customer number",
-                "email": "email", "phone": "phone", "company": "company"}
 COMPARED_FIELDS = ("given_name", "family_and_address", "date_of_birth", "national_id", "customer_number", "email",
                    "phone", "company")
 
@@ -557,7 +559,7 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
         tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in scored.column_names else ""
         weight = f"round(mw_{name}{tf}, 2)"
         contribution_parts.append(f"{{'field': '{name}', 'level': {label_case}, 'weight': {weight}}}")
-        field_words = sql_literal(_FIELD_WORDS.get(name, name))
+        field_words = sql_literal(FIELD_WORDS.get(name, name))
         why_parts.append(f"case when {weight} <> 0 then {field_words} || ': ' || {label_case} || ' (' || "
                          f"printf('%+.1f', {weight}) || ')' end")
     con.execute(

@@ -305,18 +305,23 @@ def raw_value_sql(source: ColumnSource, file_columns: set[str]) -> str:
     return f"coalesce({', '.join(values)})"
 
 
-def column_sql(source: ColumnSource, file_columns: set[str]) -> str:
+# Project columns whose impossible dates are worth keeping in year-month-day order (see column_sql).
+DATES_KEPT_IN_ORDER = ("date_of_birth",)
+
+
+def column_sql(source: ColumnSource, file_columns: set[str], project_column: str = "") -> str:
     """SQL for one project column's text value from the file's columns (all text)."""
     sql = raw_value_sql(source, file_columns)
     if source.formats:
         parsed = [f"strftime(try_strptime({sql}, {sql_literal(f)}), "
                   f"{sql_literal('%Y-%m-%d %H:%M:%S' if has_time_of_day(f) else '%Y-%m-%d')})"
                   for f in source.formats]
-        # A value no format parses is still rewritten year-month-day when a date-only format's shape fits it, so an
-        # impossible date (27/13/1977) keeps its parts in one order ("1977-13-27": a date of birth mistyped is
-        # still evidence for identity); anything else is kept as it is. Either way the loader's date check (where
-        # the column has one) quarantines it with a reason.
-        reordered = [r for r in (_parts_in_date_order_sql(sql, f) for f in source.formats) if r]
+        # A value no format parses is kept as written, so the loader's date check quarantines it showing the file's
+        # text. A date of birth has no such check: an impossible one (27/13/1977) is rewritten year-month-day when a
+        # date-only format's shape fits it ("1977-13-27"), since a mistyped date of birth is still evidence for
+        # identity when its parts are in the order of every other record's.
+        reordered = [r for r in (_parts_in_date_order_sql(sql, f) for f in source.formats) if r] \
+            if project_column in DATES_KEPT_IN_ORDER else []
         sql = f"coalesce({', '.join(parsed + reordered)}, {sql})"
     if source.values:
         cases = " ".join(f"when {sql_literal(k)} then {sql_literal(v)}" for k, v in source.values)

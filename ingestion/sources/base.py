@@ -334,7 +334,7 @@ def csv_reader(
                 raise FileRejected(f"{paths[0].name}: column map {column_map.map_name} maps {', '.join(unknown)}, "
                                    f"not column(s) of {entity} (those are: {', '.join(columns)})")
             names = set(file_columns)
-            mapped = {c: column_sql(column_map.columns[c], names) for c in columns if c in column_map.columns}
+            mapped = {c: column_sql(column_map.columns[c], names, c) for c in columns if c in column_map.columns}
             select = [f"{sql} as {sql_identifier(c)}" for c, sql in mapped.items()]
             select += [f"null::varchar as {sql_identifier(c)}" for c in columns if c not in mapped]
             for c, source_of_c in column_map.columns.items():

@@ -83,3 +83,20 @@ def test_what_a_map_cannot_mean_is_a_one_line_error(tmp_path: Path, body: str, m
     with pytest.raises(ColumnMapError) as raised:
         _entity(tmp_path, body)
     assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("project_column", "written", "expected"), [
+    ("date_of_birth", "27/06/1977", "1977-06-27"),
+    ("date_of_birth", "27/13/1977", "1977-13-27"),   # impossible, kept in year-month-day order for identity
+    ("date_of_birth", "7/6/1977", "1977-06-07"),
+    ("date_of_birth", "someday", "someday"),         # no date's shape: kept as written
+    ("order_date", "27/13/1977", "27/13/1977"),      # kept as written: the date check quarantines it, showing it
+])
+def test_a_date_no_format_parses_keeps_its_parts_in_order_only_for_a_date_of_birth(project_column, written,
+                                                                                   expected):
+    import duckdb
+
+    from ingestion.column_maps import column_sql
+
+    sql = column_sql(ColumnSource(("d",), formats=("%d/%m/%Y",)), {"d"}, project_column)
+    assert duckdb.execute(f"select {sql} from (select ?::varchar as d)", [written]).fetchall() == [(expected,)]
