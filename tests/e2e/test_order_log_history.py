@@ -1,16 +1,20 @@
-"""An order log shaped as real ones are — customer id, date, quantity, spend; 1997-98; no status, no email —
-through the loader, the build and the quality gate, with RFM and monthly cohorts checked against a computation of
-the test's own at two as-of dates: one inside the data and one more than 10,000 days after its first order.
+"""A new user's first run with an order log shaped as real ones are — customer id, date, quantity, spend;
+1997-98; no header, aligned by spaces; no currency, no status, no email — and their contact list, imported with
+column maps into an empty data folder (only CRM_PATHS_DATA_DIR set) for a business in New York, then built and
+checked against a computation of the test's own.
 
-Like the public CDNOW log the issue was found with, it has one row per purchase and several purchases of a customer
-on one day. The file carries a `currency` column (USD) and ISO dates; its column map names the other columns.
+Like the public CDNOW log the issue was found with, the log has one row per purchase and several purchases of a
+customer on one day. Its map sets what the file lacks (currency USD as a constant, the date format); the contact
+list's map joins a sign-up time in New York time and a yes/no consent. The build runs as of 2026-06-30, more than
+10,000 days after the first purchase; RFM and cohorts are compared there and, through the month-end history, as of
+1997-09-30 inside the data.
 """
 
 import os
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,55 +29,75 @@ CRM = str(Path(sys.executable).parent / "crm")
 INSIDE_THE_DATA = date(1997, 9, 30)
 LONG_AFTER = date(2026, 6, 30)
 
-ORDER_LOG = """customer_id,date,quantity,spend,currency
-1,1997-01-01,1,11.77,USD
-2,1997-01-12,1,12.00,USD
-2,1997-01-12,5,77.00,USD
-3,1997-01-02,2,20.76,USD
-3,1997-03-30,2,20.76,USD
-3,1997-04-02,2,19.54,USD
-3,1997-11-15,5,57.45,USD
-3,1997-11-25,4,20.96,USD
-3,1998-05-28,1,16.99,USD
-4,1997-01-01,2,29.33,USD
-4,1997-01-18,2,29.73,USD
-4,1997-08-02,1,14.96,USD
-4,1997-12-12,2,26.48,USD
-5,1997-01-01,2,29.33,USD
-5,1997-01-14,1,13.97,USD
-5,1997-02-04,3,38.90,USD
-5,1997-04-11,3,45.55,USD
-5,1997-05-31,3,38.71,USD
-5,1997-06-16,2,26.14,USD
-5,1997-07-22,2,28.14,USD
-5,1997-09-15,3,40.47,USD
-5,1997-12-08,4,46.46,USD
-5,1997-12-12,3,40.47,USD
-5,1998-01-03,3,37.47,USD
-5,1998-06-07,1,17.97,USD
-6,1997-01-01,1,20.99,USD
-7,1997-02-14,1,15.99,USD
-7,1998-03-03,2,31.98,USD
-8,1997-03-22,3,42.00,USD
-9,1997-10-05,1,9.99,USD
-10,1998-06-30,2,24.50,USD
+# customer, date, quantity, spend
+PURCHASES = """1,1997-01-01,1,11.77
+2,1997-01-12,1,12.00
+2,1997-01-12,5,77.00
+3,1997-01-02,2,20.76
+3,1997-03-30,2,20.76
+3,1997-04-02,2,19.54
+3,1997-11-15,5,57.45
+3,1997-11-25,4,20.96
+3,1998-05-28,1,16.99
+4,1997-01-01,2,29.33
+4,1997-01-18,2,29.73
+4,1997-08-02,1,14.96
+4,1997-12-12,2,26.48
+5,1997-01-01,2,29.33
+5,1997-01-14,1,13.97
+5,1997-02-04,3,38.90
+5,1997-04-11,3,45.55
+5,1997-05-31,3,38.71
+5,1997-06-16,2,26.14
+5,1997-07-22,2,28.14
+5,1997-09-15,3,40.47
+5,1997-12-08,4,46.46
+5,1997-12-12,3,40.47
+5,1998-01-03,3,37.47
+5,1998-06-07,1,17.97
+6,1997-01-01,1,20.99
+7,1997-02-14,1,15.99
+7,1998-03-03,2,31.98
+8,1997-03-22,3,42.00
+9,1997-10-05,1,9.99
+10,1998-06-30,2,24.50
 """
-COLUMN_MAP = """name: order_log
+# As the log is published: no header, columns aligned by spaces, ids zero-padded, dates as YYYYMMDD.
+ORDER_LOG = "".join(f"   {int(c):08d} {d.replace('-', '')} {q:>2} {s:>7}\n"
+                    for c, d, q, s in (line.split(",") for line in PURCHASES.strip().splitlines()))
+ORDER_LOG_MAP = """name: cdnow
 entities:
   orders:
-    detect: [customer_id, date, quantity, spend]
+    header: false
+    file_columns: [customer_id, date, quantity, spend]
+    delimiter: whitespace
     columns:
       contact_id: customer_id
-      order_date: date
+      order_date: {column: date, formats: ["%Y%m%d"]}
       amount: spend
-      currency: currency
+      currency: {value: USD}
+"""
+CONTACTS = "Customer no,Given name,Surname,E-mail,Opted in,Signed up\n" \
+           "00000001,Ann,Lee,ann.lee@example.com,yes,01/05/1997 09:30 AM\n"
+CONTACTS_MAP = """name: signups
+entities:
+  contacts:
+    timezone: America/New_York
+    columns:
+      contact_id: Customer no
+      first_name: Given name
+      last_name: Surname
+      email: E-mail
+      country: {value: US}
+      marketing_consent: {column: Opted in, true_values: [yes], false_values: [no]}
+      created_at: {column: Signed up, formats: ["%m/%d/%Y %I:%M %p"]}
 """
 
 
 def _purchases() -> list[tuple[str, date, Decimal]]:
-    lines = ORDER_LOG.strip().splitlines()[1:]
-    return [(customer, date.fromisoformat(day), Decimal(spend))
-            for customer, day, _, spend, _ in (line.split(",") for line in lines)]
+    """(the log's customer id as the file writes it, day, spend) per purchase."""
+    return [(f"{int(customer):08d}", date.fromisoformat(day), Decimal(spend))
+            for customer, day, _, spend in (line.split(",") for line in PURCHASES.strip().splitlines())]
 
 
 def expected_rfm(as_of: date) -> dict[str, tuple[int, int, Decimal]]:
@@ -105,9 +129,10 @@ def _months_through(first: date, last: date) -> int:
 def test_the_hand_computation_is_what_the_log_says():
     # Customer 5 by 1997-09-30: 8 purchases, the last on 09-15; customer 2 bought twice on one day.
     rfm = expected_rfm(INSIDE_THE_DATA)
-    assert rfm["5"] == (15, 8, Decimal("261.21"))
-    assert rfm["2"] == (261, 2, Decimal("89.00"))
-    assert set(rfm) == {"1", "2", "3", "4", "5", "6", "7", "8"}
+    assert rfm["00000005"] == (15, 8, Decimal("261.21"))
+    assert rfm["00000002"] == (261, 2, Decimal("89.00"))
+    assert set(rfm) == {f"{n:08d}" for n in range(1, 9)}
+    assert ORDER_LOG.splitlines()[0] == "   00000001 19970101  1   11.77"
     assert expected_cohort_sizes(INSIDE_THE_DATA) == {date(1997, 1, 1): 6, date(1997, 2, 1): 1, date(1997, 3, 1): 1}
     assert (LONG_AFTER - date(1997, 1, 1)).days > 10_000
 
@@ -118,32 +143,27 @@ def _crm(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict:
-    """Ingest the log, build the warehouse as of both days, check the later one with the default and with an
+    """Import both files into an empty data folder, build as of LONG_AFTER, check it with the default and with an
     earlier earliest plausible date."""
     data = tmp_path_factory.mktemp("order-log")
-    landing = data / "landing"
-    (landing / "sales").mkdir(parents=True)
-    (landing / "column_maps").mkdir()
-    (landing / "sales" / "orders_log.csv").write_text(ORDER_LOG)
-    (landing / "column_maps" / "order_log.yml").write_text(COLUMN_MAP)
-    env = {
-        **os.environ,
-        "CRM_PATHS_DATA_DIR": str(data), "CRM_PATHS_LANDING_DIR": str(landing),
-        "CRM_PATHS_BUILD_DB": str(data / "warehouse" / "build.duckdb"),
-        "CRM_PATHS_SERVING_DB": str(data / "serving" / "serving.duckdb"),
-        "CRM_PATHS_DAGSTER_HOME": str(data / "dagster_home"),
-    }
+    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data), "CRM_BUSINESS_BUSINESS_TIMEZONE": "America/New_York"}
+    for moved in ("LANDING_DIR", "GROUND_TRUTH_DIR", "BUILD_DB", "SERVING_DB", "DAGSTER_HOME"):
+        env.pop(f"CRM_PATHS_{moved}", None)  # every path follows the data folder
     env.pop("CRM_QUALITY_EARLIEST_PLAUSIBLE_DATE", None)
-    ingested = _crm("ingest", env=env)
-    assert ingested.returncode == 0, ingested.stderr[-2000:]
-    databases = {}
-    for as_of in (INSIDE_THE_DATA, LONG_AFTER):
-        built = _crm("build", "--as-of", as_of.isoformat(), env=env)
-        assert built.returncode == 0, built.stderr[-3000:]
-        databases[as_of] = data / "warehouse" / f"as-of-{as_of.isoformat()}.duckdb"
-    checked = {"CRM_PATHS_BUILD_DB": str(databases[LONG_AFTER])}
+    files = data.parent / f"{data.name}-files"
+    files.mkdir()
+    for name, text in {"signups.csv": CONTACTS, "signups.yml": CONTACTS_MAP, "CDNOW_master.txt": ORDER_LOG,
+                       "cdnow.yml": ORDER_LOG_MAP}.items():
+        (files / name).write_text(text, encoding="utf-8")
+    for exported, column_map in (("signups.csv", "signups.yml"), ("CDNOW_master.txt", "cdnow.yml")):
+        imported = _crm("import", str(files / exported), "--map", str(files / column_map), env=env)
+        assert imported.returncode == 0, imported.stderr[-2000:]
+    built = _crm("build", "--as-of", LONG_AFTER.isoformat(), env=env)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    db = data / "warehouse" / f"as-of-{LONG_AFTER.isoformat()}.duckdb"
+    checked = {"CRM_PATHS_BUILD_DB": str(db)}
     return {
-        "db": databases,
+        "db": db,
         "default_check": _crm("check", env={**env, **checked}),
         "history_check": _crm("check", env={**env, **checked, "CRM_QUALITY_EARLIEST_PLAUSIBLE_DATE": "1997-01-01"}),
     }
@@ -153,29 +173,43 @@ def _customers_by_log_id(db: Path) -> dict[str, str]:
     return dict(query(db, "select distinct contact_id, customer_id from marts.fct_orders"))
 
 
-@pytest.mark.parametrize("as_of", [INSIDE_THE_DATA, LONG_AFTER])
-def test_every_purchase_is_a_completed_order_of_its_customer(builds, as_of):
-    orders = query(builds["db"][as_of], "select contact_id, order_date, status, amount_reporting from marts.fct_orders")
-    expected = sorted((c, d, "completed", s) for c, d, s in _purchases() if d <= as_of)
-    assert sorted(orders) == expected
-    assert len(_customers_by_log_id(builds["db"][as_of])) == len(expected_rfm(as_of))
+def test_every_purchase_is_a_completed_order_of_its_customer_on_the_day_written(builds):
+    """No status column: completed. A date alone is that day in the business time zone (New York): midnight there,
+    05:00 UTC. Dollars in a dollar-reporting warehouse need no FX rate, years before the rates seed begins."""
+    orders = query(builds["db"], "select contact_id, order_date, status, amount_reporting from marts.fct_orders")
+    assert sorted(orders) == sorted((c, d, "completed", s) for c, d, s in _purchases())
+    assert len(_customers_by_log_id(builds["db"])) == len(expected_rfm(LONG_AFTER))
+    assert query(builds["db"], "select min(ordered_at) from marts.fct_orders") == [
+        (datetime(1997, 1, 1, 5, tzinfo=UTC),)]
 
 
-@pytest.mark.parametrize("as_of", [INSIDE_THE_DATA, LONG_AFTER])
-def test_rfm_at_as_of_equals_the_hand_computation(builds, as_of):
-    db = builds["db"][as_of]
+def test_the_contact_list_joins_its_orders_with_its_map_s_time_zone_and_consent(builds):
+    """The list's customer 00000001 is the log's first customer: one person with the list's name and the log's
+    purchase. 09:30 in New York on 5 January (EST, UTC-5) is 14:30 UTC; `yes` is consent."""
+    assert query(builds["db"], "select full_name, primary_email, country_code, has_marketing_consent "
+                               "from marts.dim_customers where full_name is not null") == [
+        ("Ann Lee", "ann.lee@example.com", "US", True)]
+    assert query(builds["db"], "select created_at from staging.stg_sales__contacts") == [
+        (datetime(1997, 1, 5, 14, 30, tzinfo=UTC),)]
+    customer = _customers_by_log_id(builds["db"])["00000001"]
+    assert query(builds["db"], "select full_name from marts.dim_customers where customer_id = ?", [customer]) == [
+        ("Ann Lee",)]
+
+
+def test_rfm_at_as_of_equals_the_hand_computation(builds):
+    db = builds["db"]
     customer_of = _customers_by_log_id(db)
     rows = query(db, "select customer_id, recency_days, frequency, monetary_reporting "
                      "from marts.mart_customer_segments")
     actual = {customer: (recency, frequency, monetary) for customer, recency, frequency, monetary in rows}
-    expected = {customer_of[log_id]: rfm for log_id, rfm in expected_rfm(as_of).items()}
+    expected = {customer_of[log_id]: rfm for log_id, rfm in expected_rfm(LONG_AFTER).items()}
     assert actual == expected
     segmented = query(db, "select count(*) from marts.mart_customer_segments where rfm_segment is not null")
     assert segmented == [(len(expected),)]
 
 
-def test_month_end_history_reaches_back_to_1997_from_2026(builds):
-    db = builds["db"][LONG_AFTER]
+def test_month_end_history_reaches_back_to_1997_and_equals_the_hand_computation_then(builds):
+    db = builds["db"]
     customer_of = _customers_by_log_id(db)
     # Every customer has a row at every month end from their first purchase's month to June 2026.
     first_months = {log_id: min(d for c, d, _ in _purchases() if c == log_id).replace(day=1) for log_id in customer_of}
@@ -183,29 +217,29 @@ def test_month_end_history_reaches_back_to_1997_from_2026(builds):
                                        "group by customer_id"))
     assert rows_per_customer == {customer_of[log_id]: _months_through(first, LONG_AFTER)
                                  for log_id, first in first_months.items()}
-    # The September 1997 month end, computed from what had happened by then, inside a 2026 build.
+    # The September 1997 month end, computed from what had happened by then, inside a 2026 build: RFM as of
+    # 1997-09-30, the day inside the data.
     september = query(db, "select customer_id, snapshot_date, recency_days, frequency, monetary_reporting "
                           "from marts.fct_customer_segments_monthly where snapshot_month = date '1997-09-01'")
     assert {customer: (day, recency, frequency, monetary) for customer, day, recency, frequency, monetary in september
             } == {customer_of[log_id]: (INSIDE_THE_DATA, *rfm) for log_id, rfm in expected_rfm(INSIDE_THE_DATA).items()}
 
 
-@pytest.mark.parametrize("as_of", [INSIDE_THE_DATA, LONG_AFTER])
-def test_monthly_cohorts_equal_the_hand_computation(builds, as_of):
-    db = builds["db"][as_of]
-    cohorts = query(db, "select cohort_month, cohort_customers, count(*), max(period_number) "
-                        "from marts.mart_retention_cohorts_monthly group by 1, 2")
-    expected = expected_cohort_sizes(as_of)
+def test_monthly_cohorts_equal_the_hand_computation(builds):
+    cohorts = query(builds["db"], "select cohort_month, cohort_customers, count(*), max(period_number) "
+                                  "from marts.mart_retention_cohorts_monthly group by 1, 2")
+    expected = expected_cohort_sizes(LONG_AFTER)
     assert {month: size for month, size, *_ in cohorts} == expected
-    # One row per month from the cohort's own to as_of's.
+    # One row per month from the cohort's own to as_of's; the cohorts of 1997-09-30 are those begun by then.
     assert {month: (periods, last) for month, _, periods, last in cohorts} == {
-        month: (_months_through(month, as_of), _months_through(month, as_of) - 1) for month in expected}
+        month: (_months_through(month, LONG_AFTER), _months_through(month, LONG_AFTER) - 1) for month in expected}
+    assert {month: size for month, size in expected.items() if month <= INSIDE_THE_DATA} == \
+        expected_cohort_sizes(INSIDE_THE_DATA)
 
 
 def test_daily_kpis_run_from_the_first_purchase_to_as_of(builds):
-    db = builds["db"][LONG_AFTER]
-    days, first, last, revenue = query(db, "select count(*), min(date_day), max(date_day), sum(revenue_reporting) "
-                                           "from marts.mart_executive_kpis_daily")[0]
+    days, first, last, revenue = query(builds["db"], "select count(*), min(date_day), max(date_day), "
+                                                     "sum(revenue_reporting) from marts.mart_executive_kpis_daily")[0]
     assert (first, last) == (date(1997, 1, 1), LONG_AFTER)
     assert days == (LONG_AFTER - date(1997, 1, 1)).days + 1
     assert revenue == sum(s for _, _, s in _purchases())
