@@ -168,13 +168,18 @@
 {#- True for an identifier that cannot single out one person, whoever carries it: an email of the company's own
     domains, of a shared mailbox (info@, sales@…) or a placeholder (test@…); a placeholder anonymousId
     ("undefined") or person number; a person number too short to be real or of one repeated character (000000).
-    Used by the identity graph's edges and the match model's inputs alike. -#}
+    Used by the identity graph's edges and the match model's inputs alike. The email's parts are taken from
+    coalesce(value, ''): DuckDB 2.0.0 fails to bind split_part(...) in a filter over a column it knows is entirely
+    NULL (a list without emails), "BindBuiltinScalarFunction did not return a BoundFunctionExpression"; the values
+    here are never NULL, so nothing else changes. -#}
 {% macro is_junk_identifier(identifier_type, identifier_value) -%}
+    {%- set local_part = "split_part(coalesce(" ~ identifier_value ~ ", ''), '@', 1)" -%}
+    {%- set domain = "split_part(coalesce(" ~ identifier_value ~ ", ''), '@', 2)" -%}
     (
         ({{ identifier_type }} = 'email' and (
-            split_part({{ identifier_value }}, '@', 1) in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
-            or split_part({{ identifier_value }}, '@', 1) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
-            or split_part({{ identifier_value }}, '@', 2) in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
+            {{ local_part }} in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
+            or {{ local_part }} in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
+            or {{ domain }} in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
         ))
         or ({{ identifier_type }} in ('anonymous_id', 'national_id', 'customer_number')
             and lower({{ identifier_value }}) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }})
