@@ -226,9 +226,14 @@ class _Population:
                 dob = like.dob + timedelta(days=int(rng.integers(365 * 22, 365 * 38)))
         full_type, short_type = _STREET_TYPES[street_type]
         self.next_person += 1
-        email_user = rng.choice([f"{given}.{surname}", f"{given[0]}{surname}", f"{given}{rng.integers(1, 99)}",
-                                 f"{surname}.{given}"])
-        domain = rng.choice(["gmail.com", "yahoo.co.uk", "outlook.com", "btinternet.com", "hotmail.co.uk"])
+        email_user = str(rng.choice([f"{given}.{surname}", f"{given[0]}{surname}", f"{given}{rng.integers(1, 99)}",
+                                     f"{surname}.{given}"])).lower()
+        domain = str(rng.choice(["gmail.com", "yahoo.co.uk", "outlook.com", "btinternet.com", "hotmail.co.uk"]))
+        # A mailbox is one person's: when the name is taken, the provider makes them add digits.
+        email = f"{email_user}@{domain}"
+        while email in self.used_ids:
+            email = f"{email_user}{rng.integers(1, 1000)}@{domain}"
+        self.used_ids.add(email)
         return _Person(
             person_id=self.next_person, given=given, middle=str(rng.choice(list(string.ascii_uppercase))),
             surname=surname, sex=sex, dob=dob, street_number=number, street_name=street,
@@ -236,7 +241,7 @@ class _Population:
             street_abbrev=f"{street} {short_type}", address_2=unit, suburb=suburb, postcode=postcode, state=state,
             national_id=self._unique_number(9), membership_number="M" + self._unique_number(7),
             phone=f"({rng.integers(201, 990)}) {rng.integers(200, 999)}-{rng.integers(0, 10000):04d}",
-            email=f"{email_user.lower()}@{domain}")
+            email=email)
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -259,6 +259,35 @@ def test_customer_360_finds_a_customer_by_a_differently_written_phone_number(ser
     assert len(_table(app, "What happened")) == min(touchpoints, 500)
 
 
+def test_customer_360_shows_the_customers_a_person_may_be_a_duplicate_of(serving_db, open_page, tmp_path):
+    """A possible match (mart_identity_possible_matches) between two customers shows on either's page, with the
+    model's why and the command that merges them. The pair is written into a copy of the published file: the page
+    is under test here, not the model (tests/integration/test_identity*.py)."""
+    (left, left_name, left_email), (right, right_name, right_email) = _query(
+        serving_db, "select customer_id, full_name, primary_email from marts.dim_customers "
+                    "where full_name is not null and primary_email is not null order by customer_id limit 2")
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(serving_db.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute("delete from marts.mart_identity_possible_matches")
+    con.execute("""insert into marts.mart_identity_possible_matches (pair_id, left_record_key, right_record_key,
+                       left_customer_id, right_customer_id, match_probability, match_weight, why, left_full_name,
+                       right_full_name, left_email, right_email)
+                   values ('crm_contact:A ~ crm_contact:B', 'crm_contact:A', 'crm_contact:B', ?, ?, 0.87, 2.7,
+                           'date of birth: day and month swapped (+10.3)', ?, ?, ?, ?)""",
+                [left, right, left_name, right_name, left_email, right_email])
+    con.close()
+    app = open_page(copy, "customer_360")
+    app.text_input(key="c360_query").input(right_email).run()
+    _no_traceback(app)
+    assert app.radio(key="c360_pick.en").value == ("customer", right)
+    assert "Possibly the same person (1)" in [e.label for e in app.expander]
+    shown = _table(app, "To merge")
+    assert shown[["Customer", "Name", "Why", "To merge"]].values.tolist() == [
+        [left, left_name, "date of birth: day and month swapped (+10.3)",
+         "crm identity review --same crm_contact:A crm_contact:B"]]
+
+
 def test_customer_360_shows_a_company_with_its_contacts(serving_db, open_page):
     company_id, company = _query(serving_db, "select company_id, company_name from marts.dim_companies "
                                              "order by contact_count desc, company_id limit 1")[0]
