@@ -32,7 +32,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,8 +256,10 @@ COMPARED_FIELDS = ("given_name", "family_and_address", "date_of_birth", "nationa
 
 
 def usable_fields(con: duckdb.DuckDBPyConnection, profiles: str = PROFILES_TABLE) -> list[str]:
-    """The fields the data fills enough to compare (MIN_FIELD_FILL of the contacts, two values or more)."""
-    columns = {field: columns for field, (columns, _) in _comparisons().items()}
+    """The fields the data fills enough to compare (MIN_FIELD_FILL of the contacts, two values or more), in
+    COMPARED_FIELDS order."""
+    comparisons = _comparisons()
+    columns = {field: comparisons[field][0] for field in COMPARED_FIELDS}
     checks = ", ".join(
         f"count(*) filter (where {' or '.join(f'{c} is not null' for c in cols)}), "
         f"count(distinct concat_ws('|', {', '.join(f'cast({c} as varchar)' for c in cols)}))"
@@ -290,13 +295,27 @@ def _fingerprint(fields: list[str]) -> str:
 # --- training --------------------------------------------------------------------------------------------------
 
 
-def _linker(profiles: pa.Table, model, db_api=None):
-    """A Splink linker over the profiles on `db_api` — Splink's engine: an in-memory DuckDB unless a caller on
-    another engine passes its own (e.g. `splink.SparkAPI` next to a Spark warehouse)."""
+# Splink's in-memory DuckDB holds the profiles, term frequencies, candidate pairs and scores; beyond this it spills
+# to a temporary folder, so a million contacts stay within a few GB.
+SPLINK_MEMORY_LIMIT = "1500MB"
+
+
+@contextmanager
+def _linker(profiles: pa.Table, model, db_api=None) -> Iterator:
+    """A Splink linker over the profiles on `db_api` — Splink's engine: an in-memory DuckDB of its own (closed and
+    its spill folder removed afterwards) unless a caller on another engine passes its own (e.g. `splink.SparkAPI`
+    next to a Spark warehouse)."""
     from splink import DuckDBAPI, Linker
 
-    db_api = db_api or DuckDBAPI(connection=duckdb.connect())
-    return Linker(db_api.register(profiles, table_name="contact_profiles"), model), db_api
+    if db_api is not None:
+        yield Linker(db_api.register(profiles, table_name="contact_profiles"), model)
+        return
+    with tempfile.TemporaryDirectory(prefix="crm-splink-") as spill:
+        con = duckdb.connect(config={"memory_limit": SPLINK_MEMORY_LIMIT, "temp_directory": spill})
+        try:
+            yield Linker(DuckDBAPI(connection=con).register(profiles, table_name="contact_profiles"), model)
+        finally:
+            con.close()
 
 
 def _rule_sql(columns: tuple[str, ...]):
@@ -307,8 +326,12 @@ def _rule_sql(columns: tuple[str, ...]):
 
 def train_model(profiles: pa.Table, fields: list[str], log_lines: list[str]) -> dict:
     """Train on the profiles themselves: prior from deterministic rules, u by random sampling, m by EM."""
+    with _linker(profiles, model_settings(fields)) as linker:
+        return _train(linker, profiles, fields, log_lines)
+
+
+def _train(linker, profiles: pa.Table, fields: list[str], log_lines: list[str]) -> dict:
     timer = _Timer()
-    linker, _ = _linker(profiles, model_settings(fields))
     present = _filled_columns(profiles)
     deterministic = [rule for rule in (("national_id",), ("customer_number",), ("email",), ("phone",),
                                        ("given_name", "family_name", "dob"),
@@ -539,15 +562,23 @@ def link_records(con: duckdb.DuckDBPyConnection, options: MatchOptions, db_api=N
     # review and `crm identity explain` show.
     model["retain_intermediate_calculation_columns"] = True
     model["retain_matching_columns"] = True
-    linker, _ = _linker(profiles, model, db_api)
-    blocked = linker.inference.compute_blocked_pairs_for_predict()  # predict() reuses it
-    per_rule = dict(blocked.as_duckdbpyrelation().aggregate("match_key, count(*)").fetchall()) \
-        if plan.rules else {}
-    candidate_pairs = sum(per_rule.values())
-    plan = plan.with_distinct_pairs([per_rule.get(str(i), 0) for i in range(len(plan.rules))])
-    timer.lap("blocking")
     review_threshold = min(options.review_threshold, options.match_threshold)
-    scored = linker.inference.predict(threshold_match_probability=review_threshold).as_pyarrow_table()
+    with _linker(profiles, model, db_api) as linker:
+        blocked = linker.inference.compute_blocked_pairs_for_predict()  # predict() reuses it
+        per_rule = dict(blocked.as_duckdbpyrelation().aggregate("match_key, count(*)").fetchall()) \
+            if plan.rules else {}
+        plan = plan.with_distinct_pairs([per_rule.get(str(i), 0) for i in range(len(plan.rules))])
+        timer.lap("blocking")
+        predictions = linker.inference.predict(threshold_match_probability=review_threshold)
+        # Only what is stored: the pair, its weight, and per comparison its level (gamma) and weights; Splink's
+        # output also carries both records' compared columns (kept only because the levels come with them).
+        names = [c["output_column_name"] for c in model["comparisons"]]
+        available = set(predictions.as_duckdbpyrelation().columns)
+        wanted = ["unique_id_l", "unique_id_r", "match_weight", "match_probability",
+                  *(column for name in names for column in (f"gamma_{name}", f"mw_{name}", f"mw_tf_adj_{name}")
+                    if column in available)]
+        scored = predictions.as_duckdbpyrelation().select(", ".join(wanted)).to_arrow_table()
+    candidate_pairs = sum(per_rule.values())
     timer.lap("scoring")
     con.register("_scored_pairs", scored)
     labels = level_labels(model)

@@ -24,8 +24,6 @@ vectorised Arrow function.
 
 from __future__ import annotations
 
-import contextlib
-
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,7 +66,9 @@ def _fold_sql(column: str) -> str:
 
 
 def _register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.CatalogException):  # registered on this connection before
+    registered = con.execute("select count(*) from duckdb_functions() where function_name = 'crm_nfkc_lower'"
+                             ).fetchall()[0][0]
+    if not registered:  # a connection keeps it: a second build on the same connection reuses it
         con.create_function("crm_nfkc_lower", _nfkc_lower, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                             type="arrow", side_effects=False)
 

@@ -73,7 +73,8 @@ def test_a_rule_that_would_make_too_many_pairs_is_tightened_and_every_pair_is_co
     # 2,000 people born on one of two days: the date of birth alone pairs ~1 million, over the budget.
     con.execute(f"""create table {PROFILES_TABLE} as
                     select 'r' || i as unique_id, case when i % 2 = 0 then '19800101' else '19900101' end as dob,
-                           chr(65 + i % 26) as given_initial, chr(65 + (i // 26) % 26) as family_initial,
+                           chr(cast(65 + i % 26 as integer)) as given_initial,
+                           chr(cast(65 + (i // 26) % 26 as integer)) as family_initial,
                            null::varchar as national_id
                     from range(2000) t(i)""")
     plan = plan_blocking(con, PROFILES_TABLE, 2000)
