@@ -213,12 +213,12 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             _level('"customer_number_l" = "customer_number_r"', "exact"),
             _level(_typo("customer_number"), "one character mistyped or two swapped"),
         ])),
+        # An email agrees or not. User names are made of names, so a similar one (jsmith@ and asmith@ at one
+        # provider: a family) or the same one elsewhere (sean.reynolds@ at two providers: namesakes) would count the
+        # names' agreement a second time.
         "email": (("email",), _comparison("email", [
             _null("email"),
             _level('"email_l" = "email_r"', "exact", "email"),
-            _level('"email_local_l" = "email_local_r"', "same user name, other domain"),
-            # Not a similar user name at another domain: jsmith@ and asmith@ are how one family's addresses look.
-            _level(_typo("email"), "one character mistyped"),
         ])),
         "phone": (("phone",), _comparison("phone", [
             _null("phone"),
