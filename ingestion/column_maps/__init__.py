@@ -128,6 +128,14 @@ def _text_list(value: Any, what: str) -> tuple[str, ...]:
     raise ColumnMapError(f"{what} must be a name or a list of names")
 
 
+def _reject_unknown_keys(mapping: dict, known: set[str], where: str) -> None:
+    """A misspelt key (`true_value`) would be ignored silently: name it instead."""
+    unknown = set(mapping) - known
+    if unknown:
+        raise ColumnMapError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: "
+                             f"{', '.join(sorted(known))}")
+
+
 def _source(project_column: str, spec: Any, where: str) -> ColumnSource:
     what = f"{where}: column {project_column}"
     if isinstance(spec, str):
@@ -136,10 +144,7 @@ def _source(project_column: str, spec: Any, where: str) -> ColumnSource:
         return ColumnSource(_text_list(spec, what), joined=True)
     if not isinstance(spec, dict):
         raise ColumnMapError(f"{what} must be a column name, a list of names to join, or a mapping")
-    unknown = set(spec) - _SOURCE_KEYS
-    if unknown:
-        raise ColumnMapError(f"{what}: unknown key(s) {', '.join(sorted(unknown))}; known: "
-                             f"{', '.join(sorted(_SOURCE_KEYS))}")
+    _reject_unknown_keys(spec, _SOURCE_KEYS, what)
     kinds = [k for k in ("column", "first_of", "join", "value") if k in spec]
     if len(kinds) != 1:
         raise ColumnMapError(f"{what} needs exactly one of column, first_of, join, value (has "
@@ -192,10 +197,7 @@ def _entity_map(name: str, entity: str, body: Any, path: Path) -> EntityMap:
     where = f"{path.name}: entity {entity}"
     if not isinstance(body, dict):
         raise ColumnMapError(f"{where} must be a mapping with `columns:`")
-    unknown = set(body) - _ENTITY_KEYS
-    if unknown:
-        raise ColumnMapError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: "
-                             f"{', '.join(sorted(_ENTITY_KEYS))}")
+    _reject_unknown_keys(body, _ENTITY_KEYS, where)
     raw_columns = body.get("columns") or {}
     if not isinstance(raw_columns, dict) or not raw_columns:
         raise ColumnMapError(f"{where} maps no columns")

@@ -1,7 +1,8 @@
 """A new user's first run with an order log shaped as real ones are — customer id, date, quantity, spend;
 1997-98; no header, aligned by spaces; no currency, no status, no email — and their contact list, imported with
 column maps into an empty data folder (only CRM_PATHS_DATA_DIR set) for a business in New York, then built and
-checked against a computation of the test's own.
+checked against a computation of the test's own. A few orders in euros and yen from 1997, before the FX seed's
+first month, stop the build with one line until the user's rates file brings their months' rates.
 
 Like the public CDNOW log the issue was found with, the log has one row per purchase and several purchases of a
 customer on one day. Its map sets what the file lacks (currency USD as a constant, the date format); the contact
@@ -77,6 +78,25 @@ entities:
       amount: spend
       currency: {value: USD}
 """
+# Orders of two more customers in other currencies, in the loader's own format: they need FX rates (per US dollar)
+# for their months; the seed's start in 2023, so 1997 has none until the user's rates file brings them.
+FX_ORDERS = """order_id,contact_id,order_date,currency,amount
+fx1,FX1,1997-01-15,EUR,80.00
+fx2,FX1,1997-02-10,JPY,12000
+fx3,FX2,2026-01-10,EUR,10.00
+"""
+# Three good rows (two spellings of a month; 2026-01 replaces the seed's EUR rate) and three bad ones.
+FX_RATES = """rate_month,currency,units_per_usd
+1997-01,EUR,0.80
+1997-02-01,JPY,120
+2026-01,EUR,0.50
+1997-03,USD,1.2
+1997-04,XYZ,1
+1997-13,EUR,1
+"""
+FX_ORDERS_IN_USD = [("FX1", date(1997, 1, 15), Decimal("100.00")),   # 80 EUR / 0.80 EUR per USD
+                    ("FX1", date(1997, 2, 10), Decimal("100.00")),   # 12,000 JPY / 120 JPY per USD
+                    ("FX2", date(2026, 1, 10), Decimal("20.00"))]    # 10 EUR / 0.50: the file's rate, not the seed's
 CONTACTS = "Customer no,Given name,Surname,E-mail,Opted in,Signed up\n" \
            "00000001,Ann,Lee,ann.lee@example.com,yes,01/05/1997 09:30 AM\n"
 CONTACTS_MAP = """name: signups
@@ -95,9 +115,10 @@ entities:
 
 
 def _purchases() -> list[tuple[str, date, Decimal]]:
-    """(the log's customer id as the file writes it, day, spend) per purchase."""
+    """(the customer id as the files write it, day, spend in US dollars) per purchase."""
     return [(f"{int(customer):08d}", date.fromisoformat(day), Decimal(spend))
-            for customer, day, _, spend in (line.split(",") for line in PURCHASES.strip().splitlines())]
+            for customer, day, _, spend in (line.split(",") for line in PURCHASES.strip().splitlines())
+            ] + FX_ORDERS_IN_USD
 
 
 def expected_rfm(as_of: date) -> dict[str, tuple[int, int, Decimal]]:
@@ -131,9 +152,9 @@ def test_the_hand_computation_is_what_the_log_says():
     rfm = expected_rfm(INSIDE_THE_DATA)
     assert rfm["00000005"] == (15, 8, Decimal("261.21"))
     assert rfm["00000002"] == (261, 2, Decimal("89.00"))
-    assert set(rfm) == {f"{n:08d}" for n in range(1, 9)}
+    assert set(rfm) == {f"{n:08d}" for n in range(1, 9)} | {"FX1"}
     assert ORDER_LOG.splitlines()[0] == "   00000001 19970101  1   11.77"
-    assert expected_cohort_sizes(INSIDE_THE_DATA) == {date(1997, 1, 1): 6, date(1997, 2, 1): 1, date(1997, 3, 1): 1}
+    assert expected_cohort_sizes(INSIDE_THE_DATA) == {date(1997, 1, 1): 7, date(1997, 2, 1): 1, date(1997, 3, 1): 1}
     assert (LONG_AFTER - date(1997, 1, 1)).days > 10_000
 
 
@@ -143,8 +164,9 @@ def _crm(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> dict:
-    """Import both files into an empty data folder, build as of LONG_AFTER, check it with the default and with an
-    earlier earliest plausible date."""
+    """Import the files into an empty data folder and build as of LONG_AFTER: first without FX rates for 1997 (the
+    build stops), then with the user's rates file; check the build with the default and with an earlier earliest
+    plausible date."""
     data = tmp_path_factory.mktemp("order-log")
     env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data), "CRM_BUSINESS_BUSINESS_TIMEZONE": "America/New_York"}
     for moved in ("LANDING_DIR", "GROUND_TRUTH_DIR", "BUILD_DB", "SERVING_DB", "DAGSTER_HOME"):
@@ -158,15 +180,47 @@ def builds(tmp_path_factory) -> dict:
     for exported, column_map in (("signups.csv", "signups.yml"), ("CDNOW_master.txt", "cdnow.yml")):
         imported = _crm("import", str(files / exported), "--map", str(files / column_map), env=env)
         assert imported.returncode == 0, imported.stderr[-2000:]
+    landing = data / "landing"
+    (landing / "sales" / "orders_fx.csv").write_text(FX_ORDERS, encoding="utf-8")
+    assert _crm("ingest", env=env).returncode == 0
+    without_rates = _crm("build", "--as-of", LONG_AFTER.isoformat(), env=env)
+    (landing / "reference").mkdir()
+    (landing / "reference" / "fx_rates_1997.csv").write_text(FX_RATES, encoding="utf-8")
+    assert _crm("ingest", env=env).returncode == 0
     built = _crm("build", "--as-of", LONG_AFTER.isoformat(), env=env)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     db = data / "warehouse" / f"as-of-{LONG_AFTER.isoformat()}.duckdb"
     checked = {"CRM_PATHS_BUILD_DB": str(db)}
     return {
-        "db": db,
+        "db": db, "landing": landing, "without_rates": without_rates,
         "default_check": _crm("check", env={**env, **checked}),
         "history_check": _crm("check", env={**env, **checked, "CRM_QUALITY_EARLIEST_PLAUSIBLE_DATE": "1997-01-01"}),
     }
+
+
+def test_a_month_before_the_rates_stops_the_build_with_one_line(builds):
+    result = builds["without_rates"]
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("crm:")]
+    # EUR per USD is needed in January 1997 (fx1), JPY per USD in February (fx2); the seed has 2026's (fx3), and
+    # dollars need none.
+    assert len(errors) == 1
+    assert errors[0].startswith("crm: no FX rate for EUR 1997-01, JPY 1997-02 (2 amount(s) need them)")
+    assert f"{builds['landing'] / 'reference'}/" in errors[0] and "fx_rates*.csv" in errors[0]
+
+
+def test_the_rates_file_loads_with_its_bad_rows_quarantined_and_replaces_the_seed(builds):
+    reasons = sorted(r[0] for r in query(builds["db"], "select reason from audit.quarantine "
+                                                       "where source_file = 'reference/fx_rates_1997.csv'"))
+    assert reasons == ["currency is not an ISO 4217 currency code",
+                       "rate_month is not a month (expected YYYY-MM or YYYY-MM-DD)",
+                       "units_per_usd of USD is not 1: one US dollar is one US dollar"]
+    assert query(builds["db"], "select rate_month::varchar, currency, units_per_usd::double "
+                               "from intermediate.int_fx__units_per_usd where rate_origin = 'landing' "
+                               "order by 1, 2") == [("1997-01-01", "EUR", 0.80), ("1997-02-01", "JPY", 120.0),
+                                                   ("2026-01-01", "EUR", 0.50)]
+    assert query(builds["db"], "select rate_origin from intermediate.int_fx__units_per_usd "
+                               "where currency = 'EUR' and rate_month = '2026-01-01'") == [("landing",)]
 
 
 def _customers_by_log_id(db: Path) -> dict[str, str]:
