@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from identity.probabilistic import PAIRS_TABLE
+from identity.probabilistic import FIELD_WORDS, PAIRS_TABLE
 from identity.resolve import IDENTIFIERS_TABLE, LINKS_TABLE, OUTPUT_TABLE
 from identity.review import DECISIONS_TABLE
 from identity.stable_ids import CUSTOMER_IDS_TABLE
@@ -96,7 +96,8 @@ def explain_customer(con: duckdb.DuckDBPyConnection, customer_id: str) -> Explan
 
 
 def format_contributions(contributions: list[dict]) -> str:
-    return "; ".join(f"{c['field']}: {c['level']} ({c['weight']:+.1f})" for c in contributions if c["weight"])
+    return "; ".join(f"{FIELD_WORDS.get(c['field'], c['field'])}: {c['level']} ({c['weight']:+.1f})"
+                     for c in contributions if c["weight"])
 
 
 def format_explanation(explanation: Explanation) -> str:

@@ -158,7 +158,9 @@ def _missing_place(side: str) -> str:
     return f'"address_tokens_{side}" is null and "postal_code_{side}" is null and "city_{side}" is null'
 
 
-_same_area = '"postal_code_l" = "postal_code_r" or "city_l" = "city_r"'
+# The same area: the same postcode or city, or one of them mistyped (the cheap test of _typo comes first).
+_same_area = ('"postal_code_l" = "postal_code_r" or "city_l" = "city_r" or ' + _typo("postal_code")
+              + ' or jaro_winkler_similarity("city_l", "city_r") >= 0.92')
 _shared_words = 'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 2'
 # The same family name: written alike, or the names written the other way round (name words, or nearly, across).
 _same_family = ('"family_name_l" = "family_name_r" or "name_key_l" = "name_key_r" or '
@@ -246,7 +248,7 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
                 _level(f"({_same_area}) and ({_similar_family})", "similar family name, same area"),
                 _level(_similar_family, "similar family name, elsewhere"),
                 _level(_same_home, "other family name, same address"),
-                _level(f"{_same_area} or {_typo('postal_code')}", "other family name, same area"),
+                _level(_same_area, "other family name, same area"),
             ])),
     }
 

@@ -113,11 +113,12 @@ PERSON = {"given_name": "william", "family_name": "smith", "name_key": "smith wi
     ("email", {"email": "bill@other.example"}, "different"),   # namesakes use one user name at two providers
     ("email", {"email": "jbill@example.com", "email_local": "jbill"}, "different"),  # a family's addresses
     ("family_and_address", {}, "same family name and address"),
+    ("family_and_address", {"postal_code": "2001", "city": "sydnee"}, "same family name and address"),  # typos
     ("family_and_address", {"family_name": "smyth"}, "similar family name, same address"),
     ("family_and_address", {"address": "9 sea rd", "address_tokens": ["9", "rd", "sea"], "address_number": "9"},
      "same family name, same area"),
     ("family_and_address", {"address": "9 sea rd", "address_tokens": ["9", "rd", "sea"], "address_number": "9",
-                            "postal_code": "3000", "city": "melbourne"}, "same family name, elsewhere"),
+                            "postal_code": "3150", "city": "melbourne"}, "same family name, elsewhere"),
     ("family_and_address", {"family_name": "jones", "family_sound": "JNS"}, "other family name, same address"),
     ("family_and_address", {"family_name": None, "address": None, "address_tokens": None, "postal_code": None,
                             "city": None}, "missing on one side"),
