@@ -67,7 +67,11 @@ create table if not exists {MODEL_TABLE} (
 # an id, an email, a phone, or name and date of birth / postcode. Splink's tutorials use 0.6-0.8; the prior only
 # shifts all weights alike, and EM does not depend on it.
 DETERMINISTIC_RECALL = 0.7
-U_SAMPLE_PAIRS = 3e6        # random pairs for u: enough for u of 1e-6 levels to be seen
+# Random pairs for u: 100 per contact, from Splink's default of a million up to three million — enough for a level
+# that one random pair in a million meets to be seen, while a few thousand contacts (18 million pairs in all) are
+# not sampled at a sixth of all their pairs.
+U_SAMPLE_PAIRS_PER_RECORD = 100
+U_SAMPLE_PAIRS_RANGE = (1e6, 3e6)
 EM_MAX_PAIRS = 2e6          # blocked pairs per EM session (Splink samples records above it)
 # A field takes part when at least this share of contacts fill it (and it has two values or more).
 MIN_FIELD_FILL = 0.01
@@ -345,7 +349,9 @@ def _train(linker, profiles: pa.Table, fields: list[str], log_lines: list[str]) 
     linker.training.estimate_probability_two_random_records_match(
         [_rule_sql(r) for r in deterministic], recall=DETERMINISTIC_RECALL)
     timer.lap("prior")
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=1)
+    low, high = U_SAMPLE_PAIRS_RANGE
+    u_pairs = min(max(U_SAMPLE_PAIRS_PER_RECORD * profiles.num_rows, low), high)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1)
     timer.lap("u")
     # EM sessions. Each blocks on fields whose comparisons it cannot estimate (Splink leaves out every comparison
     # that reads a blocking column); together they estimate every comparison, and Splink takes the median of the
