@@ -245,11 +245,11 @@ def _comparisons() -> dict[str, tuple[tuple[str, ...], object]]:
             "family_and_address", [
                 _level(f'("family_name_l" is null and {_missing_place("l")}) '
                        f'or ("family_name_r" is null and {_missing_place("r")})', "missing on one side", null=True),
-                _level(f"({_same_home}) and ({_same_family})", "same family name and address"),
-                _level(f"({_same_home}) and ({_similar_family})", "similar family name, same address"),
-                _level(f"({_same_area}) and ({_same_family})", "same family name, same area"),
+                _level(f"({_same_family}) and ({_same_home})", "same family name and address"),
+                _level(f"({_similar_family}) and ({_same_home})", "similar family name, same address"),
+                _level(f"({_same_family}) and ({_same_area})", "same family name, same area"),
                 _level(_same_family, "same family name, elsewhere", "family_name"),
-                _level(f"({_same_area}) and ({_similar_family})", "similar family name, same area"),
+                _level(f"({_similar_family}) and ({_same_area})", "similar family name, same area"),
                 _level(_similar_family, "similar family name, elsewhere"),
                 _level(_same_home, "other family name, same address"),
                 _level(_same_area, "other family name, same area"),
