@@ -72,15 +72,17 @@ def _dbt_progress(line: str) -> None:
 
 
 def _ingest_progress(result) -> None:
-    mark = {"loaded": "+", "skipped": "=", "would_load": "?"}.get(result.status, "!")
+    if result.status == "skipped":
+        # Files loaded before are most of a landing folder on any later run: the summary line counts them.
+        log.debug("%s: already loaded", result.source_file)
+        return
+    mark = {"loaded": "+", "would_load": "?"}.get(result.status, "!")
     detail = f"{result.rows_loaded} rows"
     if result.rows_quarantined:
         detail += f", {result.rows_quarantined} quarantined"
     if result.extra_columns:
         detail += f"; new columns kept in _extra: {', '.join(result.extra_columns)}"
-    if result.status == "skipped":
-        detail = "already loaded"
-    elif result.error:
+    if result.error:
         detail = result.error
     click.echo(f"  {mark} {result.source_file}: {detail}", err=True)
 
@@ -245,9 +247,24 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     print_summary(settings, timer.steps, _peak_memory_mb())
 
 
+def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give an email, a phone number or a name to look for")
+    return value.strip()
+
+
+def _phone_region(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import phonenumbers
+
+    if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise click.BadParameter(f"{value!r} is not a country code phone numbers are read in (e.g. JP, US, GB)")
+    return value.upper() if value else None
+
+
 @cli.command()
-@click.argument("query")
-@click.option("--region", help="Country to read a number without country code in (default: phone.default_region).")
+@click.argument("query", callback=_search_text)
+@click.option("--region", callback=_phone_region,
+              help="Country to read a number without country code in (default: phone.default_region).")
 @click.option("--limit", type=int, default=10, show_default=True, help="At most this many customers.")
 @click.option("--json", "as_json", is_flag=True, help="Print the matches as JSON.")
 @click.pass_obj

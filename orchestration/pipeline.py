@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from common.settings import Settings
 from identity.resolve import ResolutionSummary, resolution_options, resolve_identities
@@ -160,6 +161,11 @@ def as_of_settings(settings: Settings, as_of: date) -> Settings:
     touches the current marts, the published file or the customer ids the current build issued."""
     import shutil
 
+    today = datetime.now(ZoneInfo(settings.business_timezone)).date()
+    if as_of > today:
+        raise CrmError(f"--as-of {as_of.isoformat()} is after today ({today.isoformat()} in "
+                       f"{settings.business_timezone}): nothing has happened then to rebuild from; `crm build` "
+                       "builds today's marts")
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     as_of_db = settings.build_db.with_name(f"as-of-{as_of.isoformat()}.duckdb")
