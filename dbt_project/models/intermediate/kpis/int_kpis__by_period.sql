@@ -3,6 +3,8 @@
     - customers: a customer active on several days is one active customer of the week. Active customers placed a
       completed order in the period; repeat customers placed one that was not their first ever; retained
       customers were active in the previous period and again in this one.
+    - web visitors: a visitor (anonymousId) seen on several days of a week is one visitor of the week, so a
+      week's or a month's count is not the sum of its days'.
     - stocks at the period's end (or at as_of in the current period), from int_kpis__daily_snapshots.
     mart_kpis_by_period turns them into KPIs. -#}
 {%- set grains = ['day', 'week', 'month'] -%}
@@ -67,6 +69,19 @@ retention as (
     group by 1, 2
 ),
 
+web_visits as (
+    {%- for grain in grains %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'occurred_date') }} as date) as period_start,
+        count(distinct source_record_key) as web_visitors
+    from {{ ref('fct_interactions') }}
+    where channel = 'web' and occurred_date <= {{ as_of_date() }}
+    group by 1, 2
+    {{- '\n    union all' if not loop.last }}
+    {%- endfor %}
+),
+
 snapshots as (
     {%- for grain in grains %}
     select
@@ -92,6 +107,7 @@ select
     coalesce(activity.repeat_customers, 0) as repeat_customers,
     coalesce(retention.previous_period_active_customers, 0) as previous_period_active_customers,
     coalesce(retention.retained_customers, 0) as retained_customers,
+    coalesce(web_visits.web_visitors, 0) as web_visitors,
     snapshots.snapshot_date,
     snapshots.open_deals,
     snapshots.open_pipeline_reporting,
@@ -103,5 +119,7 @@ left join activity
     on activity.period_grain = periods.period_grain and activity.period_start = periods.period_start
 left join retention
     on retention.period_grain = periods.period_grain and retention.period_start = periods.period_start
+left join web_visits
+    on web_visits.period_grain = periods.period_grain and web_visits.period_start = periods.period_start
 left join snapshots
     on snapshots.period_grain = periods.period_grain and snapshots.period_start = periods.period_start

@@ -1,5 +1,6 @@
-{#- Headline KPIs per calendar day in the business time zone. Every measure is additive (counts and sums), so
-    weekly, monthly and period-over-period figures are sums of these rows; rates are computed from the sums. -#}
+{#- Headline KPIs per calendar day in the business time zone. Every measure but web_visitors is additive (counts
+    and sums), so weekly, monthly and period-over-period figures are sums of these rows and rates are computed from
+    the sums; distinct visitors of a period are counted per period (int_kpis__by_period). -#}
 with customers as (
     select * from {{ ref('dim_customers') }}
 ),

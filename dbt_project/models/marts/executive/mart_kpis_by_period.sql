@@ -1,7 +1,7 @@
 {#- Every headline KPI by day, ISO week and month (business time zone), one row per (kpi, period_grain,
     period_start), with the previous period and the baseline. A KPI is either a count or a ratio of two parts. Most
-    parts are sums over the period's days (mart_executive_kpis_daily); distinct customers and stocks at the
-    period's end are counted per period (int_kpis__by_period). Any period, the baseline included, is recomputed
+    parts are sums over the period's days (mart_executive_kpis_daily); distinct customers and visitors and
+    stocks at the period's end are counted per period (int_kpis__by_period). Any period, the baseline included, is recomputed
     from its parts instead of averaging averages. The KPIs are defined here once (glossary: the doc blocks
     kpi_*); mart_goal_progress sets targets on them. -#}
 with daily as (
@@ -17,7 +17,6 @@ kpi_parts as (
         ('orders_completed', 'orders_completed', none, 1),
         ('revenue', 'revenue_reporting', none, 1),
         ('average_order_value', 'revenue_reporting', 'orders_completed', 1),
-        ('web_visitors', 'web_visitors', none, 1),
         ('email_open_rate', 'marketing_email_opens', 'marketing_emails_delivered', 100),
         ('email_click_rate', 'marketing_email_clicks', 'marketing_emails_delivered', 100),
         ('email_unsubscribe_rate', 'marketing_email_unsubscribes', 'marketing_emails_delivered', 100),
@@ -50,10 +49,11 @@ kpi_parts as (
 ),
 
 period_kpi_parts as (
-    {#- KPIs that are not sums of days, from their parts per period (int_kpis__by_period): distinct customers,
-        and stocks at the period's end, which a period's count is (not their sum over its days). -#}
+    {#- KPIs that are not sums of days, from their parts per period (int_kpis__by_period): distinct customers
+        and visitors, and stocks at the period's end, which a period's count is (not their sum over its days). -#}
     {%- set period_kpis = [
         ('active_customers', 'active_customers', none, 1),
+        ('web_visitors', 'web_visitors', none, 1),
         ('repeat_purchase_rate', 'repeat_customers', 'active_customers', 100),
         ('customer_retention_rate', 'retained_customers', 'previous_period_active_customers', 100),
         ('churn_rate', 'previous_period_active_customers - retained_customers', 'previous_period_active_customers', 100),
