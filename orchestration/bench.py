@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from common.processes import ends_with_parent
 from ingestion.landing import detect_encoding, discover, transcode_to_utf8
 from ingestion.load import WAL_CHECKPOINT_THRESHOLD
 from ingestion.sources import all_sources
@@ -123,7 +124,7 @@ def _worker(kind: str, *arguments: str) -> None:
 
 def _run_worker(kind: str, source: str, landing_dir: Path) -> dict:
     output = subprocess.run([sys.executable, "-m", "orchestration.bench", kind, source, str(landing_dir)],
-                            capture_output=True, text=True, check=True).stdout
+                            capture_output=True, text=True, check=True, **ends_with_parent()).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -208,7 +209,7 @@ def bench_identity(settings, truth_records: Path) -> IdentityBenchmark:
     output = subprocess.run(
         [sys.executable, "-m", "orchestration.bench", "identity", str(settings.build_db),
          json.dumps(options, default=str)],
-        capture_output=True, text=True, check=True).stdout
+        capture_output=True, text=True, check=True, **ends_with_parent()).stdout
     measured = json.loads(output.strip().splitlines()[-1])
     con = duckdb.connect(str(settings.build_db), read_only=True)
     try:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from common.processes import ends_with_parent
 from common.settings import Settings
 from orchestration.errors import CrmError, WarehouseLocked
 
@@ -40,7 +41,8 @@ def run_dbt(
         command += ["--vars", json.dumps(extra_vars)]
     log.info("running %s", " ".join(command))
     process = subprocess.Popen(
-        command, cwd=settings.dbt_project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=settings.dbt_project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        **ends_with_parent(),
     )
     problems: list[str] = []
     last_line, lines_after_problem = "", 0
