@@ -508,3 +508,22 @@ def test_service_marts_agree_with_the_generated_tickets_and_surveys(pipeline):
     assert unexplained == 0
     kpi_tickets = _query(serving, "select sum(tickets) from marts.mart_service_kpis_monthly")[0][0]
     assert kpi_tickets == tickets
+
+
+def test_overdue_invoices_of_the_period_in_progress_are_those_of_the_action_list(pipeline):
+    """The data ends weeks before the build's day (as_of): the stocks of the periods in progress are still taken at
+    as_of, as the action list is, not at the last day with activity."""
+    [(listed, amount)] = _query(pipeline["serving_db"],
+                                "select count(*), coalesce(sum(amount_reporting), 0) "
+                                "from marts.mart_action_overdue_invoices")
+    rows = _query(pipeline["serving_db"],
+                  "select period_grain, kpi, kpi_value from marts.mart_kpis_by_period "
+                  "where not is_complete and kpi in ('overdue_invoices', 'overdue_invoice_amount')")
+    in_progress = defaultdict(dict)
+    for grain, kpi, value in rows:
+        in_progress[grain][kpi] = value
+    assert set(in_progress) == {"day", "week", "month"}
+    assert listed > 0
+    for grain, kpis in in_progress.items():
+        assert kpis["overdue_invoices"] == listed, grain
+        assert kpis["overdue_invoice_amount"] == pytest.approx(float(amount), abs=0.01), grain
