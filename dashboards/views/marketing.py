@@ -24,9 +24,9 @@ else:
                     help=t("marketing.of_delivered", delivered=f.number(totals["emails_delivered"])), border=True)
     cards[2].metric(t("marketing.unique_clicks"), f.number(totals["unique_clicks"]), border=True)
     cards[3].metric(t("marketing.customers_last_touch"), f.number(totals["new_customers_last_touch"]), border=True)
-    roi = (totals["revenue_last_touch"] - totals["cost_reporting"]) / totals["cost_reporting"] \
+    roi = 100 * (totals["revenue_last_touch"] - totals["cost_reporting"]) / totals["cost_reporting"] \
         if totals["cost_reporting"] else float("nan")
-    cards[4].metric(t("marketing.roi_last_touch"), f.percent(roi), border=True,
+    cards[4].metric(t("marketing.roi_last_touch"), f.points(roi), border=True,
                     help=t("marketing.roi_help", revenue=f.money(totals["revenue_last_touch"], currency),
                            cost=f.money(totals["cost_reporting"], currency)))
 
@@ -46,7 +46,7 @@ else:
         long["variable"] = [t(f"marketing.{v}") for v in long["variable"]]
         figure = px.bar(long, x="campaign_name", y="value", color="variable", barmode="group",
                         labels={"campaign_name": "", "value": t("marketing.roi"), "variable": ""})
-        figure.update_yaxes(tickformat=".0%")
+        figure.update_yaxes(ticksuffix="%")  # the marts' rates and ROI are in percent
         st.plotly_chart(figure, width="stretch", key="campaign_roi_chart")
 
     st.subheader(t("marketing.table"))
@@ -55,15 +55,15 @@ else:
         t("filter.channel"): [label("channel", c) for c in campaigns["channel"]],
         t("marketing.start"): [f.date(d) for d in campaigns["start_date"]],
         t("marketing.emails_delivered"): campaigns["emails_delivered"],
-        t("marketing.unique_open_rate"): [f.percent(v) for v in campaigns["unique_open_rate"]],
-        t("marketing.unique_click_rate"): [f.percent(v) for v in campaigns["unique_click_rate"]],
+        t("marketing.unique_open_rate"): [f.points(v) for v in campaigns["unique_open_rate"]],
+        t("marketing.unique_click_rate"): [f.points(v) for v in campaigns["unique_click_rate"]],
         t("marketing.web_visitors"): campaigns["web_visitors"],
         t("marketing.leads_first_touch"): campaigns["leads_first_touch"],
         t("marketing.leads_last_touch"): campaigns["leads_last_touch"],
         t("marketing.new_customers_last_touch"): campaigns["new_customers_last_touch"],
         t("marketing.revenue_last_touch"): [f.money(v, currency) for v in campaigns["revenue_last_touch"]],
         t("marketing.cost"): [f.money(v, currency) for v in campaigns["cost_reporting"]],
-        t("marketing.roi_last_touch"): [f.percent(v) for v in campaigns["roi_last_touch"]],
+        t("marketing.roi_last_touch"): [f.points(v) for v in campaigns["roi_last_touch"]],
     }), hide_index=True, width="stretch")
 
     st.subheader(t("marketing.attribution"))

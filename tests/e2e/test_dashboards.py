@@ -229,6 +229,20 @@ def test_marketing_shows_the_campaigns_of_the_period(serving_db, open_page, quar
     metrics = _metrics(app)
     assert metrics["Campaigns"] == EN.number(campaigns)
     assert metrics["Unique opens"] == EN.number(opens)
+    # Rates and ROI are percentages of the campaign's own counts and money, computed here from them.
+    rows = _query(serving_db, "select campaign_name, unique_opens, unique_clicks, emails_delivered, "
+                              "revenue_last_touch, cost_reporting from marts.mart_campaign_performance "
+                              "where start_date <= ? and coalesce(end_date, start_date) >= ?", [end, start])
+
+    def percent(part, whole) -> str:
+        return f"{100 * float(part) / float(whole):,.1f}%" if whole else "–"
+
+    expected = sorted((name, percent(o, d), percent(c, d), percent(r - cost, cost) if cost else "–")
+                      for name, o, c, d, r, cost in rows)
+    table = _table(app, "Open rate")
+    shown = sorted(zip(table["Campaign"], table["Open rate"], table["Click rate"], table["ROI (last touch)"],
+                       strict=True))
+    assert shown == expected
 
 
 def test_service_tickets_and_first_response_equal_the_tickets(serving_db, open_page, quarter):

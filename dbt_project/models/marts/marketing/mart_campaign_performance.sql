@@ -96,10 +96,10 @@ select
     cast(round(coalesce(attributed.revenue_first_touch, 0), 2) as decimal(18, 2)) as revenue_first_touch,
     cast(round(coalesce(attributed.revenue_last_touch, 0), 2) as decimal(18, 2)) as revenue_last_touch,
     case when costs.cost_reporting > 0
-         then (coalesce(attributed.revenue_first_touch, 0) - cast(costs.cost_reporting as double))
+         then 100.0 * (coalesce(attributed.revenue_first_touch, 0) - cast(costs.cost_reporting as double))
               / cast(costs.cost_reporting as double) end as roi_first_touch,
     case when costs.cost_reporting > 0
-         then (coalesce(attributed.revenue_last_touch, 0) - cast(costs.cost_reporting as double))
+         then 100.0 * (coalesce(attributed.revenue_last_touch, 0) - cast(costs.cost_reporting as double))
               / cast(costs.cost_reporting as double) end as roi_last_touch
 from campaigns
 left join costs on costs.campaign_id = campaigns.campaign_id
