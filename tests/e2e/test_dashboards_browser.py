@@ -3,7 +3,6 @@ driven by Playwright opens every page, waits for its charts, fails on any Stream
 screenshot of each page (to CRM_DASHBOARD_SCREENSHOTS when set, e.g. docs/screenshots, else a temporary folder)."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from common.settings import PROJECT_ROOT
 from dashboards.queries import PAGE_QUERIES
+from tests.processes import running, stop_process_tree
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -59,8 +59,8 @@ def dashboard_url(pipeline):
                 time.sleep(0.3)
         yield url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stopped = stop_process_tree(server)
+        assert not [pid for pid in stopped if running(pid)]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from common.settings import PROJECT_ROOT
+from tests.processes import running, stop_process_tree
 
 
 def test_definitions_validate_without_a_prebuilt_manifest(tmp_path: Path):
@@ -108,7 +109,6 @@ def test_crm_dagster_serves_the_code_location(tmp_path: Path):
     """`crm dagster` as a user starts it: the UI's GraphQL answers with the code location loaded, its groups,
     sensors, schedule, freshness policies and the build warehouse pool. The costliest test of the module: the
     server needed ~45 s to answer (whole test 47 s on the shared 2 cores)."""
-    import signal
     import socket
     import time
     import urllib.request
@@ -121,7 +121,7 @@ def test_crm_dagster_serves_the_code_location(tmp_path: Path):
     env = {**os.environ, "CRM_PATHS_DATA_DIR": str(tmp_path), "CRM_PATHS_DAGSTER_HOME": str(tmp_path / "home")}
     server = subprocess.Popen([str(Path(sys.executable).parent / "crm"), "dagster", "--port", str(port)],
                               cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # its own group: SIGTERM reaches dagster's children too
+                              start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while True:
@@ -133,8 +133,8 @@ def test_crm_dagster_serves_the_code_location(tmp_path: Path):
                 time.sleep(1)
         data = _graphql(port, CODE_LOCATION_QUERY)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        stopped = stop_process_tree(server)
+    assert len(stopped) > 2 and not [pid for pid in stopped if running(pid)]  # dagster dev's children too
 
     settings = get_settings()
     [entry] = data["workspaceOrError"]["locationEntries"]

@@ -8,7 +8,6 @@ import imaplib
 import logging
 import os
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -24,6 +23,7 @@ import pytest
 from ingestion.sources import ReadContext
 from ingestion.sources import imap as imap_source
 from ingestion.sources.imap import ImapAccount, ImapError, read_account
+from tests.processes import stop_process_tree
 
 PASSWORD = "s3cret-imap-pw"
 
@@ -90,20 +90,21 @@ service anvil {{
 """)
     process = subprocess.Popen(["dovecot", "-F", "-c", str(root / "dovecot.conf")], start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", tls_port), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > deadline:
-                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else "no log"
-                raise RuntimeError(f"dovecot did not start: {log}") from None
-            time.sleep(0.2)
-    yield {"root": root, "plain_port": plain_port, "tls_port": tls_port, "ca": str(root / "cert.pem")}
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", tls_port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else "no log"
+                    raise RuntimeError(f"dovecot did not start: {log}") from None
+                time.sleep(0.2)
+        yield {"root": root, "plain_port": plain_port, "tls_port": tls_port, "ca": str(root / "cert.pem")}
+    finally:
+        stop_process_tree(process)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _client(server) -> imaplib.IMAP4_SSL:
