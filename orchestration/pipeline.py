@@ -141,6 +141,9 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) 
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
+    # Recorded before anything is rebuilt: a build killed or failed on the way stays unfinished, and neither
+    # `crm check` nor `crm publish` takes the previous build's name for its half-rebuilt tables.
+    record_build_started(settings, build_id, started_at)
     prepare_raw_tables(settings)
     run_dbt_stage(settings, "identity_inputs", on_line)
     check_fx_rates(settings)
@@ -152,7 +155,7 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) 
                 f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
                 f"kept, {summary.ids_redirected} redirected)")
     run_dbt_stage(settings, "marts", on_line)
-    record_build(settings, build_id, started_at, summary)
+    record_build_finished(settings, build_id, summary)
     return build_id
 
 
@@ -177,21 +180,54 @@ def as_of_settings(settings: Settings, as_of: date) -> Settings:
     return replace(settings, build_db=as_of_db, as_of=as_of)
 
 
-def record_build(settings: Settings, build_id: str, started_at: datetime, summary: ResolutionSummary) -> None:
+class BuildUnfinished(CrmError):
+    """The latest build started and never finished: its tables are partly rebuilt."""
+
+
+def record_build_started(settings: Settings, build_id: str, started_at: datetime,
+                         summary: ResolutionSummary | None = None) -> None:
+    """A build begins (finished_at NULL until record_build_finished); a second call for the same build only adds
+    the identity step's counts."""
     with build_connection(settings.build_db) as con:
         con.execute(BUILDS_DDL)
-        con.execute(
-            "insert into audit.builds values (?, ?, ?, ?, ?)",
-            [build_id, started_at, datetime.now(UTC), summary.customers, summary.records_resolved],
-        )
+        con.execute("insert into audit.builds values (?, ?, null, null, null) on conflict do nothing",
+                    [build_id, started_at])
+        if summary is not None:
+            con.execute("update audit.builds set customers = ?, records_resolved = ? where build_id = ?",
+                        [summary.customers, summary.records_resolved, build_id])
 
 
-def latest_build_id(con) -> str | None:
-    """The most recent finished build, or None; reads only (publish opens the warehouse read-only)."""
-    if not _has_table(con, "audit", "builds"):
-        return None
-    row = con.execute("select build_id from audit.builds order by finished_at desc limit 1").fetchall()
-    return row[0][0] if row else None
+def record_build_finished(settings: Settings, build_id: str | None = None,
+                          summary: ResolutionSummary | None = None) -> None:
+    """Every table of the build is rebuilt: it may be checked and, if it passes, published. Without a build id:
+    the latest build started (Dagster's quality gate, which runs only after every mart of its run)."""
+    with build_connection(settings.build_db) as con:
+        con.execute(BUILDS_DDL)
+        if build_id is None:
+            row = con.execute("select build_id from audit.builds order by started_at desc limit 1").fetchall()
+            if not row:
+                return
+            build_id = row[0][0]
+        con.execute("update audit.builds set finished_at = coalesce(finished_at, ?) where build_id = ?",
+                    [datetime.now(UTC), build_id])
+        if summary is not None:
+            con.execute("update audit.builds set customers = ?, records_resolved = ? where build_id = ?",
+                        [summary.customers, summary.records_resolved, build_id])
+
+
+def finished_build_id(con, doing: str) -> str:
+    """The latest build, which must have finished; reads only (publish opens the warehouse read-only). `doing`
+    names the step in the one-line refusal ("check", "publish")."""
+    row = con.execute("select build_id, started_at, finished_at from audit.builds order by started_at desc limit 1"
+                      ).fetchall() if _has_table(con, "audit", "builds") else []
+    if not row:
+        raise CrmError(f"nothing to {doing}: run `crm build` first")
+    build_id, started_at, finished_at = row[0]
+    if finished_at is None:
+        raise BuildUnfinished(
+            f"build {build_id[:8]} (started {started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC) did not finish, so its "
+            f"tables are partly rebuilt: nothing to {doing} until `crm build` finishes; the published build stays")
+    return build_id
 
 
 def validate_build(settings: Settings):
@@ -202,10 +238,7 @@ def validate_build(settings: Settings):
     from quality.run import run_checks
 
     with build_connection(settings.build_db) as con:
-        build_id = latest_build_id(con)
-        if build_id is None:
-            raise CrmError("nothing to check: run `crm build` first")
-        outcomes = run_checks(con, build_id, settings)
+        outcomes = run_checks(con, finished_build_id(con, "check"), settings)
     publish_health(settings.build_db, settings.health_db)
     return outcomes
 
@@ -235,11 +268,9 @@ def run_check(settings: Settings):
 
 
 def run_publish(settings: Settings) -> Publication:
-    """Publish the latest build if its latest quality run passed every blocking check."""
+    """Publish the latest build if it finished and its latest quality run passed every blocking check."""
     with build_connection(settings.build_db, read_only=True) as con:
-        build_id = latest_build_id(con)
-        if build_id is None:
-            raise CrmError("nothing to publish: run `crm build` first")
+        build_id = finished_build_id(con, "publish")
         if not _has_table(con, "audit", "dq_results"):
             raise QualityGateFailed("the build has not been checked: run `crm check` first")
         runs = con.execute(

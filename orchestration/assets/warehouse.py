@@ -8,7 +8,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.pipeline import record_build, run_identity, run_publish
+from orchestration.pipeline import record_build_started, run_identity, run_publish
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
@@ -62,8 +62,9 @@ def identity_resolution(context: dg.AssetExecutionContext):
     started_at = datetime.now(UTC)
     with retry_transient(context):
         summary = run_identity(settings)
-        # The run is the build: the quality gate and publish refer to it by the run id.
-        record_build(settings, context.run_id, started_at, summary)
+        # The run is the build: the quality gate and publish refer to it by the run id. It finishes when the
+        # quality gate, downstream of every mart, starts.
+        record_build_started(settings, context.run_id, started_at, summary)
     yield dg.MaterializeResult(asset_key=CUSTOMER_IDS_KEY, metadata={"ids_kept": summary.ids_kept,
                                                                      "ids_redirected": summary.ids_redirected})
     yield dg.MaterializeResult(asset_key=IDENTITY_KEY, metadata={
