@@ -70,6 +70,18 @@ def discover(landing_dir: Path, patterns: tuple[str, ...], hash_cache: HashCache
     return files
 
 
+class UndecodableFile(UnicodeDecodeError):
+    """A file in no encoding the loader reads. Its text is the reason alone, which names a line: the codec's
+    "can't decode bytes in position …" prefix means nothing to whoever re-exports the file."""
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class MostlyUndecodable(UndecodableFile):
+    """More than half of a file's lines are neither UTF-8: the file, not a few lines, is in another encoding."""
+
+
 # Python's cp932 decodes bytes no Japanese text contains (0x80, 0xA0, 0xFD-0xFF) to C1 controls and private-use
 # characters: seeing them means the file is not Shift_JIS but something broken, usually UTF-8 with bad bytes.
 _NOT_SHIFT_JIS = re.compile("[\u0080-\u009f\ue000-\uf8ff]")
@@ -103,11 +115,67 @@ def detect_encoding(path: Path) -> str:
             return "utf-8-sig" if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
     if _decodes_as(path, "cp932")[0]:
         return "cp932"
-    raise UnicodeDecodeError(
+    raise UndecodableFile(
         "utf-8", b"", max(utf8_error_at, 0), max(utf8_error_at, 0) + 1,
-        f"{path.name} is neither UTF-8 nor Shift_JIS (cp932): invalid UTF-8 at byte {utf8_error_at}; "
+        f"{path.name} is neither UTF-8 nor Shift_JIS (cp932): invalid UTF-8 in line {_line_of(path, utf8_error_at)}; "
         "re-export it as UTF-8",
     )
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The line (from 1) holding the byte at `offset`."""
+    line, position = 1, 0
+    with path.open("rb") as fh:
+        while position < offset and (chunk := fh.read(min(HASH_CHUNK_BYTES, offset - position))):
+            line += chunk.count(b"\n")
+            position += len(chunk)
+    return line
+
+
+def _line_decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def copy_utf8_lines(path: Path, target: Path) -> list[tuple[int, str]]:
+    """Copy the lines of a mostly UTF-8 file that decode (a BOM dropped) to `target`; return the others as (line
+    number from 1, the line with each bad byte shown as U+FFFD), for the quarantine. Raise MostlyUndecodable,
+    naming the first bad line, when more than half of the lines do not decode.
+
+    Line by line in Python: it runs only for a file that has already failed to decode whole, to keep its good rows
+    (a file broken in a few lines is common: one pasted name in another encoding)."""
+    undecodable: list[tuple[int, str]] = []
+    lines = 0
+    with path.open("rb") as src, target.open("wb") as dst:
+        for number, line in enumerate(src, start=1):
+            lines = number
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8):]
+            if _line_decodes(line):
+                dst.write(line)
+            else:
+                undecodable.append((number, line.rstrip(b"\r\n").decode("utf-8", errors="replace")))
+    if len(undecodable) * 2 > lines:
+        first = undecodable[0][0]
+        raise MostlyUndecodable(
+            "utf-8", b"", 0, 1,
+            f"{path.name} is neither UTF-8 nor Shift_JIS (cp932): {len(undecodable)} of {lines} lines are not "
+            f"valid UTF-8, the first line {first}; re-export it as UTF-8")
+    return undecodable
+
+
+def original_line_number(copied_line: int, removed_lines: list[int]) -> int:
+    """The line number in the original file of a line of its copy without `removed_lines` (sorted)."""
+    line = copied_line
+    for removed in removed_lines:
+        if removed <= line:
+            line += 1
+        else:
+            break
+    return line
 
 
 def transcode_to_utf8(path: Path, encoding: str, target: Path) -> Path:

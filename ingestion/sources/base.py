@@ -30,7 +30,7 @@ from ingestion.column_maps import (
     map_named_after,
     raw_value_sql,
 )
-from ingestion.landing import detect_encoding, transcode_to_utf8
+from ingestion.landing import copy_utf8_lines, detect_encoding, original_line_number, transcode_to_utf8
 from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
@@ -101,6 +101,23 @@ def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:
            select line, any_value(csv_line), arg_min(error_type || ': ' || error_message, column_idx), file_id
            from _rejects group by file_id, line"""
     )
+
+
+def _undecodable_lines_to_quarantine(con: duckdb.DuckDBPyConnection, file_index: int,
+                                     lines: list[tuple[int, str]]) -> None:
+    """The lines of a file read without its lines that are not UTF-8: the quarantine's other lines of it get their
+    numbers in the file as it is, and the removed lines join them with theirs."""
+    removed = [number for number, _ in lines]
+    numbers = con.execute("select distinct line_number from _quarantine where _file_index = ?", [file_index]
+                          ).fetchall()
+    for (number,) in numbers:
+        con.execute("update _quarantine set line_number = ? where _file_index = ? and line_number = ?",
+                    [-original_line_number(number, removed), file_index, number])
+    con.execute("update _quarantine set line_number = -line_number where _file_index = ? and line_number < 0",
+                [file_index])
+    con.executemany("insert into _quarantine (line_number, raw_record, reason, _file_index) values (?, ?, ?, ?)",
+                    [[number, text, f"line {number} is not valid UTF-8 (shown with U+FFFD for each bad byte): "
+                                    "re-export the file as UTF-8", file_index] for number, text in lines])
 
 
 def _number_records(con: duckdb.DuckDBPyConnection) -> None:
@@ -307,8 +324,16 @@ def csv_reader(
             raise ValueError(f"files read together must share one header: {', '.join(p.name for p in paths)}")
         file_columns, column_map = layouts[0]
         readable = []
+        undecodable: dict[int, list[tuple[int, str]]] = {}  # file index -> its lines that are not UTF-8
         for index, path in enumerate(paths):
-            encoding = detect_encoding(path)
+            try:
+                encoding = detect_encoding(path)
+            except UnicodeDecodeError:
+                # Mostly UTF-8 with a few broken lines: those go to quarantine, the rest loads.
+                assert context.scratch_dir is not None
+                copy = context.scratch_dir / f"{index}-{path.stem}.utf8-lines.csv"
+                undecodable[index] = copy_utf8_lines(path, copy)
+                path, encoding = copy, "utf-8"
             if encoding not in ("utf-8",):
                 assert context.scratch_dir is not None
                 path = transcode_to_utf8(path, encoding, context.scratch_dir / f"{index}-{path.stem}.utf8.csv")
@@ -366,6 +391,8 @@ def csv_reader(
             _whitespace_lines_to_quarantine(con, has_header)
         else:
             _rejects_to_quarantine(con)
+        for index, lines in undecodable.items():
+            _undecodable_lines_to_quarantine(con, index, lines)
         if column_map is not None:
             for key in required:
                 if key not in column_map.columns:

@@ -14,6 +14,7 @@ import email.utils
 import functools
 import json
 import logging
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -219,7 +220,10 @@ def _shared_parser_pool(workers: int) -> ProcessPoolExecutor:
     about a second to parse, so a pool per file cost a large share of it and small files were parsed on one core)."""
     global _parser_pool
     if _parser_pool is None:
-        _parser_pool = ProcessPoolExecutor(max_workers=workers)
+        # Workers come from a fork server, a clean process started for the purpose: forked from the loader itself
+        # (Linux's default), a worker inherited DuckDB's threads mid-work and its garbage (connections, results),
+        # and crashed collecting it (a segmentation fault after a rejected file's load, in the tests).
+        _parser_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
         atexit.register(shutdown_parser_pool)
     return _parser_pool
 

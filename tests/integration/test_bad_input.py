@@ -98,16 +98,39 @@ def test_semicolon_delimited_export_is_read(tmp_path: Path):
     assert con.execute("select currency, amount from raw.sales__orders").fetchall() == [("EUR", "10,50")]
 
 
-def test_bytes_in_no_known_encoding_reject_the_file_clearly(tmp_path: Path):
-    _write(tmp_path, "sales/orders.csv",
-           ORDERS_HEADER.encode() + b"\nO-1,C-1,\xff\xfe@example.com,2026-01-05,web,,USD,1,completed\n")
+def test_a_file_mostly_in_no_known_encoding_is_rejected_naming_its_first_bad_line(tmp_path: Path):
+    bad = b"O-%d,C-1,\xff\xfe@example.com,2026-01-05,web,,USD,1,completed\n"
+    _write(tmp_path, "sales/orders.csv", ORDERS_HEADER.encode() + b"\n" + bad % 1 + bad % 2 + bad % 3)
     con, files = _load(tmp_path)
     result = files["sales/orders.csv"]
     assert result.status == "rejected"
     assert "neither UTF-8 nor Shift_JIS" in result.error
-    assert f"invalid UTF-8 at byte {len(ORDERS_HEADER) + 9}" in result.error
+    assert "3 of 4 lines are not valid UTF-8, the first line 2" in result.error and "byte" not in result.error
     assert con.execute("select status, error is not null from audit.loads where source_file = 'sales/orders.csv'"
                        ).fetchall() == [("rejected", True)]
+
+
+def test_lines_not_in_utf8_are_quarantined_with_their_line_numbers_and_the_rest_loads(tmp_path: Path):
+    _write(tmp_path, "sales/orders.csv", b"\n".join([
+        ORDERS_HEADER.encode(),                                                   # line 1
+        b"O-1,C-1,a@example.com,2026-01-05,web,,USD,1,completed",                 # 2
+        b"O-2,C-2,\xff\xfe@example.com,2026-01-05,web,,USD,1,completed",          # 3: not UTF-8
+        "O-3,C-3,b@example.com,2026-01-05,web,,JPY,1,完了".encode(),              # 4
+        b"O-4,C-4,c@example.com,2026-01-05,web,,USD,1,completed,one too many",    # 5: a column too many
+        b"O-5,C-5,\x81@example.com,2026-01-05,web,,USD,1,completed",              # 6: not UTF-8
+        b"O-6,C-6,d@example.com,2026-01-05,web,,USD,1,completed",                 # 7
+    ]) + b"\n")
+    con, files = _load(tmp_path)
+    result = files["sales/orders.csv"]
+    assert (result.status, result.rows_read, result.rows_loaded, result.rows_quarantined) == ("loaded", 6, 3, 3)
+    assert [r[0] for r in con.execute("select order_id from raw.sales__orders order by 1").fetchall()] == [
+        "O-1", "O-3", "O-6"]
+    reasons = _reasons(con, "sales/orders.csv")
+    assert sorted(reasons) == [3, 5, 6]
+    assert reasons[3].startswith("line 3 is not valid UTF-8") and reasons[6].startswith("line 6 is not valid UTF-8")
+    assert "TOO MANY COLUMNS" in reasons[5]
+    assert con.execute("select raw_record from audit.quarantine where line_number = 3").fetchall() == [
+        ("O-2,C-2,\ufffd\ufffd@example.com,2026-01-05,web,,USD,1,completed",)]
 
 
 def test_future_and_broken_segment_events(tmp_path: Path):
