@@ -192,9 +192,14 @@ def record_build_started(settings: Settings, build_id: str, started_at: datetime
         con.execute(BUILDS_DDL)
         con.execute("insert into audit.builds values (?, ?, null, null, null) on conflict do nothing",
                     [build_id, started_at])
-        if summary is not None:
-            con.execute("update audit.builds set customers = ?, records_resolved = ? where build_id = ?",
-                        [summary.customers, summary.records_resolved, build_id])
+        _record_counts(con, build_id, summary)
+
+
+def _record_counts(con, build_id: str, summary: ResolutionSummary | None) -> None:
+    """The identity step's counts on the build's row, once they are known."""
+    if summary is not None:
+        con.execute("update audit.builds set customers = ?, records_resolved = ? where build_id = ?",
+                    [summary.customers, summary.records_resolved, build_id])
 
 
 def record_build_finished(settings: Settings, build_id: str | None = None,
@@ -210,9 +215,7 @@ def record_build_finished(settings: Settings, build_id: str | None = None,
             build_id = row[0][0]
         con.execute("update audit.builds set finished_at = coalesce(finished_at, ?) where build_id = ?",
                     [datetime.now(UTC), build_id])
-        if summary is not None:
-            con.execute("update audit.builds set customers = ?, records_resolved = ? where build_id = ?",
-                        [summary.customers, summary.records_resolved, build_id])
+        _record_counts(con, build_id, summary)
 
 
 def finished_build_id(con, doing: str) -> str:
