@@ -73,6 +73,8 @@ def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
         RawRules("sales__invoices", ("invoice_id", "issued_at", "amount", "currency"), ("invoice_id",),
                  {"issued_at": crm, "paid_at": crm}, ("amount",), {"currency": money}),
         RawRules("sales__campaigns", ("campaign_id", "campaign_name"), ("campaign_id",), numbers=("cost",)),
+        RawRules("sales__campaign_members", ("campaign_id",), ("campaign_id",),
+                 {"registered_at": crm, "attended_at": crm}),
         RawRules("email__messages", ("message_id", "sent_at"), ("message_id",), {"sent_at": iso}),
         RawRules("email__campaign_events", ("sg_event_id", "event", "timestamp"), ("sg_event_id",),
                  {"timestamp": epoch},

@@ -101,4 +101,50 @@ def build_crm_frames(
         orders=orders,
         invoices=commerce.invoices,
         campaigns=campaigns,
+        # drawn last, so adding it changed none of the exports above
+        campaign_members=_campaign_members(rng, people, c, campaigns),
     )
+
+
+def _campaign_members(
+    rng: np.random.Generator, people: pd.DataFrame, contacts: pd.DataFrame, campaigns: pd.DataFrame
+) -> pd.DataFrame:
+    """Event registrations and attendance as the CRM's campaign members export lists them.
+
+    Everyone met at an event attended it (their first touch) after registering 1-30 days before it opened; about
+    as many again as two in five of them are contacts the CRM already had who registered and did not come.
+    """
+    events = campaigns[campaigns["channel"].eq("event")].reset_index(drop=True)
+    primary = contacts[~contacts["is_duplicate"].to_numpy(dtype=bool)]
+    if events.empty or primary.empty:
+        return pd.DataFrame(columns=["campaign_id", "contact_id", "email", "status", "registered_at",
+                                     "attended_at"])
+    start_of = events.set_index("campaign_id")["start_ts"]
+    person = primary["person_idx"].to_numpy()
+    campaign = people["acquisition_campaign_id"].to_numpy(dtype=object)[person]
+    met = np.isin(campaign, events["campaign_id"].to_numpy(dtype=object))
+    attended = primary[met].copy()
+    attended["campaign_id"] = campaign[met]
+    attended["attended_at"] = people["first_touch_at"].to_numpy()[person[met]]
+    attended["registered_at"] = (start_of.reindex(attended["campaign_id"]).to_numpy()
+                                 - rng.integers(1 * 86400, 30 * 86400, len(attended)))
+    attended["status"] = "attended"
+    no_shows = []
+    created = primary["created_at"].to_numpy()
+    for event in events.itertuples():
+        registrations = int(round(0.4 * (attended["campaign_id"] == event.campaign_id).sum()))
+        registered = event.start_ts - rng.integers(1 * 86400, 30 * 86400, registrations)
+        known = np.flatnonzero(created < registered.min()) if registrations else np.array([], dtype=int)
+        if len(known) == 0:
+            continue
+        picked = rng.choice(known, size=min(registrations, len(known)), replace=False)
+        rows = primary.iloc[picked].copy()
+        rows["campaign_id"] = event.campaign_id
+        rows["registered_at"] = registered[: len(rows)]
+        rows["attended_at"] = 0
+        rows["status"] = "registered"
+        no_shows.append(rows)
+    members = pd.concat([attended, *no_shows], ignore_index=True)
+    members = members.drop_duplicates(["campaign_id", "contact_id"]).sort_values(
+        ["campaign_id", "registered_at", "contact_id"], kind="stable")
+    return members[["campaign_id", "contact_id", "email", "status", "registered_at", "attended_at"]]

@@ -1,10 +1,11 @@
-"""Sales: CRM CSV exports (users, companies, contacts, deals, stage history, orders, invoices, campaigns).
+"""Sales: CRM CSV exports (users, companies, contacts, deals, stage history, orders, invoices, campaigns, and
+campaign members: who registered for and attended an event or webinar).
 
 The column lists are the generator's CRM export format (docs/landing_formats.md). Regional instances write
 `<entity>_<region>.csv` (the Japanese one in Shift_JIS) with the same columns.
 """
 
-from ingestion.checks import amount, crm_timestamp, currency, required
+from ingestion.checks import RowCheck, amount, crm_timestamp, currency, required
 from ingestion.sources.base import SourceSpec, csv_reader
 
 
@@ -74,5 +75,18 @@ SOURCES = [
         ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "cost", "currency"),
         "campaign_id",
         checks=(*amount("cost"), *currency("currency")),
+    ),
+    _entity(
+        "campaign_members",
+        # A campaign's people as CRMs export them (Salesforce's campaign members, an event tool's attendee list
+        # through a column map): who registered and when, and when they attended (empty: registered only).
+        ("campaign_id", "contact_id", "email", "status", "registered_at", "attended_at"),
+        "campaign_id",
+        checks=(RowCheck("contact_id and email are both empty: the member names nobody",
+                         "nullif(trim(contact_id), '') is null and nullif(trim(email), '') is null"),
+                *crm_timestamp("registered_at"), *crm_timestamp("attended_at"),
+                RowCheck("registered_at and attended_at are both empty: the member has no touch in time",
+                         "nullif(trim(registered_at), '') is null and nullif(trim(attended_at), '') is null")),
+        email_columns=("email",),
     ),
 ]

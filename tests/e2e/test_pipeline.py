@@ -1,5 +1,6 @@
 """The whole pipeline at a small scale, as a user runs it (`crm run`), checked against the generator's ground truth."""
 
+import csv
 import json
 import subprocess
 import sys
@@ -527,3 +528,23 @@ def test_overdue_invoices_of_the_period_in_progress_are_those_of_the_action_list
     for grain, kpis in in_progress.items():
         assert kpis["overdue_invoices"] == listed, grain
         assert kpis["overdue_invoice_amount"] == pytest.approx(float(amount), abs=0.01), grain
+
+
+def test_event_campaigns_count_their_members_and_are_credited_by_attendance(pipeline):
+    """Events send no email and have no links: their registrations and attendance (the campaign members export)
+    are their touches. Counts per campaign come from the landing file, read here with the csv module."""
+    registrations: dict[str, int] = defaultdict(int)
+    attendees: dict[str, int] = defaultdict(int)
+    with open(pipeline["data"] / "landing" / "sales" / "campaign_members.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            registrations[row["campaign_id"]] += bool(row["registered_at"])
+            attendees[row["campaign_id"]] += bool(row["attended_at"])
+    rows = _query(pipeline["serving_db"], "select campaign_id, channel, registrations, attendees, "
+                                          "leads_first_touch, leads_last_touch from marts.mart_campaign_performance")
+    assert {c: (r, a) for c, _, r, a, *_ in rows if r or a} == {
+        c: (registrations[c], attendees[c]) for c in set(registrations) | set(attendees)}
+    events = [row for row in rows if row[1] == "event"]
+    assert events and {c for c, *_ in events} >= set(attendees)
+    # People met at an event became leads after it: events are credited (before, every one showed 0 leads).
+    assert sum(last for *_, last in events) > 0
+    assert all(last <= registered + attended for _, _, registered, attended, _, last in events)

@@ -41,6 +41,7 @@ SALES_FILES = {
     "orders.csv": "order_id,contact_id,customer_email,order_date,channel,deal_id,currency,amount,status",
     "invoices.csv": "invoice_id,order_id,contact_id,issued_at,due_date,amount,currency,status,paid_at",
     "campaigns.csv": "campaign_id,campaign_name,channel,start_date,end_date,cost,currency",
+    "campaign_members.csv": "campaign_id,contact_id,email,status,registered_at,attended_at",
 }
 JP_FILES = ("companies_jp.csv", "contacts_jp.csv", "orders_jp.csv", "invoices_jp.csv")
 TWILIO_HEADER = (

@@ -82,6 +82,7 @@ INVOICE_COLUMNS = (
     "paid_at",
 )
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "cost", "currency")
+CAMPAIGN_MEMBER_COLUMNS = ("campaign_id", "contact_id", "email", "status", "registered_at", "attended_at")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class CrmFrames:
     orders: pd.DataFrame
     invoices: pd.DataFrame
     campaigns: pd.DataFrame
+    campaign_members: pd.DataFrame
 
 
 def _ts(values: np.ndarray, jp: bool) -> np.ndarray:
@@ -181,4 +183,10 @@ def write_crm(
         for c, cur in zip(camp["cost"], camp["currency"], strict=True)
     ]
     counts["campaigns.csv"] = write_csv(camp[list(CAMPAIGN_COLUMNS)], sales_dir / "campaigns.csv")
+    members = frames.campaign_members.copy()
+    members["registered_at"] = _ts(members["registered_at"].to_numpy(), False)
+    members["attended_at"] = _ts(members["attended_at"].to_numpy(), False)
+    counts["campaign_members.csv"] = write_csv(
+        members[list(CAMPAIGN_MEMBER_COLUMNS)], sales_dir / "campaign_members.csv"
+    )
     return counts

@@ -26,6 +26,10 @@ with records as (
     select 'survey_response', response_id, submitted_at, contact_id, email_match_key, null, null, null, null
     from {{ ref('stg_surveys__responses') }}
     union all
+    select 'campaign_member', member_id, coalesce(registered_at, attended_at), contact_id, email_match_key,
+           null, null, null, null
+    from {{ ref('stg_sales__campaign_members') }}
+    union all
     select 'email_message', message_id, sent_at, null, counterpart_email_match_key, null, null, null, null
     from {{ ref('stg_email__messages') }}
     union all

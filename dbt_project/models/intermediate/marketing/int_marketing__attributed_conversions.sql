@@ -1,7 +1,9 @@
 {#- The campaign attribution, defined once: every lead (a CRM contact created) and completed order credited to
     the customer's campaign touches before it, within var attribution_window_days — first-touch to the earliest,
-    last-touch to the latest. A touch is opening or clicking one of a campaign's emails, or visiting the site from
-    one of its links (UTM campaign = the campaign's name). One row per conversion with at least one touch;
+    last-touch to the latest. A campaign is credited by the touches it really has, whatever its type: opening or
+    clicking one of its emails, visiting the site from one of its links (UTM campaign = the campaign's name),
+    registering for it and attending it (events, webinars: stg_sales__campaign_members, a registration and an
+    attendance each a touch at its own time). One row per conversion with at least one touch;
     mart_campaign_performance sums it by campaign, mart_executive_kpis_daily by day (campaign ROI). -#}
 with campaigns as (
     select campaign_id, campaign_name from {{ ref('stg_sales__campaigns') }}
@@ -24,6 +26,16 @@ web_visits as (
     inner join campaigns on campaigns.campaign_name = web.utm_campaign
 ),
 
+member_touches as (
+    select campaign_id, member_id, registered_at as touched_at
+    from {{ ref('stg_sales__campaign_members') }}
+    where registered_at is not null
+    union all
+    select campaign_id, member_id, attended_at
+    from {{ ref('stg_sales__campaign_members') }}
+    where attended_at is not null
+),
+
 touches as (
     select email_events.campaign_id, customers_by_record.customer_id, email_events.occurred_at as touched_at
     from email_events
@@ -37,6 +49,12 @@ touches as (
     inner join customers_by_record
         on customers_by_record.record_type = 'web_anonymous'
         and customers_by_record.record_id = web_visits.anonymous_id
+    union all
+    select member_touches.campaign_id, customers_by_record.customer_id, member_touches.touched_at
+    from member_touches
+    inner join customers_by_record
+        on customers_by_record.record_type = 'campaign_member'
+        and customers_by_record.record_id = member_touches.member_id
 ),
 
 conversions as (

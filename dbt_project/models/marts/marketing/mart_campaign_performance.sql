@@ -1,5 +1,6 @@
 {#- One row per marketing campaign: what was sent and how people reacted (email events), the web visits it
-    brought (UTM campaign = the campaign's name), and what it returned — leads, new customers and revenue
+    brought (UTM campaign = the campaign's name), its registrations and attendees (events, webinars), and what it
+    returned — leads, new customers and revenue
     attributed first-touch and last-touch (int_marketing__attributed_conversions) — against its cost, in the
     reporting currency. A new customer is credited with their first completed order. -#}
 with campaigns as (
@@ -33,6 +34,15 @@ web_metrics as (
     from {{ ref('stg_web__segment_events') }} as web
     inner join campaigns on campaigns.campaign_name = web.utm_campaign
     group by campaigns.campaign_id
+),
+
+member_metrics as (
+    select
+        campaign_id,
+        count(case when registered_at is not null then 1 end) as registrations,
+        count(case when attended_at is not null then 1 end) as attendees
+    from {{ ref('stg_sales__campaign_members') }}
+    group by campaign_id
 ),
 
 attributed as (
@@ -89,6 +99,8 @@ select
     case when email_metrics.emails_delivered > 0
          then 100.0 * email_metrics.unsubscribes / email_metrics.emails_delivered end as unsubscribe_rate,
     coalesce(web_metrics.web_visitors, 0) as web_visitors,
+    coalesce(member_metrics.registrations, 0) as registrations,
+    coalesce(member_metrics.attendees, 0) as attendees,
     coalesce(attributed.leads_first_touch, 0) as leads_first_touch,
     coalesce(attributed.leads_last_touch, 0) as leads_last_touch,
     coalesce(attributed.new_customers_first_touch, 0) as new_customers_first_touch,
@@ -105,4 +117,5 @@ from campaigns
 left join costs on costs.campaign_id = campaigns.campaign_id
 left join email_metrics on email_metrics.campaign_id = campaigns.campaign_id
 left join web_metrics on web_metrics.campaign_id = campaigns.campaign_id
+left join member_metrics on member_metrics.campaign_id = campaigns.campaign_id
 left join attributed on attributed.campaign_id = campaigns.campaign_id
