@@ -391,16 +391,19 @@ RETENTION_SQL = {
         order by cohort, period_number""",
 }
 
-# Churn by month: customers whose segment became 'lost' that month, out of the customers in any other segment at
-# the month end before (customers without a completed order have no segment and cannot churn).
+# Customer churn by month, as the KPI mart defines it (customer_churn_rate: churned in the month / active at its
+# start), with the churn threshold and how it was set (the same on every spell).
 CHURN_TREND_SQL = """
-select snapshot_month,
-       sum(customers) filter (where to_segment = 'lost' and from_segment <> 'lost') as churned,
-       sum(customers) filter (where from_segment is not null and from_segment <> 'lost') as at_start,
-       churned / nullif(at_start, 0) as churn_rate
-from marts.mart_segment_movement_monthly
-group by snapshot_month
-order by snapshot_month
+select kpis.period_start as month, kpis.numerator as churned, kpis.denominator as at_start,
+       kpis.kpi_value / 100 as churn_rate, kpis.is_complete, threshold.churn_inactivity_days,
+       threshold.churn_threshold_basis, threshold.purchase_gaps_observed
+from marts.mart_kpis_by_period as kpis
+cross join (select max(churn_inactivity_days) as churn_inactivity_days,
+                   max(churn_threshold_basis) as churn_threshold_basis,
+                   max(purchase_gaps_observed) as purchase_gaps_observed
+            from marts.fct_customer_activity_spells) as threshold
+where kpis.kpi = 'customer_churn_rate' and kpis.period_grain = 'month'
+order by kpis.period_start
 """
 
 

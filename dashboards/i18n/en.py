@@ -126,12 +126,18 @@ MESSAGES: dict[str, str] = {
                                                         "that period or later.",
     "retention.curves_caption.revenue_retention_rate": "The last 12 cohorts: revenue in the period against the "
                                                        "first period's.",
-    "retention.churn": "Churn",
-    "retention.churn_rate": "Churn rate",
-    "retention.churned": "Became lost",
-    "retention.at_start": "Active segments at the start",
-    "retention.churn_caption": "Customers whose RFM segment became 'lost' in the month, out of the paying customers "
-                               "in any other segment at the end of the month before.",
+    "retention.churn": "Customer churn",
+    "retention.churn_rate": "Customer churn",
+    "retention.churned": "Churned in the month",
+    "retention.at_start": "Active at the start",
+    "retention.churn_caption": "A customer has churned after more than {days} days without a completed order "
+                               "({basis}); active from a purchase until then. Churn is the customers who churned "
+                               "in the month out of those active when it began. Not the heat map's retention, "
+                               "which counts everyone who skipped a month.",
+    "retention.threshold_basis.configured": "set in the configuration",
+    "retention.threshold_basis.learned": "learned: nine in ten of {gaps} gaps between a customer's purchases were "
+                                         "shorter",
+    "retention.threshold_basis.too_few_gaps": "a year: too few repeat purchases to learn from",
     "retention.no_cohorts": "No completed orders yet: no cohorts.",
     # sales
     "sales.open_pipeline": "Open pipeline",
@@ -317,7 +323,14 @@ MESSAGES: dict[str, str] = {
     "kpi.active_customers": "Active customers",
     "kpi.repeat_purchase_rate": "Repeat-purchase rate",
     "kpi.customer_retention_rate": "Customer retention",
-    "kpi.churn_rate": "Churn rate",
+    "kpi.customer_churn_rate": "Customer churn",
+    "kpi_help.customer_retention_rate": "Customers who bought in the previous period and bought again in this one. "
+                                        "Someone who buys every other month is not retained in half the months "
+                                        "without having left: that is what customer churn measures.",
+    "kpi_help.customer_churn_rate": "Customers active at the start of the period who churned in it. Nobody cancels "
+                                    "a purchase relationship, so churn is silence: no completed order for longer "
+                                    "than the churn threshold (learned from the gaps between customers' purchases: "
+                                    "nine in ten returning customers came back sooner).",
     "kpi.open_pipeline": "Open pipeline",
     "kpi.weighted_pipeline": "Weighted pipeline",
     "kpi.overdue_invoices": "Overdue invoices",

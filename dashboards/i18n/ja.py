@@ -124,12 +124,16 @@ MESSAGES: dict[str, str] = {
     "retention.curves": "リテンション曲線",
     "retention.curves_caption.customer_retention_rate": "直近12コホート：その期間以降も購入している顧客の割合。",
     "retention.curves_caption.revenue_retention_rate": "直近12コホート：初回期間に対するその期間の売上。",
-    "retention.churn": "解約（離反）",
-    "retention.churn_rate": "離反率",
-    "retention.churned": "離反した顧客",
-    "retention.at_start": "月初の対象顧客",
-    "retention.churn_caption": "その月にRFMセグメントが「離反」になった顧客を、前月末に他のセグメントにいた購入顧客"
-                               "で割ったもの。",
+    "retention.churn": "顧客離反",
+    "retention.churn_rate": "顧客離反率",
+    "retention.churned": "当月に離反した顧客",
+    "retention.at_start": "月初のアクティブ顧客",
+    "retention.churn_caption": "{days}日を超えて完了した注文がない顧客を離反とみなします（{basis}）。購入からその日まではアクティブです。"
+                               "離反率は、月初にアクティブだった顧客のうちその月に離反した顧客の割合です。"
+                               "ヒートマップの継続率（その月に購入しなかった顧客をすべて数える）とは別の指標です。",
+    "retention.threshold_basis.configured": "設定値",
+    "retention.threshold_basis.learned": "データから学習：顧客の購入間隔{gaps}件のうち9割がこれより短い",
+    "retention.threshold_basis.too_few_gaps": "1年：学習するには再購入が少なすぎます",
     "retention.no_cohorts": "完了した注文がまだないため、コホートはありません。",
     # sales
     "sales.open_pipeline": "進行中のパイプライン",
@@ -315,7 +319,12 @@ MESSAGES: dict[str, str] = {
     "kpi.active_customers": "アクティブ顧客",
     "kpi.repeat_purchase_rate": "リピート購入率",
     "kpi.customer_retention_rate": "顧客維持率",
-    "kpi.churn_rate": "離反率",
+    "kpi.customer_churn_rate": "顧客離反率",
+    "kpi_help.customer_retention_rate": "前の期間に購入し、この期間にも購入した顧客の割合。隔月で購入する顧客は、"
+                                        "離れていなくても半分の月で継続していないことになります。それを測るのが顧客離反率です。",
+    "kpi_help.customer_churn_rate": "期間の初めにアクティブだった顧客のうち、その期間に離反した顧客の割合。"
+                                    "購入には解約がないため、離反とは沈黙です：離反のしきい値より長く完了した注文がないこと"
+                                    "（しきい値は顧客の購入間隔から学習：再購入した顧客の9割はそれより早く戻りました）。",
     "kpi.open_pipeline": "進行中のパイプライン",
     "kpi.weighted_pipeline": "加重パイプライン",
     "kpi.overdue_invoices": "期日超過の請求書",

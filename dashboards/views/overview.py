@@ -14,11 +14,13 @@ MONEY_KPIS = {"revenue", "average_order_value", "open_pipeline", "weighted_pipel
 SCORE_KPIS = {"nps"}
 PERCENT_KPIS = {"campaign_roi"}
 LOWER_IS_BETTER = {"average_first_response_minutes", "average_resolution_hours", "average_sales_cycle_days",
-                   "email_unsubscribe_rate", "churn_rate", "cart_abandonment_rate", "overdue_invoices",
+                   "email_unsubscribe_rate", "customer_churn_rate", "cart_abandonment_rate", "overdue_invoices",
                    "overdue_invoice_amount"}
+# KPIs whose name alone could mislead: their card explains what they measure (the glossary's words).
+EXPLAINED_KPIS = {"customer_retention_rate", "customer_churn_rate"}
 # The cards' order; KPIs the marts add later follow in alphabetical order.
 LEADING_KPIS = ["revenue", "new_customers", "active_customers", "new_leads", "orders_completed", "average_order_value",
-                "repeat_purchase_rate", "customer_retention_rate", "churn_rate", "nps", "open_pipeline",
+                "repeat_purchase_rate", "customer_retention_rate", "customer_churn_rate", "nps", "open_pipeline",
                 "weighted_pipeline", "deal_win_rate", "lead_to_customer_rate", "email_open_rate", "email_click_rate",
                 "campaign_roi", "web_visitors", "cart_abandonment_rate", "support_tickets",
                 "average_first_response_minutes", "csat", "overdue_invoices", "overdue_invoice_amount"]
@@ -89,7 +91,8 @@ for position, kpi in enumerate(order):
     goal = goals.loc[[kpi]].iloc[0] if kpi in goals.index else None
     with columns[position % 4].container(border=True):
         st.metric(label("kpi", kpi), kpi_text(kpi, row["value"]), delta_text(kpi, row["value"], row["compare_value"]),
-                  delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal")
+                  delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal",
+                  help=t(f"kpi_help.{kpi}") if kpi in EXPLAINED_KPIS else None)
         if goal is None:
             st.caption(t("overview.no_goal"))
         else:

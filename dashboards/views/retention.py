@@ -58,13 +58,18 @@ churn = churn[churn["at_start"].fillna(0) > 0]
 if churn.empty:
     nothing_to_show("common.no_data")
 else:
-    figure = px.bar(churn, x="snapshot_month", y="churn_rate",
-                    labels={"snapshot_month": t("grain.month"), "churn_rate": t("retention.churn_rate")})
+    figure = px.bar(churn, x="month", y="churn_rate", pattern_shape="is_complete",
+                    pattern_shape_map={True: "", False: "/"},
+                    labels={"month": t("grain.month"), "churn_rate": t("retention.churn_rate")})
     figure.update_yaxes(tickformat=".1%")
+    figure.update_layout(showlegend=False)
     st.plotly_chart(figure, width="stretch", key="churn_chart")
-    st.caption(t("retention.churn_caption"))
+    st.caption(t("retention.churn_caption", days=f.number(churn["churn_inactivity_days"].iloc[0]),
+                 basis=t(f"retention.threshold_basis.{churn['churn_threshold_basis'].iloc[0]}",
+                         gaps=f.number(churn["purchase_gaps_observed"].iloc[0]))))
     st.dataframe(pd.DataFrame({
-        t("grain.month"): [f.month(m) for m in churn["snapshot_month"]],
+        t("grain.month"): [f.month(m) + ("" if complete else t("overview.in_progress"))
+                           for m, complete in zip(churn["month"], churn["is_complete"], strict=True)],
         t("retention.churned"): [f.number(v) for v in churn["churned"].fillna(0)],
         t("retention.at_start"): [f.number(v) for v in churn["at_start"]],
         t("retention.churn_rate"): [f.percent(v) for v in churn["churn_rate"].fillna(0)],

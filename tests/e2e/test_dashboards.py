@@ -188,20 +188,40 @@ def test_funnel_stages_and_drop_offs_equal_the_marts_and_follow_the_window(servi
     assert shown == [EN.number(c) for _, c in within_week]
 
 
-def test_retention_churn_equals_the_monthly_segments(serving_db, open_page):
+def test_retention_churn_is_the_customers_silent_longer_than_the_threshold(serving_db, open_page):
+    """Recomputed here from the completed orders: a customer churns on the first day more than the threshold's
+    days after a purchase without another one; churn of a month = churned in it / active when it began."""
     app = open_page(serving_db, "retention")
     _no_traceback(app)
-    churn = _query(serving_db, """
-        select now.snapshot_month,
-               count(*) filter (where now.rfm_segment = 'lost' and before.rfm_segment <> 'lost'),
-               count(*) filter (where before.rfm_segment <> 'lost')
-        from marts.fct_customer_segments_monthly now
-        join marts.fct_customer_segments_monthly before
-          on before.customer_id = now.customer_id and before.snapshot_month = now.snapshot_month - interval 1 month
-        group by 1 having count(*) filter (where before.rfm_segment <> 'lost') > 0 order by 1""")
-    table = _table(app, "Churn rate")
-    assert list(table["Became lost"]) == [EN.number(c) for _, c, _ in churn]
-    assert list(table["Active segments at the start"]) == [EN.number(n) for _, _, n in churn]
+    threshold = _query(serving_db, "select distinct churn_inactivity_days from marts.fct_customer_activity_spells")
+    assert len(threshold) == 1
+    days = threshold[0][0]
+    as_of = _query(serving_db, "select max(period_start) from marts.mart_kpis_by_period where period_grain = 'day'")[0][0]
+    purchases: dict[str, list] = {}
+    for customer, day in _query(serving_db, "select distinct customer_id, order_date from marts.fct_orders "
+                                            "where is_completed and customer_id is not null order by 1, 2"):
+        purchases.setdefault(customer, []).append(day)
+    spells = []  # (active from, churned on or None)
+    for days_bought in purchases.values():
+        start = days_bought[0]
+        for before, after in zip(days_bought, days_bought[1:] + [None], strict=True):
+            churn_day = before + timedelta(days=days + 1)
+            if after is None or (after - before).days > days:
+                spells.append((start, churn_day if churn_day <= as_of else None))
+                start = after
+    months, month = [], min(s for s, _ in spells).replace(day=1)
+    while month <= as_of:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    expected = []
+    for month in months:
+        at_start = sum(1 for s, c in spells if s < month and (c is None or c >= month))
+        churned = sum(1 for _, c in spells if c and c.replace(day=1) == month)
+        if at_start:
+            expected.append((churned, at_start))
+    table = _table(app, "Customer churn")
+    shown = list(zip(table["Churned in the month"], table["Active at the start"], strict=True))
+    assert shown == [(EN.number(c), EN.number(n)) for c, n in expected]
     assert len(app.get("plotly_chart")) == 3
 
 

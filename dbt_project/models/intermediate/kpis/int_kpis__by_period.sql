@@ -5,6 +5,9 @@
       customers were active in the previous period and again in this one.
     - web visitors: a visitor (anonymousId) seen on several days of a week is one visitor of the week, so a
       week's or a month's count is not the sum of its days'.
+    - churn (fct_customer_activity_spells): the customers active (in a spell) when the period began, and the
+      spells that ended in churn during it; counted from running totals of spells begun and churned per period,
+      so the cost grows with the periods and the spells, not their product.
     - stocks at the period's end (or at as_of in the current period), from int_kpis__daily_snapshots.
     mart_kpis_by_period turns them into KPIs. -#}
 {%- set grains = ['day', 'week', 'month'] -%}
@@ -82,6 +85,50 @@ web_visits as (
     {%- endfor %}
 ),
 
+spell_changes as (
+    select day_of_change, sum(spells_begun) as spells_begun, sum(spells_churned) as spells_churned
+    from (
+        select spell_start as day_of_change, 1 as spells_begun, 0 as spells_churned
+        from {{ ref('fct_customer_activity_spells') }}
+        union all
+        select churned_on, 0, 1
+        from {{ ref('fct_customer_activity_spells') }}
+        where churned_on is not null
+    ) as changes
+    group by day_of_change
+),
+
+changes_by_period as (
+    {#- Spells begun and churned per period of each grain, with every reported period present (as zeros) so the
+        running total below reaches each of them. -#}
+    select period_grain, period_start, sum(spells_begun) as spells_begun, sum(spells_churned) as spells_churned
+    from (
+        {%- for grain in grains %}
+        select
+            '{{ grain }}' as period_grain,
+            cast({{ dbt.date_trunc(grain, 'day_of_change') }} as date) as period_start,
+            spells_begun,
+            spells_churned
+        from spell_changes
+        union all
+        {%- endfor %}
+        select period_grain, period_start, 0, 0 from periods
+    ) as changes
+    group by period_grain, period_start
+),
+
+churn as (
+    select
+        period_grain,
+        period_start,
+        -- active when the period began: every spell begun before it, less those churned before it
+        coalesce(sum(spells_begun - spells_churned) over (
+            partition by period_grain order by period_start rows between unbounded preceding and 1 preceding), 0)
+            as customers_active_at_start,
+        spells_churned as churned_customers
+    from changes_by_period
+),
+
 snapshots as (
     {%- for grain in grains %}
     select
@@ -108,6 +155,8 @@ select
     coalesce(retention.previous_period_active_customers, 0) as previous_period_active_customers,
     coalesce(retention.retained_customers, 0) as retained_customers,
     coalesce(web_visits.web_visitors, 0) as web_visitors,
+    coalesce(churn.customers_active_at_start, 0) as customers_active_at_start,
+    coalesce(churn.churned_customers, 0) as churned_customers,
     snapshots.snapshot_date,
     snapshots.open_deals,
     snapshots.open_pipeline_reporting,
@@ -121,5 +170,7 @@ left join retention
     on retention.period_grain = periods.period_grain and retention.period_start = periods.period_start
 left join web_visits
     on web_visits.period_grain = periods.period_grain and web_visits.period_start = periods.period_start
+left join churn
+    on churn.period_grain = periods.period_grain and churn.period_start = periods.period_start
 left join snapshots
     on snapshots.period_grain = periods.period_grain and snapshots.period_start = periods.period_start

@@ -56,7 +56,7 @@ period_kpi_parts as (
         ('web_visitors', 'web_visitors', none, 1),
         ('repeat_purchase_rate', 'repeat_customers', 'active_customers', 100),
         ('customer_retention_rate', 'retained_customers', 'previous_period_active_customers', 100),
-        ('churn_rate', 'previous_period_active_customers - retained_customers', 'previous_period_active_customers', 100),
+        ('customer_churn_rate', 'churned_customers', 'customers_active_at_start', 100),
         ('open_pipeline', 'open_pipeline_reporting', none, 1),
         ('weighted_pipeline', 'weighted_pipeline_reporting', none, 1),
         ('overdue_invoices', 'overdue_invoices', none, 1),
