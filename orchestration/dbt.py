@@ -32,8 +32,15 @@ def run_dbt(
     on_line: Callable[[str], None] | None = None,
     extra_vars: dict[str, str] | None = None,
 ) -> None:
-    """Run `dbt <args>` in the project folder; raise CrmError with dbt's own error line on failure."""
-    env = {**os.environ, **settings.dbt_env()}
+    """Run `dbt <args>` on the project; raise CrmError with dbt's own error line on failure.
+
+    dbt runs in the warehouse's folder and opens it by its file name: dbt re-parses the whole project (about 7 s)
+    whenever the profile differs from the last parse, and the path is part of the profile, so absolute paths made
+    every build of another warehouse (each test's, each data folder's) pay for a full parse. Relative, every
+    `build.duckdb` has the same profile and reuses the last parse.
+    """
+    env = {**os.environ, **settings.dbt_env(), "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
+           "CRM_BUILD_DB": settings.build_db.name}
     command = [dbt_executable(), *args]
     if extra_vars:
         import json
@@ -41,7 +48,7 @@ def run_dbt(
         command += ["--vars", json.dumps(extra_vars)]
     log.info("running %s", " ".join(command))
     process = subprocess.Popen(
-        command, cwd=settings.dbt_project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command, cwd=settings.build_db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         **ends_with_parent(),
     )
     problems: list[str] = []
