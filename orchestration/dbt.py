@@ -41,6 +41,7 @@ def run_dbt(
     """
     env = {**os.environ, **settings.dbt_env(), "DBT_PROJECT_DIR": str(settings.dbt_project_dir),
            "CRM_BUILD_DB": settings.build_db.name}
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no warehouse folder yet
     command = [dbt_executable(), *args]
     if extra_vars:
         import json
