@@ -1,6 +1,8 @@
 """`crm`: the command line of the customer-360 warehouse.
 
-Expected failures (CrmError) print one line and exit 1; anything else is a bug and keeps its traceback.
+Expected failures (CrmError) print one line and exit 1, and so does a write the storage refused wherever it
+happens (a full disk, permission denied: common/storage_errors.py names the cause and the file); anything else is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import click
 
 from common.settings import PROJECT_ROOT, Settings, get_settings
+from common.storage_errors import storage_failure
 from orchestration.errors import CrmError
 
 log = logging.getLogger("crm")
@@ -43,6 +46,12 @@ def expected_errors(func: Callable) -> Callable:
         except KeyboardInterrupt:
             click.secho("crm: interrupted", fg="red", err=True)
             sys.exit(130)
+        except Exception as exc:
+            refused = storage_failure(exc)
+            if refused is None:
+                raise
+            click.secho(f"crm: {refused}", fg="red", err=True)
+            sys.exit(1)
 
     return wrapper
 

@@ -16,10 +16,10 @@ from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
 from orchestration.dbt import run_dbt
-from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable
+from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable, StorageFailed
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
-from orchestration.warehouse import build_connection
+from orchestration.warehouse import build_connection, connect_build
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +70,42 @@ def run_ingest(settings: Settings, dry_run: bool = False,
                sources: tuple[str, ...] | None = None,
                file_filter: Callable[[LandingFile], bool] | None = None) -> IngestReport:
     """Load new landing files of every source (or of those `families` or `sources` name; of the files
-    `file_filter` keeps), then the IMAP mailboxes when email messages are among them."""
+    `file_filter` keeps), then the IMAP mailboxes when email messages are among them. Raises IngestStopped (after
+    `progress` heard of every file) when the storage refused a write."""
     if not settings.landing_dir.is_dir():
         raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
     every_source = configured_sources(settings)
     specs = [s for s in every_source
              if (families is None or s.family in families) and (sources is None or s.name in sources)]
-    with build_connection(settings.build_db) as con:
+    try:
+        con = connect_build(settings.build_db)
+    except StorageFailed as exc:
+        raise StorageFailed(f"{exc}; no landing file was loaded") from exc
+    try:
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         # Every source's raw table exists afterwards, not only those of the families loaded: the dbt project
         # reads them all (`crm import FILE` then `crm build` on a fresh data folder).
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
                         progress=progress, file_filter=file_filter, table_specs=every_source)
+        if report.stopped_by:
+            raise IngestStopped(report)
         if settings.imap_accounts and any(s.name == "email__messages" for s in specs):
             report.files.extend(_read_imap(con, settings, progress, dry_run))
         return report
+    finally:
+        con.close()
+
+
+class IngestStopped(StorageFailed):
+    """The storage refused a write during ingestion: the files committed before it stay loaded, the others are
+    not (`report` has every file's outcome)."""
+
+    def __init__(self, report: IngestReport) -> None:
+        totals = report.totals()
+        super().__init__(f"{report.stopped_by}; ingestion stopped: {totals['files_loaded']} file(s) loaded before "
+                         f"it, {totals['files_not_loaded']} not loaded")
+        self.report = report
 
 
 def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileResult]:
