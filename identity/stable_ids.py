@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from common.transactions import transaction
+
 CUSTOMER_IDS_TABLE = "identity.customer_ids"
 CUSTOMER_IDS_DDL = f"""
 create table if not exists {CUSTOMER_IDS_TABLE} (
@@ -98,31 +100,27 @@ def assign_stable_ids(con: duckdb.DuckDBPyConnection, components_table: str, out
     con.register("_successors", pd.DataFrame(
         {"customer_id": list(successor) + sorted(gone),
          "successor_id": list(successor.values()) + [None] * len(gone)}, dtype="string"))
-    con.execute("begin transaction")
     try:
-        con.execute(f"insert into {CUSTOMER_IDS_TABLE} (customer_id, current_customer_id, issued_at) "
-                    "select customer_id, customer_id, ? from _issued", [now])
-        # Flat redirects: ids that pointed at a now retired id point at its successor.
-        con.execute(
-            f"""update {CUSTOMER_IDS_TABLE} as ids
-                set current_customer_id = s.successor_id,
-                    retired_at = coalesce(ids.retired_at, ?),
-                    retired_because = coalesce(ids.retired_because,
-                                               case when s.successor_id is null then 'records_gone' else 'merged' end)
-                from _successors s
-                where ids.current_customer_id = s.customer_id""",
-            [now],
-        )
-        con.execute(
-            f"""create or replace table {output_table} as
-                select c.record_key, c.record_type, c.record_id, a.customer_id
-                from {components_table} c join _assigned a using (component)
-                order by c.record_key"""
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute(f"insert into {CUSTOMER_IDS_TABLE} (customer_id, current_customer_id, issued_at) "
+                        "select customer_id, customer_id, ? from _issued", [now])
+            # Flat redirects: ids that pointed at a now retired id point at its successor.
+            con.execute(
+                f"""update {CUSTOMER_IDS_TABLE} as ids
+                    set current_customer_id = s.successor_id,
+                        retired_at = coalesce(ids.retired_at, ?),
+                        retired_because = coalesce(
+                            ids.retired_because, case when s.successor_id is null then 'records_gone' else 'merged' end)
+                    from _successors s
+                    where ids.current_customer_id = s.customer_id""",
+                [now],
+            )
+            con.execute(
+                f"""create or replace table {output_table} as
+                    select c.record_key, c.record_type, c.record_id, a.customer_id
+                    from {components_table} c join _assigned a using (component)
+                    order by c.record_key"""
+            )
     finally:
         for name in ("_assigned", "_issued", "_successors"):
             con.unregister(name)

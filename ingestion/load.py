@@ -14,15 +14,19 @@ that a file's failure costs no other file. A committed batch lands every one of 
 killed process loses the whole open transaction, so no file of the batch has rows or an audit row and the
 next run loads them all (content hashes are only recorded with the rows). When anything in a batch fails
 (a rejected file, a lost row, an I/O error), the batch is rolled back and its files are loaded one by one,
-each in its own transaction as before: the bad file is reported alone and the others load. The per-file
-figures (rows read, loaded, quarantined, replacing earlier rows, extra columns) and lineage columns are
-computed per file inside the batch and equal those of loading the file alone (tested). What a batch buys:
-one multi-file read, one pass of checks and normalisation, one insert and one commit instead of one per
-file — a file of under ~120k rows fills less than one DuckDB row group and ran on one core.
+each in its own transaction as before: the bad file is reported alone and the others load. Only when the
+storage refuses the write (a full disk, a file size limit, permission denied), which every later write would
+meet too, does the run stop there: the files committed before stay loaded, and the report names the cause and
+every file not loaded. The per-file figures (rows read, loaded, quarantined, replacing earlier rows, extra
+columns) and lineage columns are computed per file inside the batch and equal those of loading the file alone
+(tested). What a batch buys: one multi-file read, one pass of checks and normalisation, one insert and one
+commit instead of one per file — a file of under ~120k rows fills less than one DuckDB row group and ran on
+one core.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
 import uuid
@@ -35,6 +39,8 @@ from pathlib import Path
 import duckdb
 import phonenumbers
 
+from common.storage_errors import storage_failure
+from common.transactions import transaction
 from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
 from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql, simple_phone_sql
@@ -102,7 +108,8 @@ class RowCountMismatch(RuntimeError):
 class FileResult:
     source: str
     source_file: str
-    status: str  # loaded | skipped | rejected | failed | would_load
+    # loaded | skipped | rejected | failed | would_load | not_loaded (the storage stopped the run before it loaded)
+    status: str
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -124,15 +131,21 @@ class FileResult:
 @dataclass
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
+    # Why the run stopped before every file was loaded: the storage refused a write (one line naming the cause and
+    # the file). The files it did not load are `not_loaded`.
+    stopped_by: str | None = None
 
     def totals(self) -> dict[str, int]:
-        return {
+        totals = {
             "files_loaded": sum(f.status == "loaded" for f in self.files),
             "files_skipped": sum(f.status == "skipped" for f in self.files),
             "files_rejected": sum(f.status in {"rejected", "failed"} for f in self.files),
             "rows_loaded": sum(f.rows_loaded for f in self.files),
             "rows_quarantined": sum(f.rows_quarantined for f in self.files),
         }
+        if self.stopped_by:
+            totals["files_not_loaded"] = sum(f.status == "not_loaded" for f in self.files)
+        return totals
 
 
 def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -329,8 +342,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
         suffix = Path(spec.patterns[0]).suffix or ".txt"
         empty = context.scratch_dir / f"empty-{spec.name}{suffix}"
         empty.touch()
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             _start_staging(con)
             spec.reader.stage(con, [empty], context)
             _finish_staging(con, spec, context, [], datetime.now(UTC))
@@ -338,10 +350,6 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
                 _add_missing_columns(con, spec.raw_table)
             else:
                 con.execute(f"create table raw.{sql_identifier(spec.raw_table)} as select * from _final limit 0")
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
 
 
 def _start_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -367,7 +375,7 @@ def load_file(
     try:
         return _load_together(con, spec, [landing_file], context, dry_run, before_commit)[0]
     except Exception as exc:
-        if _must_stop_the_run(exc):
+        if _must_stop_the_run(exc, [landing_file]):
             raise
         # rejected: the file's content is unusable as it is (fix and re-export); failed: worth retrying.
         result = FileResult(spec.name, landing_file.relative_path,
@@ -376,9 +384,8 @@ def load_file(
                             map_fingerprint=spec.reader.map_fingerprint(landing_file.path, context))
         log.error("%s: %s %s", landing_file.relative_path, result.status, result.error)
         if not dry_run:
-            con.execute("begin transaction")
-            _record_load(con, spec, landing_file, result, started_at)
-            con.execute("commit")
+            with transaction(con):
+                _record_load(con, spec, landing_file, result, started_at)
         return result
 
 
@@ -391,16 +398,21 @@ def load_batch(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[Lan
     try:
         return _load_together(con, spec, files, context, dry_run)
     except Exception as exc:
-        if _must_stop_the_run(exc):
+        if _must_stop_the_run(exc, files):
             raise
         log.info("%s: %d files loaded together failed (%s); loading them one by one", spec.name, len(files),
                  str(exc).splitlines()[0][:200])
         return [load_file(con, spec, landing_file, context, dry_run=dry_run) for landing_file in files]
 
 
-def _must_stop_the_run(exc: Exception) -> bool:
-    """Another process holds the warehouse: no file can load, so nothing is recorded as failed."""
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+def _must_stop_the_run(exc: Exception, files: list[LandingFile]) -> bool:
+    """No file can load, so none is tried alone or recorded as failed: another process holds the warehouse, or the
+    storage refuses a write (a full disk, permission denied: every later write would fail alike). A landing file
+    the loader may not read is that file's failure alone."""
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return True
+    refused = storage_failure(exc)
+    return refused is not None and refused.path not in {str(f.path) for f in files}
 
 
 def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[LandingFile],
@@ -438,8 +450,7 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
         for result in results:
             result.status = "would_load"
         return results
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for result, (loads, rows) in zip(results, _supersede_earlier_loads(con, spec, files, load_ids), strict=True):
             result.superseded_loads, result.rows_superseded = loads, rows
         lineage = [(f.relative_path, f.content_hash, load_id) for f, load_id in zip(files, load_ids, strict=True)]
@@ -457,10 +468,6 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
             _record_load(con, spec, landing_file, result, started_at)
         if before_commit:
             before_commit(con)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return results
 
 
@@ -539,9 +546,14 @@ def _deferred_checkpoints(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute(f"set checkpoint_threshold = '{WAL_CHECKPOINT_THRESHOLD}'")
     try:
         yield
-    finally:
-        con.execute(f"set checkpoint_threshold = '{threshold}'")
-        con.execute("checkpoint")
+    except BaseException:
+        # The run's own error goes on: after a write the storage refused, the database may refuse this statement
+        # too, and a checkpoint would only fail again and hide it. The committed files wait in the WAL.
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"set checkpoint_threshold = '{threshold}'")
+        raise
+    con.execute(f"set checkpoint_threshold = '{threshold}'")
+    con.execute("checkpoint")
 
 
 def ingest(
@@ -556,32 +568,66 @@ def ingest(
 ) -> IngestReport:
     """Load every new file of every source (or those `file_filter` keeps). Safe to re-run: content loaded with
     the same column map (or none) is skipped. Afterwards every source of `table_specs` (default: `specs`) has
-    its raw table, whichever families loaded."""
-    ensure_audit_tables(con)
+    its raw table, whichever families loaded. Should the storage refuse a write, the run stops: the report says
+    why (`stopped_by`) and still gives every file an outcome."""
     declared_load_modes()  # a broken declaration stops the run here rather than failing every file
     report = IngestReport()
-    with tempfile.TemporaryDirectory(prefix="crm-ingest-") as scratch, _deferred_checkpoints(con):
+    # What each source loaded before, read up front: should the storage stop the run, the files it did not reach
+    # are still told apart (loaded before, or not loaded) without asking a database that may refuse every query.
+    done: dict[str, set[ReadKey]] = {}
+    discovered: dict[str, list[LandingFile]] = {}
+
+    def files_of(spec: SourceSpec) -> list[LandingFile]:
+        if spec.name not in discovered:
+            discovered[spec.name] = [f for f in discover(landing_dir, spec.patterns)
+                                     if file_filter is None or file_filter(f)]
+        return discovered[spec.name]
+
+    def tell(result: FileResult) -> None:
+        report.files.append(result)
+        if progress:
+            progress(result)
+
+    with tempfile.TemporaryDirectory(prefix="crm-ingest-") as scratch:
         context = (context or ReadContext()).for_run(Path(scratch), landing_dir)
-        for spec in specs:
-            files = [f for f in discover(landing_dir, spec.patterns) if file_filter is None or file_filter(f)]
-            for result in _load_source(con, spec, files, context, dry_run):
-                report.files.append(result)
-                if progress:
-                    progress(result)
-        if not dry_run:
-            ensure_raw_tables(con, specs if table_specs is None else table_specs, context)
+        try:
+            ensure_audit_tables(con)
+            done.update((spec.name, _loaded_reads(con, spec.name)) for spec in specs)
+            with _deferred_checkpoints(con):
+                for spec in specs:
+                    for result in _load_source(con, spec, files_of(spec), context, dry_run, done[spec.name]):
+                        tell(result)
+                if not dry_run:
+                    ensure_raw_tables(con, specs if table_specs is None else table_specs, context)
+        except Exception as exc:
+            refused = storage_failure(exc)
+            if refused is None:
+                raise
+            # The files committed before stay loaded; the batch being written and every file after it are not.
+            log.info("ingestion stopped: %s", refused)  # the report says it, with every file's outcome
+            report.stopped_by = refused.message
+            told = {(r.source, r.source_file) for r in report.files}
+            for spec in specs:
+                for landing_file in files_of(spec):
+                    if (spec.name, landing_file.relative_path) in told:
+                        continue
+                    fingerprint = spec.reader.map_fingerprint(landing_file.path, context)
+                    loaded_before = (landing_file.content_hash, fingerprint) in done.get(spec.name, set())
+                    tell(FileResult(spec.name, landing_file.relative_path, "skipped" if loaded_before else "not_loaded",
+                                    error=None if loaded_before else f"not loaded: {refused}",
+                                    map_fingerprint=fingerprint))
     return report
 
 
 def _load_source(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[LandingFile], context: ReadContext,
-                 dry_run: bool) -> Iterator[FileResult]:
+                 dry_run: bool, done: set[ReadKey]) -> Iterator[FileResult]:
     """Load a source's new files in discovery order, consecutive files with the same batch key together (up to
     BATCH_MAX_FILES files and BATCH_MAX_BYTES bytes, so a batch's staged rows stay bounded).
 
     A file its reader cannot read with others (an empty file, one needing a column map, a mailbox) loads alone;
-    a copy of a file earlier in the run waits for that file's result and is then skipped or loaded.
+    a copy of a file earlier in the run waits for that file's result and is then skipped or loaded. `done` holds
+    the source's reads loaded before; the files this run loads are added to it.
     """
-    done = _loaded_reads(con, spec.name)
     batch: list[LandingFile] = []
     batch_key = None
 

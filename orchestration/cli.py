@@ -1,6 +1,8 @@
 """`crm`: the command line of the customer-360 warehouse.
 
-Expected failures (CrmError) print one line and exit 1; anything else is a bug and keeps its traceback.
+Expected failures (CrmError) print one line and exit 1, and so does a write the storage refused wherever it
+happens (a full disk, permission denied: common/storage_errors.py names the cause and the file); anything else is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import click
 
 from common.settings import PROJECT_ROOT, Settings, get_settings
+from common.storage_errors import storage_failure
 from orchestration.errors import CrmError
 
 log = logging.getLogger("crm")
@@ -43,6 +46,12 @@ def expected_errors(func: Callable) -> Callable:
         except KeyboardInterrupt:
             click.secho("crm: interrupted", fg="red", err=True)
             sys.exit(130)
+        except Exception as exc:
+            refused = storage_failure(exc)
+            if refused is None:
+                raise
+            click.secho(f"crm: {refused}", fg="red", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -109,6 +118,14 @@ class IngestTicker:
             click.echo("", err=True)
 
 
+def _dagster_record(settings: Settings, command: str):
+    """Where a command records what it built for Dagster's UI (orchestration/dagster_record.py)."""
+    from orchestration.dagster_record import DagsterRecord
+
+    return DagsterRecord(settings, command, lambda message: click.secho(f"  warning: {message}", fg="yellow",
+                                                                        err=True))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 @click.pass_context
@@ -152,6 +169,8 @@ def ingest_command(settings: Settings, dry_run: bool) -> None:
     from orchestration.pipeline import run_ingest
 
     report = StepTimer().run("ingest", run_ingest, settings, dry_run, _ingest_progress)
+    if not dry_run:
+        _dagster_record(settings, "crm ingest").ingested(report)
     totals = report.totals()
     click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()))
     if totals["files_rejected"]:
@@ -168,9 +187,11 @@ def ingest_command(settings: Settings, dry_run: bool) -> None:
 @expected_errors
 def import_command(settings: Settings, csv_file: Path, map_file: Path | None, entity: str | None) -> None:
     """Import your own CRM export (e.g. a contact list); it is cleaned and deduplicated like everything else."""
+    from ingestion.load import IngestReport
     from orchestration.imports import import_csv
 
     outcome = StepTimer().run("import", import_csv, settings, csv_file, map_file, entity)
+    _dagster_record(settings, "crm import").ingested(IngestReport([outcome.result]), [outcome.result.source])
     for line in outcome.report():
         click.echo(line)
 
@@ -186,10 +207,13 @@ def build(settings: Settings, as_of) -> None:
     from orchestration.pipeline import as_of_settings, run_build
 
     if as_of is not None:
-        settings = as_of_settings(settings, as_of.date())
-    StepTimer().run("build", run_build, settings, _dbt_progress)
-    if as_of is not None:
-        click.echo(f"as-of build of {as_of.date().isoformat()}: {settings.build_db}")
+        # A warehouse file of its own, not the assets Dagster shows: not recorded there.
+        as_of_build = as_of_settings(settings, as_of.date())
+        StepTimer().run("build", run_build, as_of_build, _dbt_progress)
+        click.echo(f"as-of build of {as_of.date().isoformat()}: {as_of_build.build_db}")
+        return
+    record = _dagster_record(settings, "crm build")
+    StepTimer().run("build", run_build, settings, _dbt_progress, record.dbt_built, record.identity_resolved)
 
 
 @cli.command()
@@ -199,7 +223,7 @@ def check(settings: Settings) -> None:
     """Run the Great Expectations suites on the latest build."""
     from orchestration.pipeline import run_check
 
-    outcomes = StepTimer().run("check", run_check, settings)
+    outcomes = StepTimer().run("check", run_check, settings, _dagster_record(settings, "crm check").checked)
     for outcome in (o for o in outcomes if not o.success):
         click.echo(f"  warning: {outcome.suite}: {outcome.expectation}({outcome.column or ''}) {outcome.observed}",
                    err=True)
@@ -214,6 +238,7 @@ def publish_command(settings: Settings) -> None:
     from orchestration.pipeline import run_publish
 
     publication = StepTimer().run("publish", run_publish, settings)
+    _dagster_record(settings, "crm publish").published(publication)
     click.echo(f"published {len(publication.tables)} tables to {publication.serving_db}")
 
 
@@ -239,11 +264,13 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
         finally:
             ticker.close()
 
+    record = _dagster_record(settings, "crm run")
     report = timer.run("ingest", ingest_with_ticker)
+    record.ingested(report)
     click.echo("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()), err=True)
-    timer.run("build", run_build, settings, _dbt_progress)
-    timer.run("check", run_check, settings)
-    timer.run("publish", run_publish, settings)
+    timer.run("build", run_build, settings, _dbt_progress, record.dbt_built, record.identity_resolved)
+    timer.run("check", run_check, settings, record.checked)
+    record.published(timer.run("publish", run_publish, settings))
     print_summary(settings, timer.steps, _peak_memory_mb())
 
 

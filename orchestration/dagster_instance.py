@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.resilience import BUILD_WAREHOUSE_POOL
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 # Runs queue for the build warehouse: one run holding a step of the pool at a time (granularity "run": a run
 # keeps its place between its steps, so another run's ingestion cannot slip between two dbt passes).
@@ -29,12 +35,20 @@ def prepare_instance(dagster_home: Path) -> Path:
     tick it does not hold the run back yet: two runs queued together on a fresh DAGSTER_HOME (the landing sensor
     finding two files) would both start. Setting the limit up front closes that gap; a limit already set (e.g.
     with `dagster instance concurrency set`) is kept."""
+    with open_instance(dagster_home):
+        pass
+    return dagster_home / "dagster.yaml"
+
+
+@contextmanager
+def open_instance(dagster_home: Path) -> Iterator[DagsterInstance]:
+    """The instance in `dagster_home`, prepared as `crm dagster` runs it (prepare_instance)."""
     import dagster as dg
 
-    config = write_instance_config(dagster_home)
+    write_instance_config(dagster_home)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         instance.event_log_storage.initialize_concurrency_limit_to_default(BUILD_WAREHOUSE_POOL)
-    return config
+        yield instance
 
 
 def write_instance_config(dagster_home: Path) -> Path:

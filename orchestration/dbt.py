@@ -6,12 +6,14 @@ next step — identity resolution, publishing — can open it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from common.processes import ends_with_parent
@@ -44,8 +46,6 @@ def run_dbt(
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no warehouse folder yet
     command = [dbt_executable(), *args]
     if extra_vars:
-        import json
-
         command += ["--vars", json.dumps(extra_vars)]
     log.info("running %s", " ".join(command))
     process = subprocess.Popen(
@@ -80,3 +80,22 @@ def ensure_manifest(settings: Settings) -> Path:
     if not manifest.exists():
         run_dbt(settings, ["parse", "--quiet"])
     return manifest
+
+
+@dataclass(frozen=True)
+class DbtNodeBuilt:
+    """A model or seed a dbt invocation built."""
+
+    unique_id: str  # model.customer360.dim_customers
+    seconds: float
+
+
+def nodes_built(settings: Settings, since: float) -> list[DbtNodeBuilt]:
+    """The models and seeds the latest dbt invocation built successfully, from its run_results.json — none if that
+    file is older than `since` (a time.time()): dbt stopped before running anything (a compilation error)."""
+    results_file = settings.dbt_project_dir / "target" / "run_results.json"
+    if not results_file.exists() or results_file.stat().st_mtime < since:
+        return []
+    results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    return [DbtNodeBuilt(r["unique_id"], r["execution_time"]) for r in results
+            if r["unique_id"].split(".")[0] in {"model", "seed"} and r["status"] == "success"]

@@ -15,3 +15,8 @@ class QualityGateFailed(CrmError):
 
 class SourceUnreachable(CrmError):
     """A live source (an IMAP server) could not be reached: worth retrying later."""
+
+
+class StorageFailed(CrmError):
+    """The warehouse, or a file written next to it, could not be written: the disk is full, a file size limit was
+    reached, permission was denied (common/storage_errors.py names the cause)."""

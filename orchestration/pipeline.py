@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,11 +16,11 @@ from identity.resolve import ResolutionSummary, resolution_options, resolve_iden
 from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
-from orchestration.dbt import run_dbt
-from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable
+from orchestration.dbt import DbtNodeBuilt, nodes_built, run_dbt
+from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable, StorageFailed
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
-from orchestration.warehouse import build_connection
+from orchestration.warehouse import build_connection, connect_build
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +71,42 @@ def run_ingest(settings: Settings, dry_run: bool = False,
                sources: tuple[str, ...] | None = None,
                file_filter: Callable[[LandingFile], bool] | None = None) -> IngestReport:
     """Load new landing files of every source (or of those `families` or `sources` name; of the files
-    `file_filter` keeps), then the IMAP mailboxes when email messages are among them."""
+    `file_filter` keeps), then the IMAP mailboxes when email messages are among them. Raises IngestStopped (after
+    `progress` heard of every file) when the storage refused a write."""
     if not settings.landing_dir.is_dir():
         raise CrmError(f"landing folder {settings.landing_dir} does not exist: run `crm generate` or point "
                        f"paths.landing_dir (CRM_PATHS_LANDING_DIR) at your exports")
     every_source = configured_sources(settings)
     specs = [s for s in every_source
              if (families is None or s.family in families) and (sources is None or s.name in sources)]
-    with build_connection(settings.build_db) as con:
+    try:
+        con = connect_build(settings.build_db)
+    except StorageFailed as exc:
+        raise StorageFailed(f"{exc}; no landing file was loaded") from exc
+    try:
         con.execute("set memory_limit = ?", [settings.ingest_memory_limit])
         # Every source's raw table exists afterwards, not only those of the families loaded: the dbt project
         # reads them all (`crm import FILE` then `crm build` on a fresh data folder).
         report = ingest(con, specs, settings.landing_dir, read_context(settings), dry_run=dry_run,
                         progress=progress, file_filter=file_filter, table_specs=every_source)
+        if report.stopped_by:
+            raise IngestStopped(report)
         if settings.imap_accounts and any(s.name == "email__messages" for s in specs):
             report.files.extend(_read_imap(con, settings, progress, dry_run))
         return report
+    finally:
+        con.close()
+
+
+class IngestStopped(StorageFailed):
+    """The storage refused a write during ingestion: the files committed before it stay loaded, the others are
+    not (`report` has every file's outcome)."""
+
+    def __init__(self, report: IngestReport) -> None:
+        totals = report.totals()
+        super().__init__(f"{report.stopped_by}; ingestion stopped: {totals['files_loaded']} file(s) loaded before "
+                         f"it, {totals['files_not_loaded']} not loaded")
+        self.report = report
 
 
 def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileResult]:
@@ -106,8 +127,10 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
     return results
 
 
-def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None) -> None:
-    """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `marts`: the rest."""
+def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None,
+                  on_built: Callable[[list[DbtNodeBuilt]], None] | None = None) -> None:
+    """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `marts`: the rest.
+    `on_built` hears of the models and seeds dbt built, also when others failed after them."""
     # Unit tests check logic on fixed inputs and run in every normal build; under an as-of var their fixtures
     # would be cut at that day too.
     skipped = ["test_type:unit"] if settings.as_of else []
@@ -115,7 +138,12 @@ def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None]
         "--exclude", *IDENTITY_INPUTS_SELECTOR]
     if skipped:
         selector += skipped if selector[0] == "--exclude" else ["--exclude", *skipped]
-    run_dbt(settings, ["build", *selector], on_line=on_line)
+    started = time.time()
+    try:
+        run_dbt(settings, ["build", *selector], on_line=on_line)
+    finally:
+        if on_built:
+            on_built(nodes_built(settings, started))
 
 
 def run_identity(settings: Settings) -> ResolutionSummary:
@@ -136,8 +164,11 @@ def prepare_raw_tables(settings: Settings) -> None:
                           read_context(settings).for_run(Path(scratch), settings.landing_dir))
 
 
-def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) -> str:
-    """dbt (identity inputs) → FX check → identity resolution → dbt (marts and tests). Returns the new build id."""
+def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
+              on_dbt_built: Callable[[str, list[DbtNodeBuilt]], None] | None = None,
+              on_identity_resolved: Callable[[str, ResolutionSummary], None] | None = None) -> str:
+    """dbt (identity inputs) → FX check → identity resolution → dbt (marts and tests). Returns the new build id.
+    The callbacks hear, with the build id, what each step rebuilt as soon as it did (`crm` records it in Dagster)."""
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
@@ -145,16 +176,19 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None) 
     # `crm check` nor `crm publish` takes the previous build's name for its half-rebuilt tables.
     record_build_started(settings, build_id, started_at)
     prepare_raw_tables(settings)
-    run_dbt_stage(settings, "identity_inputs", on_line)
+    dbt_built = (lambda nodes: on_dbt_built(build_id, nodes)) if on_dbt_built else None
+    run_dbt_stage(settings, "identity_inputs", on_line, dbt_built)
     check_fx_rates(settings)
     summary = run_identity(settings)
+    if on_identity_resolved:
+        on_identity_resolved(build_id, summary)
     if on_line:
         on_line(f"identity: {summary.customers} customers from {summary.records_resolved} records "
                 f"({summary.candidate_pairs} candidate contact pairs, {summary.probabilistic_links} probabilistic "
                 f"links, model {summary.model_source}; {summary.possible_matches} possible matches for review, "
                 f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
                 f"kept, {summary.ids_redirected} redirected)")
-    run_dbt_stage(settings, "marts", on_line)
+    run_dbt_stage(settings, "marts", on_line, dbt_built)
     record_build_finished(settings, build_id, summary)
     return build_id
 
@@ -260,9 +294,12 @@ def latest_quality_outcomes(settings: Settings) -> list:
     return [CheckOutcome(*row[:6], layer=row[6] or "marts", table=row[7] or "") for row in rows]
 
 
-def run_check(settings: Settings):
-    """Validate the latest build; raise QualityGateFailed naming the blocking failures."""
+def run_check(settings: Settings, on_validated: Callable[[list], None] | None = None):
+    """Validate the latest build; raise QualityGateFailed naming the blocking failures. `on_validated` hears of the
+    outcomes first, whether or not they block."""
     outcomes = validate_build(settings)
+    if on_validated:
+        on_validated(outcomes)
     blocking = [o for o in outcomes if o.blocks]
     if blocking:
         names = "; ".join(o.describe() for o in blocking)

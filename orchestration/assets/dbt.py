@@ -13,13 +13,20 @@ from orchestration.resilience import BUILD_WAREHOUSE_POOL
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Groups dbt assets by layer (staging, intermediate, marts, reference seeds)."""
+    """Groups dbt assets by layer (staging, intermediate, marts, reference seeds) and describes them as the dbt
+    project does."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # The model's own description only: dagster-dbt's default appends the model's SQL ("Raw SQL"), which buried
+        # the description in the asset's page; the SQL is one click away in the dbt docs (`crm docs`).
+        return dbt_resource_props.get("description") or (
+            f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}")
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator(),

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import dagster as dg
 
 from common.settings import get_settings
+from ingestion.load import IngestReport
 from ingestion.sources import SourceSpec, all_sources
 from orchestration.partitions import EVENT_SOURCES, covers, event_partitions
 from orchestration.pipeline import run_ingest
@@ -34,6 +35,19 @@ def ingestion_groups() -> dict[str, list[SourceSpec]]:
         groups[f"{spec.family}_events" if spec.family in mixed and spec.name in EVENT_SOURCES else spec.family
                ].append(spec)
     return dict(groups)
+
+
+def raw_table_metadata(report: IngestReport, specs: list[SourceSpec]) -> dict[dg.AssetKey, dict[str, int]]:
+    """What an ingestion run did to each source's raw table: its materialization's metadata (here and when a `crm`
+    command ran the ingestion)."""
+    by_source = {spec.name: {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0} for spec in specs}
+    for result in report.files:
+        if result.source in by_source:
+            totals = by_source[result.source]
+            totals["files_loaded"] += result.status == "loaded"
+            totals["rows_loaded"] += result.rows_loaded
+            totals["rows_quarantined"] += result.rows_quarantined
+    return {raw_asset_key(spec): by_source[spec.name] for spec in specs}
 
 
 def _raw_spec(spec: SourceSpec, partitions: dg.PartitionsDefinition | None) -> dg.AssetSpec:
@@ -78,16 +92,11 @@ def _ingestion_asset(group: str, specs: list[SourceSpec]) -> dg.AssetsDefinition
             file_filter = lambda f: covers(f, days[0], days[1], settings.business_timezone)  # noqa: E731
         with retry_transient(context):
             report = run_ingest(settings, sources=tuple(s.name for s in specs), file_filter=file_filter)
-        by_source = defaultdict(lambda: {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0})
         for result in report.files:
-            totals = by_source[result.source]
-            totals["files_loaded"] += result.status == "loaded"
-            totals["rows_loaded"] += result.rows_loaded
-            totals["rows_quarantined"] += result.rows_quarantined
             if result.error:
                 context.log.warning("%s: %s", result.source_file, result.error)
-        for spec in specs:
-            yield dg.MaterializeResult(asset_key=raw_asset_key(spec), metadata=dict(by_source[spec.name]))
+        for key, metadata in raw_table_metadata(report, specs).items():
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
 
     return ingest_group
 

@@ -52,6 +52,12 @@ def _checked_assets() -> dict[str, dg.AssetKey]:
 CHECKED_ASSETS = _checked_assets()
 
 
+def gate_metadata(outcomes) -> dict[str, int]:
+    """The quality gate's materialization metadata (here and when `crm check` ran the suites)."""
+    return {"expectations": len(outcomes), "failed": sum(not o.success for o in outcomes),
+            "failed_block": sum(o.blocks for o in outcomes)}
+
+
 def _failure_lines(outcomes) -> str:
     return "\n".join(f"[{o.severity}] {o.suite}: {o.expectation}({o.column or ''}) {o.observed}"
                      for o in outcomes if not o.success) or "none"
@@ -74,10 +80,7 @@ def quality_gate(context: dg.AssetExecutionContext):
         record_build_finished(settings)  # every mart, upstream of the gate, is rebuilt
         outcomes = validate_build(settings)
     blocking = [o for o in outcomes if o.blocks]
-    yield dg.MaterializeResult(metadata={
-        "expectations": len(outcomes), "failed": sum(not o.success for o in outcomes),
-        "failed_block": len(blocking),
-    })
+    yield dg.MaterializeResult(metadata=gate_metadata(outcomes))
     yield dg.AssetCheckResult(check_name=GATE_CHECK, passed=not blocking, severity=dg.AssetCheckSeverity.ERROR,
                               metadata={"blocking_failures": _failure_lines(blocking)})
 

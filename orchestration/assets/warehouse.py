@@ -7,8 +7,10 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
+from identity.resolve import ResolutionSummary
 from orchestration.assets.dbt import dbt_models
 from orchestration.pipeline import record_build_started, run_identity, run_publish
+from orchestration.publish import Publication
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 
 IDENTITY_KEY = dg.AssetKey(["identity", "record_customers"])
@@ -65,20 +67,26 @@ def identity_resolution(context: dg.AssetExecutionContext):
         # The run is the build: the quality gate and publish refer to it by the run id. It finishes when the
         # quality gate, downstream of every mart, starts.
         record_build_started(settings, context.run_id, started_at, summary)
-    yield dg.MaterializeResult(asset_key=CUSTOMER_IDS_KEY, metadata={"ids_kept": summary.ids_kept,
-                                                                     "ids_redirected": summary.ids_redirected})
-    yield dg.MaterializeResult(asset_key=IDENTITY_KEY, metadata={
-        "customers": summary.customers, "records_resolved": summary.records_resolved,
-        "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
-        "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
-        "ids_redirected": summary.ids_redirected, "model": summary.model_source,
-    })
-    yield dg.MaterializeResult(asset_key=MATCH_PAIRS_KEY, metadata={
-        "links": summary.probabilistic_links, "possible_matches": summary.possible_matches,
-        "model": summary.model_source})
-    yield dg.MaterializeResult(asset_key=REVIEW_DECISIONS_KEY, metadata={
-        "same_applied": summary.review_links, "model_links_removed": summary.kept_apart,
-        "conflicts": summary.review_conflicts})
+    for key, metadata in identity_metadata(summary).items():
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def identity_metadata(summary: ResolutionSummary) -> dict[dg.AssetKey, dict]:
+    """What identity resolution made of each of its assets: their materializations' metadata (here and when
+    `crm build` resolved the identities)."""
+    return {
+        CUSTOMER_IDS_KEY: {"ids_kept": summary.ids_kept, "ids_redirected": summary.ids_redirected},
+        IDENTITY_KEY: {
+            "customers": summary.customers, "records_resolved": summary.records_resolved,
+            "identifiers": summary.identifiers, "candidate_pairs": summary.candidate_pairs,
+            "probabilistic_links": summary.probabilistic_links, "ids_kept": summary.ids_kept,
+            "ids_redirected": summary.ids_redirected, "model": summary.model_source,
+        },
+        MATCH_PAIRS_KEY: {"links": summary.probabilistic_links, "possible_matches": summary.possible_matches,
+                          "model": summary.model_source},
+        REVIEW_DECISIONS_KEY: {"same_applied": summary.review_links, "model_links_removed": summary.kept_apart,
+                               "conflicts": summary.review_conflicts},
+    }
 
 
 @dg.asset(
@@ -93,9 +101,14 @@ def identity_resolution(context: dg.AssetExecutionContext):
 def published_marts(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     with retry_transient(context):
         publication = run_publish(get_settings())
-    return dg.MaterializeResult(metadata={
+    return dg.MaterializeResult(metadata=publication_metadata(publication))
+
+
+def publication_metadata(publication: Publication) -> dict:
+    """The published serving file's materialization metadata (here and when `crm publish` published it)."""
+    return {
         "serving_db": str(publication.serving_db),
         "build_id": publication.build_id or "",
         "tables": len(publication.tables),
         **{f"rows {name}": count for name, count in publication.tables.items()},
-    })
+    }
