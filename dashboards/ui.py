@@ -74,7 +74,11 @@ def translated_choice(widget, label_text: str, options: list, key: str, default,
     if widget_key not in st.session_state or not valid(st.session_state[widget_key]):
         chosen = st.session_state.get(key, default)
         st.session_state[widget_key] = chosen if valid(chosen) else default
-    picked = widget(label_text, options, key=widget_key, **kwargs)
+    # The option labels are written now, in this run's language: a format function that looked the language up
+    # whenever it is called would answer in whatever language is current then (outside a run: the default).
+    format_func = kwargs.pop("format_func", str)
+    labels = {option: format_func(option) for option in options}
+    picked = widget(label_text, options, key=widget_key, format_func=labels.__getitem__, **kwargs)
     st.session_state[key] = picked
     return picked
 
