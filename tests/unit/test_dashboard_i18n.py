@@ -68,3 +68,34 @@ def test_number_money_and_date_formats(language, expected):
     assert f.compact(12_345_678) == expected["compact"]
     assert f.number(None) == f.percent(float("nan")) == f.date(None) == "–"
     assert f.signed(3.26, 1) == "+3.3" and f.signed(-2, 0) == "-2"
+
+
+@pytest.mark.parametrize(("kind", "code", "english", "japanese"), [
+    ("country", "GB", "United Kingdom", "イギリス"),
+    ("country", "de", "Germany", "ドイツ"),
+    ("language", "en", "English", "英語"),
+    ("language", "pt-BR", "Portuguese (Brazil)", "ポルトガル語 (ブラジル)"),
+    ("lifecycle", "salesqualifiedlead", "Sales qualified lead", "営業認定リード"),
+    ("channel", "paid_search", "Paid search", "検索広告"),
+    ("deal_stage", "closed_won", "Closed won", "受注"),
+    ("direction", "outbound", "Outbound", "発信"),
+])
+def test_codes_from_the_data_read_as_labels_in_both_languages(kind, code, english, japanese):
+    assert value_label(kind, code, "en") == english
+    assert value_label(kind, code, "ja") == japanese
+
+
+def test_an_unknown_code_is_made_readable_and_a_missing_one_is_a_dash():
+    assert value_label("country", "XX", "en") == "Xx"  # no such country: the code, readable
+    assert value_label("language", "tlh-x", "en") == "Tlh-x"
+    assert value_label("channel", "carrier_pigeon", "ja") == "Carrier pigeon"
+    assert value_label("country", float("nan"), "en") == value_label("language", None, "ja") == "–"
+
+
+def test_phone_numbers_and_days_are_written_for_reading():
+    f = Formats("en")
+    assert f.phone("+819012345678") == "+81 90-1234-5678"
+    assert f.phone("+12125550147") == "+1 212-555-0147"
+    assert f.phone("not a number") == "not a number"
+    assert f.phone(None) == f.phone(float("nan")) == f.days(None) == "–"
+    assert f.days(46.11) == "46" and f.days(1234.6) == "1,235"
