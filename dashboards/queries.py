@@ -505,6 +505,7 @@ select coalesce(acquisition_channel, 'unknown') as acquisition_channel, count(*)
        coalesce(sum(lifetime_revenue_reporting), 0) as revenue
 from marts.dim_customers
 where cast(acquired_at as date) between $start and $end
+  and ($channel is null or coalesce(acquisition_channel, 'unknown') = $channel)
 group by all
 order by customers desc, acquisition_channel
 """
@@ -514,8 +515,9 @@ def campaigns(serving_db: Path, period: Period, channel: str | None) -> pd.DataF
     return run_query(serving_db, CAMPAIGNS_SQL, {"start": period.start, "end": period.end, "channel": channel})
 
 
-def acquisition_channels(serving_db: Path, period: Period) -> pd.DataFrame:
-    return run_query(serving_db, ACQUISITION_CHANNELS_SQL, {"start": period.start, "end": period.end})
+def acquisition_channels(serving_db: Path, period: Period, channel: str | None) -> pd.DataFrame:
+    return run_query(serving_db, ACQUISITION_CHANNELS_SQL, {"start": period.start, "end": period.end,
+                                                            "channel": channel})
 
 
 # --- service ------------------------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ helpful messages shown instead of a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.i18n import DEFAULT_LANGUAGE, Formats, translate, value_label
+from dashboards.i18n import DEFAULT_LANGUAGE, MISSING, Formats, is_missing, translate, value_label
 from dashboards.queries import Period
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
@@ -39,6 +41,23 @@ def keep_global_filters() -> None:
 
 def nothing_to_show(message_key: str = "common.no_data", **values) -> None:
     st.info(t(message_key, **values))
+
+
+def show_table(columns: dict[str, Iterable]) -> None:
+    """A table of values the page has already written for reading (formatted numbers, labels, dates); a missing
+    value shows as a dash, never as None or nan."""
+    st.dataframe(pd.DataFrame({name: [MISSING if is_missing(v) else v for v in values]
+                               for name, values in columns.items()}), hide_index=True, width="stretch")
+
+
+def present(*values, default=MISSING):
+    """The first of the values that is there — not None, NaN (how pandas 3 reads a NULL text) or empty — else
+    `default`. (`value or default` is wrong for data: NaN is true.)"""
+    return next((v for v in values if not is_missing(v) and v != ""), default)
+
+
+def yes_no(value) -> str:
+    return MISSING if is_missing(value) else t("common.yes") if value else t("common.no")
 
 
 DEFAULT_PERIOD_DAYS = 90

@@ -1,11 +1,15 @@
 """Every dashboard page on the warehouse the end-to-end pipeline published: the numbers shown equal the marts'
 values computed here with SQL of our own, the language switch, search, and no traceback without a warehouse."""
 
+import base64
 import io
+import json
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -223,12 +227,13 @@ def test_marketing_shows_the_campaigns_of_the_period(serving_db, open_page, quar
     app = open_page(serving_db, "marketing")
     _no_traceback(app)
     start, end = quarter
-    campaigns, opens = _query(serving_db, "select count(*), sum(unique_opens) from marts.mart_campaign_performance "
-                                          "where start_date <= ? and coalesce(end_date, start_date) >= ?",
-                              [end, start])[0]
-    metrics = _metrics(app)
-    assert metrics["Campaigns"] == EN.number(campaigns)
-    assert metrics["Unique opens"] == EN.number(opens)
+    campaigns, opens, delivered = _query(serving_db, "select count(*), sum(unique_opens), sum(emails_delivered) "
+                                                     "from marts.mart_campaign_performance "
+                                                     "where start_date <= ? and coalesce(end_date, start_date) >= ?",
+                                         [end, start])[0]
+    metrics = {m.label: m for m in app.metric}
+    assert metrics["Campaigns"].value == EN.number(campaigns)
+    assert metrics["Open rate"].help == f"{EN.number(opens)} unique opens of {EN.number(delivered)} emails delivered"
     # Rates and ROI are percentages of the campaign's own counts and money, computed here from them.
     rows = _query(serving_db, "select campaign_name, unique_opens, unique_clicks, emails_delivered, "
                               "revenue_last_touch, cost_reporting from marts.mart_campaign_performance "
@@ -480,3 +485,103 @@ def test_the_dashboards_benchmark_times_every_page(serving_db):
     assert [r.page for r in results] == PAGES + ["customer_360 by name", "customer_360 by email"]
     assert all(r.queries == len(PAGE_QUERIES[r.page.split()[0]]) and 0 < r.median_ms <= r.p95_ms for r in results)
     assert "| customer_360 |" in format_dashboards(results, 400, 2)
+
+
+# --- what users found (issue 15) ----------------------------------------------------------------------------------
+
+
+
+def _chart(app, key: str) -> dict:
+    """The Plotly figure (as JSON) of the chart drawn with this key."""
+    for chart in app.get("plotly_chart"):
+        if chart.proto.id.endswith(f"-{key}"):
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart {key!r}")
+
+
+def _values(array) -> list:
+    """A trace's x, y or z as a list: Plotly ships numeric arrays base64-encoded (bdata)."""
+    if isinstance(array, dict) and "bdata" in array:
+        values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+        if "shape" in array:
+            values = values.reshape([int(n) for n in str(array["shape"]).split(",")])
+        return values.tolist()
+    return list(array or [])
+
+
+def _campaigns_in_period(channel: str | None = None) -> str:
+    """SQL: the campaigns running at some time between the parameters end and start (and of a channel)."""
+    return "from marts.mart_campaign_performance where start_date <= ? and coalesce(end_date, start_date) >= ?" + (
+        " and channel = ?" if channel else "")
+
+
+def test_marketing_rate_cards_follow_the_channel_filter(serving_db, open_page, quarter):
+    """Open and click rates of the campaigns the filter keeps; a channel that sends no email has none (not 0%)."""
+    start, end = quarter
+    app = open_page(serving_db, "marketing")
+    for channel in ("email", "social"):
+        app.selectbox(key="filter_channel.en").set_value(channel).run()
+        _no_traceback(app)
+        campaigns, opens, clicks, delivered = _query(
+            serving_db, "select count(*), sum(unique_opens), sum(unique_clicks), sum(emails_delivered) "
+            + _campaigns_in_period(channel), [end, start, channel])[0]
+        assert campaigns, f"no {channel} campaign in the test data's last 90 days"
+        metrics = _metrics(app)
+        if channel == "email":
+            assert delivered
+            assert metrics["Open rate"] == EN.percent(opens / delivered)
+            assert metrics["Click rate"] == EN.percent(clicks / delivered)
+        else:
+            assert not delivered
+            assert metrics["Open rate"] == metrics["Click rate"] == "Not applicable"
+
+
+def test_marketing_customers_acquired_follow_the_channel_filter(serving_db, open_page, quarter):
+    start, end = quarter
+    (customers,), = _query(serving_db, "select count(*) from marts.dim_customers where acquisition_channel = "
+                                       "'paid_search' and cast(acquired_at as date) between ? and ?", [start, end])
+    assert customers
+    app = open_page(serving_db, "marketing")
+    app.selectbox(key="filter_channel.en").set_value("paid_search").run()
+    _no_traceback(app)
+    acquired = _table(app, "Acquisition channel")
+    assert list(zip(acquired["Acquisition channel"], acquired["Customers"], strict=True)) == [
+        ("Paid search", EN.number(customers))]
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes: a full-width (East Asian wide) character two, any other one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_marketing_card_labels_fit_their_cards(serving_db, open_page, language):
+    """Five cards share the page's width (about 200 px each at 1,400 px): a label of more than 16 columns of 14 px
+    text is cut off. What a card counts more precisely is in its help."""
+    app = open_page(serving_db, "marketing")
+    if language != "en":
+        app.radio(key="language").set_value(language).run()  # switched as a reader does
+    _no_traceback(app)
+    assert len(app.metric) == 5
+    assert all(_display_width(m.label) <= 16 for m in app.metric), [m.label for m in app.metric]
+
+
+def test_marketing_roi_chart_names_the_costliest_campaigns_and_sums_up_the_rest(serving_db, open_page, quarter):
+    start, end = quarter
+    rows = _query(serving_db, "select campaign_name, cost_reporting, revenue_last_touch, roi_last_touch "
+                  + _campaigns_in_period() + " and cost_reporting > 0 "
+                  "order by cost_reporting desc, campaign_name", [end, start])
+    top, rest = rows[:15], rows[15:]
+    assert rest, "the test data's quarter should have more than 15 campaigns with a cost"
+    app = open_page(serving_db, "marketing")
+    _no_traceback(app)
+    last_touch = next(trace for trace in _chart(app, "campaign_roi_chart")["data"]
+                      if trace["name"] == "ROI (last touch)")
+    assert last_touch["orientation"] == "h"  # names along the side, readable
+    names, rois = _values(last_touch["y"]), _values(last_touch["x"])
+    assert len(names) == 16
+    assert dict(zip(names[:15], rois[:15], strict=True)) == pytest.approx({name: roi for name, _, _, roi in top})
+    assert rois[:15] == sorted(rois[:15], reverse=True)  # best return first
+    cost, revenue = sum(float(r[1]) for r in rest), sum(float(r[2]) for r in rest)
+    assert names[15] == f"{len(rest)} other campaigns"
+    assert rois[15] == pytest.approx(100 * (revenue - cost) / cost)
