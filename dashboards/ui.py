@@ -10,15 +10,28 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.i18n import DEFAULT_LANGUAGE, MISSING, Formats, is_missing, translate, value_label
+from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGES, MISSING, Formats, is_missing, summaries, translate, value_label
 from dashboards.queries import Period
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
 GLOBAL_FILTER_KEYS = ("filter_period",)
 
 
+# The language lives in the URL as well as in the session, so a reload or a shared link opens in it.
+LANGUAGE_PARAMETER = "language"
+
+
 def language() -> str:
     return st.session_state.get("language", DEFAULT_LANGUAGE)
+
+
+def keep_language_in_url() -> None:
+    """The session's language: on a new session the link's (?language=ja), else the default. Written back to the
+    URL on every run: a page change clears the query parameters Streamlit does not bind to a widget."""
+    if "language" not in st.session_state:
+        linked = st.query_params.get(LANGUAGE_PARAMETER)
+        st.session_state["language"] = linked if linked in LANGUAGES else DEFAULT_LANGUAGE
+    st.query_params[LANGUAGE_PARAMETER] = st.session_state["language"]
 
 
 def t(key: str, **values) -> str:
@@ -27,6 +40,11 @@ def t(key: str, **values) -> str:
 
 def label(kind: str, value) -> str:
     return value_label(kind, value, language())
+
+
+def readable_summary(summary) -> str:
+    """A timeline summary of the marts in the current language, codes as labels (see i18n/summaries.py)."""
+    return summaries.readable_summary(present(summary, default=None), language()) or MISSING
 
 
 def fmt() -> Formats:
@@ -58,6 +76,14 @@ def present(*values, default=MISSING):
 
 def yes_no(value) -> str:
     return MISSING if is_missing(value) else t("common.yes") if value else t("common.no")
+
+
+def period_label(period_start, grain: str, in_progress: bool = False) -> str:
+    """How a month or week is named on every page (a week by its Monday), marked when it is still in progress:
+    its numbers are not final, and a chart must not read as a drop."""
+    f = fmt()
+    name = f.month(period_start) if grain == "month" else t("common.week_of", day=f.date(period_start))
+    return t("common.in_progress", period=name) if in_progress else name
 
 
 DEFAULT_PERIOD_DAYS = 90

@@ -140,4 +140,16 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
     _no_exception(page, "overview (ja)")
     assert page.evaluate(CUT_OFF_LABELS_JS) == [], "overview (ja)"
     page.screenshot(path=str(screenshots / "overview-ja.png"))
+    # The language is in the URL: a reload (or the link sent to someone) opens in Japanese again.
+    assert "language=ja" in page.url
+    page.reload()
+    page.wait_for_selector("h1:has-text('概要')", timeout=60_000)
+    # Japanese labels are longer on the screen: none may be cut off either.
+    for name in PAGES_WITH_CHARTS - {"overview"}:
+        page.goto(f"{dashboard_url}/{name}?language=ja")
+        _settle(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+        _settle(page)
+        _no_exception(page, f"{name} (ja)")
+        assert page.evaluate(CUT_OFF_LABELS_JS) == [], f"{name} (ja)"
     assert {p.stem for p in screenshots.glob("*.png")} >= {*PAGE_QUERIES, "overview-ja"}

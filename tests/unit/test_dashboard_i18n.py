@@ -19,6 +19,7 @@ BUILT_KEYS = {
                           "cohort_month"],
     "retention.period_number.": ["month", "week"],
     "retention.curves_caption.": ["customer_retention_rate", "revenue_retention_rate"],
+    "overview.goal_judged_by.": ["month", "week"],
     "page.": ["overview", "segments", "funnel", "retention", "sales", "marketing", "service", "customer_360",
               "data_health"],
 }
