@@ -9,7 +9,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards.i18n import LANGUAGES  # noqa: E402
-from dashboards.ui import keep_global_filters, t  # noqa: E402
+from dashboards.ui import keep_global_filters, keep_language_in_url, t  # noqa: E402
 
 # (page file in views/, icon); the title is the message "page.<name>".
 PAGES = [
@@ -27,7 +27,7 @@ PAGES = [
 st.set_page_config(page_title="Customer 360", page_icon="📇", layout="wide")
 st.session_state.setdefault("queries_run", set()).clear()  # this run's queries only
 keep_global_filters()
-st.session_state.setdefault("language", "en")
+keep_language_in_url()
 
 # Not "pages/": Streamlit treats a pages/ folder beside the entry point as an old-style multipage app and, on a
 # rerun, runs the page alone without this file (the language switch and the menu then vanish).

@@ -95,6 +95,19 @@ def _year_earlier(day: date) -> date:
 
 # --- shared -----------------------------------------------------------------------------------------------------
 
+# How many rows a page's list shows at most; its caption says how many there are in all.
+ROWS_SHOWN = 500
+
+# The day the published marts were built as of (the last day of their daily spine, in the business time zone).
+_AS_OF_DAY = "(select max(date_day) from marts.mart_executive_kpis_daily)"
+
+
+def _month_in_progress(month_start: str) -> str:
+    """SQL: true for a month that has not ended by the as-of day — the marts' own rule (mart_kpis_by_period's
+    is_complete: a period is complete once the day after it has begun), for the months a mart does not flag."""
+    return f"({month_start} + interval 1 month > {_AS_OF_DAY})"
+
+
 DATE_BOUNDS_SQL = """
 select min(date_day) as first_day, max(date_day) as last_day, any_value(reporting_currency) as currency
 from marts.mart_executive_kpis_daily
@@ -226,9 +239,9 @@ group by all
 order by recency_score, frequency_score
 """
 
-SEGMENT_MOVEMENT_SQL = """
+SEGMENT_MOVEMENT_SQL = f"""
 select snapshot_month, coalesce(from_segment, 'none') as from_segment, coalesce(to_segment, 'none') as to_segment,
-       customers
+       customers, {_month_in_progress('snapshot_month')} as is_in_progress
 from marts.mart_segment_movement_monthly
 order by snapshot_month, from_segment, to_segment
 """
@@ -337,7 +350,8 @@ order by breakdown_value, stage_order
 # Who dropped off at a stage: reached it within the window, did not reach the next one within it, and the window
 # had ended when the published build ran.
 FUNNEL_DROP_OFFS_SQL = _FUNNEL_CHAIN + """
-select s.customer_id, c.full_name, c.primary_email, c.country_code, s.breakdown_value, s.stage, s.reached_at
+select s.customer_id, c.full_name, c.primary_email, c.country_code, s.breakdown_value, s.stage, s.reached_at,
+       count(*) over () as total_drop_offs  -- everyone who dropped off here, of whom at most $limit are listed
 from within_window s
 left join within_window next_stage
     on next_stage.customer_id = s.customer_id and next_stage.stage_order = s.stage_order + 1
@@ -364,7 +378,7 @@ def funnel(serving_db: Path, window: int, breakdown: str, country: str | None, s
 
 
 def funnel_drop_offs(serving_db: Path, window: int, stage: str, breakdown: str, country: str | None,
-                     segment: str | None, limit: int = 500) -> pd.DataFrame:
+                     segment: str | None, limit: int = ROWS_SHOWN) -> pd.DataFrame:
     return run_query(serving_db, FUNNEL_DROP_OFFS_SQL,
                      {**_funnel_params(window, breakdown, country, segment), "stage": stage, "limit": limit})
 
@@ -508,6 +522,7 @@ select coalesce(acquisition_channel, 'unknown') as acquisition_channel, count(*)
        coalesce(sum(lifetime_revenue_reporting), 0) as revenue
 from marts.dim_customers
 where cast(acquired_at as date) between $start and $end
+  and ($channel is null or coalesce(acquisition_channel, 'unknown') = $channel)
 group by all
 order by customers desc, acquisition_channel
 """
@@ -517,8 +532,9 @@ def campaigns(serving_db: Path, period: Period, channel: str | None) -> pd.DataF
     return run_query(serving_db, CAMPAIGNS_SQL, {"start": period.start, "end": period.end, "channel": channel})
 
 
-def acquisition_channels(serving_db: Path, period: Period) -> pd.DataFrame:
-    return run_query(serving_db, ACQUISITION_CHANNELS_SQL, {"start": period.start, "end": period.end})
+def acquisition_channels(serving_db: Path, period: Period, channel: str | None) -> pd.DataFrame:
+    return run_query(serving_db, ACQUISITION_CHANNELS_SQL, {"start": period.start, "end": period.end,
+                                                            "channel": channel})
 
 
 # --- service ------------------------------------------------------------------------------------------------------
@@ -546,21 +562,26 @@ SERVICE_SUMMARY_SQL = _TICKETS + "select" + _SERVICE_MEASURES + """
 from tickets where opened_date between $start and $end
 """
 
-SERVICE_TREND_SQL = _TICKETS + "select date_trunc('month', opened_date) as month, channel," + _SERVICE_MEASURES + """
-from tickets where opened_date between $start and $end
+# By month: every month the date range touches, whole (a month cut by the range would read as a drop).
+SERVICE_TREND_SQL = _TICKETS + f"""
+select date_trunc('month', opened_date) as month, channel,
+       {_month_in_progress("date_trunc('month', opened_date)")} as is_in_progress,""" + _SERVICE_MEASURES + """
+from tickets where opened_date between date_trunc('month', cast($start as date)) and $end
 group by all
 order by month, channel
 """
 
-SERVICE_BY_AGENT_SQL = _TICKETS + "select coalesce(agent_name, agent_email, '—') as agent," + _SERVICE_MEASURES + """
+# Tickets without an agent recorded (NULL): the page names that group.
+SERVICE_BY_AGENT_SQL = _TICKETS + "select coalesce(agent_name, agent_email) as agent," + _SERVICE_MEASURES + """
 from tickets where opened_date between $start and $end
 group by all
-order by tickets desc, agent
+order by tickets desc, agent nulls last
 """
 
-NPS_TREND_SQL = """
+NPS_TREND_SQL = f"""
 select response_month, sum(responses) as responses, sum(promoters) as promoters, sum(detractors) as detractors,
-       100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(responses), 0) as nps
+       100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(responses), 0) as nps,
+       {_month_in_progress('response_month')} as is_in_progress
 from marts.mart_nps_monthly
 where response_month between date_trunc('month', cast($start as date)) and $end
 group by all
@@ -591,7 +612,8 @@ def nps_trend(serving_db: Path, period: Period) -> pd.DataFrame:
 # --- customer 360 -------------------------------------------------------------------------------------------------
 
 COMPANY_SEARCH_SQL = """
-select company_id, company_name, domain, country_code, city, contact_count, open_deal_count
+select company_id, company_name, domain, country_code, city, contact_count, open_deal_count,
+       count(*) over () as total_matches  -- every company matching, of which at most $limit are listed
 from marts.dim_companies
 where contains(lower(company_name), lower($text)) or lower(domain) = lower($text)
 order by company_name, company_id
@@ -614,11 +636,17 @@ from marts.dim_customer_phones where customer_id = $customer_id
 order by kind, is_primary desc, value
 """
 
+# A web checkout that completed an order is the order the order log holds too: it shows once, as that order (with
+# its status, refunds included). The web event names its order in the summary only ("…, order ORD-1: $360.00").
 CUSTOMER_TIMELINE_SQL = """
-select occurred_at, channel, touchpoint_type, direction, summary
-from marts.fct_customer_timeline
-where customer_id = $customer_id
-order by touch_sequence desc
+select t.occurred_at, t.channel, t.touchpoint_type, t.direction, t.summary
+from marts.fct_customer_timeline t
+where t.customer_id = $customer_id
+  and not (t.touchpoint_type = 'web_order_completed' and exists (
+      select 1 from marts.fct_customer_timeline o
+      where o.customer_id = t.customer_id
+        and o.touchpoint_id = 'order:' || regexp_extract(t.summary, ', order ([^:]+)', 1)))
+order by t.touch_sequence desc
 limit $limit
 """
 
@@ -649,19 +677,21 @@ limit $limit
 
 
 def search_customers(serving_db: Path, text: str, region: str | None, limit: int = 20) -> pd.DataFrame:
-    """The same search as `crm lookup` (identity.lookup): email, phone in any format, or name."""
+    """The same search as `crm lookup` (identity.lookup): email, phone in any format, or name; the best `limit`
+    customers, each row with the number matching in all (total_matches)."""
     from dataclasses import asdict, fields
 
-    from identity.lookup import CustomerLookupUnavailable, CustomerMatch, find_customers
+    from identity.lookup import CustomerLookupUnavailable, CustomerMatch, lookup_customers
 
     con = _connect(serving_db)
     try:
-        matches = find_customers(con, text, limit=limit, region=region)
+        found = lookup_customers(con, text, limit=limit, region=region)
     except CustomerLookupUnavailable as exc:
         raise WarehouseNotReady(str(exc)) from exc
     finally:
         con.close()
-    return pd.DataFrame([asdict(match) for match in matches], columns=[f.name for f in fields(CustomerMatch)])
+    frame = pd.DataFrame([asdict(match) for match in found.matches], columns=[f.name for f in fields(CustomerMatch)])
+    return frame.assign(total_matches=found.total)  # every customer matching, of whom at most `limit` are listed
 
 
 def search_companies(serving_db: Path, text: str, limit: int = 20) -> pd.DataFrame:
@@ -677,7 +707,7 @@ def customer_contact_points(serving_db: Path, customer_id: str) -> pd.DataFrame:
     return run_query(serving_db, CUSTOMER_CONTACT_POINTS_SQL, {"customer_id": customer_id})
 
 
-def customer_timeline(serving_db: Path, customer_id: str, limit: int = 500) -> pd.DataFrame:
+def customer_timeline(serving_db: Path, customer_id: str, limit: int = ROWS_SHOWN) -> pd.DataFrame:
     return run_query(serving_db, CUSTOMER_TIMELINE_SQL, {"customer_id": customer_id, "limit": limit})
 
 

@@ -3,20 +3,35 @@ helpful messages shown instead of a traceback."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.i18n import DEFAULT_LANGUAGE, Formats, translate, value_label
+from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGES, MISSING, Formats, is_missing, summaries, translate, value_label
 from dashboards.queries import Period
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
 GLOBAL_FILTER_KEYS = ("filter_period",)
 
 
+# The language lives in the URL as well as in the session, so a reload or a shared link opens in it.
+LANGUAGE_PARAMETER = "language"
+
+
 def language() -> str:
     return st.session_state.get("language", DEFAULT_LANGUAGE)
+
+
+def keep_language_in_url() -> None:
+    """The session's language: on a new session the link's (?language=ja), else the default. Written back to the
+    URL on every run: a page change clears the query parameters Streamlit does not bind to a widget."""
+    if "language" not in st.session_state:
+        linked = st.query_params.get(LANGUAGE_PARAMETER)
+        st.session_state["language"] = linked if linked in LANGUAGES else DEFAULT_LANGUAGE
+    st.query_params[LANGUAGE_PARAMETER] = st.session_state["language"]
 
 
 def t(key: str, **values) -> str:
@@ -25,6 +40,11 @@ def t(key: str, **values) -> str:
 
 def label(kind: str, value) -> str:
     return value_label(kind, value, language())
+
+
+def readable_summary(summary) -> str:
+    """A timeline summary of the marts in the current language, codes as labels (see i18n/summaries.py)."""
+    return summaries.readable_summary(present(summary, default=None), language()) or MISSING
 
 
 def fmt() -> Formats:
@@ -39,6 +59,31 @@ def keep_global_filters() -> None:
 
 def nothing_to_show(message_key: str = "common.no_data", **values) -> None:
     st.info(t(message_key, **values))
+
+
+def show_table(columns: dict[str, Iterable]) -> None:
+    """A table of values the page has already written for reading (formatted numbers, labels, dates); a missing
+    value shows as a dash, never as None or nan."""
+    st.dataframe(pd.DataFrame({name: [MISSING if is_missing(v) else v for v in values]
+                               for name, values in columns.items()}), hide_index=True, width="stretch")
+
+
+def present(*values, default=MISSING):
+    """The first of the values that is there — not None, NaN (how pandas 3 reads a NULL text) or empty — else
+    `default`. (`value or default` is wrong for data: NaN is true.)"""
+    return next((v for v in values if not is_missing(v) and v != ""), default)
+
+
+def yes_no(value) -> str:
+    return MISSING if is_missing(value) else t("common.yes") if value else t("common.no")
+
+
+def period_label(period_start, grain: str, in_progress: bool = False) -> str:
+    """How a month or week is named on every page (a week by its Monday), marked when it is still in progress:
+    its numbers are not final, and a chart must not read as a drop."""
+    f = fmt()
+    name = f.month(period_start) if grain == "month" else t("common.week_of", day=f.date(period_start))
+    return t("common.in_progress", period=name) if in_progress else name
 
 
 DEFAULT_PERIOD_DAYS = 90
@@ -74,7 +119,11 @@ def translated_choice(widget, label_text: str, options: list, key: str, default,
     if widget_key not in st.session_state or not valid(st.session_state[widget_key]):
         chosen = st.session_state.get(key, default)
         st.session_state[widget_key] = chosen if valid(chosen) else default
-    picked = widget(label_text, options, key=widget_key, **kwargs)
+    # The option labels are written now, in this run's language: a format function that looked the language up
+    # whenever it is called would answer in whatever language is current then (outside a run: the default).
+    format_func = kwargs.pop("format_func", str)
+    labels = {option: format_func(option) for option in options}
+    picked = widget(label_text, options, key=widget_key, format_func=labels.__getitem__, **kwargs)
     st.session_state[key] = picked
     return picked
 

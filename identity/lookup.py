@@ -65,6 +65,14 @@ class _Hit:
     strength: int  # higher is a better match
 
 
+@dataclass(frozen=True)
+class CustomerLookup:
+    """The best matches of a lookup, and how many customers match in all (a common name matches thousands)."""
+
+    matches: list[CustomerMatch]
+    total: int
+
+
 def find_customers(
     con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, region: str | None = None
 ) -> list[CustomerMatch]:
@@ -73,9 +81,16 @@ def find_customers(
     `region` (ISO country, e.g. "JP") is where a phone number without a country code is read first.
     Raises CustomerLookupUnavailable when the connection holds no published customer marts.
     """
+    return lookup_customers(con, query, limit, region).matches
+
+
+def lookup_customers(
+    con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, region: str | None = None
+) -> CustomerLookup:
+    """find_customers' matches with the number of customers matching in all (for "20 of 1,234 shown")."""
     text = nfkc(query)
     if not text or limit <= 0:
-        return []
+        return CustomerLookup([], 0)
     try:
         if "@" in text:
             matched_on, hits = "email", _email_hits(con, text)
@@ -83,7 +98,8 @@ def find_customers(
             matched_on, hits = "phone", _phone_hits(con, text, region)
         else:
             matched_on, hits = "name", _name_hits(con, text)
-        return _with_golden_records(con, matched_on, hits, limit)
+        best_by_customer = _best_by_customer(hits)
+        return CustomerLookup(_with_golden_records(con, matched_on, best_by_customer, limit), len(best_by_customer))
     except (duckdb.CatalogException, duckdb.BinderException) as exc:  # no marts, or a layout before this code's
         raise CustomerLookupUnavailable(str(exc).splitlines()[0]) from exc
 
@@ -180,13 +196,18 @@ def _name_strength(wanted_tokens: list[str], given: str | None, family: str | No
     return 0
 
 
-def _with_golden_records(
-    con: duckdb.DuckDBPyConnection, matched_on: str, hits: list[_Hit], limit: int
-) -> list[CustomerMatch]:
+def _best_by_customer(hits: list[_Hit]) -> dict[str, _Hit]:
+    """Each matching customer's strongest hit."""
     best_by_customer: dict[str, _Hit] = {}
     for hit in hits:
         if hit.customer_id not in best_by_customer or hit.strength > best_by_customer[hit.customer_id].strength:
             best_by_customer[hit.customer_id] = hit
+    return best_by_customer
+
+
+def _with_golden_records(
+    con: duckdb.DuckDBPyConnection, matched_on: str, best_by_customer: dict[str, _Hit], limit: int
+) -> list[CustomerMatch]:
     if not best_by_customer:
         return []
     # Ranked in SQL, and only the best `limit` records fetched: a common name matches thousands of customers.

@@ -350,7 +350,7 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
         "retention_cohorts": ("month",), "churn_trend": (),
         "sales_summary": (quarter,), "pipeline_by_stage": (), "pipeline_by_close_month": (), "stalled_deals": (),
         "rep_leaderboard": (quarter,),
-        "campaigns": (quarter, None), "acquisition_channels": (quarter,),
+        "campaigns": (quarter, None), "acquisition_channels": (quarter, None),
         "service_summary": (quarter, None, timezone), "service_trend": (quarter, None, timezone),
         "service_by_agent": (quarter, None, timezone), "nps_trend": (quarter,),
         "search_customers": (typed_phone, region), "search_companies": (company_fragment,),

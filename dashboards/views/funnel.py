@@ -7,8 +7,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.queries import FUNNEL_BREAKDOWNS
-from dashboards.ui import country_filter, fmt, label, nothing_to_show, segment_filter, t, translated_choice
+from dashboards.queries import FUNNEL_BREAKDOWNS, ROWS_SHOWN
+from dashboards.ui import (
+    country_filter,
+    fmt,
+    label,
+    nothing_to_show,
+    segment_filter,
+    show_table,
+    t,
+    translated_choice,
+)
+
+# The label kind of each breakdown's values (a campaign is named by its data; a cohort is a month).
+BREAKDOWN_LABELS = {"acquisition_channel": "channel", "country": "country", "rfm_segment": "segment"}
 
 st.title(t("page.funnel"))
 options = load("filter_options")
@@ -32,6 +44,14 @@ if stages.empty:
     st.stop()
 
 
+def breakdown_label(value) -> str:
+    if value == "unknown":
+        return t("common.unknown")
+    if breakdown == "cohort_month":
+        return f.month(value)
+    return label(BREAKDOWN_LABELS[breakdown], value) if breakdown in BREAKDOWN_LABELS else value
+
+
 def with_conversion(frame: pd.DataFrame) -> pd.DataFrame:
     """Step and overall conversion and drop-off for one breakdown value's stages (in stage order)."""
     frame = frame.sort_values("stage_order").copy()
@@ -45,22 +65,26 @@ def with_conversion(frame: pd.DataFrame) -> pd.DataFrame:
 
 everyone = with_conversion(stages.groupby(["stage", "stage_order"], as_index=False).agg(
     customers=("customers", "sum")))
+# Plotly's own "percent initial" text is English: the shares are written with the catalogue's words.
+shares = "<br>".join([t("funnel.share_of_first", share="%{percentInitial:.0%}"),
+                      t("funnel.share_of_previous", share="%{percentPrevious:.0%}")])
 figure = go.Figure(go.Funnel(y=[label("stage", s) for s in everyone["stage"]], x=list(everyone["customers"]),
-                             textinfo="value+percent initial+percent previous"))
+                             texttemplate="%{value:,}<br>" + shares,
+                             hovertemplate="%{y}: %{value:,}<br>" + shares + "<extra></extra>"))
 figure.update_layout(height=360, margin={"t": 20, "b": 20})
 st.plotly_chart(figure, width="stretch", key="funnel_chart")
 
 st.subheader(t("funnel.stages"))
 medians = stages.groupby("stage")["median_days_from_previous_stage"].median() if breakdown == "all" else None
-st.dataframe(pd.DataFrame({
+show_table({
     t("funnel.stage"): [label("stage", s) for s in everyone["stage"]],
     t("funnel.customers"): [f.number(v) for v in everyone["customers"]],
     t("funnel.step_conversion"): [f.percent(v) for v in everyone["step_conversion"]],
     t("funnel.overall_conversion"): [f.percent(v) for v in everyone["overall_conversion"]],
     t("funnel.dropped_off"): [f.number(v) for v in everyone["dropped_off"]],
-    **({t("funnel.median_days"): [f.number(medians.get(s), 1) for s in everyone["stage"]]}
+    **({t("funnel.median_days"): [f.days(medians.get(s)) for s in everyone["stage"]]}
        if medians is not None else {}),
-}), hide_index=True, width="stretch")
+})
 st.caption(t("funnel.caption", window=window))
 
 if breakdown != "all":
@@ -68,34 +92,39 @@ if breakdown != "all":
     per_value = pd.concat([with_conversion(group) for _, group in stages.groupby("breakdown_value")])
     top_values = (per_value[per_value["stage_order"] == 1].nlargest(12, "customers")["breakdown_value"])
     shown = per_value[per_value["breakdown_value"].isin(top_values)]
+    shown = shown.assign(value_label=[breakdown_label(v) for v in shown["breakdown_value"]])
     figure = px.bar(shown.assign(stage=[label("stage", s) for s in shown["stage"]]), x="stage",
-                    y="overall_conversion", color="breakdown_value", barmode="group",
-                    labels={"stage": "", "overall_conversion": t("funnel.overall_conversion"), "breakdown_value": ""})
+                    y="overall_conversion", color="value_label", barmode="group",
+                    labels={"stage": "", "overall_conversion": t("funnel.overall_conversion"), "value_label": ""})
     figure.update_yaxes(tickformat=".0%")
     st.plotly_chart(figure, width="stretch", key="funnel_breakdown_chart")
-    st.dataframe(pd.DataFrame({
-        t(f"funnel.breakdown.{breakdown}"): shown["breakdown_value"],
+    show_table({
+        t(f"funnel.breakdown.{breakdown}"): shown["value_label"],
         t("funnel.stage"): [label("stage", s) for s in shown["stage"]],
-        t("funnel.customers"): shown["customers"],
+        t("funnel.customers"): [f.number(v) for v in shown["customers"]],
         t("funnel.step_conversion"): [f.percent(v) for v in shown["step_conversion"]],
         t("funnel.overall_conversion"): [f.percent(v) for v in shown["overall_conversion"]],
-        t("funnel.median_days"): [f.number(v, 1) for v in shown["median_days_from_previous_stage"]],
-    }), hide_index=True, width="stretch")
+        t("funnel.median_days"): [f.days(v) for v in shown["median_days_from_previous_stage"]],
+    })
 
 st.subheader(t("funnel.drop_offs"))
 stages_with_next = everyone.iloc[:-1]
 most_dropped = stages_with_next["stage"].iloc[int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax())]
 drop_stage = translated_choice(st.selectbox, t("funnel.dropped_at"), list(stages_with_next["stage"]),
                                "funnel_drop_stage", most_dropped, format_func=lambda s: label("stage", s))
-people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment)
+people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment, ROWS_SHOWN)
 if people.empty:
     nothing_to_show("funnel.no_drop_offs")
 else:
-    st.caption(t("funnel.drop_offs_caption", count=f.number(len(people))))
-    st.dataframe(pd.DataFrame({
+    # Everyone who dropped off, not the rows listed (at most ROWS_SHOWN).
+    total = int(people["total_drop_offs"].iloc[0])
+    st.caption(t("funnel.drop_offs_caption" if total > len(people) else "funnel.drop_offs_caption_all",
+                 count=f.number(total), shown=f.number(len(people))))
+    show_table({
         t("col.name"): people["full_name"],
         t("col.email"): people["primary_email"],
-        t("col.country"): people["country_code"],
+        t("col.country"): [label("country", c) for c in people["country_code"]],
         t("funnel.reached_at"): [f.date(v) for v in people["reached_at"]],
-        **({t(f"funnel.breakdown.{breakdown}"): people["breakdown_value"]} if breakdown != "all" else {}),
-    }), hide_index=True, width="stretch")
+        **({t(f"funnel.breakdown.{breakdown}"): [breakdown_label(v) for v in people["breakdown_value"]]}
+           if breakdown != "all" else {}),
+    })

@@ -2,17 +2,28 @@
 baseline, with its goal and whether it is on track; and their trends over the date range."""
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
+from dashboards.charts import period_lines
 from dashboards.data import load
 from dashboards.queries import KPI_COMPARISONS
-from dashboards.ui import data_bounds_or_stop, fmt, label, nothing_to_show, period_filter, t, translated_choice
+from dashboards.ui import (
+    data_bounds_or_stop,
+    fmt,
+    label,
+    nothing_to_show,
+    period_filter,
+    period_label,
+    show_table,
+    t,
+    translated_choice,
+)
 
 # How a KPI reads: money in the reporting currency, a percentage, a signed score, or a plain number.
 MONEY_KPIS = {"revenue", "average_order_value", "open_pipeline", "weighted_pipeline", "overdue_invoice_amount"}
 SCORE_KPIS = {"nps"}
 PERCENT_KPIS = {"campaign_roi"}
+DAY_KPIS = {"average_sales_cycle_days"}
 LOWER_IS_BETTER = {"average_first_response_minutes", "average_resolution_hours", "average_sales_cycle_days",
                    "email_unsubscribe_rate", "customer_churn_rate", "cart_abandonment_rate", "overdue_invoices",
                    "overdue_invoice_amount"}
@@ -42,8 +53,7 @@ period_starts = list(periods["period_start"])
 
 
 def period_name(start) -> str:
-    name = f.month(start) if grain == "month" else t("overview.week_of", day=f.date(start))
-    return name + (t("overview.in_progress") if start in in_progress else "")
+    return period_label(start, grain, start in in_progress)
 
 
 period_start = translated_choice(st.sidebar.selectbox, t("overview.period"), period_starts,
@@ -60,17 +70,34 @@ def kpi_text(kpi: str, value) -> str:
         return f.signed(value, 1)
     if kpi.endswith("_rate") or kpi in PERCENT_KPIS:
         return f.points(value)
+    if kpi in DAY_KPIS:
+        return f.days(value)
     return f.number(value, 0 if pd.isna(value) or float(value).is_integer() else 1)
 
 
-def delta_text(kpi: str, value, before) -> str | None:
+def in_points(kpi: str) -> bool:
+    """Whether a change of the KPI reads in points (a rate, a score, a percentage) rather than in percent."""
+    return kpi.endswith("_rate") or kpi in SCORE_KPIS | PERCENT_KPIS
+
+
+def change_text(kpi: str, value, before) -> str | None:
     if pd.isna(value) or pd.isna(before):
         return None
-    if kpi.endswith("_rate") or kpi in SCORE_KPIS | PERCENT_KPIS:
+    if in_points(kpi):
         return t("overview.delta_points", value=f.signed(value - before, 1))
     if before == 0:
         return None
     return f.signed(100 * (value - before) / abs(before), 1) + "%"
+
+
+def goal_text(goal) -> str:
+    """What a goal asks, in the reader's language, from its fields (goals.csv's description is one language's)."""
+    if pd.isna(goal["baseline_value"]):
+        return t("overview.goal_text_without_baseline", kpi=label("kpi", goal["kpi"]),
+                 deadline=f.date(goal["deadline"]))
+    return t("overview.goal_text", kpi=label("kpi", goal["kpi"]), target=kpi_text(goal["kpi"], goal["target_value"]),
+             deadline=f.date(goal["deadline"]), baseline=kpi_text(goal["kpi"], goal["baseline_value"]),
+             change=change_text(goal["kpi"], goal["target_value"], goal["baseline_value"]) or "–")
 
 
 st.caption(t("overview.caption", period=period_name(period_start), comparison=t(f"overview.compare.{comparison}"),
@@ -88,30 +115,37 @@ st.subheader(t("overview.kpis"))
 columns = st.columns(4)
 for position, kpi in enumerate(order):
     row = by_kpi.loc[kpi]
-    goal = goals.loc[[kpi]].iloc[0] if kpi in goals.index else None
+    goal = goals.loc[[kpi]].reset_index().iloc[0] if kpi in goals.index else None
     with columns[position % 4].container(border=True):
-        st.metric(label("kpi", kpi), kpi_text(kpi, row["value"]), delta_text(kpi, row["value"], row["compare_value"]),
+        st.metric(label("kpi", kpi), kpi_text(kpi, row["value"]), change_text(kpi, row["value"], row["compare_value"]),
                   delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal",
                   help=t(f"kpi_help.{kpi}") if kpi in EXPLAINED_KPIS else None)
         if goal is None:
             st.caption(t("overview.no_goal"))
+        elif goal["period_grain"] != grain:
+            # A goal is judged at its own grain: a monthly goal says nothing about a week.
+            st.caption(t(f"overview.goal_judged_by.{goal['period_grain']}", target=kpi_text(kpi, goal["target_value"])),
+                       help=goal_text(goal))
         else:
-            icon = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴"}.get(goal["status"], "⚪")
+            icon = {"on_track": "🟢", "at_risk": "🟠", "off_track": "🔴", "achieved": "🟢", "missed": "🔴"}.get(
+                goal["status"], "⚪")
             st.caption(f"{icon} {t('overview.goal')} {kpi_text(kpi, goal['target_value'])} · "
                        f"{label('goal_status', goal['status'])}",
                        help=t("overview.goal_note", status=label("goal_status", goal["status"]),
                               target=kpi_text(kpi, goal["target_value"]), deadline=f.date(goal["deadline"]),
                               current=kpi_text(kpi, goal["current_value"]),
-                              month=f.month(goal["current_period_start"])))
+                              period=period_label(goal["current_period_start"], goal["period_grain"])))
 
 st.subheader(t("overview.goals"))
 if goals.empty:
     nothing_to_show("overview.no_goals")
 else:
     goal_table = goals.reset_index()
-    st.dataframe(pd.DataFrame({
+    show_table({
         t("overview.col.kpi"): [label("kpi", k) for k in goal_table["kpi"]],
-        t("overview.col.goal"): goal_table["description"],
+        t("overview.col.goal"): [goal_text(goal) for _, goal in goal_table.iterrows()],
+        t("overview.col.judged_on"): [period_label(start, grain) for start, grain in
+                                      zip(goal_table["current_period_start"], goal_table["period_grain"], strict=True)],
         t("overview.col.baseline"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["baseline_value"],
                                                                       strict=True)],
         t("overview.col.current"): [kpi_text(k, v) for k, v in zip(goal_table["kpi"], goal_table["current_value"],
@@ -122,7 +156,7 @@ else:
                                                                     strict=True)],
         t("overview.col.deadline"): [f.date(d) for d in goal_table["deadline"]],
         t("overview.col.status"): [label("goal_status", s) for s in goal_table["status"]],
-    }), hide_index=True, width="stretch")
+    })
 
 st.subheader(t("overview.trends"))
 period = period_filter(first_day, last_day)
@@ -135,10 +169,13 @@ trend = load("kpi_trend", grain, period, tuple(picked)) if picked else pd.DataFr
 if trend.empty:
     nothing_to_show("common.no_data")
 else:
-    trend = trend.assign(kpi=[label("kpi", k) for k in trend["kpi"]])
-    figure = px.line(trend, x="period_start", y="kpi_value", color="kpi", facet_row="kpi", markers=True,
-                     labels={"period_start": t(f"grain.{grain}"), "kpi_value": "", "kpi": ""})
-    figure.update_yaxes(matches=None)
+    trend = trend.assign(kpi=[label("kpi", k) for k in trend["kpi"]], in_progress=~trend["is_complete"].astype(bool))
+    trend["period"] = [period_label(start, grain, ongoing)
+                       for start, ongoing in zip(trend["period_start"], trend["in_progress"], strict=True)]
+    figure = period_lines(trend.sort_values("period_start"), x="period", y="kpi_value", series="kpi",
+                          facet_row="kpi", in_progress="in_progress",
+                          labels={"period": t(f"grain.{grain}"), "kpi_value": "", "kpi": ""})
+    figure.update_yaxes(matches=None, tickformat=",")  # 8,000 as the cards write it
     figure.for_each_annotation(lambda a: a.update(text=""))
     figure.update_layout(height=220 * len(picked) + 60, showlegend=True)
     st.plotly_chart(figure, width="stretch", key="kpi_trend_chart")

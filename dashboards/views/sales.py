@@ -1,12 +1,11 @@
 """Sales: the open pipeline by stage and expected close month, the weighted forecast, win rate, cycle length,
 stalled deals and the owners' leaderboard."""
 
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import fmt, label, nothing_to_show, period_or_stop, t
+from dashboards.ui import fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
 
 st.title(t("page.sales"))
 period, currency = period_or_stop()
@@ -19,7 +18,7 @@ cards[0].metric(t("sales.open_pipeline"), f.money(summary["open_pipeline"], curr
 cards[1].metric(t("sales.weighted_pipeline"), f.money(summary["weighted_pipeline"], currency), border=True)
 cards[2].metric(t("sales.win_rate"), f.percent(summary["win_rate"]),
                 help=t("sales.won_lost", won=f.number(summary["won"]), lost=f.number(summary["lost"])), border=True)
-cards[3].metric(t("sales.cycle_days"), f.number(summary["avg_cycle_days"], 1), border=True)
+cards[3].metric(t("sales.cycle_days"), f.days(summary["avg_cycle_days"]), border=True)
 st.caption(t("sales.caption", start=f.date(period.start), end=f.date(period.end), currency=currency,
              stalled=f.number(summary["stalled_deals"]), won_revenue=f.money(summary["won_revenue"], currency)))
 
@@ -33,9 +32,10 @@ with left:
         long = stages.melt(id_vars=["stage", "stage_order"], value_vars=["open_pipeline", "weighted_pipeline"])
         long["stage"] = [label("deal_stage", s) for s in long["stage"]]
         long["variable"] = [t(f"sales.{v}") for v in long["variable"]]
-        st.plotly_chart(px.bar(long, x="stage", y="value", color="variable", barmode="group",
-                               labels={"stage": "", "value": currency, "variable": ""}),
-                        width="stretch", key="pipeline_by_stage_chart")
+        figure = px.bar(long, x="stage", y="value", color="variable", barmode="group",
+                        labels={"stage": "", "value": currency, "variable": ""})
+        figure.update_yaxes(tickformat=",")  # 1,200 as the cards write money
+        st.plotly_chart(figure, width="stretch", key="pipeline_by_stage_chart")
 with right:
     st.subheader(t("sales.by_close_month"))
     months = load("pipeline_by_close_month")
@@ -43,38 +43,41 @@ with right:
         nothing_to_show("sales.no_open_deals")
     else:
         long = months.melt(id_vars=["expected_close_month"], value_vars=["open_pipeline", "weighted_pipeline"])
+        long["expected_close_month"] = [period_label(m, "month") for m in long["expected_close_month"]]
         long["variable"] = [t(f"sales.{v}") for v in long["variable"]]
-        st.plotly_chart(px.bar(long, x="expected_close_month", y="value", color="variable", barmode="group",
-                               labels={"expected_close_month": t("sales.expected_close_month"), "value": currency,
-                                       "variable": ""}),
-                        width="stretch", key="pipeline_by_close_month_chart")
+        figure = px.bar(long, x="expected_close_month", y="value", color="variable", barmode="group",
+                        labels={"expected_close_month": t("sales.expected_close_month"), "value": currency,
+                                "variable": ""})
+        figure.update_xaxes(type="category")  # months named in the reader's language, not Plotly's English ticks
+        figure.update_yaxes(tickformat=",")
+        st.plotly_chart(figure, width="stretch", key="pipeline_by_close_month_chart")
 
 st.subheader(t("sales.stalled"))
 stalled = load("stalled_deals")
 if stalled.empty:
     nothing_to_show("sales.no_stalled")
 else:
-    st.dataframe(pd.DataFrame({
+    show_table({
         t("sales.deal"): stalled["deal_name"],
         t("sales.owner"): stalled["owner_name"],
         t("sales.stage"): [label("deal_stage", s) for s in stalled["stage"]],
         t("sales.amount", currency=currency): [f.money(v, currency) for v in stalled["amount_reporting"]],
-        t("sales.days_in_stage"): stalled["days_in_current_stage"],
-        t("sales.days_since_activity"): stalled["days_since_last_activity"],
+        t("sales.days_in_stage"): [f.days(v) for v in stalled["days_in_current_stage"]],
+        t("sales.days_since_activity"): [f.days(v) for v in stalled["days_since_last_activity"]],
         t("sales.expected_close"): [f.date(d) for d in stalled["expected_close_date"]],
-    }), hide_index=True, width="stretch")
+    })
 
 st.subheader(t("sales.leaderboard"))
 reps = load("rep_leaderboard", period)
 if reps.empty:
     nothing_to_show("common.no_data")
 else:
-    st.dataframe(pd.DataFrame({
+    show_table({
         t("sales.owner"): reps["owner_name"].fillna(reps["owner_email"]),
-        t("sales.deals_created"): reps["deals_created"],
-        t("sales.deals_won"): reps["deals_won"],
-        t("sales.deals_lost"): reps["deals_lost"],
+        t("sales.deals_created"): [f.number(v) for v in reps["deals_created"]],
+        t("sales.deals_won"): [f.number(v) for v in reps["deals_won"]],
+        t("sales.deals_lost"): [f.number(v) for v in reps["deals_lost"]],
         t("sales.win_rate"): [f.percent(v) for v in reps["win_rate"]],
-        t("sales.cycle_days"): [f.number(v, 1) for v in reps["avg_cycle_days"]],
+        t("sales.cycle_days"): [f.days(v) for v in reps["avg_cycle_days"]],
         t("sales.won_revenue"): [f.money(v, currency) for v in reps["won_revenue"]],
-    }), hide_index=True, width="stretch")
+    })

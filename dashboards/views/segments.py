@@ -1,13 +1,22 @@
 """Segments: the RFM grid, value tiers, month-to-month movement, the customers of a segment and their contact list."""
 
-import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import queries
 from dashboards.data import load, serving_db
-from dashboards.ui import country_filter, fmt, label, nothing_to_show, t, translated_choice
+from dashboards.ui import (
+    country_filter,
+    fmt,
+    label,
+    nothing_to_show,
+    period_label,
+    show_table,
+    t,
+    translated_choice,
+    yes_no,
+)
 
 st.title(t("page.segments"))
 options = load("filter_options")
@@ -19,6 +28,12 @@ if summary.empty:
     nothing_to_show("common.no_data")
     st.stop()
 currency = summary["currency"].dropna().iloc[0] if summary["currency"].notna().any() else None
+
+
+def money(value) -> str:
+    return f.money(value, currency) if currency else f.number(value)
+
+
 grid = load("rfm_grid", country)
 
 by_segment = summary.groupby("rfm_segment", as_index=False)[["customers", "revenue"]].sum()
@@ -28,8 +43,7 @@ paying = int(by_segment.loc[by_segment["rfm_segment"] != "none", "customers"].su
 left, middle, right = st.columns(3)
 left.metric(t("segments.customers"), f.number(total), border=True)
 middle.metric(t("segments.paying_customers"), f.number(paying), border=True)
-right.metric(t("segments.revenue"), f.money(by_segment["revenue"].sum(), currency) if currency else f.number(0),
-             border=True)
+right.metric(t("segments.revenue"), money(by_segment["revenue"].sum()), border=True)
 
 st.subheader(t("segments.rfm_grid"))
 measure = translated_choice(st.radio, t("segments.measure"), ["customers", "revenue"], "segments_measure",
@@ -39,7 +53,7 @@ if grid.empty:
 else:
     matrix = grid.pivot(index="frequency_score", columns="recency_score", values=measure).reindex(
         index=range(5, 0, -1), columns=range(1, 6))
-    figure = px.imshow(matrix, text_auto=".0f", aspect="auto", color_continuous_scale="Blues",
+    figure = px.imshow(matrix, text_auto=",.0f", aspect="auto", color_continuous_scale="Blues",
                        labels={"x": t("segments.recency_score"), "y": t("segments.frequency_score"),
                                "color": t(f"segments.{measure}")})
     figure.update_xaxes(type="category")
@@ -61,11 +75,11 @@ with right:
                            x="value_tier", y="customers",
                            labels={"value_tier": "", "customers": t("segments.customers")}),
                     width="stretch", key="value_tier_chart")
-    st.dataframe(pd.DataFrame({
+    show_table({
         t("segments.value_tier"): [label("tier", v) for v in by_tier["value_tier"]],
         t("segments.customers"): [f.number(v) for v in by_tier["customers"]],
-        t("segments.revenue"): [f.money(v, currency) if currency else f.number(v) for v in by_tier["revenue"]],
-    }), hide_index=True, width="stretch")
+        t("segments.revenue"): [money(v) for v in by_tier["revenue"]],
+    })
 
 st.subheader(t("segments.movement"))
 movement = load("segment_movement")
@@ -73,8 +87,12 @@ if movement.empty:
     nothing_to_show("common.no_data")
 else:
     months = sorted(movement["snapshot_month"].unique())
-    month = translated_choice(st.select_slider, t("segments.movement_month"), months, "segments_month", months[-1],
-                              format_func=f.month)
+    # The month in progress is offered, marked; the latest month that has ended is shown first.
+    in_progress = set(movement.loc[movement["is_in_progress"].astype(bool), "snapshot_month"])
+    complete = [m for m in months if m not in in_progress]
+    month = translated_choice(st.select_slider, t("segments.movement_month"), months, "segments_month",
+                              complete[-1] if complete else months[-1],
+                              format_func=lambda m: period_label(m, "month", m in in_progress))
     moves = movement[(movement["snapshot_month"] == month) & (movement["from_segment"] != "none")]
     if moves.empty:
         nothing_to_show("common.no_data")
@@ -90,23 +108,24 @@ else:
         figure.update_layout(height=420, margin={"t": 20, "b": 20})
         st.plotly_chart(figure, width="stretch", key="segment_movement_chart")
         moved = int(moves.loc[moves["from_segment"] != moves["to_segment"], "customers"].sum())
-        st.caption(t("segments.movement_caption", moved=f.number(moved), month=f.month(month)))
+        st.caption(t("segments.movement_caption", moved=f.number(moved),
+                     month=period_label(month, "month", month in in_progress)))
 
 st.subheader(t("segments.drill_down"))
 segments = list(by_segment.sort_values("customers", ascending=False)["rfm_segment"])
 segment = translated_choice(st.selectbox, t("segments.segment"), segments, "segments_drill_segment", segments[0],
                             format_func=lambda s: label("segment", s))
 customers = load("segment_customers", segment, country)
-st.dataframe(pd.DataFrame({
+show_table({
     t("col.name"): customers["full_name"],
     t("col.company"): customers["company_name"],
-    t("col.country"): customers["country_code"],
+    t("col.country"): [label("country", c) for c in customers["country_code"]],
     t("segments.value_tier"): [label("tier", v) for v in customers["value_tier"]],
-    t("segments.recency_days"): customers["recency_days"],
-    t("segments.frequency"): customers["frequency"],
-    t("segments.revenue"): customers["monetary_reporting"],
-    t("col.consent"): customers["has_marketing_consent"],
-}), hide_index=True, width="stretch")
+    t("segments.recency_days"): [f.days(v) for v in customers["recency_days"]],
+    t("segments.frequency"): [f.number(v) for v in customers["frequency"]],
+    t("segments.revenue"): [money(v) for v in customers["monetary_reporting"]],
+    t("col.consent"): [yes_no(v) for v in customers["has_marketing_consent"]],
+})
 
 counts = load("segment_consent_counts", segment, country)
 st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"]),

@@ -1,12 +1,11 @@
 """Service: first-response and resolution times, first-contact resolution, CSAT and NPS, by channel and agent."""
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from common.settings import get_settings
+from dashboards.charts import period_bars, period_lines
 from dashboards.data import load
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_or_stop, t
+from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
 
 st.title(t("page.service"))
 period, _currency = period_or_stop()
@@ -30,29 +29,36 @@ trend = load("service_trend", period, channel, timezone)
 if trend.empty:
     nothing_to_show("service.no_tickets")
 else:
-    trend = trend.assign(channel=[label("channel", c) for c in trend["channel"]])
+    trend = trend.sort_values(["month", "channel"])
+    trend["channel"] = [label("channel", c) for c in trend["channel"]]
+    trend["month"] = [period_label(m, "month", ongoing)
+                      for m, ongoing in zip(trend["month"], trend["is_in_progress"], strict=True)]
     left, right = st.columns(2)
     with left:
         st.subheader(t("service.first_response_trend"))
-        st.plotly_chart(px.line(trend, x="month", y="median_first_response_minutes", color="channel", markers=True,
-                                labels={"month": t("grain.month"),
-                                        "median_first_response_minutes": t("service.median_minutes"),
-                                        "channel": ""}),
+        st.plotly_chart(period_lines(trend, x="month", y="median_first_response_minutes", series="channel",
+                                     in_progress="is_in_progress",
+                                     labels={"month": t("grain.month"),
+                                             "median_first_response_minutes": t("service.median_minutes"),
+                                             "channel": ""}),
                         width="stretch", key="first_response_chart")
     with right:
         st.subheader(t("service.resolution_trend"))
-        st.plotly_chart(px.line(trend, x="month", y="median_resolution_hours", color="channel", markers=True,
-                                labels={"month": t("grain.month"), "median_resolution_hours": t("service.median_hours"),
-                                        "channel": ""}),
+        st.plotly_chart(period_lines(trend, x="month", y="median_resolution_hours", series="channel",
+                                     in_progress="is_in_progress",
+                                     labels={"month": t("grain.month"),
+                                             "median_resolution_hours": t("service.median_hours"), "channel": ""}),
                         width="stretch", key="resolution_chart")
 
 st.subheader(t("service.nps_trend"))
 if nps.empty:
     nothing_to_show("service.no_nps")
 else:
-    st.plotly_chart(px.bar(nps, x="response_month", y="nps", hover_data=["responses"],
-                           labels={"response_month": t("grain.month"), "nps": t("service.nps"),
-                                   "responses": t("service.responses")}),
+    nps = nps.assign(month=[period_label(m, "month", ongoing)
+                            for m, ongoing in zip(nps["response_month"], nps["is_in_progress"], strict=True)])
+    st.plotly_chart(period_bars(nps, x="month", y="nps", in_progress="is_in_progress", hover_data=["responses"],
+                                labels={"month": t("grain.month"), "nps": t("service.nps"),
+                                        "responses": t("service.responses")}),
                     width="stretch", key="nps_chart")
 
 st.subheader(t("service.by_agent"))
@@ -60,11 +66,11 @@ agents = load("service_by_agent", period, channel, timezone)
 if agents.empty:
     nothing_to_show("service.no_tickets")
 else:
-    st.dataframe(pd.DataFrame({
-        t("service.agent"): agents["agent"],
-        t("service.tickets"): agents["tickets"],
+    show_table({
+        t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
+        t("service.tickets"): [f.number(v) for v in agents["tickets"]],
         t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
         t("service.resolution"): [f.number(v, 1) for v in agents["median_resolution_hours"]],
         t("service.fcr"): [f.percent(v) for v in agents["first_contact_resolution_rate"]],
         t("service.csat"): [f.number(v, 2) for v in agents["csat_average"]],
-    }), hide_index=True, width="stretch")
+    })

@@ -1,12 +1,18 @@
 """Every dashboard page on the warehouse the end-to-end pipeline published: the numbers shown equal the marts'
 values computed here with SQL of our own, the language switch, search, and no traceback without a warehouse."""
 
+import base64
 import io
+import json
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import phonenumbers
 import pytest
 
 from common.settings import PROJECT_ROOT
@@ -243,12 +249,13 @@ def test_marketing_shows_the_campaigns_of_the_period(serving_db, open_page, quar
     app = open_page(serving_db, "marketing")
     _no_traceback(app)
     start, end = quarter
-    campaigns, opens = _query(serving_db, "select count(*), sum(unique_opens) from marts.mart_campaign_performance "
-                                          "where start_date <= ? and coalesce(end_date, start_date) >= ?",
-                              [end, start])[0]
-    metrics = _metrics(app)
-    assert metrics["Campaigns"] == EN.number(campaigns)
-    assert metrics["Unique opens"] == EN.number(opens)
+    campaigns, opens, delivered = _query(serving_db, "select count(*), sum(unique_opens), sum(emails_delivered) "
+                                                     "from marts.mart_campaign_performance "
+                                                     "where start_date <= ? and coalesce(end_date, start_date) >= ?",
+                                         [end, start])[0]
+    metrics = {m.label: m for m in app.metric}
+    assert metrics["Campaigns"].value == EN.number(campaigns)
+    assert metrics["Open rate"].help == f"{EN.number(opens)} unique opens of {EN.number(delivered)} emails delivered"
     # Rates and ROI are percentages of the campaign's own counts and money, computed here from them.
     rows = _query(serving_db, "select campaign_name, unique_opens, unique_clicks, emails_delivered, "
                               "revenue_last_touch, cost_reporting from marts.mart_campaign_performance "
@@ -337,7 +344,10 @@ def test_customer_360_shows_a_company_with_its_contacts(serving_db, open_page):
                                    join marts.dim_customers c using (customer_id) where c.company_id = ?
                                    order by t.occurred_at desc, t.touchpoint_id limit 20""", [company_id])
     assert latest
-    assert list(_table(app, "What happened")["What happened"]) == [summary for (summary,) in latest]
+    from dashboards.i18n.summaries import readable_summary
+
+    # As every timeline shows them: the marts' summaries with their codes as labels.
+    assert list(_table(app, "What happened")["What happened"]) == [readable_summary(s, "en") for (s,) in latest]
 
 
 @pytest.mark.parametrize("query", [INJECTION, "%", "' or 1=1 --", "_"])
@@ -500,3 +510,482 @@ def test_the_dashboards_benchmark_times_every_page(serving_db):
     assert [r.page for r in results] == PAGES + ["customer_360 by name", "customer_360 by email"]
     assert all(r.queries == len(PAGE_QUERIES[r.page.split()[0]]) and 0 < r.median_ms <= r.p95_ms for r in results)
     assert "| customer_360 |" in format_dashboards(results, 400, 2)
+
+
+# --- what users found (issue 15) ----------------------------------------------------------------------------------
+
+JA = Formats("ja")
+IN_PROGRESS = " (in progress)"
+# Whole words a page must never show for a missing value.
+MISSING_WORDS = re.compile(r"\b(?:nan|NaN|None|NaT)\b|<NA>")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _chart(app, key: str) -> dict:
+    """The Plotly figure (as JSON) of the chart drawn with this key."""
+    for chart in app.get("plotly_chart"):
+        if chart.proto.id.endswith(f"-{key}"):
+            return json.loads(chart.proto.spec)
+    raise AssertionError(f"no chart {key!r}")
+
+
+def _values(array) -> list:
+    """A trace's x, y or z as a list: Plotly ships numeric arrays base64-encoded (bdata)."""
+    if isinstance(array, dict) and "bdata" in array:
+        values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]))
+        if "shape" in array:
+            values = values.reshape([int(n) for n in str(array["shape"]).split(",")])
+        return values.tolist()
+    return list(array or [])
+
+
+def _dotted_and_solid(figure: dict) -> tuple[set, set]:
+    """The x values of a line chart's dotted traces and of its other traces."""
+    dotted, solid = set(), set()
+    for trace in figure["data"]:
+        (dotted if trace.get("line", {}).get("dash") == "dot" else solid).update(map(str, _values(trace.get("x"))))
+    return dotted, solid
+
+
+def _pale_bars(figure: dict) -> set:
+    """The x values of the bars drawn pale (opacity below 1)."""
+    pale = set()
+    for trace in figure["data"]:
+        opacity = trace.get("marker", {}).get("opacity", 1)
+        opacities = _values(opacity) if isinstance(opacity, dict | list) else [opacity] * len(_values(trace["x"]))
+        pale |= {x for x, o in zip(_values(trace["x"]), opacities, strict=True) if o < 1}
+    return pale
+
+
+def _months_in_progress(serving_db: Path) -> list:
+    """Months the marts have not finished (mart_kpis_by_period's own flag)."""
+    return [m for (m,) in _query(serving_db, "select distinct period_start from marts.mart_kpis_by_period "
+                                             "where period_grain = 'month' and not is_complete order by 1")]
+
+
+def _campaigns_in_period(channel: str | None = None) -> str:
+    """SQL: the campaigns running at some time between the parameters end and start (and of a channel)."""
+    return "from marts.mart_campaign_performance where start_date <= ? and coalesce(end_date, start_date) >= ?" + (
+        " and channel = ?" if channel else "")
+
+
+def test_marketing_rate_cards_follow_the_channel_filter(serving_db, open_page, quarter):
+    """Open and click rates of the campaigns the filter keeps; a channel that sends no email has none (not 0%)."""
+    start, end = quarter
+    app = open_page(serving_db, "marketing")
+    for channel in ("email", "social"):
+        app.selectbox(key="filter_channel.en").set_value(channel).run()
+        _no_traceback(app)
+        campaigns, opens, clicks, delivered = _query(
+            serving_db, "select count(*), sum(unique_opens), sum(unique_clicks), sum(emails_delivered) "
+            + _campaigns_in_period(channel), [end, start, channel])[0]
+        assert campaigns, f"no {channel} campaign in the test data's last 90 days"
+        metrics = _metrics(app)
+        if channel == "email":
+            assert delivered
+            assert metrics["Open rate"] == EN.percent(opens / delivered)
+            assert metrics["Click rate"] == EN.percent(clicks / delivered)
+        else:
+            assert not delivered
+            assert metrics["Open rate"] == metrics["Click rate"] == "Not applicable"
+
+
+def test_marketing_customers_acquired_follow_the_channel_filter(serving_db, open_page, quarter):
+    start, end = quarter
+    (customers,), = _query(serving_db, "select count(*) from marts.dim_customers where acquisition_channel = "
+                                       "'paid_search' and cast(acquired_at as date) between ? and ?", [start, end])
+    assert customers
+    app = open_page(serving_db, "marketing")
+    app.selectbox(key="filter_channel.en").set_value("paid_search").run()
+    _no_traceback(app)
+    acquired = _table(app, "Acquisition channel")
+    assert list(zip(acquired["Acquisition channel"], acquired["Customers"], strict=True)) == [
+        ("Paid search", EN.number(customers))]
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes: a full-width (East Asian wide) character two, any other one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_marketing_card_labels_fit_their_cards(serving_db, open_page, language):
+    """Five cards share the page's width (about 200 px each at 1,400 px): a label of more than 16 columns of 14 px
+    text is cut off. What a card counts more precisely is in its help."""
+    app = open_page(serving_db, "marketing")
+    if language != "en":
+        app.radio(key="language").set_value(language).run()  # switched as a reader does
+    _no_traceback(app)
+    assert len(app.metric) == 5
+    assert all(_display_width(m.label) <= 16 for m in app.metric), [m.label for m in app.metric]
+
+
+def test_marketing_roi_chart_names_the_costliest_campaigns_and_sums_up_the_rest(serving_db, open_page, quarter):
+    start, end = quarter
+    rows = _query(serving_db, "select campaign_name, cost_reporting, revenue_last_touch, roi_last_touch "
+                  + _campaigns_in_period() + " and cost_reporting > 0 "
+                  "order by cost_reporting desc, campaign_name", [end, start])
+    top, rest = rows[:15], rows[15:]
+    assert rest, "the test data's quarter should have more than 15 campaigns with a cost"
+    app = open_page(serving_db, "marketing")
+    _no_traceback(app)
+    last_touch = next(trace for trace in _chart(app, "campaign_roi_chart")["data"]
+                      if trace["name"] == "ROI (last touch)")
+    assert last_touch["orientation"] == "h"  # names along the side, readable
+    names, rois = _values(last_touch["y"]), _values(last_touch["x"])
+    assert len(names) == 16
+    assert dict(zip(names[:15], rois[:15], strict=True)) == pytest.approx({name: roi for name, _, _, roi in top})
+    assert rois[:15] == sorted(rois[:15], reverse=True)  # best return first
+    cost, revenue = sum(float(r[1]) for r in rest), sum(float(r[2]) for r in rest)
+    assert names[15] == f"{len(rest)} other campaigns"
+    assert rois[15] == pytest.approx(100 * (revenue - cost) / cost)
+
+
+def test_overview_trend_marks_the_month_in_progress(serving_db, open_page, quarter):
+    start, end = quarter
+    in_progress = [m for m in _months_in_progress(serving_db) if start <= m <= end]
+    assert in_progress
+    app = open_page(serving_db, "overview")
+    _no_traceback(app)
+    dotted, solid = _dotted_and_solid(_chart(app, "kpi_trend_chart"))
+    assert dotted - solid == {EN.month(m) + IN_PROGRESS for m in in_progress}
+    assert not [x for x in solid if x.endswith(IN_PROGRESS)]
+
+
+def test_overview_judges_a_goal_only_at_its_own_grain(serving_db, open_page):
+    (target,), = _query(serving_db, "select target_value from marts.mart_goal_progress where kpi = 'revenue' "
+                                    "and period_grain = 'month'")
+    statuses = ("On track", "At risk", "Off track", "No data", "Achieved", "Missed")
+    app = open_page(serving_db, "overview")
+    assert any(status in c.value for c in app.caption for status in statuses)  # the month: judged
+    app.radio(key="overview_grain.en").set_value("week").run()
+    _no_traceback(app)
+    captions = [c.value for c in app.caption]
+    assert not [c for c in captions if any(status in c for status in statuses)]
+    assert f"Goal {EN.money(target, 'USD')} · judged by month" in captions
+
+
+def test_service_marks_the_month_in_progress(serving_db, open_page, tmp_path):
+    """A ticket and NPS answers of today (the published build's day) make the current month appear: it is marked
+    as in progress on every chart."""
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(serving_db.read_bytes())
+    con = duckdb.connect(str(copy))
+    (today,), = con.execute("select max(date_day) from marts.mart_executive_kpis_daily").fetchall()
+    con.execute("""insert into marts.fct_support_tickets
+                   select * replace ('T-TODAY' as ticket_id, cast($today as timestamp) + interval 3 hour as opened_at)
+                   from marts.fct_support_tickets where first_response_minutes is not null and is_resolved
+                   order by ticket_id limit 1""", {"today": today})
+    con.execute("""insert into marts.mart_nps_monthly
+                   select * replace (date_trunc('month', cast($today as date)) as response_month)
+                   from marts.mart_nps_monthly order by response_month desc limit 1""", {"today": today})
+    con.close()
+    this_month = EN.month(today) + IN_PROGRESS
+    app = open_page(copy, "service")
+    _no_traceback(app)
+    for key in ("first_response_chart", "resolution_chart"):
+        dotted, solid = _dotted_and_solid(_chart(app, key))
+        assert dotted - solid == {this_month}, key
+    assert _pale_bars(_chart(app, "nps_chart")) == {this_month}
+
+
+def test_retention_marks_the_periods_in_progress(serving_db, open_page):
+    app = open_page(serving_db, "retention")
+    _no_traceback(app)
+    cohorts = _query(serving_db, "select cohort_month, period_number, cohort_customers, is_in_progress "
+                                 "from marts.mart_retention_cohorts_monthly where cohort_month in (select distinct "
+                                 "cohort_month from marts.mart_retention_cohorts_monthly order by 1 desc limit 24)")
+    expected = {(f"{EN.month(c)} ({EN.number(n)})", str(p)) for c, p, n, ongoing in cohorts if ongoing}
+    assert expected
+    heat_map = _chart(app, "retention_heat_map")
+    assert len(heat_map["data"]) == 2  # the cells in progress: a grey layer of their own
+    ongoing = heat_map["data"][1]
+    z = _values(ongoing["z"])
+    marked = {(y, x) for row, y in zip(z, ongoing["y"], strict=True) for value, x in zip(row, ongoing["x"], strict=True)
+              if value is not None and not np.isnan(value)}
+    assert marked == expected
+    # Each cohort's curve reaches its period in progress dotted.
+    dotted_points = {(trace["name"], x) for trace in _chart(app, "retention_curves")["data"]
+                     if trace["line"].get("dash") == "dot" for x in _values(trace["x"])[1:]}
+    recent = sorted({c for c, *_ in cohorts})[-12:]
+    assert dotted_points == {(EN.month(c), p) for c, p, _, ongoing in cohorts if ongoing and p > 0 and c in recent}
+    assert _pale_bars(_chart(app, "churn_chart")) == {EN.month(m) + IN_PROGRESS
+                                                      for m in _months_in_progress(serving_db)}
+
+
+def test_segment_movement_opens_on_the_latest_month_that_has_ended(serving_db, open_page):
+    (latest_complete,), = _query(serving_db, "select max(period_start) from marts.mart_kpis_by_period "
+                                             "where period_grain = 'month' and is_complete")
+    app = open_page(serving_db, "segments")
+    _no_traceback(app)
+    slider = app.select_slider(key="segments_month.en")
+    assert pd.Timestamp(slider.value).date() == latest_complete
+    assert [o for o in slider.options if o.endswith(IN_PROGRESS)] == [
+        EN.month(m) + IN_PROGRESS for m in _months_in_progress(serving_db)]
+
+
+def _customer_with_company(serving_db: Path) -> tuple[str, str]:
+    return _query(serving_db, "select company_id, company_name from marts.dim_companies "
+                              "order by contact_count desc, company_id limit 1")[0]
+
+
+def _every_view(serving_db: Path, open_page, language: str = "en"):
+    """Every page as it first opens, and Customer 360 with a customer (one whose golden record has gaps) and a
+    company: (name, app)."""
+    for page in PAGES:
+        if page != "customer_360":
+            yield page, open_page(serving_db, page, language)
+    (phone,), = _query(serving_db, "select primary_phone from marts.dim_customers where company_name is null "
+                                   "and primary_phone is not null order by touchpoint_count desc, customer_id limit 1")
+    app = open_page(serving_db, "customer_360", language)
+    app.text_input(key="c360_query").input(phone).run()
+    yield "customer_360 (customer)", app
+    company_id, company = _customer_with_company(serving_db)
+    app = open_page(serving_db, "customer_360", language)
+    app.text_input(key="c360_query").input(company).run()
+    app.radio(key=f"c360_pick.{language}").set_value(("company", company_id)).run()
+    yield "customer_360 (company)", app
+
+
+def test_no_page_shows_none_nan_or_a_number_not_written_for_reading(serving_db, open_page):
+    """Every table cell is text the page wrote (a formatted number, a label, a date) or a yes/no box; no text says
+    nan, None or NaT."""
+    for name, app in _every_view(serving_db, open_page):
+        _no_traceback(app)
+        for frame in app.dataframe:
+            for column in frame.value.columns:
+                for cell in frame.value[column]:
+                    assert isinstance(cell, str | bool | np.bool_), (name, column, cell)
+                    assert not (isinstance(cell, str) and MISSING_WORDS.search(cell)), (name, column, cell)
+        texts = [m.value for m in app.metric] + [m.help or "" for m in app.metric] + [
+            e.value for e in (*app.caption, *app.markdown, *app.header, *app.subheader, *app.info)]
+        assert not [text for text in texts if MISSING_WORDS.search(str(text))], name
+
+
+def test_data_health_writes_counts_with_thousands_separators(serving_db, open_page):
+    loads = _query(serving_db, "select source, sum(rows_read) from audit.loads where status <> 'superseded' "
+                               "group by 1 order by 1")
+    assert max(rows for _, rows in loads) >= 1000
+    app = open_page(serving_db, "data_health")
+    table = _table(app, "Rows read")
+    assert list(zip(table["Source"], table["Rows read"], strict=True)) == [(s, f"{int(n):,}") for s, n in loads]
+
+
+COUNTRY_NAMES = {"DE": "Germany", "FR": "France", "GB": "United Kingdom", "JP": "Japan", "US": "United States"}
+
+
+def test_labels_not_codes_for_countries_and_channels(serving_db, open_page):
+    codes = [c for (c,) in _query(serving_db, "select distinct country_code from marts.dim_customers "
+                                              "where country_code is not null order by 1")]
+    app = open_page(serving_db, "funnel")
+    assert app.selectbox(key="filter_country.en").options == ["All", *(COUNTRY_NAMES[c] for c in codes)]
+    app.selectbox(key="funnel_breakdown.en").set_value("acquisition_channel").run()
+    _no_traceback(app)
+    shown = set(_table(app, "Acquisition channel")["Acquisition channel"])
+    assert "Paid search" in shown and "Organic search" in shown
+    assert not [value for value in shown if "_" in value or value != value.strip() or value[0].islower()]
+
+
+LIFECYCLE_EN = {"lead": "Lead", "marketingqualifiedlead": "Marketing qualified lead",
+                "salesqualifiedlead": "Sales qualified lead", "opportunity": "Opportunity", "customer": "Customer"}
+LIFECYCLE_JA = {"lead": "リード", "marketingqualifiedlead": "マーケティング認定リード",
+                "salesqualifiedlead": "営業認定リード", "opportunity": "商談中", "customer": "顧客"}
+
+
+def _jp_customer(serving_db: Path) -> tuple:
+    return _query(serving_db, "select customer_id, primary_phone, lifecycle_stage, language, country_code from "
+                              "marts.dim_customers where primary_phone like '+8190%' order by customer_id limit 1")[0]
+
+
+def test_customer_360_writes_the_golden_record_for_reading(serving_db, open_page):
+    customer_id, phone, lifecycle, language, country = _jp_customer(serving_db)
+    assert (language, country) == ("ja", "JP")
+    readable_phone = phonenumbers.format_number(phonenumbers.parse(phone), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    app = open_page(serving_db, "customer_360")
+    app.text_input(key="c360_query").input(phone).run()
+    _no_traceback(app)
+    record = "\n".join(m.value for m in app.markdown)
+    assert f"**Phone**: {readable_phone}" in record
+    assert "**Country**: Japan" in record and "**Language**: Japanese" in record
+    assert f"**Lifecycle stage**: {LIFECYCLE_EN[lifecycle]}" in record
+    points = _table(app, "Sources")
+    assert readable_phone in list(points["Value"])
+
+
+def test_sales_counts_days_in_whole_days(serving_db, open_page):
+    stalled = _query(serving_db, "select days_in_current_stage, days_since_last_activity from marts.fct_deals "
+                                 "where is_open and is_stalled order by amount_reporting desc nulls last, deal_id")
+    assert stalled
+    app = open_page(serving_db, "sales")
+    table = _table(app, "Days in stage")
+    assert list(zip(table["Days in stage"], table["Days since last activity"], strict=True)) == [
+        (f"{round(float(a)):,}", f"{round(float(b)):,}") for a, b in stalled]
+
+
+def test_funnel_drop_off_caption_counts_everyone_not_the_rows_listed(serving_db, open_page, tmp_path):
+    """600 more people who dropped off at the most common stage (copies of one of them): the caption counts them
+    all, the table lists the latest 500."""
+    stage, dropped = _query(serving_db, "select dropped_off_at_stage, count(*) from marts.mart_journey_drop_offs "
+                                        "group by 1 order by 2 desc, 1 limit 1")[0]
+    copy = tmp_path / "serving.duckdb"
+    copy.write_bytes(serving_db.read_bytes())
+    con = duckdb.connect(str(copy))
+    (someone,), = con.execute("select min(customer_id) from marts.mart_journey_drop_offs "
+                              "where dropped_off_at_stage = ?", [stage]).fetchall()
+    for table in ("marts.dim_customers", "marts.fct_customer_journey_stages"):
+        con.execute(f"insert into {table} select t.* replace ('clone-' || r.i as customer_id) "
+                    f"from {table} t, range(600) r(i) where t.customer_id = ?", [someone])
+    con.close()
+    app = open_page(copy, "funnel")
+    _no_traceback(app)
+    assert app.selectbox(key="funnel_drop_stage.en").value == stage
+    caption = next(c.value for c in app.caption if "reached this stage" in c.value)
+    assert caption.startswith(f"{EN.number(dropped + 600)} people"), caption
+    assert "(the latest 500 shown)" in caption
+    assert len(_table(app, "Reached on")) == 500
+
+
+def test_customer_360_counts_everyone_a_search_finds(serving_db, open_page):
+    from identity.lookup import find_customers
+
+    query = "m"
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        people = len(find_customers(con, query, limit=1_000_000, region="US"))
+        (companies,), = con.execute("select count(*) from marts.dim_companies where contains(lower(company_name), "
+                                    "lower(?)) or lower(domain) = lower(?)", [query, query]).fetchall()
+    finally:
+        con.close()
+    assert people > 20  # more than the page lists
+    app = open_page(serving_db, "customer_360")
+    app.text_input(key="c360_query").input(query).run()
+    _no_traceback(app)
+    shown = min(people, 20) + min(companies, 20)
+    assert app.radio(key="c360_pick.en").label == f"{people + companies} found, the best {shown} shown"
+
+
+def test_customer_360_shows_a_web_order_once(serving_db, open_page):
+    customer_id, email, orders = _query(serving_db, """
+        select o.customer_id, c.primary_email, count(*)
+        from marts.fct_orders o join marts.dim_customers c using (customer_id)
+        where o.channel = 'web' and c.primary_email is not null
+        group by all order by 3 desc, 1 limit 1""")[0]
+    order_ids = [o for (o,) in _query(serving_db, "select order_id from marts.fct_orders where customer_id = ? "
+                                                  "and channel = 'web'", [customer_id])]
+    (touchpoints,), = _query(serving_db, "select count(*) from marts.fct_customer_timeline where customer_id = ?",
+                             [customer_id])
+    app = open_page(serving_db, "customer_360")
+    app.text_input(key="c360_query").input(email).run()
+    _no_traceback(app)
+    summaries = list(_table(app, "What happened")["What happened"])
+    assert len(summaries) == min(touchpoints - orders, 500)
+    for order_id in order_ids:
+        assert len([s for s in summaries if re.search(rf"\b{re.escape(order_id)}\b", s)]) == 1, order_id
+
+
+def test_every_timeline_summary_of_the_warehouse_reads_in_japanese(serving_db):
+    """Every summary the marts wrote is a form the dashboards rewrite (a new form in fct_interactions or
+    fct_customer_timeline shows up here), and reads in Japanese without the marts' English words."""
+    from dashboards.i18n.summaries import known_form, readable_summary
+
+    english = re.compile(r"\b(?:Inbound|Outbound|Marketing email|Opened|Clicked|Viewed|Added to|Deal|Invoice|Order|"
+                         r"Web order|Started|Completed|Identified|Website|Submitted|survey|answered|issued|paid)\b")
+    for touchpoint_type, summary in _query(serving_db, "select touchpoint_type, summary from "
+                                                       "marts.fct_customer_timeline"):
+        assert known_form(summary), (touchpoint_type, summary)
+        japanese = readable_summary(summary, "ja")
+        # (Subjects, names and comments are data: English words may follow the Japanese lead-in.)
+        assert JAPANESE.search(japanese) and not english.match(japanese), (summary, japanese)
+
+
+CHANNELS_JA = {"email": "メール", "phone": "電話", "web": "ウェブ", "sales": "営業", "survey": "アンケート",
+               "email_marketing": "メールマーケティング"}
+DEAL_STAGES_JA = {"qualification": "見込み評価", "meeting": "商談", "proposal": "提案", "negotiation": "交渉",
+                  "closed_won": "受注", "closed_lost": "失注"}
+
+
+def test_japanese_customer_360_translates_labels_directions_and_summaries(serving_db, open_page):
+    customer_id, phone, lifecycle, *_ = _jp_customer(serving_db)
+    app = open_page(serving_db, "customer_360")
+    app.text_input(key="c360_query").input(phone).run()
+    app.radio(key="language").set_value("ja").run()
+    _no_traceback(app)
+    record = "\n".join(m.value for m in app.markdown)
+    assert f"**ライフサイクル**: {LIFECYCLE_JA[lifecycle]}" in record
+    assert "**国**: 日本" in record and "**言語**: 日本語" in record
+    timeline = _table(app, "内容")
+    channels = _query(serving_db, "select channel from marts.fct_customer_timeline where customer_id = ? "
+                                  "order by touch_sequence desc", [customer_id])
+    assert list(timeline["チャネル"]) == [CHANNELS_JA[c] for (c,) in channels]
+    assert set(timeline["方向"]) <= {"受信", "発信", "–"} and set(timeline["方向"]) & {"受信", "発信"}
+    assert all(JAPANESE.search(s) and not s.startswith(("Inbound", "Outbound", "Marketing", "Opened", "Added"))
+               for s in timeline["内容"]), list(timeline["内容"])
+
+
+def test_japanese_charts_name_months_stages_and_channels_in_japanese(serving_db, open_page, tmp_path):
+    iso_date = re.compile(r"^\d{4}-\d{2}-\d{2}")
+    for page in ("overview", "sales", "service", "retention"):
+        app = open_page(serving_db, page, "ja")
+        _no_traceback(app)
+        for chart in app.get("plotly_chart"):
+            for trace in json.loads(chart.proto.spec)["data"]:
+                for axis in ("x", "y"):
+                    assert not [v for v in _values(trace.get(axis)) if iso_date.match(str(v))], (page, chart.proto.id)
+        if page == "overview":
+            months = {x for trace in _chart(app, "kpi_trend_chart")["data"] for x in _values(trace["x"])}
+            assert months and all(re.fullmatch(r"\d{4}年\d{1,2}月(（集計中）)?", m) for m in months), months
+        if page == "sales":
+            stages = [s for (s,) in _query(serving_db, "select distinct stage from marts.fct_deals where is_open "
+                                                       "order by 1")]
+            shown = {x for trace in _chart(app, "pipeline_by_stage_chart")["data"] for x in _values(trace["x"])}
+            assert shown == {DEAL_STAGES_JA[s] for s in stages}
+        if page == "service":
+            channels = {c for (c,) in _query(serving_db, "select distinct channel from marts.fct_support_tickets")}
+            legend = {t["name"] for t in _chart(app, "first_response_chart")["data"] if t.get("showlegend", True)}
+            assert legend == {CHANNELS_JA[c] for c in channels}
+    # The funnel's shares: Plotly writes "% of initial" in English unless told the words.
+    funnel = open_page(serving_db, "funnel", "ja")
+    _no_traceback(funnel)
+    stages = _chart(funnel, "funnel_chart")["data"][0]
+    assert JAPANESE.search(stages.get("texttemplate", "")) and "initial" not in stages.get("textinfo", "")
+
+
+def test_japanese_goal_texts_are_written_from_the_goals(serving_db, open_page):
+    baseline, target, deadline = _query(serving_db, "select baseline_value, target_value, deadline "
+                                                    "from marts.mart_goal_progress where kpi = 'revenue'")[0]
+    change = 100 * (target - baseline) / abs(baseline)
+    app = open_page(serving_db, "overview", "ja")
+    _no_traceback(app)
+    goals = _table(app, "判定の対象")
+    revenue = goals[goals["KPI"] == "売上"]["目標"].iloc[0]
+    assert revenue == (f"売上：{JA.date(deadline)}までに{JA.money(target, 'USD')}"
+                       f"（基準値 {JA.money(baseline, 'USD')} から+{change:.1f}%）")
+    assert all(JAPANESE.search(text) for text in goals["目標"])
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_no_two_controls_of_a_page_share_a_name(serving_db, open_page, language):
+    for name, app in _every_view(serving_db, open_page, language):
+        _no_traceback(app)
+        labels = [w.label for kind in ("selectbox", "radio", "multiselect", "date_input", "slider", "select_slider",
+                                       "text_input") for w in getattr(app, kind)]
+        assert len(labels) == len(set(labels)), (name, sorted(labels))
+
+
+def test_the_language_survives_a_reload_and_a_shared_link(serving_db, open_page):
+    from streamlit.testing.v1 import AppTest
+
+    app = open_page(serving_db, "sales")
+    app.radio(key="language").set_value("ja").run()
+    assert app.title[0].value == "営業"
+    link = dict(app.query_params)
+    assert link.get("language") == "ja"
+    # A reload, or the link opened by someone else: a new session on the same URL.
+    again = AppTest.from_file(str(PROJECT_ROOT / "dashboards" / "app.py"), default_timeout=120)
+    again.query_params = link
+    again.run()
+    _no_traceback(again)
+    assert again.title[0].value == "概要"
+    assert again.radio(key="language").value == "ja"
+    again.switch_page("views/marketing.py").run()
+    assert again.title[0].value == "マーケティング" and again.query_params.get("language") == "ja"

@@ -93,6 +93,12 @@ def _no_exception(page, name: str) -> None:
     assert errors.count() == 0, f"{name}: " + " | ".join(errors.all_inner_texts())
 
 
+# A card's label that does not fit its card is cut off with an ellipsis: its text is wider than its box.
+CUT_OFF_LABELS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+    .filter(label => [label, ...label.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(label => label.innerText)"""
+
+
 def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_url, browser_page, screenshots):
     page = browser_page
     con = duckdb.connect(str(pipeline["serving_db"]), read_only=True)
@@ -117,6 +123,7 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
         _settle(page)
         page.wait_for_timeout(300)
         _no_exception(page, name)
+        assert page.evaluate(CUT_OFF_LABELS_JS) == [], name
         page.screenshot(path=str(screenshots / f"{name}.png"))
 
     # The language switch, in the browser: the same page in Japanese.
@@ -131,5 +138,18 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
     _settle(page)
     page.wait_for_timeout(500)
     _no_exception(page, "overview (ja)")
+    assert page.evaluate(CUT_OFF_LABELS_JS) == [], "overview (ja)"
     page.screenshot(path=str(screenshots / "overview-ja.png"))
+    # The language is in the URL: a reload (or the link sent to someone) opens in Japanese again.
+    assert "language=ja" in page.url
+    page.reload()
+    page.wait_for_selector("h1:has-text('概要')", timeout=60_000)
+    # Japanese labels are longer on the screen: none may be cut off either.
+    for name in PAGES_WITH_CHARTS - {"overview"}:
+        page.goto(f"{dashboard_url}/{name}?language=ja")
+        _settle(page)
+        page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
+        _settle(page)
+        _no_exception(page, f"{name} (ja)")
+        assert page.evaluate(CUT_OFF_LABELS_JS) == [], f"{name} (ja)"
     assert {p.stem for p in screenshots.glob("*.png")} >= {*PAGE_QUERIES, "overview-ja"}

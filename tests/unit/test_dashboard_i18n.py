@@ -19,6 +19,7 @@ BUILT_KEYS = {
                           "cohort_month"],
     "retention.period_number.": ["month", "week"],
     "retention.curves_caption.": ["customer_retention_rate", "revenue_retention_rate"],
+    "overview.goal_judged_by.": ["month", "week"],
     "page.": ["overview", "segments", "funnel", "retention", "sales", "marketing", "service", "customer_360",
               "data_health"],
 }
@@ -68,3 +69,81 @@ def test_number_money_and_date_formats(language, expected):
     assert f.compact(12_345_678) == expected["compact"]
     assert f.number(None) == f.percent(float("nan")) == f.date(None) == "–"
     assert f.signed(3.26, 1) == "+3.3" and f.signed(-2, 0) == "-2"
+
+
+@pytest.mark.parametrize(("kind", "code", "english", "japanese"), [
+    ("country", "GB", "United Kingdom", "イギリス"),
+    ("country", "de", "Germany", "ドイツ"),
+    ("language", "en", "English", "英語"),
+    ("language", "pt-BR", "Portuguese (Brazil)", "ポルトガル語 (ブラジル)"),
+    ("lifecycle", "salesqualifiedlead", "Sales qualified lead", "営業認定リード"),
+    ("channel", "paid_search", "Paid search", "検索広告"),
+    ("deal_stage", "closed_won", "Closed won", "受注"),
+    ("direction", "outbound", "Outbound", "発信"),
+])
+def test_codes_from_the_data_read_as_labels_in_both_languages(kind, code, english, japanese):
+    assert value_label(kind, code, "en") == english
+    assert value_label(kind, code, "ja") == japanese
+
+
+def test_an_unknown_code_is_made_readable_and_a_missing_one_is_a_dash():
+    assert value_label("country", "XX", "en") == "Xx"  # no such country: the code, readable
+    assert value_label("language", "tlh-x", "en") == "Tlh-x"
+    assert value_label("channel", "carrier_pigeon", "ja") == "Carrier pigeon"
+    assert value_label("country", float("nan"), "en") == value_label("language", None, "ja") == "–"
+
+
+def test_phone_numbers_and_days_are_written_for_reading():
+    f = Formats("en")
+    assert f.phone("+819012345678") == "+81 90-1234-5678"
+    assert f.phone("+12125550147") == "+1 212-555-0147"
+    assert f.phone("not a number") == "not a number"
+    assert f.phone(None) == f.phone(float("nan")) == f.days(None) == "–"
+    assert f.days(46.11) == "46" and f.days(1234.6) == "1,235"
+
+
+# The marts' English summaries (fct_interactions, fct_customer_timeline) and how each reads in English (codes as
+# labels) and in Japanese.
+SUMMARIES = [
+    ("Inbound sales email: 見積もりのお願い", "Inbound sales email: 見積もりのお願い",
+     "営業メール受信：見積もりのお願い"),
+    ("Outbound support email: (no subject)", "Outbound support email: (no subject)",
+     "サポートメール発信：（件名なし）"),
+    ("Marketing email bounced (blocked): Newsletter", "Marketing email bounced (blocked): Newsletter",
+     "マーケティングメール不達（受信拒否）：Newsletter"),
+    ("Clicked https://acme.example/a in marketing email", "Clicked https://acme.example/a in marketing email",
+     "マーケティングメールのリンク https://acme.example/a をクリック"),
+    ("Outbound sales call with 松田 幹, answered, 1 h 5 min", "Outbound sales call with 松田 幹, answered, 1 h 5 min",
+     "営業電話発信（担当 松田 幹）：応答、1時間5分"),
+    ("Inbound support call, no answer", "Inbound support call, no answer", "サポート電話受信：応答なし"),
+    ('NPS survey: 5/10 (detractor) — "Too expensive"', 'NPS survey: 5/10 (detractor) — "Too expensive"',
+     'NPSアンケート：5/10（批判者） — "Too expensive"'),
+    ("Added to the CRM as salesqualifiedlead CON-1 (lead source: paid_search), owner Ann Lee",
+     "Added to the CRM as Sales qualified lead CON-1 (lead source: Paid search), owner Ann Lee",
+     "CRMに営業認定リードとして登録（CON-1）、リードソース：検索広告、担当 Ann Lee"),
+    ("Web order ORD-5 completed: $360.00", "Web order ORD-5 completed: $360.00", "ウェブ注文 ORD-5 完了：$360.00"),
+    ("Order ORD-9 refunded: amount unknown", "Order ORD-9 refunded: amount unknown", "注文 ORD-9 返金：金額不明"),
+    ("Deal moved to negotiation: Acme, Inc. - Pro (9 seats), ¥1,200,000 — 松田 幹",
+     "Deal moved to Negotiation: Acme, Inc. - Pro (9 seats), ¥1,200,000 — 松田 幹",
+     "商談が「交渉」に進行：Acme, Inc. - Pro (9 seats)、¥1,200,000 — 松田 幹"),
+    ("Deal won: Acme - Starter", "Deal won: Acme - Starter", "受注：Acme - Starter"),
+    ("Invoice INV-7 issued: EUR 1,234.50, due 2026-11-02 (void)", "Invoice INV-7 issued: EUR 1,234.50, due Nov 2, 2026 "
+     "(void)", "請求書 INV-7 発行：EUR 1,234.50、支払期限 2026/11/02（無効）"),
+    ("Completed web checkout, order ORD-5: $360.00", "Completed web checkout, order ORD-5: $360.00",
+     "ウェブで購入手続きを完了、注文 ORD-5：$360.00"),
+]
+
+
+@pytest.mark.parametrize(("summary", "english", "japanese"), SUMMARIES)
+def test_timeline_summaries_read_in_both_languages(summary, english, japanese):
+    from dashboards.i18n.summaries import readable_summary
+
+    assert readable_summary(summary, "en") == english
+    assert readable_summary(summary, "ja") == japanese
+
+
+def test_a_summary_of_an_unknown_form_shows_as_the_marts_wrote_it():
+    from dashboards.i18n.summaries import readable_summary
+
+    assert readable_summary("Something new happened", "ja") == "Something new happened"
+    assert readable_summary(None, "ja") is None
