@@ -138,7 +138,8 @@ MESSAGES: dict[str, str] = {
     "retention.churn_rate": "顧客離反率",
     "retention.churned": "当月に離反した顧客",
     "retention.at_start": "月初のアクティブ顧客",
-    "retention.churn_caption": "{days}日を超えて完了した注文がない顧客を離反とみなします（{basis}）。購入からその日まではアクティブです。"
+    "retention.churn_caption": "{days}日を超えて完了した注文がない顧客を離反とみなします（{basis}）。"
+                               "購入からその日まではアクティブです。"
                                "離反率は、月初にアクティブだった顧客のうちその月に離反した顧客の割合です。"
                                "ヒートマップの継続率（その月に購入しなかった顧客をすべて数える）とは別の指標です。",
     "retention.threshold_basis.configured": "設定値",

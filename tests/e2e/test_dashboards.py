@@ -202,7 +202,8 @@ def test_retention_churn_is_the_customers_silent_longer_than_the_threshold(servi
     threshold = _query(serving_db, "select distinct churn_inactivity_days from marts.fct_customer_activity_spells")
     assert len(threshold) == 1
     days = threshold[0][0]
-    as_of = _query(serving_db, "select max(period_start) from marts.mart_kpis_by_period where period_grain = 'day'")[0][0]
+    as_of = _query(serving_db, "select max(period_start) from marts.mart_kpis_by_period "
+                               "where period_grain = 'day'")[0][0]
     purchases: dict[str, list] = {}
     for customer, day in _query(serving_db, "select distinct customer_id, order_date from marts.fct_orders "
                                             "where is_completed and customer_id is not null order by 1, 2"):
