@@ -88,6 +88,7 @@ class Settings:
     daily_build_cron: str
     event_partitions_start: date
     landing_sensor_interval_seconds: int
+    record_cli_runs_in_dagster: bool
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
     as_of: date | None = None
 
@@ -187,6 +188,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         daily_build_cron=raw["dagster"]["daily_build_cron"],
         event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),
         landing_sensor_interval_seconds=int(raw["dagster"]["landing_sensor_interval_seconds"]),
+        record_cli_runs_in_dagster=bool(raw["dagster"]["record_cli_runs"]),
     )
 
 

@@ -12,7 +12,8 @@ sources' raw tables are partitioned by day in Dagster; a command loads files, no
 unpartitioned run, its materializations name no partition. An as-of build (`crm build --as-of`) writes a warehouse
 file of its own, not the assets Dagster shows, and is not recorded.
 
-Recording never fails a command: the step it records succeeded, so a failure to record (an unwritable
+Setting `dagster.record_cli_runs = false` turns it off (it costs a few seconds per command). Recording never fails
+a command: the step it records succeeded, so a failure to record (an unwritable
 DAGSTER_HOME) is a warning.
 """
 
@@ -43,6 +44,8 @@ COUNTED_MATERIALIZATIONS = {"table", "incremental", "seed"}
 def _never_fails(record_step: Callable) -> Callable:
     @wraps(record_step)
     def recorded(self: DagsterRecord, *args, **kwargs) -> None:
+        if not self.settings.record_cli_runs_in_dagster:
+            return  # dagster.record_cli_runs = false: not even Dagster's imports
         try:
             record_step(self, *args, **kwargs)
         except Exception as exc:  # the step succeeded; only Dagster's view of it is behind

@@ -26,6 +26,7 @@ def pipeline(tmp_path_factory) -> dict:
         "CRM_PATHS_SERVING_DB": str(data / "serving" / "serving.duckdb"),
         "CRM_PATHS_DAGSTER_HOME": str(data / "dagster_home"),
         "CRM_GENERATE_END_DATE": END_DATE,  # the same data on any day the tests run
+        "CRM_DAGSTER_RECORD_CLI_RUNS": "true",  # what tests/e2e/test_dagster_record.py checks
     }
     crm = str(Path(sys.executable).parent / "crm")
     result = subprocess.run([crm, "run", "--scale", str(SCALE), "--seed", "7"], cwd=PROJECT_ROOT, env=env,

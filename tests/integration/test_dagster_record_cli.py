@@ -17,7 +17,7 @@ CRM = str(Path(sys.executable).parent / "crm")
 
 
 def _crm(data: Path, *args: str, dagster_home: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data),
+    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data), "CRM_DAGSTER_RECORD_CLI_RUNS": "true",
            "CRM_PATHS_DAGSTER_HOME": str(dagster_home or data / "dagster_home")}
     return subprocess.run([CRM, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
 
