@@ -216,6 +216,17 @@ def build(settings: Settings, as_of) -> None:
     StepTimer().run("build", run_build, settings, _dbt_progress, record.dbt_built, record.identity_resolved)
 
 
+@cli.command(name="unit-tests")
+@click.pass_obj
+@expected_errors
+def unit_tests(settings: Settings) -> None:
+    """Run dbt's unit tests (each model's logic on hand-computed inputs) on the build warehouse. Builds skip them:
+    they check the product's SQL, not your data."""
+    from orchestration.pipeline import run_unit_tests
+
+    StepTimer().run("unit tests", run_unit_tests, settings, _dbt_progress)
+
+
 @cli.command()
 @click.pass_obj
 @expected_errors

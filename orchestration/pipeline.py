@@ -16,7 +16,7 @@ from identity.resolve import ResolutionSummary, resolution_options, resolve_iden
 from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
 from ingestion.sources import ReadContext, all_sources
-from orchestration.dbt import DbtNodeBuilt, nodes_built, run_dbt
+from orchestration.dbt import NO_UNIT_TESTS, DbtNodeBuilt, nodes_built, run_dbt
 from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable, StorageFailed
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
@@ -127,20 +127,24 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
     return results
 
 
+def run_unit_tests(settings: Settings, on_line: Callable[[str], None] | None = None) -> None:
+    """Every dbt unit test, against the build warehouse (dbt reads the column types of each model's inputs from
+    it, so it must have been built)."""
+    if not settings.build_db.exists():
+        raise CrmError(f"no build warehouse at {settings.build_db}: run `crm build` first (dbt's unit tests read the "
+                       "types of the models' inputs from it)")
+    run_dbt(settings, ["test", "--resource-type", "unit_test"], on_line=on_line)
+
+
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None,
                   on_built: Callable[[list[DbtNodeBuilt]], None] | None = None) -> None:
     """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `marts`: the rest.
     `on_built` hears of the models and seeds dbt built, also when others failed after them."""
-    # Unit tests check logic on fixed inputs and run in every normal build; under an as-of var their fixtures
-    # would be cut at that day too.
-    skipped = ["test_type:unit"] if settings.as_of else []
     selector = ["--select", *IDENTITY_INPUTS_SELECTOR] if stage == "identity_inputs" else [
         "--exclude", *IDENTITY_INPUTS_SELECTOR]
-    if skipped:
-        selector += skipped if selector[0] == "--exclude" else ["--exclude", *skipped]
     started = time.time()
     try:
-        run_dbt(settings, ["build", *selector], on_line=on_line)
+        run_dbt(settings, ["build", *selector, *NO_UNIT_TESTS], on_line=on_line)
     finally:
         if on_built:
             on_built(nodes_built(settings, started))

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from common.settings import get_settings
+from orchestration.dbt import NO_UNIT_TESTS
 from orchestration.dbt_project import dbt_project
 from orchestration.resilience import BUILD_WAREHOUSE_POOL
 
@@ -37,4 +38,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Dagster runs this in several passes in a full build (the seeds, the identity inputs, the marts after identity
     # resolution), each time with the selected subset. The seeds may come first, on a fresh warehouse.
     get_settings().build_db.parent.mkdir(parents=True, exist_ok=True)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(["build", *NO_UNIT_TESTS], context=context).stream()

@@ -33,7 +33,7 @@ def pipeline(tmp_path_factory) -> dict:
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return {
-        "env": env, "stdout": result.stdout, "data": data,
+        "env": env, "stdout": result.stdout, "stderr": result.stderr, "data": data,
         "build_db": data / "warehouse" / "build.duckdb", "serving_db": data / "serving" / "serving.duckdb",
         "truth": json.loads((data / "ground_truth" / "truth.json").read_text()),
         "records": data / "ground_truth" / "records.parquet",

@@ -548,3 +548,31 @@ def test_event_campaigns_count_their_members_and_are_credited_by_attendance(pipe
     # People met at an event became leads after it: events are credited (before, every one showed 0 leads).
     assert sum(last for *_, last in events) > 0
     assert all(last <= registered + attended for _, _, registered, attended, _, last in events)
+
+
+def test_builds_skip_dbt_unit_tests_and_crm_unit_tests_runs_every_one(pipeline, tmp_path):
+    """dbt's unit tests check the models' logic on hand-computed inputs; a build does not run them, `crm unit-tests`
+    runs them all on a built warehouse (here a copy of the pipeline's)."""
+    import shutil
+
+    import yaml
+
+    dbt_lines = [line for line in pipeline["stderr"].splitlines() if " of " in line and " PASS " in line]
+    assert dbt_lines and not [line for line in dbt_lines if "::" in line]  # a unit test is named model::test
+    declared = sum(len(yaml.safe_load(f.read_text(encoding="utf-8")).get("unit_tests") or [])
+                   for f in (PROJECT_ROOT / "dbt_project" / "models").rglob("*.yml"))
+    assert declared >= 40
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(pipeline["build_db"], build_db)
+    env = {**pipeline["env"], "CRM_PATHS_BUILD_DB": str(build_db)}
+    crm = str(Path(sys.executable).parent / "crm")
+    result = subprocess.run([crm, "unit-tests"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"PASS={declared} " in result.stdout + result.stderr
+    missing = subprocess.run([crm, "unit-tests"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+                             env={**env, "CRM_PATHS_BUILD_DB": str(tmp_path / "none.duckdb")})
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert [line for line in missing.stderr.splitlines() if line.startswith("crm:")] == [
+        f"crm: no build warehouse at {tmp_path / 'none.duckdb'}: run `crm build` first (dbt's unit tests read the "
+        "types of the models' inputs from it)"]
