@@ -636,16 +636,11 @@ from marts.dim_customer_phones where customer_id = $customer_id
 order by kind, is_primary desc, value
 """
 
-# A web checkout that completed an order is the order the order log holds too: it shows once, as that order (with
-# its status, refunds included). The web event names its order in the summary only ("…, order ORD-1: $360.00").
+# A web checkout that completed a known order shows once, as that order: fct_customer_timeline leaves its event out.
 CUSTOMER_TIMELINE_SQL = """
 select t.occurred_at, t.channel, t.touchpoint_type, t.direction, t.summary
 from marts.fct_customer_timeline t
 where t.customer_id = $customer_id
-  and not (t.touchpoint_type = 'web_order_completed' and exists (
-      select 1 from marts.fct_customer_timeline o
-      where o.customer_id = t.customer_id
-        and o.touchpoint_id = 'order:' || regexp_extract(t.summary, ', order ([^:]+)', 1)))
 order by t.touch_sequence desc
 limit $limit
 """

@@ -20,8 +20,11 @@ from tests.processes import running, stop_process_tree
 CHROMIUM = "/usr/bin/chromium"
 
 # A developer machine without Chromium skips this; CI (.ci/run) installs it and requires it to run.
+# A real browser on every page: heavy (Chromium, a Streamlit server), so outside the default run (pytest -m slow);
+# CI runs it and requires Chromium.
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CRM_REQUIRE_CHROMIUM"),
                        reason="needs Debian's chromium (.ci/run installs it)"),
 ]

@@ -14,6 +14,10 @@ import pytest
 
 from ingestion.load import BATCH_MAX_BYTES
 
+# Loads several times larger than the loader's memory limit: heavy, so outside the default run (pytest -m slow;
+# CI runs them).
+pytestmark = pytest.mark.slow
+
 EVENTS = 480_000
 MEMORY_LIMIT_MB = 128
 PADDING = "x" * 560  # ~750-byte events, like the generator's page views with their context

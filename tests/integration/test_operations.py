@@ -29,6 +29,11 @@ def _environment(data: Path) -> dict[str, str]:
     }
 
 
+# The tests on Dagster's own full build (about two minutes in all) are outside the default run: pytest -m slow; CI
+# runs them. The Dagster definitions themselves are validated in the default run (test_dagster_definitions.py).
+dagster_full_build = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def materialised(tmp_path_factory):
     """Generate a small landing folder, then run Dagster's full_build job in-process, once for the module."""
@@ -56,6 +61,7 @@ def materialised(tmp_path_factory):
 
 
 
+@dagster_full_build
 def test_full_build_materialises_every_asset_in_process(materialised):
     result, defs = materialised["result"], materialised["defs"]
     assert result.success, [e.message for e in result.all_events if e.is_failure]
@@ -75,6 +81,7 @@ def test_full_build_materialises_every_asset_in_process(materialised):
     assert _query(settings.serving_db, "select build_id from meta.publication") == [(result.run_id,)]
 
 
+@dagster_full_build
 def test_source_freshness_is_published_with_the_contract_columns(materialised):
     settings = materialised["settings"]
     columns = _query(settings.serving_db, "select column_name, data_type from information_schema.columns "
@@ -103,6 +110,7 @@ def _copy_of_build(materialised, tmp_path: Path):
         "CRM_PATHS_SERVING_DB": str(tmp_path / "serving.duckdb")})
 
 
+@dagster_full_build
 def test_a_file_breaking_a_blocking_expectation_is_not_published(materialised, tmp_path):
     from orchestration.errors import QualityGateFailed
     from orchestration.pipeline import run_check, run_ingest, run_publish
@@ -132,6 +140,7 @@ def test_a_file_breaking_a_blocking_expectation_is_not_published(materialised, t
     assert _query(settings.build_db, "select count(distinct run_id) from audit.dq_results")[0][0] == 2
 
 
+@dagster_full_build
 def test_in_dagster_the_gate_check_skips_publishing(materialised, tmp_path, monkeypatch):
     import dagster as dg
 
@@ -162,6 +171,7 @@ def test_in_dagster_the_gate_check_skips_publishing(materialised, tmp_path, monk
     assert settings.serving_db.read_bytes() == published
 
 
+@dagster_full_build
 def test_a_warning_does_not_stop_publishing(materialised, tmp_path):
     from orchestration.pipeline import run_check, run_ingest, run_publish
 
@@ -180,6 +190,7 @@ def test_a_warning_does_not_stop_publishing(materialised, tmp_path):
     assert publication.build_id == materialised["result"].run_id
 
 
+@dagster_full_build
 def test_a_mart_whose_row_count_moved_beyond_the_tolerance_since_the_previous_build_warns(materialised, tmp_path):
     from datetime import timedelta
 
@@ -223,6 +234,7 @@ def test_a_mart_whose_row_count_moved_beyond_the_tolerance_since_the_previous_bu
     assert json.loads(stored[0][4])["partial_unexpected_list"] == [customers]
 
 
+@dagster_full_build
 def test_the_landing_sensor_requests_each_new_file_exactly_once(materialised, tmp_path):
     from orchestration.definitions import _INGEST_KEYS
     from orchestration.sensors import new_file_requests
@@ -254,6 +266,7 @@ def test_the_landing_sensor_requests_each_new_file_exactly_once(materialised, tm
     assert copy_requests == []
 
 
+@dagster_full_build
 def test_a_partition_loads_only_the_files_covering_its_days(materialised, tmp_path):
     from ingestion.landing import discover
     from orchestration.partitions import covers

@@ -1,13 +1,22 @@
 {#- Every touchpoint of every resolved customer, in time order, each with a one-line summary: the interactions
     (emails, marketing email events, web events, calls, survey answers; their summaries are fct_interactions'),
     plus what the sales records tell — the CRM contact created, orders, each stage a deal entered, invoices issued
-    and paid. A record without any time cannot be placed and is left out. -#}
+    and paid. A record without any time cannot be placed and is left out. A web checkout that completed an order the
+    order exports hold shows once, as that order (with its status, refunds included): its Order Completed event is
+    left out. -#}
 with record_customers as (
     select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
 ),
 
 crm_users as (
     select email, full_name from {{ ref('stg_sales__users') }}
+),
+
+checkouts_of_known_orders as (
+    select 'web_event:' || web.event_id as interaction_id
+    from {{ ref('stg_web__segment_events') }} as web
+    inner join {{ ref('fct_orders') }} as orders on orders.order_id = web.order_id
+    where web.event_name = 'Order Completed'
 ),
 
 interactions as (
@@ -24,6 +33,7 @@ interactions as (
         source_record_key
     from {{ ref('fct_interactions') }}
     where customer_id is not null
+      and interaction_id not in (select interaction_id from checkouts_of_known_orders)
 ),
 
 contacts_created as (
