@@ -37,15 +37,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import phonenumbers
 
+from common.normalize import (
+    normalize_email,
+    normalize_phone,
+    phone_region,
+    phone_region_sql,
+    simple_email_sql,
+    simple_phone_sql,
+)
+from common.sql import sql_identifier, sql_literal
 from common.storage_errors import storage_failure
 from common.transactions import transaction
 from ingestion.landing import LandingFile, discover
 from ingestion.load_modes import declared_load_modes
-from ingestion.normalize import normalize_email, normalize_phone, simple_email_sql, simple_phone_sql
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
-from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +200,11 @@ def _finish_staging(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: R
         con.execute(f"""create or replace temp table {alias} as
                         select raw, region, case when _region is not null then {simple_phone_sql('raw', '_region')}
                                             end as normalized
-                        from (select raw, region, {_region_sql('region', source_region)} as _region
+                        from (select raw, region, {phone_region_sql('region', source_region)} as _region
                               from (select distinct "{column}" as raw, {region_sql} as region from _staged
                                     where "{column}" is not null))""")
         _normalize_the_rest_in_python(con, alias, ["raw", "region"],
-                                      lambda raw, region: normalize_phone(raw, _region(region, source_region)))
+                                      lambda raw, region: normalize_phone(raw, phone_region(region, source_region)))
         region_match = f' and {alias}.region is not distinct from s."{region_column}"' if has_region else ""
         joins.append(f'left join {alias} on {alias}.raw = s."{column}"{region_match}')
         new_columns.append(f'{alias}.normalized as "{column}_e164"')
@@ -229,21 +235,6 @@ def _normalize_the_rest_in_python(con: duckdb.DuckDBPyConnection, mapping_table:
     match = " and ".join(f"{mapping_table}.{key} is not distinct from u.{key}" for key in keys)
     con.execute(f"update {mapping_table} set normalized = u.normalized from (select {columns}) u where {match}",
                 [list(v) for v in values])
-
-
-def _region(hint: str | None, fallback: str) -> str:
-    """An ISO country from a country column (`JP`) or a locale (`ja-JP`, `en_GB`), else the fallback."""
-    country = (hint or "").strip().replace("_", "-").split("-")[-1].upper()
-    return country if country in phonenumbers.SUPPORTED_REGIONS else fallback
-
-
-def _region_sql(hint_sql: str, fallback: str) -> str:
-    """_region in SQL for the hints it is sure of (none, `JP`, `ja-JP`, `en_GB`); NULL: ask _region."""
-    country = f"upper(right({hint_sql}, 2))"
-    supported = ", ".join(sql_literal(code) for code in sorted(phonenumbers.SUPPORTED_REGIONS))
-    return (f"case when {hint_sql} is null then {sql_literal(fallback)} "
-            f"when regexp_full_match({hint_sql}, '[A-Za-z]{{2}}|[A-Za-z]{{2,3}}[-_][A-Za-z]{{2}}') "
-            f"then case when {country} in ({supported}) then {country} else {sql_literal(fallback)} end end")
 
 
 def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:

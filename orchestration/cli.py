@@ -292,9 +292,9 @@ def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _phone_region(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    import phonenumbers
+    from common.normalize import is_phone_region
 
-    if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if value is not None and not is_phone_region(value.upper()):
         raise click.BadParameter(f"{value!r} is not a country code phone numbers are read in (e.g. JP, US, GB)")
     return value.upper() if value else None
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.sql import sql_literal
+from common.sql import sql_literal
 
 log = logging.getLogger(__name__)
 
