@@ -46,7 +46,7 @@ from common.normalize import (
     simple_email_sql,
     simple_phone_sql,
 )
-from common.sql import sql_identifier, sql_literal
+from common.sql import sql_identifier, sql_literal, table_exists
 from common.storage_errors import storage_failure
 from common.transactions import transaction
 from ingestion.landing import LandingFile, discover
@@ -239,7 +239,7 @@ def _normalize_the_rest_in_python(con: duckdb.DuckDBPyConnection, mapping_table:
 
 def _append_to_raw(con: duckdb.DuckDBPyConnection, raw_table: str) -> None:
     """Append `_final` to the raw table, creating it or adding columns a newer export brought."""
-    if not _raw_table_exists(con, raw_table):
+    if not table_exists(con, f"raw.{raw_table}"):
         con.execute(f'create table raw."{raw_table}" as select * from _final')
         return
     _add_missing_columns(con, raw_table)
@@ -268,7 +268,7 @@ def _rows_replacing_earlier(con: duckdb.DuckDBPyConnection, raw_table: str, file
     if load_mode is None or load_mode.mode != "replace_by_key":
         return [0] * files
     key = ", ".join(f'"{column}"' for column in load_mode.key)
-    in_raw = f'({key}) in (select ({key}) from raw."{raw_table}")' if _raw_table_exists(con, raw_table) else "false"
+    in_raw = f'({key}) in (select ({key}) from raw."{raw_table}")' if table_exists(con, f"raw.{raw_table}") else "false"
     key_present = " and ".join(f'"{column}" is not null' for column in load_mode.key)
     return _by_file(con, f"""select _file_index, count(*) from (
                                  select _file_index, {in_raw} as in_raw,
@@ -313,14 +313,6 @@ def _apply_row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     con.execute(f"delete from _staged where {any_bad}")
 
 
-def _raw_table_exists(con: duckdb.DuckDBPyConnection, raw_table: str) -> bool:
-    return con.execute(
-        # duckdb_tables(), not information_schema.tables: the same answer in 0.5 ms instead of 8 ms.
-        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?",
-        [raw_table],
-    ).fetchall()[0][0] > 0
-
-
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], context: ReadContext) -> None:
     """Give every source a raw table with every column its loader writes, so the dbt project always builds:
     an empty table for a source without files yet, and the missing columns (NULL in existing rows) for a table
@@ -337,7 +329,7 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec], c
             _start_staging(con)
             spec.reader.stage(con, [empty], context)
             _finish_staging(con, spec, context, [], datetime.now(UTC))
-            if _raw_table_exists(con, spec.raw_table):
+            if table_exists(con, f"raw.{spec.raw_table}"):
                 _add_missing_columns(con, spec.raw_table)
             else:
                 con.execute(f"create table raw.{sql_identifier(spec.raw_table)} as select * from _final limit 0")
@@ -491,7 +483,7 @@ def _supersede_earlier_loads(con: duckdb.DuckDBPyConnection, spec: SourceSpec, f
         "and file_hash in (select unnest(?::varchar[]))", [spec.name, list(load_of_hash)]).fetchall()
     if not earlier:
         return superseded
-    has_raw = _raw_table_exists(con, spec.raw_table)
+    has_raw = table_exists(con, f"raw.{spec.raw_table}")
     for earlier_load_id, file_hash in earlier:
         index, load_id = load_of_hash[file_hash]
         removed = con.execute(f"delete from raw.{sql_identifier(spec.raw_table)} where _load_id = ?",

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from common.settings import Settings
+from common.sql import table_exists
 from identity.resolve import ResolutionSummary, resolution_options, resolve_identities
 from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
@@ -260,7 +261,7 @@ def finished_build_id(con, doing: str) -> str:
     """The latest build, which must have finished; reads only (publish opens the warehouse read-only). `doing`
     names the step in the one-line refusal ("check", "publish")."""
     row = con.execute("select build_id, started_at, finished_at from audit.builds order by started_at desc limit 1"
-                      ).fetchall() if _has_table(con, "audit", "builds") else []
+                      ).fetchall() if table_exists(con, "audit.builds") else []
     if not row:
         raise CrmError(f"nothing to {doing}: run `crm build` first")
     build_id, started_at, finished_at = row[0]
@@ -289,7 +290,7 @@ def latest_quality_outcomes(settings: Settings) -> list:
     from quality.run import CheckOutcome
 
     with build_connection(settings.build_db, read_only=True) as con:
-        if not _has_table(con, "audit", "dq_results"):
+        if not table_exists(con, "audit.dq_results"):
             return []
         rows = con.execute(
             """select suite, expectation, column_name, severity, success, observed, layer, table_name
@@ -315,7 +316,7 @@ def run_publish(settings: Settings) -> Publication:
     """Publish the latest build if it finished and its latest quality run passed every blocking check."""
     with build_connection(settings.build_db, read_only=True) as con:
         build_id = finished_build_id(con, "publish")
-        if not _has_table(con, "audit", "dq_results"):
+        if not table_exists(con, "audit.dq_results"):
             raise QualityGateFailed("the build has not been checked: run `crm check` first")
         runs = con.execute(
             """select run_id, count(*) filter (where severity = 'block' and not success) as blocking
@@ -330,9 +331,3 @@ def run_publish(settings: Settings) -> Publication:
             f"build {build_id[:8]} failed {runs[0][1]} blocking quality check(s): the last good build stays published"
         )
     return publish(settings.build_db, settings.serving_db, build_id)
-
-
-def _has_table(con, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchall()[0][0] > 0
