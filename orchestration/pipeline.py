@@ -114,7 +114,7 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
     import tempfile
     from pathlib import Path
 
-    from ingestion.sources.imap import ImapAccount, ImapError, read_account
+    from ingestion.imap import ImapAccount, ImapError, read_account
 
     results = []
     with tempfile.TemporaryDirectory(prefix="crm-imap-") as scratch:
