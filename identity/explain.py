@@ -129,6 +129,14 @@ def format_explanation(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
+def record_descriptions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What a reviewer reads of each CRM contact record, by identity key: name · email · date of birth · address."""
+    return dict(con.execute(
+        "select 'crm_contact:' || contact_id, concat_ws(' · ', nullif(concat_ws(' ', first_name, last_name), ''),"
+        " email, date_of_birth_raw, concat_ws(', ', address, city, postal_code)) "
+        "from staging.stg_sales__contacts").fetchall())
+
+
 def possible_matches(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict]:
     """Pairs in the review band no one has decided yet, the likeliest first, with both records' key fields."""
     if not table_exists(con, PAIRS_TABLE):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from common.settings import Settings
@@ -126,6 +127,43 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
                 unreachable = isinstance(exc.__cause__, OSError)  # network, TLS: transient (ssl.SSLError is one)
                 raise (SourceUnreachable if unreachable else CrmError)(str(exc)) from exc
     return results
+
+
+def generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, run_step: Callable[..., Any],
+                        progress: Callable[[str], None] | None = None,
+                        ingest_progress: Callable[[FileResult], None] | None = None, ingest: bool = True) -> Settings:
+    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training): generated
+    once per scale and seed (a marker file in `workdir` says it was), then loaded unless `ingest` is false (a
+    no-op when already loaded). `run_step(name, func, *args)` runs each step: the CLI times and prints them."""
+    generated = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                        build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        run_step("generate", generate, generated, scale, seed, settings.generate_end_date, progress)
+        marker.touch()
+    if ingest:
+        run_step("ingest", run_ingest, generated, False, ingest_progress)
+    return generated
+
+
+def find_published_customers(settings: Settings, query: str, limit: int, region: str | None) -> list:
+    """`crm lookup`: the customers of the published serving file matching `query` (identity.lookup), read-only
+    so it works while a build runs; numbers without a country code are read in `region` (default: the
+    configured phone region)."""
+    import duckdb
+
+    from identity.lookup import CustomerLookupUnavailable, find_customers
+
+    if not settings.serving_db.exists():
+        raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        return find_customers(con, query, limit=limit, region=region or settings.default_phone_region)
+    except CustomerLookupUnavailable as exc:
+        raise CrmError(f"the published warehouse at {settings.serving_db} has no customer marts ({exc}): "
+                       f"run `crm run` to publish a current build") from exc
+    finally:
+        con.close()
 
 
 def run_unit_tests(settings: Settings, on_line: Callable[[str], None] | None = None) -> None:
