@@ -1,1 +1,2 @@
-"""What every layer shares: configuration and paths. Nothing here imports another layer."""
+"""What every layer shares: configuration and paths, the identifiers' normalisers, SQL text. Nothing here imports
+another layer."""

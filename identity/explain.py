@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from common.sql import table_exists
 from identity.probabilistic import FIELD_WORDS, PAIRS_TABLE
 from identity.resolve import IDENTIFIERS_TABLE, LINKS_TABLE, OUTPUT_TABLE
 from identity.review import DECISIONS_TABLE
@@ -36,12 +37,6 @@ class Explanation:
         return self.__dict__
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                       [schema, name]).fetchall()[0][0] > 0
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, parameters: list) -> list[dict]:
     cursor = con.execute(sql, parameters)
     names = [d[0] for d in cursor.description]
@@ -49,10 +44,10 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, parameters: list) -> list[di
 
 
 def explain_customer(con: duckdb.DuckDBPyConnection, customer_id: str) -> Explanation:
-    if not _table_exists(con, OUTPUT_TABLE):
+    if not table_exists(con, OUTPUT_TABLE):
         raise CustomerNotFound("no identity resolution in this warehouse yet: run `crm build`")
     current = customer_id
-    if _table_exists(con, CUSTOMER_IDS_TABLE):
+    if table_exists(con, CUSTOMER_IDS_TABLE):
         row = con.execute(f"select current_customer_id from {CUSTOMER_IDS_TABLE} where customer_id = ?",
                           [customer_id]).fetchall()
         if row and row[0][0] is None:
@@ -75,7 +70,7 @@ def explain_customer(con: duckdb.DuckDBPyConnection, customer_id: str) -> Explan
         from {IDENTIFIERS_TABLE} i join {OUTPUT_TABLE} r using (record_key)
         where r.customer_id = ?
         group by all having count(*) > 1 order by records desc, identifier_type""", [current])
-    if _table_exists(con, LINKS_TABLE):
+    if table_exists(con, LINKS_TABLE):
         explanation.model_links = _rows(con, f"""
             select l.left_key, l.right_key, l.link_source, round(l.match_weight, 2) as match_weight,
                    round(l.match_probability, 6) as match_probability, p.contributions
@@ -85,7 +80,7 @@ def explain_customer(con: duckdb.DuckDBPyConnection, customer_id: str) -> Explan
             where r.customer_id = ? order by l.match_weight desc nulls last""", [current])
         for link in explanation.model_links:
             link["contributions"] = json.loads(link["contributions"]) if link["contributions"] else []
-    if _table_exists(con, DECISIONS_TABLE):
+    if table_exists(con, DECISIONS_TABLE):
         explanation.review_decisions = _rows(con, f"""
             select d.left_key, d.right_key, d.decision, d.decided_by, d.decided_at, d.note, d.status
             from {DECISIONS_TABLE} d
@@ -134,11 +129,19 @@ def format_explanation(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
+def record_descriptions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What a reviewer reads of each CRM contact record, by identity key: name · email · date of birth · address."""
+    return dict(con.execute(
+        "select 'crm_contact:' || contact_id, concat_ws(' · ', nullif(concat_ws(' ', first_name, last_name), ''),"
+        " email, date_of_birth_raw, concat_ws(', ', address, city, postal_code)) "
+        "from staging.stg_sales__contacts").fetchall())
+
+
 def possible_matches(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict]:
     """Pairs in the review band no one has decided yet, the likeliest first, with both records' key fields."""
-    if not _table_exists(con, PAIRS_TABLE):
+    if not table_exists(con, PAIRS_TABLE):
         return []
-    decided = (f"left join {DECISIONS_TABLE} d using (left_key, right_key)" if _table_exists(con, DECISIONS_TABLE)
+    decided = (f"left join {DECISIONS_TABLE} d using (left_key, right_key)" if table_exists(con, DECISIONS_TABLE)
                else "left join (select null as left_key, null as right_key, null as decision) d using (left_key, "
                     "right_key)")
     pairs = _rows(con, f"""

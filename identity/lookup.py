@@ -2,7 +2,7 @@
 
 Reads the serving file only (a read-only connection the caller opens), so `crm lookup` and the dashboards'
 "who is calling?" screen can run while a build is going on. What people type is normalised with the loaders' own
-functions (ingestion.normalize), so a query compares equal to the stored values exactly when the loaders would
+functions (common.normalize), so a query compares equal to the stored values exactly when the loaders would
 have made them equal:
 - an email: case and full-width folded; addresses of the same mailbox (Gmail dots, `+tags`) match when the
   warehouse has seen the spelling typed;
@@ -22,7 +22,7 @@ from datetime import datetime
 
 import duckdb
 
-from ingestion.normalize import nfkc, normalize_email, normalize_name, normalize_phone
+from common.normalize import nfkc, normalize_email, normalize_name, normalize_phone
 
 # What a phone number may contain besides digits; anything else makes the query a name.
 _PHONE_CHARACTERS = re.compile(r"^[0-9+\-(). /]+$")

@@ -43,9 +43,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from common.sql import sql_literal
 from identity.blocking import BlockingPlan, plan_blocking
 from identity.profiles import PROFILES_TABLE, build_profiles
-from ingestion.sql import sql_literal
 
 log = logging.getLogger(__name__)
 

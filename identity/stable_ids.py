@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from common.sql import table_exists
 from common.transactions import transaction
 
 CUSTOMER_IDS_TABLE = "identity.customer_ids"
@@ -39,12 +40,6 @@ def new_customer_id(smallest_record_key: str, attempt: int = 0) -> str:
     return "cus_" + hashlib.md5(seed.encode("utf-8")).hexdigest()[:16]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
-    schema, name = qualified_name.split(".")
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema, name]).fetchall()[0][0] > 0
-
-
 def assign_stable_ids(con: duckdb.DuckDBPyConnection, components_table: str, output_table: str) -> tuple[int, int]:
     """Replace `output_table` (record_key, record_type, record_id, customer_id) from `components_table`
     (record_key, record_type, record_id, component) and update identity.customer_ids.
@@ -54,7 +49,7 @@ def assign_stable_ids(con: duckdb.DuckDBPyConnection, components_table: str, out
     now = datetime.now(UTC)
     con.execute(CUSTOMER_IDS_DDL)
     overlaps = []
-    if _table_exists(con, output_table):
+    if table_exists(con, output_table):
         overlaps = con.execute(
             f"""select c.component, p.customer_id, count(*) as shared_records
                 from {components_table} c

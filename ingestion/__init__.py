@@ -1,0 +1,7 @@
+"""Landing files and live mailboxes into raw tables, audited.
+
+Imports run one way, so the declarative parts never depend on the machinery that uses them:
+load.py and imap.py (the loader, and the live mailbox reader that feeds it) -> sources/ (what each source is and
+how its files are read) -> checks.py, column_maps/, landing.py -> common/. load.py also reads load_modes.py;
+sample_data/ (the generator) stands alone.
+"""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ingestion.sql import sql_identifier
+from common.sql import sql_identifier
 
 # Exports write local times in these shapes; staging reads exactly these (dbt macro crm_local_timestamp).
 CRM_TIMESTAMP_SQL = "try_cast(replace(trim({column}), '/', '-') as timestamp)"

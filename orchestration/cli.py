@@ -1,121 +1,30 @@
-"""`crm`: the command line of the customer-360 warehouse.
-
-Expected failures (CrmError) print one line and exit 1, and so does a write the storage refused wherever it
-happens (a full disk, permission denied: common/storage_errors.py names the cause and the file); anything else is
-a bug and keeps its traceback.
-"""
+"""`crm`: the command line of the customer-360 warehouse. Each command parses its arguments, calls the
+pipeline (orchestration/pipeline.py) or the module that owns what it does, and prints the outcome
+(orchestration/console.py: one-line errors, step times, progress)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-import resource
 import subprocess
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
-from functools import wraps
 from pathlib import Path
 
 import click
 
 from common.settings import PROJECT_ROOT, Settings, get_settings
-from common.storage_errors import storage_failure
+from orchestration.console import (
+    IngestTicker,
+    StepTimer,
+    dbt_progress,
+    expected_errors,
+    ingest_progress,
+    peak_memory_mb,
+    progress_line,
+)
 from orchestration.errors import CrmError
-
-log = logging.getLogger("crm")
-
-
-def _peak_memory_mb() -> float:
-    """Peak resident memory of this process and of its finished children (dbt, workers), in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
-
-
-def expected_errors(func: Callable) -> Callable:
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except CrmError as exc:
-            click.secho(f"crm: {exc}", fg="red", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.secho("crm: interrupted", fg="red", err=True)
-            sys.exit(130)
-        except Exception as exc:
-            refused = storage_failure(exc)
-            if refused is None:
-                raise
-            click.secho(f"crm: {refused}", fg="red", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
-class StepTimer:
-    """Prints each step's wall time and the peak memory so far; collects them for the closing summary."""
-
-    def __init__(self) -> None:
-        self.steps: list[tuple[str, float]] = []
-
-    def run(self, name: str, func: Callable, *args, **kwargs):
-        click.secho(f"▶ {name}", bold=True, err=True)
-        started = time.perf_counter()
-        result = func(*args, **kwargs)
-        elapsed = time.perf_counter() - started
-        self.steps.append((name, elapsed))
-        click.echo(f"✔ {name}: {elapsed:.1f} s (peak memory so far {_peak_memory_mb():.0f} MB)", err=True)
-        return result
-
-
-def _dbt_progress(line: str) -> None:
-    # dbt's per-node lines ("12 of 40 OK created sql view model …", "… PASS …") and final summary.
-    if " of " in line and any(w in line for w in ("OK", "PASS", "ERROR", "FAIL", "WARN", "SKIP")) or (
-        "Completed" in line or "Done." in line or line.startswith("identity:")
-    ):
-        click.echo(f"  {line.strip()}", err=True)
-
-
-def _ingest_progress(result) -> None:
-    if result.status == "skipped":
-        # Files loaded before are most of a landing folder on any later run: the summary line counts them.
-        log.debug("%s: already loaded", result.source_file)
-        return
-    mark = {"loaded": "+", "would_load": "?"}.get(result.status, "!")
-    detail = f"{result.rows_loaded} rows"
-    if result.rows_quarantined:
-        detail += f", {result.rows_quarantined} quarantined"
-    if result.extra_columns:
-        detail += f"; new columns kept in _extra: {', '.join(result.extra_columns)}"
-    if result.error:
-        detail = result.error
-    click.echo(f"  {mark} {result.source_file}: {detail}", err=True)
-
-
-class IngestTicker:
-    """One status line for a long ingestion: rewritten in place on a terminal, every 25 files otherwise."""
-
-    def __init__(self) -> None:
-        self.files = self.rows = self.quarantined = 0
-        self.interactive = sys.stderr.isatty()
-
-    def __call__(self, result) -> None:
-        self.files += 1
-        self.rows += result.rows_loaded
-        self.quarantined += result.rows_quarantined
-        line = f"  {self.files} files, {self.rows:,} rows loaded, {self.quarantined:,} quarantined ({result.source})"
-        if self.interactive:
-            click.echo("\r" + line.ljust(100), nl=False, err=True)
-        elif self.files % 25 == 0:
-            click.echo(line, err=True)
-
-    def close(self) -> None:
-        if self.interactive and self.files:
-            click.echo("", err=True)
 
 
 def _dagster_record(settings: Settings, command: str):
@@ -145,7 +54,7 @@ def _generate(settings: Settings, scale: int | None, seed: int | None, end_date:
         scale=scale or settings.generate_scale,
         seed=settings.generate_seed if seed is None else seed,
         end_date=date.fromisoformat(end_date) if end_date else settings.generate_end_date,
-        progress=lambda msg: click.echo(f"  {msg}", err=True),
+        progress=progress_line,
     )
 
 
@@ -168,7 +77,7 @@ def ingest_command(settings: Settings, dry_run: bool) -> None:
     """Load new landing files into raw tables (files already loaded are skipped)."""
     from orchestration.pipeline import run_ingest
 
-    report = StepTimer().run("ingest", run_ingest, settings, dry_run, _ingest_progress)
+    report = StepTimer().run("ingest", run_ingest, settings, dry_run, ingest_progress)
     if not dry_run:
         _dagster_record(settings, "crm ingest").ingested(report)
     totals = report.totals()
@@ -209,11 +118,11 @@ def build(settings: Settings, as_of) -> None:
     if as_of is not None:
         # A warehouse file of its own, not the assets Dagster shows: not recorded there.
         as_of_build = as_of_settings(settings, as_of.date())
-        StepTimer().run("build", run_build, as_of_build, _dbt_progress)
+        StepTimer().run("build", run_build, as_of_build, dbt_progress)
         click.echo(f"as-of build of {as_of.date().isoformat()}: {as_of_build.build_db}")
         return
     record = _dagster_record(settings, "crm build")
-    StepTimer().run("build", run_build, settings, _dbt_progress, record.dbt_built, record.identity_resolved)
+    StepTimer().run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved)
 
 
 @cli.command(name="unit-tests")
@@ -224,7 +133,7 @@ def unit_tests(settings: Settings) -> None:
     they check the product's SQL, not your data."""
     from orchestration.pipeline import run_unit_tests
 
-    StepTimer().run("unit tests", run_unit_tests, settings, _dbt_progress)
+    StepTimer().run("unit tests", run_unit_tests, settings, dbt_progress)
 
 
 @cli.command()
@@ -279,10 +188,10 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     report = timer.run("ingest", ingest_with_ticker)
     record.ingested(report)
     click.echo("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()), err=True)
-    timer.run("build", run_build, settings, _dbt_progress, record.dbt_built, record.identity_resolved)
+    timer.run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved)
     timer.run("check", run_check, settings, record.checked)
     record.published(timer.run("publish", run_publish, settings))
-    print_summary(settings, timer.steps, _peak_memory_mb())
+    print_summary(settings, timer.steps, peak_memory_mb())
 
 
 def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -292,9 +201,9 @@ def _search_text(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def _phone_region(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    import phonenumbers
+    from common.normalize import is_phone_region
 
-    if value is not None and value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+    if value is not None and not is_phone_region(value.upper()):
         raise click.BadParameter(f"{value!r} is not a country code phone numbers are read in (e.g. JP, US, GB)")
     return value.upper() if value else None
 
@@ -309,20 +218,9 @@ def _phone_region(ctx: click.Context, param: click.Parameter, value: str | None)
 @expected_errors
 def lookup(settings: Settings, query: str, region: str | None, limit: int, as_json: bool) -> None:
     """Find customers by email, phone number (any format) or name, in the published warehouse."""
-    import duckdb
+    from orchestration.pipeline import find_published_customers
 
-    from identity.lookup import CustomerLookupUnavailable, find_customers
-
-    if not settings.serving_db.exists():
-        raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
-    con = duckdb.connect(str(settings.serving_db), read_only=True)
-    try:
-        matches = find_customers(con, query, limit=limit, region=region or settings.default_phone_region)
-    except CustomerLookupUnavailable as exc:
-        raise CrmError(f"the published warehouse at {settings.serving_db} has no customer marts ({exc}): "
-                       f"run `crm run` to publish a current build") from exc
-    finally:
-        con.close()
+    matches = find_published_customers(settings, query, limit, region)
     if as_json:
         import json
         from dataclasses import asdict
@@ -373,7 +271,7 @@ def identity_train_command(settings: Settings) -> None:
 
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
-    StepTimer().run("dbt (identity inputs)", run_dbt_stage, settings, "identity_inputs", _dbt_progress)
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, settings, "identity_inputs", dbt_progress)
     with build_connection(settings.build_db) as con:
         summary = StepTimer().run("train", train_on_warehouse, con, match_options(settings, force_retrain=True))
     click.echo(summary)
@@ -398,15 +296,16 @@ def identity_train_prior_command(settings: Settings, scale: int, list_records: i
     from identity.probabilistic import train_prior
     from identity.synthetic_lists import STYLES, write_person_list
     from orchestration.imports import import_csv
-    from orchestration.pipeline import run_dbt_stage
+    from orchestration.pipeline import generated_warehouse, run_dbt_stage
     from orchestration.warehouse import build_connection
 
     workdir = workdir or settings.data_dir / "train" / f"prior-{scale}-{seed}"
-    train_settings = _generated_warehouse(settings, workdir, scale, seed)
+    train_settings = generated_warehouse(settings, workdir, scale, seed, StepTimer().run, progress_line,
+                                         ingest_progress)
     for style in STYLES:
         csv_path, map_path, _ = write_person_list(workdir / "lists", list_records, style, seed)
         StepTimer().run(f"import {style} list", import_csv, train_settings, csv_path, map_path, "contacts")
-    StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs", _dbt_progress)
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, train_settings, "identity_inputs", dbt_progress)
     output = output or settings.prior_match_model
     with build_connection(train_settings.build_db) as con:
         StepTimer().run("train", train_prior, con, output)
@@ -426,7 +325,7 @@ def identity_review_command(settings: Settings, same: tuple[str, str] | None, di
 
     A record is its identity key (crm_contact:C123) or a CRM contact id. Decisions go to
     <landing>/identity/review_decisions.csv and every later `crm build` honours them."""
-    from identity.explain import format_contributions, possible_matches
+    from identity.explain import format_contributions, possible_matches, record_descriptions
     from identity.review import append_decision
     from orchestration.warehouse import build_connection
 
@@ -445,10 +344,7 @@ def identity_review_command(settings: Settings, same: tuple[str, str] | None, di
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm build` first")
     with build_connection(settings.build_db, read_only=True) as con:
         pairs = possible_matches(con, limit)
-        names = dict(con.execute(
-            "select 'crm_contact:' || contact_id, concat_ws(' · ', nullif(concat_ws(' ', first_name, last_name), ''),"
-            " email, date_of_birth_raw, concat_ws(', ', address, city, postal_code)) "
-            "from staging.stg_sales__contacts").fetchall()) if pairs else {}
+        names = record_descriptions(con) if pairs else {}
     if not pairs:
         click.echo("no possible matches waiting for review")
         return
@@ -484,150 +380,30 @@ def identity_explain_command(settings: Settings, customer_id: str, as_json: bool
                else format_explanation(explanation))
 
 
-def _generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, ingest: bool = True) -> Settings:
-    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training): generated
-    once per scale and seed, then loaded (a no-op when already loaded)."""
-    from orchestration.pipeline import generate, run_ingest
+class LazyGroup(click.Group):
+    """A command group whose commands live in another module (`commands_from`, "module:group"), imported only
+    when the group is invoked; its name and help are given here, so `crm --help` does not import it."""
 
-    generated = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
-                        build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
-    marker = workdir / f".generated-{scale}-{seed}"
-    if not marker.exists():
-        StepTimer().run("generate", generate, generated, scale, seed, settings.generate_end_date,
-                        lambda msg: click.echo(f"  {msg}", err=True))
-        marker.touch()
-    if ingest:
-        StepTimer().run("ingest", run_ingest, generated, False, _ingest_progress)
-    return generated
+    def __init__(self, *args, commands_from: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands_from = commands_from
 
+    def _loaded(self) -> click.Group:
+        module, _, group = self.commands_from.partition(":")
+        return getattr(importlib.import_module(module), group)
 
-def _generated_data_options(command):
-    """--scale, --seed and --workdir, shared by the commands that work on generated data."""
-    for option in reversed([
-        click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate."),
-        click.option("--seed", type=int, default=42, show_default=True),
-        click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
-                     help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it "
-                          "already holds that scale and seed."),
-    ]):
-        command = option(command)
-    return command
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._loaded().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._loaded().get_command(ctx, cmd_name)
 
 
-@cli.group()
+# Lazily loaded: the benchmarks are not part of the product (they reach into the loader's and the dashboards'
+# internals), so no other command imports them, and they may change without touching the product.
+@cli.group(cls=LazyGroup, commands_from="benchmarks.cli:bench")
 def bench() -> None:
     """Benchmarks (not part of the tests): figures for docs/benchmarks.md."""
-
-
-@bench.command(name="ingest")
-@_generated_data_options
-@click.option("--source", "sources", multiple=True, help="Only this source (repeatable), e.g. web__segment_events.")
-@click.pass_obj
-@expected_errors
-def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
-                         sources: tuple[str, ...]) -> None:
-    """Per source: loader rows/s, peak memory, and the time of a bare DuckDB read of the same files."""
-    from orchestration.bench import bench_ingest, format_table
-
-    generated = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed,
-                                     ingest=False)
-    results = StepTimer().run(
-        "bench ingest", bench_ingest, generated.landing_dir,
-        lambda r: click.echo(f"  {r.source}: {r.rows:,} rows in {r.seconds:.1f} s", err=True), sources)
-    click.echo(format_table(results))
-
-
-@bench.command(name="identity")
-@_generated_data_options
-@click.option("--person-list", type=click.Choice(["au", "us", "uk"]),
-              help="Instead of generated CRM data: a synthetic person list of this export shape (identity/"
-                   "synthetic_lists.py), imported with its column map; --records sets its size.")
-@click.option("--records", type=int, default=100_000, show_default=True, help="Rows of the person list.")
-@click.pass_obj
-@expected_errors
-def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
-                           person_list: str | None, records: int) -> None:
-    """Identity resolution alone, in a process of its own: time per step, candidate pairs, peak memory, and
-    precision/recall against the ground truth — of generated CRM data, or of a synthetic person list."""
-    from orchestration.bench import bench_identity, format_identity
-    from orchestration.pipeline import run_dbt_stage
-
-    if person_list:
-        bench_settings, truth = _person_list_warehouse(
-            settings, workdir or settings.data_dir / "bench" / f"list-{person_list}-{records}-{seed}", person_list,
-            records, seed)
-    else:
-        bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale,
-                                              seed)
-        truth = bench_settings.ground_truth_dir / "records.parquet"
-    StepTimer().run("dbt (identity inputs)", run_dbt_stage, bench_settings, "identity_inputs",
-                    lambda line: click.echo(f"  {line}", err=True))
-    result = StepTimer().run("bench identity", bench_identity, bench_settings, truth)
-    click.echo(format_identity(result))
-
-
-def _person_list_warehouse(settings: Settings, workdir: Path, style: str, records: int,
-                           seed: int) -> tuple[Settings, Path]:
-    """A throw-away warehouse holding one synthetic person list, imported as a user would (`crm import` with the
-    list's column map); written and loaded once per shape, size and seed."""
-    from identity.synthetic_lists import write_person_list
-    from orchestration.imports import import_csv
-
-    listed = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
-                     build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
-    written = StepTimer().run("write person list", write_person_list, workdir / "list", records, style, seed)
-    csv_path, map_path, truth = written
-    StepTimer().run("import", import_csv, listed, csv_path, map_path, "contacts")
-    return listed, truth
-
-
-@bench.command(name="build")
-@_generated_data_options
-@click.pass_obj
-@expected_errors
-def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
-    """The dbt build: total time, each model's time (slowest first) and dbt's peak memory."""
-    from orchestration.bench import bench_build, format_build
-
-    bench_settings = _generated_warehouse(settings, workdir or settings.data_dir / "bench" / str(scale), scale, seed)
-    result = StepTimer().run("bench build", bench_build, bench_settings)
-    click.echo(format_build(result))
-
-
-@bench.command(name="dashboards")
-@_generated_data_options
-@click.option("--repeats", type=int, default=20, show_default=True, help="Runs of each page's queries.")
-@click.option("--serving-db", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Time an already published serving file instead of generating one at --scale.")
-@click.pass_obj
-@expected_errors
-def bench_dashboards_command(settings: Settings, scale: int, seed: int, workdir: Path | None, repeats: int,
-                             serving_db: Path | None) -> None:
-    """Every dashboard page's queries, uncached: per page the median and p95 time and the slowest query."""
-    import duckdb
-
-    from orchestration.bench import bench_dashboards, format_dashboards
-    from orchestration.pipeline import run_build, run_check, run_publish
-
-    if serving_db is None:
-        workdir = workdir or settings.data_dir / "bench" / str(scale)
-        bench_settings = replace(_generated_warehouse(settings, workdir, scale, seed),
-                                 serving_db=workdir / "serving.duckdb")
-        marker = workdir / f".published-{scale}-{seed}"
-        if not (marker.exists() and bench_settings.serving_db.exists()):
-            StepTimer().run("build", run_build, bench_settings, lambda line: click.echo(f"  {line}", err=True))
-            StepTimer().run("check", run_check, bench_settings)
-            StepTimer().run("publish", run_publish, bench_settings)
-            marker.touch()
-        serving_db = bench_settings.serving_db
-    con = duckdb.connect(str(serving_db), read_only=True)
-    try:
-        customers = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
-    finally:
-        con.close()
-    results = StepTimer().run("bench dashboards", bench_dashboards, serving_db, settings.business_timezone,
-                              settings.default_phone_region, repeats)
-    click.echo(format_dashboards(results, customers, repeats))
 
 
 def _run_foreground(command: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> None:

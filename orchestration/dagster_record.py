@@ -25,7 +25,7 @@ from functools import wraps
 from typing import TYPE_CHECKING
 
 from common.settings import Settings
-from ingestion.sql import sql_identifier
+from common.sql import sql_identifier
 
 if TYPE_CHECKING:
     import dagster as dg

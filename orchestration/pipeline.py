@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from common.settings import Settings
+from common.sql import table_exists
 from identity.resolve import ResolutionSummary, resolution_options, resolve_identities
 from ingestion.landing import LandingFile
 from ingestion.load import FileResult, IngestReport, ingest
@@ -113,7 +115,7 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
     import tempfile
     from pathlib import Path
 
-    from ingestion.sources.imap import ImapAccount, ImapError, read_account
+    from ingestion.imap import ImapAccount, ImapError, read_account
 
     results = []
     with tempfile.TemporaryDirectory(prefix="crm-imap-") as scratch:
@@ -125,6 +127,43 @@ def _read_imap(con, settings: Settings, progress, dry_run: bool) -> list[FileRes
                 unreachable = isinstance(exc.__cause__, OSError)  # network, TLS: transient (ssl.SSLError is one)
                 raise (SourceUnreachable if unreachable else CrmError)(str(exc)) from exc
     return results
+
+
+def generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, run_step: Callable[..., Any],
+                        progress: Callable[[str], None] | None = None,
+                        ingest_progress: Callable[[FileResult], None] | None = None, ingest: bool = True) -> Settings:
+    """Settings for a throw-away warehouse over generated data in `workdir` (benchmarks, training): generated
+    once per scale and seed (a marker file in `workdir` says it was), then loaded unless `ingest` is false (a
+    no-op when already loaded). `run_step(name, func, *args)` runs each step: the CLI times and prints them."""
+    generated = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                        build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+    marker = workdir / f".generated-{scale}-{seed}"
+    if not marker.exists():
+        run_step("generate", generate, generated, scale, seed, settings.generate_end_date, progress)
+        marker.touch()
+    if ingest:
+        run_step("ingest", run_ingest, generated, False, ingest_progress)
+    return generated
+
+
+def find_published_customers(settings: Settings, query: str, limit: int, region: str | None) -> list:
+    """`crm lookup`: the customers of the published serving file matching `query` (identity.lookup), read-only
+    so it works while a build runs; numbers without a country code are read in `region` (default: the
+    configured phone region)."""
+    import duckdb
+
+    from identity.lookup import CustomerLookupUnavailable, find_customers
+
+    if not settings.serving_db.exists():
+        raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        return find_customers(con, query, limit=limit, region=region or settings.default_phone_region)
+    except CustomerLookupUnavailable as exc:
+        raise CrmError(f"the published warehouse at {settings.serving_db} has no customer marts ({exc}): "
+                       f"run `crm run` to publish a current build") from exc
+    finally:
+        con.close()
 
 
 def run_unit_tests(settings: Settings, on_line: Callable[[str], None] | None = None) -> None:
@@ -260,7 +299,7 @@ def finished_build_id(con, doing: str) -> str:
     """The latest build, which must have finished; reads only (publish opens the warehouse read-only). `doing`
     names the step in the one-line refusal ("check", "publish")."""
     row = con.execute("select build_id, started_at, finished_at from audit.builds order by started_at desc limit 1"
-                      ).fetchall() if _has_table(con, "audit", "builds") else []
+                      ).fetchall() if table_exists(con, "audit.builds") else []
     if not row:
         raise CrmError(f"nothing to {doing}: run `crm build` first")
     build_id, started_at, finished_at = row[0]
@@ -289,7 +328,7 @@ def latest_quality_outcomes(settings: Settings) -> list:
     from quality.run import CheckOutcome
 
     with build_connection(settings.build_db, read_only=True) as con:
-        if not _has_table(con, "audit", "dq_results"):
+        if not table_exists(con, "audit.dq_results"):
             return []
         rows = con.execute(
             """select suite, expectation, column_name, severity, success, observed, layer, table_name
@@ -315,7 +354,7 @@ def run_publish(settings: Settings) -> Publication:
     """Publish the latest build if it finished and its latest quality run passed every blocking check."""
     with build_connection(settings.build_db, read_only=True) as con:
         build_id = finished_build_id(con, "publish")
-        if not _has_table(con, "audit", "dq_results"):
+        if not table_exists(con, "audit.dq_results"):
             raise QualityGateFailed("the build has not been checked: run `crm check` first")
         runs = con.execute(
             """select run_id, count(*) filter (where severity = 'block' and not success) as blocking
@@ -330,9 +369,3 @@ def run_publish(settings: Settings) -> Publication:
             f"build {build_id[:8]} failed {runs[0][1]} blocking quality check(s): the last good build stays published"
         )
     return publish(settings.build_db, settings.serving_db, build_id)
-
-
-def _has_table(con, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchall()[0][0] > 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.sql import sql_literal
+from common.sql import sql_literal, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,7 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publicati
             f"""select table_schema || '.' || table_name from information_schema.tables
                 where table_catalog = 'build' and table_schema in ({schema_list}) order by 1"""
         ).fetchall()
-        existing_audit = {
-            r[0] for r in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "where table_catalog = 'build' and table_schema = 'audit'"
-            ).fetchall()
-        }
-        for (name,) in names + [(t,) for t in PUBLISHED_AUDIT_TABLES if t in existing_audit]:
+        for (name,) in names + [(t,) for t in PUBLISHED_AUDIT_TABLES if table_exists(con, f"build.{t}")]:
             schema = name.split(".")[0]
             con.execute(f"create schema if not exists {schema}")
             con.execute(f"create table {name} as select * from build.{name}")
@@ -84,11 +78,8 @@ def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:
     con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
         con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
-        existing = {r[0] for r in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_catalog = 'build' and table_schema = 'audit'").fetchall()}
         con.execute("create schema audit")
-        for name in (t for t in PUBLISHED_AUDIT_TABLES if t in existing):
+        for name in (t for t in PUBLISHED_AUDIT_TABLES if table_exists(con, f"build.{t}")):
             con.execute(f"create table {name} as select * from build.{name}")
             tables[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
         con.execute("detach build")

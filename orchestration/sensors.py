@@ -23,6 +23,8 @@ def loaded_hashes(settings: Settings) -> set[str] | None:
     """Content hashes of every loaded file (the ingestion manifest), or None while a writer holds the warehouse."""
     import duckdb
 
+    from common.sql import table_exists
+
     if not settings.build_db.exists():
         return set()
     try:
@@ -30,9 +32,7 @@ def loaded_hashes(settings: Settings) -> set[str] | None:
     except duckdb.IOException:
         return None  # locked by a run: the run keys still keep a file from triggering twice
     try:
-        has_loads = con.execute("select count(*) from information_schema.tables "
-                                "where table_schema = 'audit' and table_name = 'loads'").fetchall()[0][0]
-        if not has_loads:
+        if not table_exists(con, "audit.loads"):
             return set()
         return {r[0] for r in con.execute("select file_hash from audit.loads where status = 'loaded'").fetchall()}
     finally:

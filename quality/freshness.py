@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from common.sql import table_exists
+
 # A source crm.toml's [freshness] does not name is expected daily.
 DEFAULT_EXPECTED_EVERY_HOURS = 24.0
 
@@ -35,9 +37,7 @@ def source_freshness(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, st
                      now: datetime | None = None) -> list[tuple]:
     """Rows of audit.source_freshness for (source, family) pairs, from audit.loads."""
     now = now or datetime.now(UTC)
-    has_loads = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'loads'"
-    ).fetchall()[0][0]
+    has_loads = table_exists(con, "audit.loads")
     last_loaded = dict(con.execute(
         "select source, max(finished_at) from audit.loads where status = 'loaded' group by source").fetchall()
     ) if has_loads else {}

@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 
 import duckdb
 
+from common.sql import sql_identifier, sql_literal
 from ingestion.checks import crm_timestamp_sql, epoch_timestamp_sql, iso_timestamp_sql, rfc2822_timestamp_sql
-from ingestion.sql import sql_identifier, sql_literal
 
 # A practical address check (the loaders already validated with email-validator; this guards the marts).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -96,7 +96,7 @@
 
 {#- Full-width latin letters, digits and common punctuation -> ASCII, the ideographic space -> a space, then
     trimmed (NULL when empty): the width folding NFKC does, for grouping and showing names written in a Japanese
-    CRM (`Ｍｉｋｉ　Ｓａｓａｋｉ`). Comparisons of what people type (crm lookup) use ingestion/normalize.py. -#}
+    CRM (`Ｍｉｋｉ　Ｓａｓａｋｉ`). Comparisons of what people type (crm lookup) use common/normalize.py. -#}
 {% macro fold_fullwidth(text) -%}
     nullif(trim(replace(translate({{ text }},
         'ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９＠．－＋（）＆，／　',

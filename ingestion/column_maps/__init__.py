@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from ingestion.sql import sql_identifier, sql_literal
+from common.sql import sql_identifier, sql_literal
 
 BUILTIN_DIR = Path(__file__).parent
 USER_MAPS_FOLDER = "column_maps"  # inside the landing folder

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from common.sql import sql_identifier, sql_literal
 from ingestion.checks import RowCheck
 from ingestion.column_maps import (
     WHITESPACE,
@@ -31,7 +32,6 @@ from ingestion.column_maps import (
     raw_value_sql,
 )
 from ingestion.landing import copy_utf8_lines, detect_encoding, original_line_number, transcode_to_utf8
-from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion import imap as imap_source
+from ingestion.imap import ImapAccount, ImapError, read_account
 from ingestion.sources import ReadContext
-from ingestion.sources import imap as imap_source
-from ingestion.sources.imap import ImapAccount, ImapError, read_account
 from tests.processes import stop_process_tree
 
 PASSWORD = "s3cret-imap-pw"

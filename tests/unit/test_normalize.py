@@ -4,7 +4,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingestion.normalize import nfkc, normalize_email, normalize_name, normalize_phone, simple_email_sql
+from common.normalize import nfkc, normalize_email, normalize_name, normalize_phone, simple_email_sql
 
 
 @pytest.mark.parametrize(
@@ -124,7 +124,7 @@ def _phone_samples() -> list[str]:
 
 def test_simple_phone_shapes_agree_with_libphonenumber():
     """normalize_phone's fast path for common shapes may only answer where libphonenumber gives the same."""
-    from ingestion.normalize import _libphonenumber_e164, _simple_e164
+    from common.normalize import _libphonenumber_e164, _simple_e164
 
     values = _phone_samples()
     answered = [(value, region, got) for value in values for region in PHONE_REGIONS
@@ -138,7 +138,7 @@ def test_simple_phone_shapes_agree_with_libphonenumber():
 def test_simple_phone_sql_agrees_with_the_python_fast_path():
     """The loaders' SQL fast path gives what normalize_phone gives, for every sample in every region (NULL: the
     Python path decides), placeholders included."""
-    from ingestion.normalize import simple_phone_sql
+    from common.normalize import simple_phone_sql
 
     pairs = [(value, region) for value in [*_phone_samples(), "222-222-2222", "+1 222 222 2222", "+1 123 456 7890",
                                            "(234) 567-8901", "  +1 212 555 0147"]
@@ -155,8 +155,8 @@ def test_simple_phone_sql_agrees_with_the_python_fast_path():
 @pytest.mark.parametrize("hint", [None, "JP", "jp", "ja-JP", "en_GB", "fr-fr", "zh-Hant-TW", "XX", "en-XX", " JP",
                                   "", "Japan", "es-419", "de"])
 def test_region_sql_agrees_with_region(hint):
-    from ingestion.load import _region, _region_sql
+    from common.normalize import phone_region, phone_region_sql
 
-    in_sql = duckdb.connect().execute(f"select {_region_sql('h', 'US')} from (select ?::varchar as h)",
+    in_sql = duckdb.connect().execute(f"select {phone_region_sql('h', 'US')} from (select ?::varchar as h)",
                                       [hint]).fetchall()[0][0]
-    assert in_sql is None or in_sql == _region(hint, "US")
+    assert in_sql is None or in_sql == phone_region(hint, "US")

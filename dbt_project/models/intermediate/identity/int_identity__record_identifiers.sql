@@ -2,7 +2,7 @@
     The identity step connects records through shared identifiers. Identifiers that cannot single out one
     person never join records: the company's own addresses, shared mailboxes (info@, sales@…), placeholder
     values (test@…, an anonymousId of "undefined"; placeholder phone numbers never normalise, see
-    ingestion/normalize.py), and emails or phones carried by more CRM contacts than
+    common/normalize.py), and emails or phones carried by more CRM contacts than
     var('max_contacts_per_identifier').
     A national id or customer number names one person wherever it appears, however many times a messy list holds
     that person, so no count limits it; numbers too short to be real or made of one repeated character (000000)

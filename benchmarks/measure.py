@@ -1,5 +1,6 @@
-"""`crm bench ingest`: per source, the loader's rows/s and peak memory against DuckDB's bare read (the floor).
+"""What `crm bench` measures: the loaders, identity resolution, the dbt build and the dashboards' queries.
 
+`crm bench ingest`: per source, the loader's rows/s and peak memory against DuckDB's bare read (the floor).
 Each measurement runs in its own process, so peak memory (ru_maxrss) belongs to that source alone and no
 source warms another's caches. The floor is `CREATE TABLE AS SELECT * FROM read_csv/read_json(...)` over the
 same files; non-UTF-8 files are transcoded beforehand (untimed), since DuckDB's reader takes UTF-8 only.
@@ -123,7 +124,7 @@ def _worker(kind: str, *arguments: str) -> None:
 
 
 def _run_worker(kind: str, source: str, landing_dir: Path) -> dict:
-    output = subprocess.run([sys.executable, "-m", "orchestration.bench", kind, source, str(landing_dir)],
+    output = subprocess.run([sys.executable, "-m", "benchmarks.measure", kind, source, str(landing_dir)],
                             capture_output=True, text=True, check=True, **ends_with_parent()).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -157,8 +158,6 @@ def format_table(results: list[SourceBenchmark]) -> str:
                      f"{figure(r.floor_per_file_seconds)} | {figure(r.per_file_floor_ratio, '×')} | "
                      f"{r.cpu_seconds / r.seconds:.2f} |")
     return "\n".join(lines)
-
-
 
 
 # --- identity -----------------------------------------------------------------------------------------------
@@ -207,7 +206,7 @@ def bench_identity(settings, truth_records: Path) -> IdentityBenchmark:
     options = resolution_options(settings)
     options = {"match_options": asdict(options["match_options"]), "decisions_file": options["decisions_file"]}
     output = subprocess.run(
-        [sys.executable, "-m", "orchestration.bench", "identity", str(settings.build_db),
+        [sys.executable, "-m", "benchmarks.measure", "identity", str(settings.build_db),
          json.dumps(options, default=str)],
         capture_output=True, text=True, check=True, **ends_with_parent()).stdout
     measured = json.loads(output.strip().splitlines()[-1])
@@ -243,10 +242,6 @@ def format_identity(result: IdentityBenchmark) -> str:
         "candidate pairs by rule (each pair under the first rule that finds it): "
         + "; ".join(f"{rule} {pairs:,}" for rule, pairs in result.summary.get("blocking", [])),
     ])
-
-
-if __name__ == "__main__":
-    _worker(*sys.argv[1:])
 
 
 # --- build --------------------------------------------------------------------------------------------------
@@ -408,6 +403,17 @@ def bench_dashboards(serving_db: Path, timezone: str, region: str, repeats: int 
     return results
 
 
+def published_customers(serving_db: Path) -> int:
+    """The customers of a published serving file: the scale a dashboards benchmark ran at."""
+    import duckdb
+
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        return con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def format_dashboards(results: list[PageBenchmark], customers: int, repeats: int) -> str:
     lines = [f"{customers:,} customers; each page's queries run {repeats} times, uncached (a first visit after a "
              "publication)", "",
@@ -415,3 +421,7 @@ def format_dashboards(results: list[PageBenchmark], customers: int, repeats: int
     lines += [f"| {r.page} | {r.queries} | {r.median_ms:,.0f} | {r.p95_ms:,.0f} | {r.slowest_query} "
               f"({r.slowest_query_p95_ms:,.0f}) |" for r in results]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    _worker(*sys.argv[1:])

@@ -1,8 +1,10 @@
-"""Normalisers for the identifiers people are matched on: names, emails and phone numbers.
+"""Normalisers for the identifiers people are matched on: names, emails and phone numbers (with the country a
+number is read in).
 
 Shared by the loaders (which store the normalised value next to the raw one, calling these once per distinct
-value) and by the tests. Each function takes one raw value and returns the normalised value or None. The match
-key two addresses of one mailbox share (Gmail dots) is defined once, in dbt (macro email_match_key).
+value), by customer lookup (what people type is compared in the same form) and by the tests. Each normaliser
+takes one raw value and returns the normalised value or None. The match key two addresses of one mailbox share
+(Gmail dots) is defined once, in dbt (macro email_match_key).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from functools import lru_cache
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-from ingestion.sql import sql_literal
+from common.sql import sql_literal
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -151,3 +153,24 @@ def _libphonenumber_e164(value: str, region: str) -> str | None:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
+
+
+def is_phone_region(code: str) -> bool:
+    """Whether `code` (upper case) is a country numbers can be read in, e.g. JP, US, GB."""
+    return code in phonenumbers.SUPPORTED_REGIONS
+
+
+def phone_region(hint: str | None, fallback: str) -> str:
+    """The country to read a number in from a country column (`JP`) or a locale (`ja-JP`, `en_GB`), else the
+    fallback."""
+    country = (hint or "").strip().replace("_", "-").split("-")[-1].upper()
+    return country if is_phone_region(country) else fallback
+
+
+def phone_region_sql(hint_sql: str, fallback: str) -> str:
+    """phone_region in SQL for the hints it is sure of (none, `JP`, `ja-JP`, `en_GB`); NULL: ask phone_region."""
+    country = f"upper(right({hint_sql}, 2))"
+    supported = ", ".join(sql_literal(code) for code in sorted(phonenumbers.SUPPORTED_REGIONS))
+    return (f"case when {hint_sql} is null then {sql_literal(fallback)} "
+            f"when regexp_full_match({hint_sql}, '[A-Za-z]{{2}}|[A-Za-z]{{2,3}}[-_][A-Za-z]{{2}}') "
+            f"then case when {country} in ({supported}) then {country} else {sql_literal(fallback)} end end")

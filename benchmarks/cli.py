@@ -1,0 +1,149 @@
+"""The `crm bench` commands. orchestration/cli.py gives the group its name and help and imports this module only
+when `crm bench` is invoked."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from common.settings import Settings
+from orchestration.console import StepTimer, expected_errors, ingest_progress, progress_line
+
+
+@click.group()
+def bench() -> None:
+    """The benchmark commands (`crm bench`)."""
+
+
+def _generated_data_options(command):
+    """--scale, --seed and --workdir, shared by the commands that work on generated data."""
+    for option in reversed([
+        click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate."),
+        click.option("--seed", type=int, default=42, show_default=True),
+        click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
+                     help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it "
+                          "already holds that scale and seed."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _bench_workdir(settings: Settings, scale: int, workdir: Path | None) -> Path:
+    return workdir or settings.data_dir / "bench" / str(scale)
+
+
+def _generated_warehouse(settings: Settings, workdir: Path, scale: int, seed: int, ingest: bool = True) -> Settings:
+    from orchestration.pipeline import generated_warehouse
+
+    return generated_warehouse(settings, workdir, scale, seed, StepTimer().run, progress_line, ingest_progress,
+                               ingest=ingest)
+
+
+@bench.command(name="ingest")
+@_generated_data_options
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable), e.g. web__segment_events.")
+@click.pass_obj
+@expected_errors
+def bench_ingest_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                         sources: tuple[str, ...]) -> None:
+    """Per source: loader rows/s, peak memory, and the time of a bare DuckDB read of the same files."""
+    from benchmarks.measure import bench_ingest, format_table
+
+    generated = _generated_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed, ingest=False)
+    results = StepTimer().run(
+        "bench ingest", bench_ingest, generated.landing_dir,
+        lambda r: progress_line(f"{r.source}: {r.rows:,} rows in {r.seconds:.1f} s"), sources)
+    click.echo(format_table(results))
+
+
+@bench.command(name="identity")
+@_generated_data_options
+@click.option("--person-list", type=click.Choice(["au", "us", "uk"]),
+              help="Instead of generated CRM data: a synthetic person list of this export shape (identity/"
+                   "synthetic_lists.py), imported with its column map; --records sets its size.")
+@click.option("--records", type=int, default=100_000, show_default=True, help="Rows of the person list.")
+@click.pass_obj
+@expected_errors
+def bench_identity_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                           person_list: str | None, records: int) -> None:
+    """Identity resolution alone, in a process of its own: time per step, candidate pairs, peak memory, and
+    precision/recall against the ground truth — of generated CRM data, or of a synthetic person list."""
+    from benchmarks.measure import bench_identity, format_identity
+    from orchestration.pipeline import run_dbt_stage
+
+    if person_list:
+        bench_settings, truth = _person_list_warehouse(
+            settings, workdir or settings.data_dir / "bench" / f"list-{person_list}-{records}-{seed}", person_list,
+            records, seed)
+    else:
+        bench_settings = _generated_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
+        truth = bench_settings.ground_truth_dir / "records.parquet"
+    StepTimer().run("dbt (identity inputs)", run_dbt_stage, bench_settings, "identity_inputs", progress_line)
+    result = StepTimer().run("bench identity", bench_identity, bench_settings, truth)
+    click.echo(format_identity(result))
+
+
+def _person_list_warehouse(settings: Settings, workdir: Path, style: str, records: int,
+                           seed: int) -> tuple[Settings, Path]:
+    """A throw-away warehouse holding one synthetic person list, imported as a user would (`crm import` with the
+    list's column map); written and loaded once per shape, size and seed."""
+    from identity.synthetic_lists import write_person_list
+    from orchestration.imports import import_csv
+
+    listed = replace(settings, landing_dir=workdir / "landing", ground_truth_dir=workdir / "ground_truth",
+                     build_db=workdir / "build.duckdb", source_patterns={}, imap_accounts=())
+    written = StepTimer().run("write person list", write_person_list, workdir / "list", records, style, seed)
+    csv_path, map_path, truth = written
+    StepTimer().run("import", import_csv, listed, csv_path, map_path, "contacts")
+    return listed, truth
+
+
+@bench.command(name="build")
+@_generated_data_options
+@click.pass_obj
+@expected_errors
+def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+    """The dbt build: total time, each model's time (slowest first) and dbt's peak memory."""
+    from benchmarks.measure import bench_build, format_build
+
+    bench_settings = _generated_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
+    result = StepTimer().run("bench build", bench_build, bench_settings)
+    click.echo(format_build(result))
+
+
+@bench.command(name="dashboards")
+@_generated_data_options
+@click.option("--repeats", type=int, default=20, show_default=True, help="Runs of each page's queries.")
+@click.option("--serving-db", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Time an already published serving file instead of generating one at --scale.")
+@click.pass_obj
+@expected_errors
+def bench_dashboards_command(settings: Settings, scale: int, seed: int, workdir: Path | None, repeats: int,
+                             serving_db: Path | None) -> None:
+    """Every dashboard page's queries, uncached: per page the median and p95 time and the slowest query."""
+    from benchmarks.measure import bench_dashboards, format_dashboards, published_customers
+
+    if serving_db is None:
+        serving_db = _published_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
+    customers = published_customers(serving_db)
+    results = StepTimer().run("bench dashboards", bench_dashboards, serving_db, settings.business_timezone,
+                              settings.default_phone_region, repeats)
+    click.echo(format_dashboards(results, customers, repeats))
+
+
+def _published_warehouse(settings: Settings, workdir: Path, scale: int, seed: int) -> Path:
+    """The serving file of a warehouse over generated data in `workdir`: built, checked and published once per
+    scale and seed (a marker file says it was)."""
+    from orchestration.pipeline import run_build, run_check, run_publish
+
+    bench_settings = replace(_generated_warehouse(settings, workdir, scale, seed),
+                             serving_db=workdir / "serving.duckdb")
+    marker = workdir / f".published-{scale}-{seed}"
+    if not (marker.exists() and bench_settings.serving_db.exists()):
+        StepTimer().run("build", run_build, bench_settings, progress_line)
+        StepTimer().run("check", run_check, bench_settings)
+        StepTimer().run("publish", run_publish, bench_settings)
+        marker.touch()
+    return bench_settings.serving_db
