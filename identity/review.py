@@ -114,7 +114,7 @@ def store_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> list[Decision
                         [[d.left_key, d.right_key, d.decision, d.decided_by, d.decided_at, d.note, d.line_number]
                          for d in decisions])
     if problems:
-        from ingestion.load import ensure_audit_tables
+        from common.audit import ensure_audit_tables
 
         ensure_audit_tables(con)
         now = datetime.now(UTC)

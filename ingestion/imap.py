@@ -22,8 +22,9 @@ from pathlib import Path
 
 import duckdb
 
+from common.audit import ensure_audit_tables
 from ingestion.landing import LandingFile
-from ingestion.load import FileResult, ensure_audit_tables, load_file
+from ingestion.load import FileResult, load_file
 from ingestion.sources.base import ReadContext
 from ingestion.sources.email import SOURCES as EMAIL_SOURCES
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from common.audit import ensure_audit_tables
 from common.normalize import (
     normalize_email,
     normalize_phone,
@@ -54,46 +55,6 @@ from ingestion.load_modes import declared_load_modes
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
 
 log = logging.getLogger(__name__)
-
-AUDIT_DDL = """
-create schema if not exists raw;
-create schema if not exists audit;
-create table if not exists audit.loads (
-    load_id varchar primary key,
-    source varchar not null,
-    source_file varchar not null,
-    file_hash varchar not null,
-    file_size_bytes bigint,
-    rows_read bigint,
-    rows_loaded bigint,
-    rows_quarantined bigint,
-    -- loaded | rejected (unusable content) | failed (worth retrying) | superseded (the same content loaded
-    -- again through a changed column map: its rows are gone from raw and audit.quarantine)
-    status varchar not null,
-    error varchar,
-    started_at timestamptz not null,
-    finished_at timestamptz
-);
--- Added after the first release: columns a newer export brought that no loader column takes (kept in _extra).
-alter table audit.loads add column if not exists extra_columns varchar;
--- Rows of a replace_by_key source whose key an earlier load already brought (staging keeps the newest).
-alter table audit.loads add column if not exists rows_replacing_earlier bigint;
--- The column map the file was read through (a hash of its entity definition; NULL: read without a map). A file
--- is skipped when its content was loaded with the same map; with another map it loads again and the earlier
--- load of that content is superseded (superseded_by: the load that replaced it).
-alter table audit.loads add column if not exists map_fingerprint varchar;
-alter table audit.loads add column if not exists superseded_by varchar;
-create table if not exists audit.quarantine (
-    load_id varchar not null,
-    source varchar not null,
-    source_file varchar not null,
-    line_number bigint,
-    raw_record varchar,
-    reason varchar not null,
-    quarantined_at timestamptz not null
-);
-"""
-
 
 # Bounds of a batch of files loaded in one transaction (see _load_source). At 100k people the 24 monthly
 # Segment files (10-60 MB each) make 2 batches of ~0.5M events: several DuckDB row groups each, so every
@@ -152,10 +113,6 @@ class IngestReport:
         if self.stopped_by:
             totals["files_not_loaded"] = sum(f.status == "not_loaded" for f in self.files)
         return totals
-
-
-def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(AUDIT_DDL)
 
 
 # A file's content hash and the fingerprint of the column map it is read through (None: no map).

@@ -199,7 +199,8 @@ def prepare_raw_tables(settings: Settings) -> None:
     loaded gains the new lineage columns), so staging can rely on them."""
     import tempfile
 
-    from ingestion.load import ensure_audit_tables, ensure_raw_tables
+    from common.audit import ensure_audit_tables
+    from ingestion.load import ensure_raw_tables
 
     with build_connection(settings.build_db) as con, tempfile.TemporaryDirectory(prefix="crm-raw-") as scratch:
         ensure_audit_tables(con)
