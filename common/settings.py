@@ -168,22 +168,14 @@ class Settings:
         return self.root / "dbt_project"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt process: profiles.yml and dbt_project.yml's vars read these, so crm.toml stays
-        the one place the settings live (dbt run by hand falls back to the same defaults)."""
+        """Environment for a dbt process: profiles.yml reads the warehouse and its memory from these (dbt run by
+        hand falls back to the defaults written there). The models' settings reach dbt as vars instead
+        (orchestration.dbt.dbt_vars)."""
         return {
             "CRM_BUILD_DB": str(self.build_db),
             "CRM_BUILD_MEMORY_LIMIT": self.build_memory_limit,
-            "CRM_REPORTING_CURRENCY": self.reporting_currency,
-            "CRM_BUSINESS_TIMEZONE": self.business_timezone,
-            "CRM_PBX_TIMEZONE": self.pbx_timezone,
-            "CRM_COMPANY_DOMAINS": json.dumps(list(self.company_domains)),
-            "CRM_SHARED_MAILBOX_LOCAL_PARTS": json.dumps(list(self.shared_mailbox_local_parts)),
-            "CRM_PLACEHOLDER_VALUES": json.dumps(list(self.placeholder_values)),
-            "CRM_MAX_CONTACTS_PER_IDENTIFIER": str(self.max_contacts_per_identifier),
-            "CRM_AS_OF": self.as_of.isoformat() if self.as_of else "",
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
-
 
 def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     environ = dict(os.environ if environ is None else environ)
