@@ -177,6 +177,7 @@ class Settings:
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
 
+
 def load_settings(config_file: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     environ = dict(os.environ if environ is None else environ)
     config_file = config_file or Path(environ.get(CONFIG_FILE_ENV, PROJECT_ROOT / "crm.toml"))

@@ -23,7 +23,7 @@ LOAD_MODES = ("append", "replace_by_key")
 class LoadMode:
     mode: str               # append | replace_by_key
     key: tuple[str, ...]    # the event id (append) or the record key (replace_by_key)
-    # replace_by_key: which of a key's rows wins before the later load (an ORDER BY, e.g. "updated_at desc")
+    # replace_by_key: an ORDER BY ranking a key's rows newest first ahead of the load order ("updated_at desc")
     newest_first: str | None = None
 
 
