@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "CRM_CONFIG"
 # Written at the start of a path in crm.toml ("{data_dir}/landing"): the path follows paths.data_dir.
 DATA_DIR_PLACEHOLDER = "{data_dir}"
+# A secret, so never in crm.toml (like the IMAP passwords): the bi schema's hash salt comes from the environment only.
+BI_HASH_SALT_ENV = "CRM_BI_HASH_SALT"
 
 
 def _end_date(value: str) -> date:
@@ -23,12 +25,31 @@ def _end_date(value: str) -> date:
     return datetime.now(UTC).date() if value.strip().lower() == "today" else date.fromisoformat(value)
 
 
+def _days_or_auto(value: Any) -> int | str:
+    """A number of days, or "auto": learned from the data."""
+    text = str(value).strip().lower()
+    return "auto" if text == "auto" else int(text)
+
+
+def _size_bands(bands: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """Company size bands, smallest first: each a band name and its inclusive upper bound, the last without one."""
+    checked = []
+    for position, band in enumerate(bands):
+        last = position == len(bands) - 1
+        if "band" not in band or ("max_employees" in band) == last:
+            raise ValueError("segments.company_size_bands: each band needs a name (band) and max_employees, "
+                             "except the last, which has none")
+        checked.append({"band": str(band["band"]), **({} if last else {"max_employees": int(band["max_employees"])})})
+    return tuple(checked)
+
+
 def _coerce(raw: str, default: Any) -> Any:
     """Environment variables are strings: give them the type of the value they override."""
     if isinstance(default, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
-        return int(raw)
+        # Not a number: left as text for the key's own check ("auto" where a key takes days or "auto").
+        return int(raw) if raw.strip().lstrip("-").isdigit() else raw
     if isinstance(default, float):
         return float(raw)
     if isinstance(default, list):
@@ -89,6 +110,39 @@ class Settings:
     event_partitions_start: date
     landing_sensor_interval_seconds: int
     record_cli_runs_in_dagster: bool
+    # Business rules of the marts (crm.toml [segments], [funnel], [sales], [service], [kpis], [retention],
+    # [attribution]); dbt reads them as vars (orchestration.dbt.dbt_vars).
+    segment_premium_min_frequency_score: int
+    segment_premium_min_monetary_score: int
+    segment_loyal_min_frequency_score: int
+    segment_loyal_max_monetary_score: int
+    segment_prospect_engagement_days: int
+    company_size_bands: tuple[dict[str, Any], ...]
+    funnel_conversion_window_days: int
+    # file name suffix -> time zone of the CRM instance's exported local times
+    crm_instance_timezones: tuple[dict[str, str], ...]
+    crm_default_timezone: str
+    stalled_after_days: int
+    decision_maker_title_words: tuple[str, ...]
+    decision_maker_title_substrings: tuple[str, ...]
+    hot_lead_window_days: int
+    hot_lead_contact_hours: int
+    hot_lead_page_words: tuple[str, ...]
+    company_recent_touches_kept: int
+    ticket_resolution_quiet_days: int
+    support_call_retry_hours: int
+    csat_satisfied_min_score: int
+    kpi_baseline_start: date
+    kpi_baseline_end: date
+    goal_at_risk_tolerance: float
+    churn_inactivity_days: int | str  # a number of days, or "auto"
+    churn_min_gaps_to_learn: int
+    at_risk_watch_value_tiers: tuple[str, ...]
+    at_risk_watch_segments: tuple[str, ...]
+    rfm_segment_health_order: tuple[str, ...]
+    attribution_window_days: int
+    # Salt of the bi schema's hashes of emails and phones; kept out of repr so printing settings never shows it.
+    bi_hash_salt: str = field(default="", repr=False)
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
     as_of: date | None = None
 
@@ -114,19 +168,12 @@ class Settings:
         return self.root / "dbt_project"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt process: profiles.yml and dbt_project.yml's vars read these, so crm.toml stays
-        the one place the settings live (dbt run by hand falls back to the same defaults)."""
+        """Environment for a dbt process: profiles.yml reads the warehouse and its memory from these (dbt run by
+        hand falls back to the defaults written there). The models' settings reach dbt as vars instead
+        (orchestration.dbt.dbt_vars)."""
         return {
             "CRM_BUILD_DB": str(self.build_db),
             "CRM_BUILD_MEMORY_LIMIT": self.build_memory_limit,
-            "CRM_REPORTING_CURRENCY": self.reporting_currency,
-            "CRM_BUSINESS_TIMEZONE": self.business_timezone,
-            "CRM_PBX_TIMEZONE": self.pbx_timezone,
-            "CRM_COMPANY_DOMAINS": json.dumps(list(self.company_domains)),
-            "CRM_SHARED_MAILBOX_LOCAL_PARTS": json.dumps(list(self.shared_mailbox_local_parts)),
-            "CRM_PLACEHOLDER_VALUES": json.dumps(list(self.placeholder_values)),
-            "CRM_MAX_CONTACTS_PER_IDENTIFIER": str(self.max_contacts_per_identifier),
-            "CRM_AS_OF": self.as_of.isoformat() if self.as_of else "",
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),
         }
 
@@ -189,6 +236,36 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),
         landing_sensor_interval_seconds=int(raw["dagster"]["landing_sensor_interval_seconds"]),
         record_cli_runs_in_dagster=bool(raw["dagster"]["record_cli_runs"]),
+        segment_premium_min_frequency_score=int(raw["segments"]["premium_min_frequency_score"]),
+        segment_premium_min_monetary_score=int(raw["segments"]["premium_min_monetary_score"]),
+        segment_loyal_min_frequency_score=int(raw["segments"]["loyal_min_frequency_score"]),
+        segment_loyal_max_monetary_score=int(raw["segments"]["loyal_max_monetary_score"]),
+        segment_prospect_engagement_days=int(raw["segments"]["prospect_engagement_days"]),
+        company_size_bands=_size_bands(raw["segments"]["company_size_bands"]),
+        funnel_conversion_window_days=int(raw["funnel"]["conversion_window_days"]),
+        crm_instance_timezones=tuple({"file_suffix": str(i["file_suffix"]), "timezone": str(i["timezone"])}
+                                     for i in raw["sales"]["instance_timezones"]),
+        crm_default_timezone=raw["sales"]["default_timezone"],
+        stalled_after_days=int(raw["sales"]["stalled_after_days"]),
+        decision_maker_title_words=tuple(raw["sales"]["decision_maker_title_words"]),
+        decision_maker_title_substrings=tuple(raw["sales"]["decision_maker_title_substrings"]),
+        hot_lead_window_days=int(raw["sales"]["hot_lead_window_days"]),
+        hot_lead_contact_hours=int(raw["sales"]["hot_lead_contact_hours"]),
+        hot_lead_page_words=tuple(raw["sales"]["hot_lead_page_words"]),
+        company_recent_touches_kept=int(raw["sales"]["company_recent_touches_kept"]),
+        ticket_resolution_quiet_days=int(raw["service"]["ticket_resolution_quiet_days"]),
+        support_call_retry_hours=int(raw["service"]["support_call_retry_hours"]),
+        csat_satisfied_min_score=int(raw["service"]["csat_satisfied_min_score"]),
+        kpi_baseline_start=date.fromisoformat(str(raw["kpis"]["baseline_start"])),
+        kpi_baseline_end=date.fromisoformat(str(raw["kpis"]["baseline_end"])),
+        goal_at_risk_tolerance=float(raw["kpis"]["goal_at_risk_tolerance"]),
+        churn_inactivity_days=_days_or_auto(raw["retention"]["churn_inactivity_days"]),
+        churn_min_gaps_to_learn=int(raw["retention"]["churn_min_gaps_to_learn"]),
+        at_risk_watch_value_tiers=tuple(raw["retention"]["at_risk_watch_value_tiers"]),
+        at_risk_watch_segments=tuple(raw["retention"]["at_risk_watch_segments"]),
+        rfm_segment_health_order=tuple(raw["retention"]["rfm_segment_health_order"]),
+        attribution_window_days=int(raw["attribution"]["window_days"]),
+        bi_hash_salt=environ.get(BI_HASH_SALT_ENV, ""),
     )
 
 

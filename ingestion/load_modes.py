@@ -23,6 +23,8 @@ LOAD_MODES = ("append", "replace_by_key")
 class LoadMode:
     mode: str               # append | replace_by_key
     key: tuple[str, ...]    # the event id (append) or the record key (replace_by_key)
+    # replace_by_key: an ORDER BY ranking a key's rows newest first ahead of the load order ("updated_at desc")
+    newest_first: str | None = None
 
 
 @cache
@@ -37,5 +39,6 @@ def declared_load_modes(dbt_project_yaml: Path = DBT_PROJECT_YAML) -> dict[str, 
         if declaration.get("load_mode") not in LOAD_MODES or not key:
             raise ValueError(f"{dbt_project_yaml}: raw_load_modes.{table} must declare load_mode "
                              f"({' | '.join(LOAD_MODES)}) and key")
-        modes[table] = LoadMode(declaration["load_mode"], (key,) if isinstance(key, str) else tuple(key))
+        modes[table] = LoadMode(declaration["load_mode"], (key,) if isinstance(key, str) else tuple(key),
+                                declaration.get("newest_first"))
     return modes

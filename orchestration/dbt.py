@@ -1,6 +1,6 @@
-"""Running dbt as a subprocess.
+"""Running dbt as a subprocess, with the settings from crm.toml as its vars.
 
-A subprocess (not dbt's in-process runner) so the DuckDB file is closed when dbt is done (STACK.md) and the
+A subprocess (not dbt's in-process runner) so the DuckDB file is closed when dbt is done and the
 next step — identity resolution, publishing — can open it.
 """
 
@@ -15,9 +15,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.processes import ends_with_parent
 from common.settings import Settings
+from ingestion.load_modes import declared_load_modes
 from orchestration.errors import CrmError, WarehouseLocked
 
 log = logging.getLogger(__name__)
@@ -34,11 +36,67 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
+def dbt_vars(settings: Settings) -> dict[str, Any]:
+    """Every var the dbt project reads, from crm.toml and the build's run-time values. Every dbt invocation gets
+    them (`dbt_vars_args`), so dbt_project.yml holds no second copy of a setting."""
+    return {
+        "reporting_currency": settings.reporting_currency,
+        "business_timezone": settings.business_timezone,
+        "crm_instance_timezones": list(settings.crm_instance_timezones),
+        "crm_default_timezone": settings.crm_default_timezone,
+        "pbx_timezone": settings.pbx_timezone,
+        "company_domains": list(settings.company_domains),
+        "shared_mailbox_local_parts": list(settings.shared_mailbox_local_parts),
+        "placeholder_values": list(settings.placeholder_values),
+        "max_contacts_per_identifier": settings.max_contacts_per_identifier,
+        "segments": {
+            "premium_min_frequency_score": settings.segment_premium_min_frequency_score,
+            "premium_min_monetary_score": settings.segment_premium_min_monetary_score,
+            "loyal_min_frequency_score": settings.segment_loyal_min_frequency_score,
+            "loyal_max_monetary_score": settings.segment_loyal_max_monetary_score,
+            "prospect_engagement_days": settings.segment_prospect_engagement_days,
+            "company_size_bands": list(settings.company_size_bands),
+        },
+        "raw_load_modes": {
+            table: {"load_mode": mode.mode, "key": list(mode.key),
+                    **({"newest_first": mode.newest_first} if mode.newest_first else {})}
+            for table, mode in declared_load_modes().items()
+        },
+        "as_of": settings.as_of.isoformat() if settings.as_of else "",
+        "bi_hash_salt": settings.bi_hash_salt,
+        "kpi_baseline_start": settings.kpi_baseline_start.isoformat(),
+        "kpi_baseline_end": settings.kpi_baseline_end.isoformat(),
+        "goal_at_risk_tolerance": settings.goal_at_risk_tolerance,
+        "churn_inactivity_days": settings.churn_inactivity_days,
+        "churn_min_gaps_to_learn": settings.churn_min_gaps_to_learn,
+        "attribution_window_days": settings.attribution_window_days,
+        "funnel_conversion_window_days": settings.funnel_conversion_window_days,
+        "company_recent_touches_kept": settings.company_recent_touches_kept,
+        "stalled_after_days": settings.stalled_after_days,
+        "decision_maker_title_words": list(settings.decision_maker_title_words),
+        "decision_maker_title_substrings": list(settings.decision_maker_title_substrings),
+        "ticket_resolution_quiet_days": settings.ticket_resolution_quiet_days,
+        "support_call_retry_hours": settings.support_call_retry_hours,
+        "csat_satisfied_min_score": settings.csat_satisfied_min_score,
+        "hot_lead_window_days": settings.hot_lead_window_days,
+        "hot_lead_contact_hours": settings.hot_lead_contact_hours,
+        "hot_lead_page_words": list(settings.hot_lead_page_words),
+        "at_risk_watch_value_tiers": list(settings.at_risk_watch_value_tiers),
+        "at_risk_watch_segments": list(settings.at_risk_watch_segments),
+        "rfm_segment_health_order": list(settings.rfm_segment_health_order),
+    }
+
+
+def dbt_vars_args(settings: Settings) -> list[str]:
+    """dbt's `--vars` option with `dbt_vars` (JSON is YAML, which --vars reads). It holds the bi hash salt: log a
+    command without it."""
+    return ["--vars", json.dumps(dbt_vars(settings))]
+
+
 def run_dbt(
     settings: Settings,
     args: list[str],
     on_line: Callable[[str], None] | None = None,
-    extra_vars: dict[str, str] | None = None,
 ) -> None:
     """Run `dbt <args>` on the project; raise CrmError with dbt's own error line on failure.
 
@@ -51,12 +109,10 @@ def run_dbt(
            "CRM_BUILD_DB": settings.build_db.name}
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no warehouse folder yet
     command = [dbt_executable(), *args]
-    if extra_vars:
-        command += ["--vars", json.dumps(extra_vars)]
-    log.info("running %s", " ".join(command))
+    log.info("running %s with the vars from crm.toml", " ".join(command))
     process = subprocess.Popen(
-        command, cwd=settings.build_db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        **ends_with_parent(),
+        [*command, *dbt_vars_args(settings)], cwd=settings.build_db.parent, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, **ends_with_parent(),
     )
     problems: list[str] = []
     last_line, lines_after_problem = "", 0

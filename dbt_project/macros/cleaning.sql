@@ -177,12 +177,12 @@
     {%- set domain = "split_part(coalesce(" ~ identifier_value ~ ", ''), '@', 2)" -%}
     (
         ({{ identifier_type }} = 'email' and (
-            {{ local_part }} in {{ sql_string_list(fromjson(var('shared_mailbox_local_parts_json'))) }}
-            or {{ local_part }} in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }}
-            or {{ domain }} in {{ sql_string_list(fromjson(var('company_domains_json'))) }}
+            {{ local_part }} in {{ sql_string_list(var('shared_mailbox_local_parts')) }}
+            or {{ local_part }} in {{ sql_string_list(var('placeholder_values')) }}
+            or {{ domain }} in {{ sql_string_list(var('company_domains')) }}
         ))
         or ({{ identifier_type }} in ('anonymous_id', 'national_id', 'customer_number')
-            and lower({{ identifier_value }}) in {{ sql_string_list(fromjson(var('placeholder_values_json'))) }})
+            and lower({{ identifier_value }}) in {{ sql_string_list(var('placeholder_values')) }})
         or ({{ identifier_type }} in ('national_id', 'customer_number')
             and (length({{ identifier_value }}) < 4
                  or replace({{ identifier_value }}, substring({{ identifier_value }}, 1, 1), '') = ''))

@@ -1,6 +1,12 @@
+import re
+from datetime import date
 from pathlib import Path
 
+import pytest
+import yaml
+
 from common.settings import PROJECT_ROOT, load_settings
+from orchestration.dbt import dbt_vars
 
 
 def test_defaults_resolve_relative_to_the_config_file(tmp_path: Path):
@@ -26,7 +32,7 @@ def test_environment_overrides_with_types(tmp_path: Path):
     assert settings.reporting_currency == "EUR"
     assert settings.generate_scale == 250
     assert settings.company_domains == ("a.example", "b.example")
-    assert settings.dbt_env()["CRM_REPORTING_CURRENCY"] == "EUR"
+    assert dbt_vars(settings)["reporting_currency"] == "EUR"
 
 
 def test_source_patterns_come_from_the_config_file(tmp_path: Path):
@@ -83,3 +89,142 @@ def test_a_path_set_on_its_own_stays_where_it_is_set(tmp_path: Path):
     by_file = load_settings(config, environ={"CRM_PATHS_DATA_DIR": str(data)})
     assert by_file.serving_db == Path("/srv/bi/serving.duckdb")
     assert by_file.landing_dir == data / "landing"
+
+
+# crm.toml key -> (a value written in the file, the same value as its CRM_<SECTION>_<KEY> variable, the Settings
+# attribute it sets, what that attribute then holds): the settings the models read, which dbt gets as vars.
+MODEL_SETTINGS = {
+    "business.business_timezone": ('"Europe/Berlin"', "Europe/Berlin", "business_timezone", "Europe/Berlin"),
+    "phone.pbx_timezone": ('"UTC"', "UTC", "pbx_timezone", "UTC"),
+    "identity.max_contacts_per_identifier": ("5", "5", "max_contacts_per_identifier", 5),
+    "identity.shared_mailbox_local_parts": ('["info"]', "info", "shared_mailbox_local_parts", ("info",)),
+    "identity.placeholder_values": ('["N/A"]', '["N/A"]', "placeholder_values", ("n/a",)),
+    "segments.premium_min_frequency_score": ("5", "5", "segment_premium_min_frequency_score", 5),
+    "segments.premium_min_monetary_score": ("5", "5", "segment_premium_min_monetary_score", 5),
+    "segments.loyal_min_frequency_score": ("2", "2", "segment_loyal_min_frequency_score", 2),
+    "segments.loyal_max_monetary_score": ("2", "2", "segment_loyal_max_monetary_score", 2),
+    "segments.prospect_engagement_days": ("30", "30", "segment_prospect_engagement_days", 30),
+    "segments.company_size_bands": ('[{ band = "small", max_employees = 9 }, { band = "large" }]',
+                                    '[{"band": "small", "max_employees": 9}, {"band": "large"}]', "company_size_bands",
+                                    ({"band": "small", "max_employees": 9}, {"band": "large"})),
+    "funnel.conversion_window_days": ("30", "30", "funnel_conversion_window_days", 30),
+    "sales.instance_timezones": ('[{ file_suffix = "_us.csv", timezone = "America/New_York" }]',
+                                 '[{"file_suffix": "_us.csv", "timezone": "America/New_York"}]',
+                                 "crm_instance_timezones",
+                                 ({"file_suffix": "_us.csv", "timezone": "America/New_York"},)),
+    "sales.default_timezone": ('"Asia/Tokyo"', "Asia/Tokyo", "crm_default_timezone", "Asia/Tokyo"),
+    "sales.stalled_after_days": ("45", "45", "stalled_after_days", 45),
+    "sales.decision_maker_title_words": ('["owner"]', "owner", "decision_maker_title_words", ("owner",)),
+    "sales.decision_maker_title_substrings": ('["課長"]', "課長", "decision_maker_title_substrings", ("課長",)),
+    "sales.hot_lead_window_days": ("7", "7", "hot_lead_window_days", 7),
+    "sales.hot_lead_contact_hours": ("24", "24", "hot_lead_contact_hours", 24),
+    "sales.hot_lead_page_words": ('["pricing", "demo"]', "pricing,demo", "hot_lead_page_words", ("pricing", "demo")),
+    "sales.company_recent_touches_kept": ("5", "5", "company_recent_touches_kept", 5),
+    "service.ticket_resolution_quiet_days": ("3", "3", "ticket_resolution_quiet_days", 3),
+    "service.support_call_retry_hours": ("12", "12", "support_call_retry_hours", 12),
+    "service.csat_satisfied_min_score": ("5", "5", "csat_satisfied_min_score", 5),
+    "kpis.baseline_start": ('"2025-01-01"', "2025-01-01", "kpi_baseline_start", date(2025, 1, 1)),
+    "kpis.baseline_end": ('"2025-06-30"', "2025-06-30", "kpi_baseline_end", date(2025, 6, 30)),
+    "kpis.goal_at_risk_tolerance": ("0.2", "0.2", "goal_at_risk_tolerance", 0.2),
+    "retention.churn_inactivity_days": ("120", "120", "churn_inactivity_days", 120),
+    "retention.churn_min_gaps_to_learn": ("10", "10", "churn_min_gaps_to_learn", 10),
+    "retention.at_risk_watch_value_tiers": ('["premium"]', "premium", "at_risk_watch_value_tiers", ("premium",)),
+    "retention.at_risk_watch_segments": ('["champions"]', "champions", "at_risk_watch_segments", ("champions",)),
+    "retention.rfm_segment_health_order": ('["champions", "lost"]', "champions,lost", "rfm_segment_health_order",
+                                           ("champions", "lost")),
+    "attribution.window_days": ("30", "30", "attribution_window_days", 30),
+}
+
+
+def _with_value(config: Path, section: str, key: str, value: str) -> Path:
+    """A copy of crm.toml with one key's value replaced (a value may span lines, as the lists do)."""
+    text = (PROJECT_ROOT / "crm.toml").read_text(encoding="utf-8")
+    section_start = text.index(f"\n[{section}]\n")
+    section_end = text.find("\n[", section_start + 1)
+    body = text[section_start:section_end]
+    replaced = re.sub(rf"\n{key} = (\[.*?\]|[^\n#]*?)(?=\s*(#[^\n]*)?\n)", lambda _: f"\n{key} = {value}", body,
+                      count=1, flags=re.S)
+    assert replaced != body, f"{section}.{key} not found in crm.toml"
+    config.write_text(text[:section_start] + replaced + text[section_end:], encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("setting", MODEL_SETTINGS)
+def test_each_model_setting_comes_from_crm_toml_and_its_variable(tmp_path: Path, setting: str):
+    section, key = setting.split(".")
+    in_file, in_variable, attribute, expected = MODEL_SETTINGS[setting]
+    default = getattr(load_settings(PROJECT_ROOT / "crm.toml", environ={}), attribute)
+    assert default != expected
+
+    from_file = load_settings(_with_value(tmp_path / "crm.toml", section, key, in_file), environ={})
+    assert getattr(from_file, attribute) == expected
+    from_variable = load_settings(PROJECT_ROOT / "crm.toml",
+                                  environ={f"CRM_{section}_{key}".upper(): in_variable})
+    assert getattr(from_variable, attribute) == expected
+
+
+def test_churn_inactivity_days_is_learned_or_a_number_of_days():
+    assert load_settings(PROJECT_ROOT / "crm.toml", environ={}).churn_inactivity_days == "auto"
+    assert load_settings(PROJECT_ROOT / "crm.toml", environ={
+        "CRM_RETENTION_CHURN_INACTIVITY_DAYS": "AUTO"}).churn_inactivity_days == "auto"
+    with pytest.raises(ValueError):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_RETENTION_CHURN_INACTIVITY_DAYS": "soon"})
+
+
+def test_company_size_bands_end_with_one_open_band(tmp_path: Path):
+    config = _with_value(tmp_path / "crm.toml", "segments", "company_size_bands",
+                         '[{ band = "small", max_employees = 9 }, { band = "large", max_employees = 99 }]')
+    with pytest.raises(ValueError, match="company_size_bands"):
+        load_settings(config, environ={})
+
+
+def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_BI_HASH_SALT": "pepper-123"})
+    assert dbt_vars(settings)["bi_hash_salt"] == "pepper-123"
+    assert "pepper-123" not in repr(settings)
+    assert dbt_vars(load_settings(PROJECT_ROOT / "crm.toml", environ={}))["bi_hash_salt"] == ""
+
+
+def test_dbt_vars_carry_the_as_of_day_and_the_load_modes():
+    from dataclasses import replace
+
+    from ingestion.load_modes import declared_load_modes
+
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={})
+    assert dbt_vars(settings)["as_of"] == ""
+    assert dbt_vars(replace(settings, as_of=date(2026, 3, 31)))["as_of"] == "2026-03-31"
+    load_modes = dbt_vars(settings)["raw_load_modes"]
+    assert set(load_modes) == set(declared_load_modes())
+    assert load_modes["sales__contacts"] == {"load_mode": "replace_by_key", "key": ["contact_id"],
+                                             "newest_first": "updated_at desc nulls last"}
+    assert load_modes["email__messages"] == {"load_mode": "append", "key": ["message_id"]}
+
+
+def test_dbt_vars_hold_every_var_the_dbt_project_reads():
+    project = PROJECT_ROOT / "dbt_project"
+    used = set()
+    for pattern in ("models/**/*", "macros/**/*", "tests/**/*", "seeds/**/*.yml", "*.yml"):
+        for file in project.glob(pattern):
+            if file.suffix in {".sql", ".yml", ".md"} and "target" not in file.parts:
+                used |= set(re.findall(r"""\bvar\(\s*['"](\w+)['"]""", file.read_text(encoding="utf-8")))
+    assert len(used) > 30  # the pattern still finds them
+    in_project_yml = set(yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))["vars"])
+    given = set(dbt_vars(load_settings(PROJECT_ROOT / "crm.toml", environ={})))
+    assert used - given <= in_project_yml, "read by dbt but neither in dbt_vars nor dbt_project.yml"
+    # One home per setting: dbt_project.yml keeps only engine facts (the load modes until the loader's own
+    # declaration replaces them; --vars overrides them meanwhile).
+    assert in_project_yml & given <= {"raw_load_modes"}
+
+
+def test_a_value_changed_in_crm_toml_reaches_the_dbt_models(tmp_path: Path):
+    """dbt compiles a model with the value crm.toml holds, not a default of its own."""
+    import os
+
+    from orchestration.dbt import run_dbt
+
+    config = _with_value(tmp_path / "crm.toml", "sales", "company_recent_touches_kept", "7")
+    settings = load_settings(config, environ={**os.environ, "CRM_PATHS_DATA_DIR": str(tmp_path / "data")})
+    target = tmp_path / "target"
+    run_dbt(settings, ["compile", "--quiet", "--select", "mart_company_recent_touches", "--target-path", str(target)])
+    compiled = next(target.rglob("mart_company_recent_touches.sql")).read_text(encoding="utf-8")
+    assert "touch_rank <= 7" in compiled

@@ -3,8 +3,8 @@
     source, value) with how many records state it and when. int_customer__ranked_attributes ranks them. -#}
 {{ config(materialized='view') }}
 
-{%- set shared_mailbox_local_parts = fromjson(var('shared_mailbox_local_parts_json')) -%}
-{%- set company_domains = fromjson(var('company_domains_json')) -%}
+{%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
+{%- set company_domains = var('company_domains') -%}
 
 with record_customers as (
     select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
