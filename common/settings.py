@@ -170,8 +170,9 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """Environment for a dbt process: profiles.yml reads the warehouse and its memory from these (dbt run by
         hand falls back to the defaults written there). The models' settings reach dbt as vars instead
-        (orchestration.dbt.dbt_vars)."""
+        (orchestration.dbt.dbt_vars); the bi hash salt, a secret, only here: dbt and Dagster log a command's vars."""
         return {
+            BI_HASH_SALT_ENV: self.bi_hash_salt,
             "CRM_BUILD_DB": str(self.build_db),
             "CRM_BUILD_MEMORY_LIMIT": self.build_memory_limit,
             "DBT_PROFILES_DIR": str(self.dbt_project_dir),

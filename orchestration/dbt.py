@@ -63,7 +63,6 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
             for table, mode in declared_load_modes().items()
         },
         "as_of": settings.as_of.isoformat() if settings.as_of else "",
-        "bi_hash_salt": settings.bi_hash_salt,
         "kpi_baseline_start": settings.kpi_baseline_start.isoformat(),
         "kpi_baseline_end": settings.kpi_baseline_end.isoformat(),
         "goal_at_risk_tolerance": settings.goal_at_risk_tolerance,
@@ -88,8 +87,7 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
 
 
 def dbt_vars_args(settings: Settings) -> list[str]:
-    """dbt's `--vars` option with `dbt_vars` (JSON is YAML, which --vars reads). It holds the bi hash salt: log a
-    command without it."""
+    """dbt's `--vars` option with `dbt_vars` (JSON is YAML, which --vars reads)."""
     return ["--vars", json.dumps(dbt_vars(settings))]
 
 

@@ -1,7 +1,6 @@
 """The dbt models as assets (dagster-dbt); dbt tests become asset checks."""
 
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,19 +30,6 @@ class LayerTranslator(DagsterDbtTranslator):
             f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}")
 
 
-class _VarsHidden(logging.Filter):
-    """dagster-dbt logs each dbt command whole into the run's event log; its --vars hold the bi hash salt."""
-
-    def __init__(self, vars_text: str):
-        super().__init__()
-        self.vars_text = vars_text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and self.vars_text in record.msg:
-            record.msg = record.msg.replace(self.vars_text, "<vars from crm.toml>")
-        return True
-
-
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=LayerTranslator(),
             pool=BUILD_WAREHOUSE_POOL,
             # dbt's own errors are not told apart from a locked file here: a failed build is retried, with backoff.
@@ -54,10 +40,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     settings = get_settings()
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     # dagster-dbt appends the subset's --select to these args; --vars carries crm.toml's settings, as in `crm build`.
-    vars_args = dbt_vars_args(settings)
-    dagster_log, hide_vars = logging.getLogger("dagster.builtin"), _VarsHidden(vars_args[-1])
-    dagster_log.addFilter(hide_vars)
-    try:
-        yield from dbt.cli(["build", *NO_UNIT_TESTS, *vars_args], context=context).stream()
-    finally:
-        dagster_log.removeFilter(hide_vars)
+    yield from dbt.cli(["build", *NO_UNIT_TESTS, *dbt_vars_args(settings)], context=context).stream()
