@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards.data import load
 from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGES, MISSING, Formats, is_missing, summaries, translate, value_label
-from dashboards.queries import Period
+from dashboards.queries.shared import Period, date_bounds
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
 GLOBAL_FILTER_KEYS = ("filter_period",)
@@ -151,7 +151,7 @@ def channel_filter(options: list[str]) -> str | None:
 def data_bounds_or_stop() -> tuple[date, date, str]:
     """The published data's first and last day and the reporting currency; a page with no activity to show
     stops here with a message."""
-    first_day, last_day, currency = load("date_bounds")
+    first_day, last_day, currency = load(date_bounds)
     if first_day is None:
         nothing_to_show("common.no_activity")
         st.stop()

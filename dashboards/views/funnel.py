@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.queries import FUNNEL_BREAKDOWNS, ROWS_SHOWN
+from dashboards.queries import funnel as queries
+from dashboards.queries import shared
 from dashboards.ui import (
     country_filter,
     fmt,
@@ -23,10 +24,10 @@ from dashboards.ui import (
 BREAKDOWN_LABELS = {"acquisition_channel": "channel", "country": "country", "rfm_segment": "segment"}
 
 st.title(t("page.funnel"))
-options = load("filter_options")
+options = load(shared.filter_options)
 country = country_filter(options.get("country", []))
 segment = segment_filter(options.get("segment", []))
-longest_window = load("funnel_window_days")
+longest_window = load(queries.funnel_window_days)
 if longest_window is None:
     nothing_to_show("common.no_data")
     st.stop()
@@ -35,10 +36,10 @@ f = fmt()
 left, right = st.columns(2)
 window = left.slider(t("funnel.window"), min_value=1, max_value=longest_window, value=longest_window,
                      key="funnel_window", help=t("funnel.window_help", days=longest_window))
-breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(FUNNEL_BREAKDOWNS), "funnel_breakdown",
-                              "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
+breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(queries.FUNNEL_BREAKDOWNS),
+                              "funnel_breakdown", "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
 
-stages = load("funnel", window, breakdown, country, segment)
+stages = load(queries.funnel, window, breakdown, country, segment)
 if stages.empty:
     nothing_to_show("common.no_data")
     st.stop()
@@ -112,11 +113,11 @@ stages_with_next = everyone.iloc[:-1]
 most_dropped = stages_with_next["stage"].iloc[int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax())]
 drop_stage = translated_choice(st.selectbox, t("funnel.dropped_at"), list(stages_with_next["stage"]),
                                "funnel_drop_stage", most_dropped, format_func=lambda s: label("stage", s))
-people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment, ROWS_SHOWN)
+people = load(queries.funnel_drop_offs, window, drop_stage, breakdown, country, segment, shared.ROWS_SHOWN)
 if people.empty:
     nothing_to_show("funnel.no_drop_offs")
 else:
-    # Everyone who dropped off, not the rows listed (at most ROWS_SHOWN).
+    # Everyone who dropped off, not the rows listed (at most shared.ROWS_SHOWN).
     total = int(people["total_drop_offs"].iloc[0])
     st.caption(t("funnel.drop_offs_caption" if total > len(people) else "funnel.drop_offs_caption_all",
                  count=f.number(total), shown=f.number(len(people))))

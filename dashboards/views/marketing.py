@@ -6,6 +6,8 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
+from dashboards.queries import marketing as queries
+from dashboards.queries import shared
 from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_or_stop, show_table, t
 
 # The ROI chart names this many campaigns, the costliest; the others make one bar (a chart of 50 names is unread).
@@ -17,7 +19,7 @@ ROW_GAP = 16  # and between two names' groups of bars
 
 st.title(t("page.marketing"))
 period, currency = period_or_stop()
-channel = channel_filter(load("filter_options").get("campaign_channel", []))
+channel = channel_filter(load(shared.filter_options).get("campaign_channel", []))
 f = fmt()
 
 
@@ -53,7 +55,7 @@ def horizontal_bars(frame: pd.DataFrame, names: str, values: list[str], axis_tit
     st.plotly_chart(figure, width="stretch", key=key)
 
 
-campaigns = load("campaigns", period, channel)
+campaigns = load(queries.campaigns, period, channel)
 if campaigns.empty:
     nothing_to_show("marketing.no_campaigns")
 else:
@@ -127,7 +129,7 @@ else:
     st.plotly_chart(figure, width="stretch", key="attribution_chart")
 
 st.subheader(t("marketing.acquisition"))
-acquired = load("acquisition_channels", period, channel)
+acquired = load(queries.acquisition_channels, period, channel)
 if acquired.empty:
     nothing_to_show("common.no_data")
 else:

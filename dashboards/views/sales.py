@@ -5,13 +5,14 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
+from dashboards.queries import sales as queries
 from dashboards.ui import fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
 
 st.title(t("page.sales"))
 period, currency = period_or_stop()
 f = fmt()
 
-summary = load("sales_summary", period)
+summary = load(queries.sales_summary, period)
 cards = st.columns(4)
 cards[0].metric(t("sales.open_pipeline"), f.money(summary["open_pipeline"], currency),
                 help=t("sales.open_deals", count=f.number(summary["open_deals"])), border=True)
@@ -25,7 +26,7 @@ st.caption(t("sales.caption", start=f.date(period.start), end=f.date(period.end)
 left, right = st.columns(2)
 with left:
     st.subheader(t("sales.by_stage"))
-    stages = load("pipeline_by_stage")
+    stages = load(queries.pipeline_by_stage)
     if stages.empty:
         nothing_to_show("sales.no_open_deals")
     else:
@@ -38,7 +39,7 @@ with left:
         st.plotly_chart(figure, width="stretch", key="pipeline_by_stage_chart")
 with right:
     st.subheader(t("sales.by_close_month"))
-    months = load("pipeline_by_close_month")
+    months = load(queries.pipeline_by_close_month)
     if months.empty:
         nothing_to_show("sales.no_open_deals")
     else:
@@ -53,7 +54,7 @@ with right:
         st.plotly_chart(figure, width="stretch", key="pipeline_by_close_month_chart")
 
 st.subheader(t("sales.stalled"))
-stalled = load("stalled_deals")
+stalled = load(queries.stalled_deals)
 if stalled.empty:
     nothing_to_show("sales.no_stalled")
 else:
@@ -68,7 +69,7 @@ else:
     })
 
 st.subheader(t("sales.leaderboard"))
-reps = load("rep_leaderboard", period)
+reps = load(queries.rep_leaderboard, period)
 if reps.empty:
     nothing_to_show("common.no_data")
 else:

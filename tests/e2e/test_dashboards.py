@@ -18,7 +18,8 @@ import pytest
 
 from common.settings import PROJECT_ROOT
 from dashboards.i18n import Formats
-from dashboards.queries import PAGE_QUERIES, segment_export
+from dashboards.queries import PAGE_QUERIES
+from dashboards.queries.segments import segment_export
 from tests.warehouse import query as _query
 
 pytestmark = pytest.mark.e2e
