@@ -3,7 +3,7 @@ helpful messages shown instead of a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -66,6 +66,16 @@ def show_table(columns: dict[str, Iterable]) -> None:
     value shows as a dash, never as None or nan."""
     st.dataframe(pd.DataFrame({name: [MISSING if is_missing(v) else v for v in values]
                                for name, values in columns.items()}), hide_index=True, width="stretch")
+
+
+def show_table_or_say_empty(rows: pd.DataFrame, empty_message_key: str,
+                            columns: Callable[[pd.DataFrame], dict[str, Iterable]]) -> None:
+    """A query's rows as a table (`columns` writes them for reading, as show_table takes them), or the message
+    `empty_message_key` when there are none."""
+    if rows.empty:
+        nothing_to_show(empty_message_key)
+    else:
+        show_table(columns(rows))
 
 
 def present(*values, default=MISSING):

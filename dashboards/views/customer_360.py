@@ -14,6 +14,7 @@ from dashboards.ui import (
     present,
     readable_summary,
     show_table,
+    show_table_or_say_empty,
     t,
     translated_choice,
     yes_no,
@@ -161,28 +162,20 @@ def show_company(company_id: str) -> None:
         t("c360.revenue"): [f.money(v, currency) for v in contacts["lifetime_revenue_reporting"].fillna(0)],
     })
     st.subheader(t("c360.open_deals"))
-    deals = load(queries.company_open_deals, company_id)
-    if deals.empty:
-        nothing_to_show("sales.no_open_deals")
-    else:
-        show_table({
-            t("sales.deal"): deals["deal_name"],
-            t("sales.stage"): [label("deal_stage", s) for s in deals["stage"]],
-            t("sales.owner"): deals["owner_name"],
-            t("sales.amount", currency=currency): [f.money(v, currency) for v in deals["amount_reporting"]],
-            t("sales.expected_close"): [f.date(d) for d in deals["expected_close_date"]],
-        })
+    show_table_or_say_empty(load(queries.company_open_deals, company_id), "sales.no_open_deals", lambda deals: {
+        t("sales.deal"): deals["deal_name"],
+        t("sales.stage"): [label("deal_stage", s) for s in deals["stage"]],
+        t("sales.owner"): deals["owner_name"],
+        t("sales.amount", currency=currency): [f.money(v, currency) for v in deals["amount_reporting"]],
+        t("sales.expected_close"): [f.date(d) for d in deals["expected_close_date"]],
+    })
     st.subheader(t("c360.last_touches"))
-    touches = load(queries.company_last_touches, company_id)
-    if touches.empty:
-        nothing_to_show("c360.no_touchpoints")
-    else:
-        show_table({
-            t("c360.when"): [f.datetime(v) for v in touches["occurred_at"]],
-            t("col.name"): touches["full_name"],
-            t("filter.channel"): [label("channel", c) for c in touches["channel"]],
-            t("c360.summary"): [readable_summary(s) for s in touches["summary"]],
-        })
+    show_table_or_say_empty(load(queries.company_last_touches, company_id), "c360.no_touchpoints", lambda touches: {
+        t("c360.when"): [f.datetime(v) for v in touches["occurred_at"]],
+        t("col.name"): touches["full_name"],
+        t("filter.channel"): [label("channel", c) for c in touches["channel"]],
+        t("c360.summary"): [readable_summary(s) for s in touches["summary"]],
+    })
 
 
 kind, identifier = picked

@@ -12,7 +12,7 @@ from dashboards.data import load, load_latest_audit
 from dashboards.i18n import is_missing
 from dashboards.queries import data_health as queries
 from dashboards.queries import shared
-from dashboards.ui import fmt, label, nothing_to_show, present, show_table, t
+from dashboards.ui import fmt, label, nothing_to_show, present, show_table, show_table_or_say_empty, t
 
 st.title(t("page.data_health"))
 f = fmt()
@@ -117,14 +117,10 @@ else:
     })
 
 st.subheader(t("health.builds"))
-recent_builds = load_latest_audit(queries.builds)
-if recent_builds.empty:
-    nothing_to_show("common.no_data")
-else:
-    show_table({
-        t("health.build"): [str(b)[:8] for b in recent_builds["build_id"]],
-        t("health.started"): [f.datetime(v) for v in recent_builds["started_at"]],
-        t("health.finished"): [f.datetime(v) for v in recent_builds["finished_at"]],
-        t("health.customers"): [f.number(v) for v in recent_builds["customers"]],
-        t("health.records_resolved"): [f.number(v) for v in recent_builds["records_resolved"]],
-    })
+show_table_or_say_empty(load_latest_audit(queries.builds), "common.no_data", lambda recent_builds: {
+    t("health.build"): [str(b)[:8] for b in recent_builds["build_id"]],
+    t("health.started"): [f.datetime(v) for v in recent_builds["started_at"]],
+    t("health.finished"): [f.datetime(v) for v in recent_builds["finished_at"]],
+    t("health.customers"): [f.number(v) for v in recent_builds["customers"]],
+    t("health.records_resolved"): [f.number(v) for v in recent_builds["records_resolved"]],
+})

@@ -7,7 +7,16 @@ from dashboards.charts import period_bars, period_lines
 from dashboards.data import load
 from dashboards.queries import service as queries
 from dashboards.queries import shared
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
+from dashboards.ui import (
+    channel_filter,
+    fmt,
+    label,
+    nothing_to_show,
+    period_label,
+    period_or_stop,
+    show_table_or_say_empty,
+    t,
+)
 
 st.title(t("page.service"))
 period, _currency = period_or_stop()
@@ -65,14 +74,11 @@ else:
 
 st.subheader(t("service.by_agent"))
 agents = load(queries.service_by_agent, period, channel, timezone)
-if agents.empty:
-    nothing_to_show("service.no_tickets")
-else:
-    show_table({
-        t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
-        t("service.tickets"): [f.number(v) for v in agents["tickets"]],
-        t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
-        t("service.resolution"): [f.number(v, 1) for v in agents["median_resolution_hours"]],
-        t("service.fcr"): [f.percent(v) for v in agents["first_contact_resolution_rate"]],
-        t("service.csat"): [f.number(v, 2) for v in agents["csat_average"]],
-    })
+show_table_or_say_empty(agents, "service.no_tickets", lambda agents: {
+    t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
+    t("service.tickets"): [f.number(v) for v in agents["tickets"]],
+    t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
+    t("service.resolution"): [f.number(v, 1) for v in agents["median_resolution_hours"]],
+    t("service.fcr"): [f.percent(v) for v in agents["first_contact_resolution_rate"]],
+    t("service.csat"): [f.number(v, 2) for v in agents["csat_average"]],
+})
