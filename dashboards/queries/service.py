@@ -9,12 +9,10 @@ import pandas as pd
 from dashboards.queries.serving import run_query
 from dashboards.queries.shared import Period, month_in_progress
 
-# Tickets are cut into days and months in the business time zone, like every mart.
+# Tickets count on the business day they opened (opened_date), like every mart.
 _TICKETS = """
 with tickets as (
-    select *, cast(timezone($timezone, opened_at) as date) as opened_date
-    from marts.fct_support_tickets
-    where ($channel is null or channel = $channel)
+    select * from marts.fct_support_tickets where ($channel is null or channel = $channel)
 )
 """
 
@@ -59,20 +57,20 @@ order by response_month
 """
 
 
-def _service_params(period: Period, channel: str | None, timezone: str) -> dict:
-    return {"start": period.start, "end": period.end, "channel": channel, "timezone": timezone}
+def _service_params(period: Period, channel: str | None) -> dict:
+    return {"start": period.start, "end": period.end, "channel": channel}
 
 
-def service_summary(serving_db: Path, period: Period, channel: str | None, timezone: str) -> dict:
-    return run_query(serving_db, SERVICE_SUMMARY_SQL, _service_params(period, channel, timezone)).iloc[0].to_dict()
+def service_summary(serving_db: Path, period: Period, channel: str | None) -> dict:
+    return run_query(serving_db, SERVICE_SUMMARY_SQL, _service_params(period, channel)).iloc[0].to_dict()
 
 
-def service_trend(serving_db: Path, period: Period, channel: str | None, timezone: str) -> pd.DataFrame:
-    return run_query(serving_db, SERVICE_TREND_SQL, _service_params(period, channel, timezone))
+def service_trend(serving_db: Path, period: Period, channel: str | None) -> pd.DataFrame:
+    return run_query(serving_db, SERVICE_TREND_SQL, _service_params(period, channel))
 
 
-def service_by_agent(serving_db: Path, period: Period, channel: str | None, timezone: str) -> pd.DataFrame:
-    return run_query(serving_db, SERVICE_BY_AGENT_SQL, _service_params(period, channel, timezone))
+def service_by_agent(serving_db: Path, period: Period, channel: str | None) -> pd.DataFrame:
+    return run_query(serving_db, SERVICE_BY_AGENT_SQL, _service_params(period, channel))
 
 
 def nps_trend(serving_db: Path, period: Period) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from common.settings import get_settings
 from dashboards.charts import period_bars, period_lines
 from dashboards.data import load
 from dashboards.queries import service as queries
@@ -21,10 +20,9 @@ from dashboards.ui import (
 st.title(t("page.service"))
 period, _currency = period_or_stop()
 channel = channel_filter(load(shared.filter_options).get("support_channel", []))
-timezone = get_settings().business_timezone
 f = fmt()
 
-summary = load(queries.service_summary, period, channel, timezone)
+summary = load(queries.service_summary, period, channel)
 nps = load(queries.nps_trend, period)
 cards = st.columns(5)
 cards[0].metric(t("service.tickets"), f.number(summary["tickets"]), border=True)
@@ -36,7 +34,7 @@ cards[3].metric(t("service.fcr"), f.percent(summary["first_contact_resolution_ra
 cards[4].metric(t("service.csat"), f.number(summary["csat_average"], 2), border=True,
                 help=t("service.csat_responses", count=f.number(summary["csat_responses"])))
 
-trend = load(queries.service_trend, period, channel, timezone)
+trend = load(queries.service_trend, period, channel)
 if trend.empty:
     nothing_to_show("service.no_tickets")
 else:
@@ -73,8 +71,7 @@ else:
                     width="stretch", key="nps_chart")
 
 st.subheader(t("service.by_agent"))
-agents = load(queries.service_by_agent, period, channel, timezone)
-show_table_or_say_empty(agents, "service.no_tickets", lambda agents: {
+show_table_or_say_empty(load(queries.service_by_agent, period, channel), "service.no_tickets", lambda agents: {
     t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
     t("service.tickets"): [f.number(v) for v in agents["tickets"]],
     t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
