@@ -14,6 +14,8 @@ from dashboards.queries.serving import run_query
 
 @dataclass(frozen=True)
 class Period:
+    """The date range a page shows (the sidebar's)."""
+
     start: date
     end: date  # inclusive
 
@@ -26,13 +28,13 @@ class Period:
 ROWS_SHOWN = 500
 
 # The day the published marts were built as of (the last day of their daily spine, in the business time zone).
-AS_OF_DAY = "(select max(date_day) from marts.mart_executive_kpis_daily)"
+_AS_OF_DAY = "(select max(date_day) from marts.mart_executive_kpis_daily)"
 
 
 def month_in_progress(month_start: str) -> str:
     """SQL: true for a month that has not ended by the as-of day — the marts' own rule (mart_kpis_by_period's
     is_complete: a period is complete once the day after it has begun), for the months a mart does not flag."""
-    return f"({month_start} + interval 1 month > {AS_OF_DAY})"
+    return f"({month_start} + interval 1 month > {_AS_OF_DAY})"
 
 
 DATE_BOUNDS_SQL = """
