@@ -8,20 +8,15 @@ import pandas as pd
 
 from dashboards.queries.serving import run_query
 
-RETENTION_SQL = {
-    "month": """
-        select cohort_month as cohort, period_number, period_start, cohort_customers, customers_active,
-               customer_retention_rate, customer_retention_rate_on_or_after, revenue_reporting,
-               revenue_retention_rate, is_in_progress
-        from marts.mart_retention_cohorts_monthly
-        order by cohort, period_number""",
-    "week": """
-        select cohort_week as cohort, period_number, period_start, cohort_customers, customers_active,
-               customer_retention_rate, customer_retention_rate_on_or_after, revenue_reporting,
-               revenue_retention_rate, is_in_progress
-        from marts.mart_retention_cohorts_weekly
-        order by cohort, period_number""",
-}
+# The cohort mart of each grain; its cohort column is cohort_<grain>.
+_COHORT_MARTS = {"month": "mart_retention_cohorts_monthly", "week": "mart_retention_cohorts_weekly"}
+
+RETENTION_SQL = {grain: f"""
+    select cohort_{grain} as cohort, period_number, period_start, cohort_customers, customers_active,
+           customer_retention_rate, customer_retention_rate_on_or_after, revenue_reporting,
+           revenue_retention_rate, is_in_progress
+    from marts.{mart}
+    order by cohort, period_number""" for grain, mart in _COHORT_MARTS.items()}
 
 # Customer churn by month, as the KPI mart defines it (customer_churn_rate: churned in the month / active at its
 # start), with the churn threshold and how it was set (the same on every spell).
