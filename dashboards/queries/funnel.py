@@ -35,11 +35,21 @@ within_window as (
 )
 """
 
-FUNNEL_SQL = _FUNNEL_CHAIN + """
-select breakdown_value, stage, stage_order, count(*) as customers,
-       median(days_from_previous_stage) as median_days_from_previous_stage
-from within_window
-group by all
+# Per breakdown value and stage, as mart_journey_funnel defines them: step conversion from the previous stage,
+# overall conversion from the first, and how many did not go on to the next stage (NULL at the last stage shown).
+FUNNEL_SQL = _FUNNEL_CHAIN + """,
+counted as (
+    select breakdown_value, stage, stage_order, count(*) as customers,
+           median(days_from_previous_stage) as median_days_from_previous_stage
+    from within_window
+    group by all
+)
+select *,
+       customers / lag(customers) over stages_in_order as step_conversion,
+       customers / first_value(customers) over stages_in_order as overall_conversion,
+       customers - lead(customers) over stages_in_order as dropped_off
+from counted
+window stages_in_order as (partition by breakdown_value order by stage_order)
 order by breakdown_value, stage_order
 """
 
