@@ -3,7 +3,7 @@ helpful messages shown instead of a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards.data import load
 from dashboards.i18n import DEFAULT_LANGUAGE, LANGUAGES, MISSING, Formats, is_missing, summaries, translate, value_label
-from dashboards.queries import Period
+from dashboards.queries.shared import Period, date_bounds
 
 # Global filters keep their value from page to page (widgets a page does not draw would otherwise forget it).
 GLOBAL_FILTER_KEYS = ("filter_period",)
@@ -66,6 +66,16 @@ def show_table(columns: dict[str, Iterable]) -> None:
     value shows as a dash, never as None or nan."""
     st.dataframe(pd.DataFrame({name: [MISSING if is_missing(v) else v for v in values]
                                for name, values in columns.items()}), hide_index=True, width="stretch")
+
+
+def show_table_or_say_empty(rows: pd.DataFrame, empty_message_key: str,
+                            columns: Callable[[pd.DataFrame], dict[str, Iterable]]) -> None:
+    """A query's rows as a table (`columns` writes them for reading, as show_table takes them), or the message
+    `empty_message_key` when there are none."""
+    if rows.empty:
+        nothing_to_show(empty_message_key)
+    else:
+        show_table(columns(rows))
 
 
 def present(*values, default=MISSING):
@@ -151,7 +161,7 @@ def channel_filter(options: list[str]) -> str | None:
 def data_bounds_or_stop() -> tuple[date, date, str]:
     """The published data's first and last day and the reporting currency; a page with no activity to show
     stops here with a message."""
-    first_day, last_day, currency = load("date_bounds")
+    first_day, last_day, currency = load(date_bounds)
     if first_day is None:
         nothing_to_show("common.no_activity")
         st.stop()

@@ -6,6 +6,7 @@ import streamlit as st
 from common.settings import get_settings
 from dashboards.data import load
 from dashboards.i18n import MISSING
+from dashboards.queries import customer_360 as queries
 from dashboards.ui import (
     fmt,
     label,
@@ -13,6 +14,7 @@ from dashboards.ui import (
     present,
     readable_summary,
     show_table,
+    show_table_or_say_empty,
     t,
     translated_choice,
     yes_no,
@@ -25,8 +27,8 @@ if not query:
     st.caption(t("c360.search_help"))
     st.stop()
 
-people = load("search_customers", query, get_settings().default_phone_region)
-companies = load("search_companies", query)
+people = load(queries.search_customers, query, get_settings().default_phone_region)
+companies = load(queries.search_companies, query)
 if people.empty and companies.empty:
     nothing_to_show("c360.no_match", query=query)
     st.stop()
@@ -50,7 +52,7 @@ picked = translated_choice(st.radio, t("c360.results" if found == len(choices) e
 
 
 def show_customer(customer_id: str) -> None:
-    profile = load("customer_profile", customer_id)
+    profile = load(queries.customer_profile, customer_id)
     if not profile:
         nothing_to_show("common.no_data")
         return
@@ -90,7 +92,7 @@ def show_customer(customer_id: str) -> None:
             ("c360.address", " ".join(str(v) for v in (profile["postal_code"], profile["city"], profile["address_line"])
                                       if isinstance(v, str) and v) or MISSING),
         ]))
-    points = load("customer_contact_points", customer_id)
+    points = load(queries.customer_contact_points, customer_id)
     if not points.empty:
         with st.expander(t("c360.contact_points", count=len(points))):
             show_table({
@@ -102,7 +104,7 @@ def show_customer(customer_id: str) -> None:
                                     for v in points["sources"]],
                 t("c360.last_seen"): [f.date(v) for v in points["last_seen_at"]],
             })
-    possible = load("customer_possible_matches", customer_id, optional=True)
+    possible = load(queries.customer_possible_matches, customer_id, optional=True)
     if possible is not None and not possible.empty:
         with st.expander(t("c360.possible_matches", count=len(possible)), expanded=True):
             st.caption(t("c360.possible_matches_help"))
@@ -118,7 +120,7 @@ def show_customer(customer_id: str) -> None:
                                    zip(possible["left_record_key"], possible["right_record_key"], strict=True)],
             })
     st.subheader(t("c360.timeline"))
-    timeline = load("customer_timeline", customer_id)
+    timeline = load(queries.customer_timeline, customer_id)
     if timeline.empty:
         nothing_to_show("c360.no_touchpoints")
         return
@@ -135,7 +137,7 @@ def show_customer(customer_id: str) -> None:
 
 
 def show_company(company_id: str) -> None:
-    company = load("company_profile", company_id)
+    company = load(queries.company_profile, company_id)
     if not company:
         nothing_to_show("common.no_data")
         return
@@ -150,7 +152,7 @@ def show_company(company_id: str) -> None:
     cards[2].metric(t("c360.revenue"), f.money(present(company["revenue_reporting"], default=0), currency), border=True)
     cards[3].metric(t("c360.last_touch"), f.date(company["last_touch_at"]), border=True)
     st.subheader(t("c360.contacts"))
-    contacts = load("company_contacts", company_id)
+    contacts = load(queries.company_contacts, company_id)
     show_table({
         t("col.name"): contacts["full_name"],
         t("c360.job_title"): contacts["job_title"],
@@ -160,28 +162,20 @@ def show_company(company_id: str) -> None:
         t("c360.revenue"): [f.money(v, currency) for v in contacts["lifetime_revenue_reporting"].fillna(0)],
     })
     st.subheader(t("c360.open_deals"))
-    deals = load("company_open_deals", company_id)
-    if deals.empty:
-        nothing_to_show("sales.no_open_deals")
-    else:
-        show_table({
-            t("sales.deal"): deals["deal_name"],
-            t("sales.stage"): [label("deal_stage", s) for s in deals["stage"]],
-            t("sales.owner"): deals["owner_name"],
-            t("sales.amount", currency=currency): [f.money(v, currency) for v in deals["amount_reporting"]],
-            t("sales.expected_close"): [f.date(d) for d in deals["expected_close_date"]],
-        })
+    show_table_or_say_empty(load(queries.company_open_deals, company_id), "sales.no_open_deals", lambda deals: {
+        t("sales.deal"): deals["deal_name"],
+        t("sales.stage"): [label("deal_stage", s) for s in deals["stage"]],
+        t("sales.owner"): deals["owner_name"],
+        t("sales.amount", currency=currency): [f.money(v, currency) for v in deals["amount_reporting"]],
+        t("sales.expected_close"): [f.date(d) for d in deals["expected_close_date"]],
+    })
     st.subheader(t("c360.last_touches"))
-    touches = load("company_last_touches", company_id)
-    if touches.empty:
-        nothing_to_show("c360.no_touchpoints")
-    else:
-        show_table({
-            t("c360.when"): [f.datetime(v) for v in touches["occurred_at"]],
-            t("col.name"): touches["full_name"],
-            t("filter.channel"): [label("channel", c) for c in touches["channel"]],
-            t("c360.summary"): [readable_summary(s) for s in touches["summary"]],
-        })
+    show_table_or_say_empty(load(queries.company_last_touches, company_id), "c360.no_touchpoints", lambda touches: {
+        t("c360.when"): [f.datetime(v) for v in touches["occurred_at"]],
+        t("col.name"): touches["full_name"],
+        t("filter.channel"): [label("channel", c) for c in touches["channel"]],
+        t("c360.summary"): [readable_summary(s) for s in touches["summary"]],
+    })
 
 
 kind, identifier = picked

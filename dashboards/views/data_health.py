@@ -10,7 +10,9 @@ import streamlit as st
 
 from dashboards.data import load, load_latest_audit
 from dashboards.i18n import is_missing
-from dashboards.ui import fmt, label, nothing_to_show, present, show_table, t
+from dashboards.queries import data_health as queries
+from dashboards.queries import shared
+from dashboards.ui import fmt, label, nothing_to_show, present, show_table, show_table_or_say_empty, t
 
 st.title(t("page.data_health"))
 f = fmt()
@@ -43,8 +45,8 @@ def observed_text(observed) -> str:
 
 
 # Before the publication: when nothing could be published, the failed check is the answer to "why not?".
-blocking = load_latest_audit("blocking_failures", optional=True)
-published = load("publication", optional=True)
+blocking = load_latest_audit(queries.blocking_failures, optional=True)
+published = load(shared.publication, optional=True)
 if blocking is not None and len(blocking):
     st.error("\n\n".join(
         t("health.publishing_stopped" if published else "health.publishing_stopped_never_published",
@@ -52,13 +54,14 @@ if blocking is not None and len(blocking):
           when=f.datetime(failure.checked_at), published=f.datetime((published or {}).get("published_at")))
         for failure in blocking.itertuples()))
 if published is None:
-    published = load("publication")  # stops the page with what to do
+    published = load(shared.publication)  # stops the page with what to do
 if published:
     st.caption(t("common.published", when=f.datetime(published.get("published_at")),
                  build=str(published.get("build_id"))[:8]))
 
 st.subheader(t("health.freshness"))
-freshness = load_latest_audit("source_freshness", optional=True)  # published by the operations checks, when configured
+# Published by the operations checks, when configured.
+freshness = load_latest_audit(queries.source_freshness, optional=True)
 if freshness is None:
     st.info(t("health.freshness_not_configured"))
 elif freshness.empty:
@@ -76,7 +79,7 @@ else:
     })
 
 st.subheader(t("health.loads"))
-loads = load_latest_audit("loads_by_source")
+loads = load_latest_audit(queries.loads_by_source)
 if loads.empty:
     nothing_to_show("health.no_loads")
 else:
@@ -96,7 +99,7 @@ else:
     })
 
 st.subheader(t("health.quality"))
-checks = load_latest_audit("quality_results")
+checks = load_latest_audit(queries.quality_results)
 if checks.empty:
     nothing_to_show("health.no_checks")
 else:
@@ -114,14 +117,10 @@ else:
     })
 
 st.subheader(t("health.builds"))
-recent_builds = load_latest_audit("builds")
-if recent_builds.empty:
-    nothing_to_show("common.no_data")
-else:
-    show_table({
-        t("health.build"): [str(b)[:8] for b in recent_builds["build_id"]],
-        t("health.started"): [f.datetime(v) for v in recent_builds["started_at"]],
-        t("health.finished"): [f.datetime(v) for v in recent_builds["finished_at"]],
-        t("health.customers"): [f.number(v) for v in recent_builds["customers"]],
-        t("health.records_resolved"): [f.number(v) for v in recent_builds["records_resolved"]],
-    })
+show_table_or_say_empty(load_latest_audit(queries.builds), "common.no_data", lambda recent_builds: {
+    t("health.build"): [str(b)[:8] for b in recent_builds["build_id"]],
+    t("health.started"): [f.datetime(v) for v in recent_builds["started_at"]],
+    t("health.finished"): [f.datetime(v) for v in recent_builds["finished_at"]],
+    t("health.customers"): [f.number(v) for v in recent_builds["customers"]],
+    t("health.records_resolved"): [f.number(v) for v in recent_builds["records_resolved"]],
+})

@@ -1,13 +1,13 @@
 """Funnel: the customer journey's stages with step and overall conversion, drop-off and time to convert, broken
 down by channel, campaign, country, segment or cohort, for a conversion window; and who dropped off."""
 
-import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.queries import FUNNEL_BREAKDOWNS, ROWS_SHOWN
+from dashboards.queries import funnel as queries
+from dashboards.queries import shared
 from dashboards.ui import (
     country_filter,
     fmt,
@@ -23,10 +23,10 @@ from dashboards.ui import (
 BREAKDOWN_LABELS = {"acquisition_channel": "channel", "country": "country", "rfm_segment": "segment"}
 
 st.title(t("page.funnel"))
-options = load("filter_options")
+options = load(shared.filter_options)
 country = country_filter(options.get("country", []))
 segment = segment_filter(options.get("segment", []))
-longest_window = load("funnel_window_days")
+longest_window = load(queries.funnel_window_days)
 if longest_window is None:
     nothing_to_show("common.no_data")
     st.stop()
@@ -35,11 +35,12 @@ f = fmt()
 left, right = st.columns(2)
 window = left.slider(t("funnel.window"), min_value=1, max_value=longest_window, value=longest_window,
                      key="funnel_window", help=t("funnel.window_help", days=longest_window))
-breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(FUNNEL_BREAKDOWNS), "funnel_breakdown",
-                              "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
+breakdown = translated_choice(right.selectbox, t("funnel.breakdown"), list(queries.FUNNEL_BREAKDOWNS),
+                              "funnel_breakdown", "all", format_func=lambda b: t(f"funnel.breakdown.{b}"))
 
-stages = load("funnel", window, breakdown, country, segment)
-if stages.empty:
+# Everyone, and (another breakdown picked) each breakdown value: the same query, cached per arguments.
+everyone = load(queries.funnel, window, "all", country, segment)
+if everyone.empty:
     nothing_to_show("common.no_data")
     st.stop()
 
@@ -52,19 +53,6 @@ def breakdown_label(value) -> str:
     return label(BREAKDOWN_LABELS[breakdown], value) if breakdown in BREAKDOWN_LABELS else value
 
 
-def with_conversion(frame: pd.DataFrame) -> pd.DataFrame:
-    """Step and overall conversion and drop-off for one breakdown value's stages (in stage order)."""
-    frame = frame.sort_values("stage_order").copy()
-    first = frame["customers"].iloc[0]
-    frame["step_conversion"] = frame["customers"] / frame["customers"].shift(1)
-    frame["overall_conversion"] = frame["customers"] / first
-    frame["dropped_off"] = frame["customers"] - frame["customers"].shift(-1).fillna(frame["customers"])
-    frame.loc[frame.index[-1], "dropped_off"] = float("nan")  # nothing follows the last stage
-    return frame
-
-
-everyone = with_conversion(stages.groupby(["stage", "stage_order"], as_index=False).agg(
-    customers=("customers", "sum")))
 # Plotly's own "percent initial" text is English: the shares are written with the catalogue's words.
 shares = "<br>".join([t("funnel.share_of_first", share="%{percentInitial:.0%}"),
                       t("funnel.share_of_previous", share="%{percentPrevious:.0%}")])
@@ -75,21 +63,20 @@ figure.update_layout(height=360, margin={"t": 20, "b": 20})
 st.plotly_chart(figure, width="stretch", key="funnel_chart")
 
 st.subheader(t("funnel.stages"))
-medians = stages.groupby("stage")["median_days_from_previous_stage"].median() if breakdown == "all" else None
 show_table({
     t("funnel.stage"): [label("stage", s) for s in everyone["stage"]],
     t("funnel.customers"): [f.number(v) for v in everyone["customers"]],
     t("funnel.step_conversion"): [f.percent(v) for v in everyone["step_conversion"]],
     t("funnel.overall_conversion"): [f.percent(v) for v in everyone["overall_conversion"]],
     t("funnel.dropped_off"): [f.number(v) for v in everyone["dropped_off"]],
-    **({t("funnel.median_days"): [f.days(medians.get(s)) for s in everyone["stage"]]}
-       if medians is not None else {}),
+    **({t("funnel.median_days"): [f.days(v) for v in everyone["median_days_from_previous_stage"]]}
+       if breakdown == "all" else {}),
 })
 st.caption(t("funnel.caption", window=window))
 
 if breakdown != "all":
     st.subheader(t("funnel.by_breakdown", breakdown=t(f"funnel.breakdown.{breakdown}")))
-    per_value = pd.concat([with_conversion(group) for _, group in stages.groupby("breakdown_value")])
+    per_value = load(queries.funnel, window, breakdown, country, segment)
     top_values = (per_value[per_value["stage_order"] == 1].nlargest(12, "customers")["breakdown_value"])
     shown = per_value[per_value["breakdown_value"].isin(top_values)]
     shown = shown.assign(value_label=[breakdown_label(v) for v in shown["breakdown_value"]])
@@ -112,11 +99,11 @@ stages_with_next = everyone.iloc[:-1]
 most_dropped = stages_with_next["stage"].iloc[int(stages_with_next["dropped_off"].fillna(0).to_numpy().argmax())]
 drop_stage = translated_choice(st.selectbox, t("funnel.dropped_at"), list(stages_with_next["stage"]),
                                "funnel_drop_stage", most_dropped, format_func=lambda s: label("stage", s))
-people = load("funnel_drop_offs", window, drop_stage, breakdown, country, segment, ROWS_SHOWN)
+people = load(queries.funnel_drop_offs, window, drop_stage, breakdown, country, segment, shared.ROWS_SHOWN)
 if people.empty:
     nothing_to_show("funnel.no_drop_offs")
 else:
-    # Everyone who dropped off, not the rows listed (at most ROWS_SHOWN).
+    # Everyone who dropped off, not the rows listed (at most shared.ROWS_SHOWN).
     total = int(people["total_drop_offs"].iloc[0])
     st.caption(t("funnel.drop_offs_caption" if total > len(people) else "funnel.drop_offs_caption_all",
                  count=f.number(total), shown=f.number(len(people))))

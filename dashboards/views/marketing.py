@@ -6,7 +6,18 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_or_stop, show_table, t
+from dashboards.queries import marketing as queries
+from dashboards.queries import shared
+from dashboards.ui import (
+    channel_filter,
+    fmt,
+    label,
+    nothing_to_show,
+    period_or_stop,
+    show_table,
+    show_table_or_say_empty,
+    t,
+)
 
 # The ROI chart names this many campaigns, the costliest; the others make one bar (a chart of 50 names is unread).
 ROI_CAMPAIGNS_SHOWN = 15
@@ -17,7 +28,7 @@ ROW_GAP = 16  # and between two names' groups of bars
 
 st.title(t("page.marketing"))
 period, currency = period_or_stop()
-channel = channel_filter(load("filter_options").get("campaign_channel", []))
+channel = channel_filter(load(shared.filter_options).get("campaign_channel", []))
 f = fmt()
 
 
@@ -53,7 +64,7 @@ def horizontal_bars(frame: pd.DataFrame, names: str, values: list[str], axis_tit
     st.plotly_chart(figure, width="stretch", key=key)
 
 
-campaigns = load("campaigns", period, channel)
+campaigns = load(queries.campaigns, period, channel)
 if campaigns.empty:
     nothing_to_show("marketing.no_campaigns")
 else:
@@ -127,13 +138,9 @@ else:
     st.plotly_chart(figure, width="stretch", key="attribution_chart")
 
 st.subheader(t("marketing.acquisition"))
-acquired = load("acquisition_channels", period, channel)
-if acquired.empty:
-    nothing_to_show("common.no_data")
-else:
-    show_table({
-        t("marketing.acquisition_channel"): [label("channel", c) for c in acquired["acquisition_channel"]],
-        t("marketing.customers"): [f.number(v) for v in acquired["customers"]],
-        t("marketing.paying_customers"): [f.number(v) for v in acquired["paying_customers"]],
-        t("marketing.revenue"): [f.money(v, currency) for v in acquired["revenue"]],
-    })
+show_table_or_say_empty(load(queries.acquisition_channels, period, channel), "common.no_data", lambda acquired: {
+    t("marketing.acquisition_channel"): [label("channel", c) for c in acquired["acquisition_channel"]],
+    t("marketing.customers"): [f.number(v) for v in acquired["customers"]],
+    t("marketing.paying_customers"): [f.number(v) for v in acquired["paying_customers"]],
+    t("marketing.revenue"): [f.money(v, currency) for v in acquired["revenue"]],
+})

@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboards.charts import period_lines
 from dashboards.data import load
-from dashboards.queries import KPI_COMPARISONS
+from dashboards.queries import overview as queries
+from dashboards.queries import shared
 from dashboards.ui import (
     data_bounds_or_stop,
     fmt,
@@ -43,7 +44,7 @@ f = fmt()
 # The cards: one period of a grain (by default the latest complete month) against a comparison.
 grain = translated_choice(st.sidebar.radio, t("overview.grain"), ["month", "week"], "overview_grain", "month",
                           horizontal=True, format_func=lambda g: t(f"grain.{g}"))
-periods = load("kpi_periods", grain)
+periods = load(queries.kpi_periods, grain)
 if periods.empty:
     nothing_to_show("common.no_activity")
     st.stop()
@@ -59,7 +60,7 @@ def period_name(start) -> str:
 period_start = translated_choice(st.sidebar.selectbox, t("overview.period"), period_starts,
                                  f"overview_period_{grain}",
                                  complete.iloc[0] if len(complete) else period_starts[0], format_func=period_name)
-comparison = translated_choice(st.sidebar.radio, t("overview.compare_with"), list(KPI_COMPARISONS),
+comparison = translated_choice(st.sidebar.radio, t("overview.compare_with"), list(queries.KPI_COMPARISONS),
                                "overview_comparison", "previous", format_func=lambda v: t(f"overview.compare.{v}"))
 
 
@@ -103,11 +104,11 @@ def goal_text(goal) -> str:
 st.caption(t("overview.caption", period=period_name(period_start), comparison=t(f"overview.compare.{comparison}"),
              currency=currency))
 
-kpis = load("kpi_snapshot", grain, period_start, comparison)
+kpis = load(queries.kpi_snapshot, grain, period_start, comparison)
 if kpis.empty:
     nothing_to_show("common.no_activity")
     st.stop()
-goals = load("goal_progress").set_index("kpi")
+goals = load(queries.goal_progress).set_index("kpi")
 order = [k for k in LEADING_KPIS if k in set(kpis["kpi"])] + sorted(set(kpis["kpi"]) - set(LEADING_KPIS))
 by_kpi = kpis.set_index("kpi")
 
@@ -165,7 +166,7 @@ if period is None:
 picked = translated_choice(st.multiselect, t("overview.trend_kpis"), order, "overview_trend_kpis",
                            [k for k in ("revenue", "new_customers") if k in order],
                            format_func=lambda k: label("kpi", k))
-trend = load("kpi_trend", grain, period, tuple(picked)) if picked else pd.DataFrame()
+trend = load(queries.kpi_trend, grain, period, tuple(picked)) if picked else pd.DataFrame()
 if trend.empty:
     nothing_to_show("common.no_data")
 else:
@@ -180,7 +181,7 @@ else:
     figure.update_layout(height=220 * len(picked) + 60, showlegend=True)
     st.plotly_chart(figure, width="stretch", key="kpi_trend_chart")
 
-published = load("publication")
+published = load(shared.publication)
 if published:
     st.caption(t("common.published", when=f.datetime(published.get("published_at")),
                  build=str(published.get("build_id"))[:8]))

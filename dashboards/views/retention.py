@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboards.charts import heat_map, period_bars, period_lines
 from dashboards.data import load
+from dashboards.queries import retention as queries
 from dashboards.ui import fmt, nothing_to_show, period_label, show_table, t, translated_choice
 
 st.title(t("page.retention"))
@@ -15,7 +16,7 @@ measure = translated_choice(right.radio, t("retention.measure"), ["customer_rete
                             "retention_measure", "customer_retention_rate", horizontal=True,
                             format_func=lambda m: t(f"retention.{m}"))
 
-cohorts = load("retention_cohorts", grain)
+cohorts = load(queries.retention_cohorts, grain)
 if cohorts.empty:
     nothing_to_show("retention.no_cohorts")
     st.stop()
@@ -53,7 +54,7 @@ else:
     st.caption(t(f"retention.curves_caption.{measure}"))
 
 st.subheader(t("retention.churn"))
-churn = load("churn_trend")
+churn = load(queries.churn_trend)
 churn = churn[churn["at_start"].fillna(0) > 0].copy()
 if churn.empty:
     nothing_to_show("common.no_data")

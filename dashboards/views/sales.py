@@ -5,13 +5,22 @@ import plotly.express as px
 import streamlit as st
 
 from dashboards.data import load
-from dashboards.ui import fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
+from dashboards.queries import sales as queries
+from dashboards.ui import (
+    fmt,
+    label,
+    nothing_to_show,
+    period_label,
+    period_or_stop,
+    show_table_or_say_empty,
+    t,
+)
 
 st.title(t("page.sales"))
 period, currency = period_or_stop()
 f = fmt()
 
-summary = load("sales_summary", period)
+summary = load(queries.sales_summary, period)
 cards = st.columns(4)
 cards[0].metric(t("sales.open_pipeline"), f.money(summary["open_pipeline"], currency),
                 help=t("sales.open_deals", count=f.number(summary["open_deals"])), border=True)
@@ -25,7 +34,7 @@ st.caption(t("sales.caption", start=f.date(period.start), end=f.date(period.end)
 left, right = st.columns(2)
 with left:
     st.subheader(t("sales.by_stage"))
-    stages = load("pipeline_by_stage")
+    stages = load(queries.pipeline_by_stage)
     if stages.empty:
         nothing_to_show("sales.no_open_deals")
     else:
@@ -38,7 +47,7 @@ with left:
         st.plotly_chart(figure, width="stretch", key="pipeline_by_stage_chart")
 with right:
     st.subheader(t("sales.by_close_month"))
-    months = load("pipeline_by_close_month")
+    months = load(queries.pipeline_by_close_month)
     if months.empty:
         nothing_to_show("sales.no_open_deals")
     else:
@@ -53,31 +62,23 @@ with right:
         st.plotly_chart(figure, width="stretch", key="pipeline_by_close_month_chart")
 
 st.subheader(t("sales.stalled"))
-stalled = load("stalled_deals")
-if stalled.empty:
-    nothing_to_show("sales.no_stalled")
-else:
-    show_table({
-        t("sales.deal"): stalled["deal_name"],
-        t("sales.owner"): stalled["owner_name"],
-        t("sales.stage"): [label("deal_stage", s) for s in stalled["stage"]],
-        t("sales.amount", currency=currency): [f.money(v, currency) for v in stalled["amount_reporting"]],
-        t("sales.days_in_stage"): [f.days(v) for v in stalled["days_in_current_stage"]],
-        t("sales.days_since_activity"): [f.days(v) for v in stalled["days_since_last_activity"]],
-        t("sales.expected_close"): [f.date(d) for d in stalled["expected_close_date"]],
-    })
+show_table_or_say_empty(load(queries.stalled_deals), "sales.no_stalled", lambda stalled: {
+    t("sales.deal"): stalled["deal_name"],
+    t("sales.owner"): stalled["owner_name"],
+    t("sales.stage"): [label("deal_stage", s) for s in stalled["stage"]],
+    t("sales.amount", currency=currency): [f.money(v, currency) for v in stalled["amount_reporting"]],
+    t("sales.days_in_stage"): [f.days(v) for v in stalled["days_in_current_stage"]],
+    t("sales.days_since_activity"): [f.days(v) for v in stalled["days_since_last_activity"]],
+    t("sales.expected_close"): [f.date(d) for d in stalled["expected_close_date"]],
+})
 
 st.subheader(t("sales.leaderboard"))
-reps = load("rep_leaderboard", period)
-if reps.empty:
-    nothing_to_show("common.no_data")
-else:
-    show_table({
-        t("sales.owner"): reps["owner_name"].fillna(reps["owner_email"]),
-        t("sales.deals_created"): [f.number(v) for v in reps["deals_created"]],
-        t("sales.deals_won"): [f.number(v) for v in reps["deals_won"]],
-        t("sales.deals_lost"): [f.number(v) for v in reps["deals_lost"]],
-        t("sales.win_rate"): [f.percent(v) for v in reps["win_rate"]],
-        t("sales.cycle_days"): [f.days(v) for v in reps["avg_cycle_days"]],
-        t("sales.won_revenue"): [f.money(v, currency) for v in reps["won_revenue"]],
-    })
+show_table_or_say_empty(load(queries.rep_leaderboard, period), "common.no_data", lambda reps: {
+    t("sales.owner"): reps["owner_name"].fillna(reps["owner_email"]),
+    t("sales.deals_created"): [f.number(v) for v in reps["deals_created"]],
+    t("sales.deals_won"): [f.number(v) for v in reps["deals_won"]],
+    t("sales.deals_lost"): [f.number(v) for v in reps["deals_lost"]],
+    t("sales.win_rate"): [f.percent(v) for v in reps["win_rate"]],
+    t("sales.cycle_days"): [f.days(v) for v in reps["avg_cycle_days"]],
+    t("sales.won_revenue"): [f.money(v, currency) for v in reps["won_revenue"]],
+})

@@ -4,8 +4,9 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import queries
 from dashboards.data import load, serving_db
+from dashboards.queries import segments as queries
+from dashboards.queries import shared
 from dashboards.ui import (
     country_filter,
     fmt,
@@ -19,11 +20,11 @@ from dashboards.ui import (
 )
 
 st.title(t("page.segments"))
-options = load("filter_options")
+options = load(shared.filter_options)
 country = country_filter(options.get("country", []))
 f = fmt()
 
-summary = load("segment_summary", country)
+summary = load(queries.segment_summary, country)
 if summary.empty:
     nothing_to_show("common.no_data")
     st.stop()
@@ -34,7 +35,7 @@ def money(value) -> str:
     return f.money(value, currency) if currency else f.number(value)
 
 
-grid = load("rfm_grid", country)
+grid = load(queries.rfm_grid, country)
 
 by_segment = summary.groupby("rfm_segment", as_index=False)[["customers", "revenue"]].sum()
 by_tier = summary.groupby("value_tier", as_index=False)[["customers", "revenue"]].sum()
@@ -82,7 +83,7 @@ with right:
     })
 
 st.subheader(t("segments.movement"))
-movement = load("segment_movement")
+movement = load(queries.segment_movement)
 if movement.empty:
     nothing_to_show("common.no_data")
 else:
@@ -115,7 +116,7 @@ st.subheader(t("segments.drill_down"))
 segments = list(by_segment.sort_values("customers", ascending=False)["rfm_segment"])
 segment = translated_choice(st.selectbox, t("segments.segment"), segments, "segments_drill_segment", segments[0],
                             format_func=lambda s: label("segment", s))
-customers = load("segment_customers", segment, country)
+customers = load(queries.segment_customers, segment, country)
 show_table({
     t("col.name"): customers["full_name"],
     t("col.company"): customers["company_name"],
@@ -127,7 +128,7 @@ show_table({
     t("col.consent"): [yes_no(v) for v in customers["has_marketing_consent"]],
 })
 
-counts = load("segment_consent_counts", segment, country)
+counts = load(queries.segment_consent_counts, segment, country)
 st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"]),
               without_consent=f.number(counts["without_consent"]), without_email=f.number(counts["without_email"])))
 if counts["exportable"]:

@@ -2,19 +2,28 @@
 
 import streamlit as st
 
-from common.settings import get_settings
 from dashboards.charts import period_bars, period_lines
 from dashboards.data import load
-from dashboards.ui import channel_filter, fmt, label, nothing_to_show, period_label, period_or_stop, show_table, t
+from dashboards.queries import service as queries
+from dashboards.queries import shared
+from dashboards.ui import (
+    channel_filter,
+    fmt,
+    label,
+    nothing_to_show,
+    period_label,
+    period_or_stop,
+    show_table_or_say_empty,
+    t,
+)
 
 st.title(t("page.service"))
 period, _currency = period_or_stop()
-channel = channel_filter(load("filter_options").get("support_channel", []))
-timezone = get_settings().business_timezone
+channel = channel_filter(load(shared.filter_options).get("support_channel", []))
 f = fmt()
 
-summary = load("service_summary", period, channel, timezone)
-nps = load("nps_trend", period)
+summary = load(queries.service_summary, period, channel)
+nps = load(queries.nps_trend, period)
 cards = st.columns(5)
 cards[0].metric(t("service.tickets"), f.number(summary["tickets"]), border=True)
 cards[1].metric(t("service.first_response"), f.number(summary["median_first_response_minutes"], 1), border=True,
@@ -25,7 +34,7 @@ cards[3].metric(t("service.fcr"), f.percent(summary["first_contact_resolution_ra
 cards[4].metric(t("service.csat"), f.number(summary["csat_average"], 2), border=True,
                 help=t("service.csat_responses", count=f.number(summary["csat_responses"])))
 
-trend = load("service_trend", period, channel, timezone)
+trend = load(queries.service_trend, period, channel)
 if trend.empty:
     nothing_to_show("service.no_tickets")
 else:
@@ -62,15 +71,11 @@ else:
                     width="stretch", key="nps_chart")
 
 st.subheader(t("service.by_agent"))
-agents = load("service_by_agent", period, channel, timezone)
-if agents.empty:
-    nothing_to_show("service.no_tickets")
-else:
-    show_table({
-        t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
-        t("service.tickets"): [f.number(v) for v in agents["tickets"]],
-        t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
-        t("service.resolution"): [f.number(v, 1) for v in agents["median_resolution_hours"]],
-        t("service.fcr"): [f.percent(v) for v in agents["first_contact_resolution_rate"]],
-        t("service.csat"): [f.number(v, 2) for v in agents["csat_average"]],
-    })
+show_table_or_say_empty(load(queries.service_by_agent, period, channel), "service.no_tickets", lambda agents: {
+    t("service.agent"): agents["agent"].fillna(t("service.no_agent")),
+    t("service.tickets"): [f.number(v) for v in agents["tickets"]],
+    t("service.first_response"): [f.number(v, 1) for v in agents["median_first_response_minutes"]],
+    t("service.resolution"): [f.number(v, 1) for v in agents["median_resolution_hours"]],
+    t("service.fcr"): [f.percent(v) for v in agents["first_contact_resolution_rate"]],
+    t("service.csat"): [f.number(v, 2) for v in agents["csat_average"]],
+})

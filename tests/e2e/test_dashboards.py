@@ -18,7 +18,8 @@ import pytest
 
 from common.settings import PROJECT_ROOT
 from dashboards.i18n import Formats
-from dashboards.queries import PAGE_QUERIES, segment_export
+from dashboards.queries import PAGE_QUERIES
+from dashboards.queries.segments import segment_export
 from tests.warehouse import query as _query
 
 pytestmark = pytest.mark.e2e
@@ -697,7 +698,8 @@ def test_service_marks_the_month_in_progress(serving_db, open_page, tmp_path):
     con = duckdb.connect(str(copy))
     (today,), = con.execute("select max(date_day) from marts.mart_executive_kpis_daily").fetchall()
     con.execute("""insert into marts.fct_support_tickets
-                   select * replace ('T-TODAY' as ticket_id, cast($today as timestamp) + interval 3 hour as opened_at)
+                   select * replace ('T-TODAY' as ticket_id, cast($today as timestamp) + interval 3 hour as opened_at,
+                                     cast($today as date) as opened_date)
                    from marts.fct_support_tickets where first_response_minutes is not null and is_resolved
                    order by ticket_id limit 1""", {"today": today})
     con.execute("""insert into marts.mart_nps_monthly

@@ -1,4 +1,4 @@
-"""The dashboards' query module on tiny serving files: a new publication is seen by the next query, a missing
+"""The dashboards' queries on tiny serving files: a new publication is seen by the next query, a missing
 table is reported as not ready, and input only ever fills parameters."""
 
 import os
@@ -7,7 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards import queries
+from dashboards.queries.customer_360 import search_companies
+from dashboards.queries.data_health import loads_by_source
+from dashboards.queries.overview import goal_progress
+from dashboards.queries.serving import WarehouseNotReady, published_version, run_query
 
 
 def _publish(target: Path, companies: list[tuple[str, str]]) -> None:
@@ -27,35 +30,35 @@ def _publish(target: Path, companies: list[tuple[str, str]]) -> None:
 def test_a_new_publication_is_seen_by_the_next_query(tmp_path: Path):
     serving = tmp_path / "serving.duckdb"
     _publish(serving, [("CO-1", "Acme Japan")])
-    assert list(queries.search_companies(serving, "acme")["company_name"]) == ["Acme Japan"]
-    before = queries.published_version(serving)
+    assert list(search_companies(serving, "acme")["company_name"]) == ["Acme Japan"]
+    before = published_version(serving)
     _publish(serving, [("CO-1", "Acme Japan"), ("CO-2", "Acme Europe")])
-    if queries.published_version(serving) == before:  # same mtime granularity tick: make the change visible
+    if published_version(serving) == before:  # same mtime granularity tick: make the change visible
         os.utime(serving, ns=(before + 1, before + 1))
-    assert sorted(queries.search_companies(serving, "acme")["company_name"]) == ["Acme Europe", "Acme Japan"]
+    assert sorted(search_companies(serving, "acme")["company_name"]) == ["Acme Europe", "Acme Japan"]
 
 
 def test_a_missing_file_or_table_is_reported_as_not_ready(tmp_path: Path):
-    with pytest.raises(queries.WarehouseNotReady, match="No published warehouse"):
-        queries.goal_progress(tmp_path / "nothing.duckdb")
+    with pytest.raises(WarehouseNotReady, match="No published warehouse"):
+        goal_progress(tmp_path / "nothing.duckdb")
     serving = tmp_path / "serving.duckdb"
     _publish(serving, [])
-    with pytest.raises(queries.WarehouseNotReady, match="mart_goal_progress"):
-        queries.goal_progress(serving)
+    with pytest.raises(WarehouseNotReady, match="mart_goal_progress"):
+        goal_progress(serving)
     # A Python variable named like a missing table is never read in its place.
     mart_goal_progress = [("not", "a table")]  # noqa: F841
-    with pytest.raises(queries.WarehouseNotReady):
-        queries.goal_progress(serving)
+    with pytest.raises(WarehouseNotReady):
+        goal_progress(serving)
 
 
 @pytest.mark.parametrize("text", ["%", "_", "' or 1=1 --", "'; drop table marts.dim_companies; --", "Acme%"])
 def test_search_text_is_a_value_never_sql(tmp_path: Path, text: str):
     serving = tmp_path / "serving.duckdb"
     _publish(serving, [("CO-1", "Acme Japan"), ("CO-2", "100% Pure")])
-    found = queries.search_companies(serving, text)
+    found = search_companies(serving, text)
     assert list(found["company_name"]) == (["100% Pure"] if text == "%" else [])
-    assert len(queries.search_companies(serving, "")) == 2  # every name contains the empty string
-    assert len(queries.run_query(serving, "select * from marts.dim_companies")) == 2
+    assert len(search_companies(serving, "")) == 2  # every name contains the empty string
+    assert len(run_query(serving, "select * from marts.dim_companies")) == 2
 
 
 def test_loads_by_source_leaves_superseded_loads_out(tmp_path: Path):
@@ -71,6 +74,6 @@ def test_loads_by_source_leaves_superseded_loads_out(tmp_path: Path):
         ('sales__orders', 'loaded', 2, 2, 0, '2026-01-01 11:00:00+00'),
         ('sales__orders', 'rejected', 0, 0, 0, '2026-01-01 09:00:00+00')""")
     con.close()
-    row = queries.loads_by_source(serving).iloc[0]
+    row = loads_by_source(serving).iloc[0]
     assert (row["files"], row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["files_failed"],
             row["last_status"]) == (2, 2, 2, 0, 1, "loaded")

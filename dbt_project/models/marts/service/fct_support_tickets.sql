@@ -207,6 +207,7 @@ select
         else 'sender address matched to no one'
     end as no_customer_reason,
     tickets.opened_at,
+    {{ business_date('tickets.opened_at') }} as opened_date,
     tickets.first_response_at,
     cast(round({{ dbt.datediff('tickets.opened_at', 'tickets.first_response_at', 'second') }} / 60.0, 1)
         as decimal(18, 1)) as first_response_minutes,

@@ -2,7 +2,7 @@
     read a month's total from fct_support_tickets, not by summing these rows. Definitions: _service__docs.md. -#}
 with tickets as (
     select
-        cast({{ dbt.date_trunc('month', business_date('opened_at')) }} as date) as ticket_month,
+        cast({{ dbt.date_trunc('month', 'opened_date') }} as date) as ticket_month,
         channel,
         agent_email,
         agent_name,
