@@ -128,7 +128,7 @@ def bench_dashboards_command(settings: Settings, scale: int, seed: int, workdir:
     if serving_db is None:
         serving_db = _published_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
     customers = published_customers(serving_db)
-    results = StepTimer().run("bench dashboards", bench_dashboards, serving_db, settings.business_timezone,
+    results = StepTimer().run("bench dashboards", bench_dashboards, serving_db,
                               settings.default_phone_region, repeats)
     click.echo(format_dashboards(results, customers, repeats))
 

@@ -308,29 +308,29 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[rank]
 
 
-def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[str, tuple]:
-    """Arguments for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page uses them:
-    the default date range (the last 90 days), the largest segment, the funnel's full window, a customer found by
+def dashboard_query_calls(serving_db: Path, region: str) -> dict[str, tuple]:
+    """Arguments, by query name, for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page
+    uses them: the default date range (the last 90 days), the largest segment, the funnel's full window, a customer found by
     a phone number typed in another format (customer_search_texts has the name and email searches), a company found
     by part of its name."""
-    from dashboards import queries
+    from dashboards.queries import customer_360, funnel, overview, segments, serving, shared
 
-    first_day, last_day, _ = queries.date_bounds(serving_db)
+    first_day, last_day, _ = shared.date_bounds(serving_db)
     last_day = last_day or date.today()
-    quarter = queries.Period(max(first_day or last_day, last_day - timedelta(days=89)), last_day)
-    segments = queries.segment_summary(serving_db, None)
-    segment = (segments.groupby("rfm_segment")["customers"].sum().idxmax() if len(segments) else "none")
-    window = queries.funnel_window_days(serving_db) or 90
-    months = queries.kpi_periods(serving_db, "month")
+    quarter = shared.Period(max(first_day or last_day, last_day - timedelta(days=89)), last_day)
+    segment_sizes = segments.segment_summary(serving_db, None)
+    segment = (segment_sizes.groupby("rfm_segment")["customers"].sum().idxmax() if len(segment_sizes) else "none")
+    window = funnel.funnel_window_days(serving_db) or 90
+    months = overview.kpi_periods(serving_db, "month")
     complete = months[months["is_complete"]]
     latest_month = (complete if len(complete) else months)["period_start"].iloc[0] if len(months) else last_day
     typed_phone = customer_search_texts(serving_db)["phone"]
-    company = queries.run_query(serving_db, """
+    company = serving.run_query(serving_db, """
         select company_name from marts.dim_companies where company_name is not null
         order by company_id limit 1""")
     company_fragment = (company["company_name"].iloc[0] if len(company) else "Acme")[:5]
-    people = queries.search_customers(serving_db, typed_phone, region)
-    companies = queries.search_companies(serving_db, company_fragment)
+    people = customer_360.search_customers(serving_db, typed_phone, region)
+    companies = customer_360.search_companies(serving_db, company_fragment)
     customer_id = people["customer_id"].iloc[0] if len(people) else ""
     company_id = companies["company_id"].iloc[0] if len(companies) else ""
     return {
@@ -346,8 +346,8 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
         "sales_summary": (quarter,), "pipeline_by_stage": (), "pipeline_by_close_month": (), "stalled_deals": (),
         "rep_leaderboard": (quarter,),
         "campaigns": (quarter, None), "acquisition_channels": (quarter, None),
-        "service_summary": (quarter, None, timezone), "service_trend": (quarter, None, timezone),
-        "service_by_agent": (quarter, None, timezone), "nps_trend": (quarter,),
+        "service_summary": (quarter, None), "service_trend": (quarter, None),
+        "service_by_agent": (quarter, None), "nps_trend": (quarter,),
         "search_customers": (typed_phone, region), "search_companies": (company_fragment,),
         "customer_profile": (customer_id,), "customer_contact_points": (customer_id,),
         "customer_possible_matches": (customer_id,),
@@ -360,9 +360,9 @@ def dashboard_query_calls(serving_db: Path, timezone: str, region: str) -> dict[
 def customer_search_texts(serving_db: Path) -> dict[str, str]:
     """What a user types into the customer 360 search, one per kind of search: a known customer's phone number
     in another format, their name, and their email address in capitals."""
-    from dashboards import queries
+    from dashboards.queries import serving
 
-    sample = queries.run_query(serving_db, """
+    sample = serving.run_query(serving_db, """
         select primary_phone, full_name, primary_email from marts.dim_customers
         where primary_phone is not null and full_name is not null and primary_email is not null
         order by customer_id limit 1""")
@@ -372,27 +372,30 @@ def customer_search_texts(serving_db: Path) -> dict[str, str]:
             "name": name, "email": email.upper()}
 
 
-def bench_dashboards(serving_db: Path, timezone: str, region: str, repeats: int = 20) -> list[PageBenchmark]:
+def bench_dashboards(serving_db: Path, region: str, repeats: int = 20) -> list[PageBenchmark]:
     """Every page's queries (dashboards.queries.PAGE_QUERIES), uncached, `repeats` times: per page the median and
     p95 of their total time, and its slowest query by p95. A query whose table is not published (e.g. freshness
     not configured) counts the time it took to find that out, as the page would."""
-    from dashboards import queries
+    from dashboards.queries import PAGE_QUERIES
+    from dashboards.queries.serving import WarehouseNotReady
 
-    calls = dashboard_query_calls(serving_db, timezone, region)
-    visits = [(page, names, calls) for page, names in queries.PAGE_QUERIES.items()]
+    calls = dashboard_query_calls(serving_db, region)
+    visits = [(page, page_queries, calls) for page, page_queries in PAGE_QUERIES.items()]
     # The customer 360 page once more for each other kind of search (the default visit searches by phone).
-    visits += [(f"customer_360 by {kind}", queries.PAGE_QUERIES["customer_360"],
+    visits += [(f"customer_360 by {kind}", PAGE_QUERIES["customer_360"],
                 {**calls, "search_customers": (text, region)})
                for kind, text in customer_search_texts(serving_db).items() if kind != "phone"]
     results = []
-    for page, names, visit_calls in visits:
+    for page, page_queries, visit_calls in visits:
+        names = [query.__name__ for query in page_queries]
         totals, per_query = [], {name: [] for name in names}
         for _ in range(repeats):
             total = 0.0
-            for name in names:
+            for query in page_queries:
+                name = query.__name__
                 started = time.perf_counter()
-                with contextlib.suppress(queries.WarehouseNotReady):
-                    getattr(queries, name)(serving_db, *visit_calls[name])
+                with contextlib.suppress(WarehouseNotReady):
+                    query(serving_db, *visit_calls[name])
                 elapsed = (time.perf_counter() - started) * 1000
                 per_query[name].append(elapsed)
                 total += elapsed
