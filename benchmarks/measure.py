@@ -312,8 +312,7 @@ def dashboard_query_calls(serving_db: Path, region: str) -> dict[str, tuple]:
     """Arguments, by query name, for every query of dashboards.queries.PAGE_QUERIES as a first visit to each page
     uses them: the default date range (the last 90 days), the largest segment, the funnel's full window, a customer
     found by a phone number typed in another format (customer_search_texts has the name and email searches), a
-    company found
-    by part of its name."""
+    company found by part of its name."""
     from dashboards.queries import customer_360, funnel, overview, segments, serving, shared
 
     first_day, last_day, _ = shared.date_bounds(serving_db)
