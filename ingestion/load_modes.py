@@ -1,21 +1,15 @@
 """Whether a newer export appends rows or replaces rows by key.
 
-Declared once per raw table, in dbt_project.yml (var `raw_load_modes`), where the staging models apply it
-(macro current_rows). The loader reads the same declaration to count, per file, the rows that replace rows an
-earlier load brought.
+Declared once per raw table, on its source spec (`SourceSpec.load_mode`, ingestion/sources/); the staging models
+apply it (macro current_rows, through dbt var `raw_load_modes`), and the loader reads it to count, per file, the
+rows that replace rows an earlier load brought.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-import yaml
-
-from common.settings import PROJECT_ROOT
-
-DBT_PROJECT_YAML = PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
 LOAD_MODES = ("append", "replace_by_key")
 
 
@@ -23,19 +17,19 @@ LOAD_MODES = ("append", "replace_by_key")
 class LoadMode:
     mode: str               # append | replace_by_key
     key: tuple[str, ...]    # the event id (append) or the record key (replace_by_key)
+    # replace_by_key: the order (SQL, e.g. `updated_at desc nulls last`) that puts a key's newest row first, before
+    # the later load and the later record of a file; None: by load and record only.
+    newest_first: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in LOAD_MODES or not self.key:
+            raise ValueError(f"a load mode is {' | '.join(LOAD_MODES)} with a key, not {self.mode!r} with "
+                             f"{self.key!r}")
 
 
 @cache
-def declared_load_modes(dbt_project_yaml: Path = DBT_PROJECT_YAML) -> dict[str, LoadMode]:
+def declared_load_modes() -> dict[str, LoadMode]:
     """Raw table name -> its declared load mode."""
-    # The C parser when PyYAML has it: 1 ms instead of 8 ms, paid by every ingest run.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    declared = yaml.load(dbt_project_yaml.read_text(encoding="utf-8"), Loader=loader)["vars"]["raw_load_modes"]
-    modes = {}
-    for table, declaration in declared.items():
-        key = declaration.get("key")
-        if declaration.get("load_mode") not in LOAD_MODES or not key:
-            raise ValueError(f"{dbt_project_yaml}: raw_load_modes.{table} must declare load_mode "
-                             f"({' | '.join(LOAD_MODES)}) and key")
-        modes[table] = LoadMode(declaration["load_mode"], (key,) if isinstance(key, str) else tuple(key))
-    return modes
+    from ingestion.sources import all_sources
+
+    return {spec.raw_table: spec.load_mode for spec in all_sources()}

@@ -31,6 +31,7 @@ from ingestion.column_maps import (
     raw_value_sql,
 )
 from ingestion.landing import copy_utf8_lines, detect_encoding, original_line_number, transcode_to_utf8
+from ingestion.load_modes import LoadMode
 from ingestion.sql import sql_identifier, sql_literal
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class SourceSpec:
     family: str                     # email | web | phone | sales | surveys | reference
     patterns: tuple[str, ...]       # globs relative to the landing folder
     reader: Reader
+    load_mode: LoadMode             # whether a newer export appends rows or replaces rows by key
     email_columns: tuple[str, ...] = ()
     # phone column -> column holding an ISO country to parse it with (may be absent)
     phone_columns: dict[str, str] = field(default_factory=dict)

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from ingestion.checks import epoch_timestamp, iso_timestamp, required
+from ingestion.load_modes import LoadMode
 from ingestion.sources.base import ReadContext, Reader, SourceSpec, json_lines_reader
 
 log = logging.getLogger(__name__)
@@ -297,6 +298,7 @@ SOURCES = [
         family="email",
         patterns=("email/*.mbox", "email/**/*.eml"),
         reader=Reader(read_mail),
+        load_mode=LoadMode("append", ("message_id",)),
         row_checks=(*iso_timestamp("sent_at"),),
         email_columns=("from_address", "counterpart_address"),
     ),
@@ -323,6 +325,7 @@ SOURCES = [
             json_fields={"category": "$.category"},
             required_any_of={"recipient": ("email",), "timestamp": ("timestamp",)},
         ),
+        load_mode=LoadMode("append", ("sg_event_id",)),
         row_checks=(required("sg_event_id"), *epoch_timestamp("timestamp")),
         email_columns=("email",),
     ),

@@ -6,15 +6,19 @@ The column lists are the generator's CRM export format (docs/landing_formats.md)
 """
 
 from ingestion.checks import RowCheck, amount, crm_timestamp, currency, required
+from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, csv_reader
 
 
-def _entity(entity: str, columns: tuple[str, ...], key: str, checks: tuple = (), **normalize) -> SourceSpec:
+def _entity(entity: str, columns: tuple[str, ...], key: str, checks: tuple = (), load_mode: LoadMode | None = None,
+            **normalize) -> SourceSpec:
     return SourceSpec(
         name=f"sales__{entity}",
         family="sales",
         patterns=(f"sales/{entity}.csv", f"sales/{entity}_*.csv"),
         reader=csv_reader(columns, required=(key,), entity=entity),
+        # A CRM export is its records as they are now: a newer one replaces each record by its key.
+        load_mode=load_mode or LoadMode("replace_by_key", (key,)),
         row_checks=(required(key), *checks),
         **normalize,
     )
@@ -40,6 +44,7 @@ SOURCES = [
          "address_line_2", "region", "date_of_birth", "national_id", "customer_number"),
         "contact_id",
         checks=(*crm_timestamp("created_at"), *crm_timestamp("updated_at")),
+        load_mode=LoadMode("replace_by_key", ("contact_id",), newest_first="updated_at desc nulls last"),
         email_columns=("email",),
         phone_columns={"phone": "country"},
     ),
@@ -52,7 +57,8 @@ SOURCES = [
                 *crm_timestamp("closed_at")),
     ),
     _entity("deal_stage_history", ("deal_id", "stage", "entered_at", "changed_by"), "deal_id",
-            checks=(*crm_timestamp("entered_at", required=True),)),
+            checks=(*crm_timestamp("entered_at", required=True),),
+            load_mode=LoadMode("append", ("deal_id", "stage", "entered_at"))),
     _entity(
         "orders",
         ("order_id", "contact_id", "customer_email", "order_date", "channel", "deal_id", "currency", "amount",
@@ -87,6 +93,7 @@ SOURCES = [
                 *crm_timestamp("registered_at"), *crm_timestamp("attended_at"),
                 RowCheck("registered_at and attended_at are both empty: the member has no touch in time",
                          "nullif(trim(registered_at), '') is null and nullif(trim(attended_at), '') is null")),
+        load_mode=LoadMode("replace_by_key", ("campaign_id", "contact_id", "email")),
         email_columns=("email",),
     ),
 ]

@@ -1,6 +1,7 @@
 """Surveys: NPS and CSAT answers as CSV."""
 
 from ingestion.checks import crm_timestamp, integer_between, required
+from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, csv_reader
 
 SOURCES = [
@@ -13,6 +14,7 @@ SOURCES = [
              "ticket_ref"),
             required=("response_id", "survey_type", "score"),
         ),
+        load_mode=LoadMode("append", ("response_id",)),
         row_checks=(
             required("response_id"),
             integer_between("score", 0, 10, "lower(trim(survey_type)) = 'nps'", " for an NPS answer"),

@@ -4,6 +4,7 @@ Fields the marts need become typed text columns; `context`, `properties` and `tr
 """
 
 from ingestion.checks import iso_timestamp, required
+from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, json_lines_reader
 
 SEGMENT_FIELDS = {
@@ -61,6 +62,7 @@ SOURCES = [
                 "timestamp": ("timestamp", "received_at", "sent_at"),
             },
         ),
+        load_mode=LoadMode("append", ("message_id",)),
         row_checks=(required("message_id"), *iso_timestamp("timestamp")),
         email_columns=("person_email",),
         # A number typed into a form is read in the visitor's country (from the browser locale).
