@@ -7,7 +7,7 @@ where the normalised column is simply NULL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from ingestion.sql import sql_identifier
@@ -23,9 +23,35 @@ MAX_AMOUNT = 1_000_000_000_000  # absurdly large in any currency, JPY included
 
 
 @dataclass(frozen=True)
+class ColumnKind:
+    """What a row check states a column is: the raw quality suites (quality/suites.py) check the same column of
+    every loaded file as that kind."""
+
+    column: str
+    kind: str            # identifier (never empty) | timestamp | number
+    parse_sql: str = ""  # timestamp: SQL reading the column's text as a time
+
+
+@dataclass(frozen=True)
 class RowCheck:
     reason: str
     bad_when: str  # SQL over `_staged`, true for a row to quarantine
+    declares: ColumnKind | None = None
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """What every loaded file of a raw table must satisfy besides what its row checks declare (keys, times,
+    amounts), judged per file by the raw quality suites (quality/suites.py) rather than row by row."""
+
+    columns: tuple[str, ...]              # columns every file must bring
+    identifiers: tuple[str, ...] = ()     # never empty, though a row without one is not quarantined
+    numbers: tuple[str, ...] = ()         # text that must read as a number when present
+    # Currency columns whose every value has FX rates to the reporting currency: a currency without them breaks
+    # every converted amount (blocks publishing).
+    converted_currencies: tuple[str, ...] = ()
+    # column -> (allowed values, severity `block` | `warn`): a new value in a code list is worth a look.
+    value_sets: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
 
 def _present(column: str) -> str:
@@ -33,7 +59,8 @@ def _present(column: str) -> str:
 
 
 def required(column: str) -> RowCheck:
-    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({sql_identifier(column)}), '') is null")
+    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({sql_identifier(column)}), '') is null",
+                    ColumnKind(column, "identifier"))
 
 
 def crm_timestamp_sql(column: str) -> str:
@@ -56,7 +83,7 @@ def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
     parsed = crm_timestamp_sql(column)
     checks = [
         RowCheck(f"{column} is not a date (expected YYYY-MM-DD[ HH:MM[:SS]] or YYYY/MM/DD[ HH:MM])",
-                 f"{_present(column)} and {parsed} is null"),
+                 f"{_present(column)} and {parsed} is null", ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the exporting system's clock",
                  f"{parsed} > cast(now() as timestamp) + {MAX_FUTURE}"),
     ]
@@ -69,7 +96,8 @@ def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
 def iso_timestamp(column: str) -> list[RowCheck]:
     parsed = iso_timestamp_sql(column)
     return [
-        RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null",
+                 ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
     ]
 
@@ -77,7 +105,8 @@ def iso_timestamp(column: str) -> list[RowCheck]:
 def epoch_timestamp(column: str) -> list[RowCheck]:
     seconds = f"try_cast({sql_identifier(column)} as double)"
     return [
-        RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null"),
+        RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null",
+                 ColumnKind(column, "timestamp", epoch_timestamp_sql(column))),
         RowCheck(f"{column} is in the future: check the sending system's clock",
                  f"{seconds} > epoch(now() + {MAX_FUTURE})"),
     ]
@@ -86,7 +115,8 @@ def epoch_timestamp(column: str) -> list[RowCheck]:
 def rfc2822_timestamp(column: str) -> list[RowCheck]:
     parsed = rfc2822_timestamp_sql(column)
     return [
-        RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null",
+                 ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
     ]
 
@@ -94,7 +124,7 @@ def rfc2822_timestamp(column: str) -> list[RowCheck]:
 def amount(column: str, required: bool = False) -> list[RowCheck]:
     value = f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as decimal(38, 4))"
     checks = [
-        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null"),
+        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null", ColumnKind(column, "number")),
         RowCheck(f"{column} is negative", f"{value} < 0"),
         RowCheck(f"{column} is absurdly large (over {MAX_AMOUNT:,})", f"{value} > {MAX_AMOUNT}"),
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.checks import RowCheck
+from ingestion.checks import ColumnKind, FileRules, RowCheck
 from ingestion.column_maps import (
     WHITESPACE,
     ColumnMapError,
@@ -88,12 +88,18 @@ class SourceSpec:
     phone_region: Callable[[ReadContext], str] | None = None
     # Records that fail a check are quarantined with its reason (ingestion/checks.py).
     row_checks: tuple[RowCheck, ...] = ()
+    # What every loaded file must satisfy besides, for the raw quality suites (None: the table has none).
+    file_rules: FileRules | None = None
     # A source system exporting regularly (freshness is watched), or reference data a user brings now and then.
     delivers_on_schedule: bool = True
 
     @property
     def raw_table(self) -> str:
         return self.name
+
+    def declared(self, kind: str) -> list[ColumnKind]:
+        """The columns the row checks declare of `kind` (ingestion/checks.py ColumnKind), in their order."""
+        return [c.declares for c in self.row_checks if c.declares and c.declares.kind == kind]
 
 
 def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:

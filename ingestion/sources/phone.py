@@ -1,6 +1,6 @@
 """Phone: the sales PBX's Asterisk CDR (Master.csv) and the support line's Twilio call log."""
 
-from ingestion.checks import crm_timestamp, required, rfc2822_timestamp
+from ingestion.checks import FileRules, crm_timestamp, required, rfc2822_timestamp
 from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, csv_reader
 
@@ -26,6 +26,8 @@ SOURCES = [
         # Numbers dialled or delivered without a country code follow the PBX's own dial plan.
         phone_region=lambda context: context.pbx_region,
         row_checks=(required("uniqueid"), *crm_timestamp("start", required=True)),
+        file_rules=FileRules(("uniqueid", "start", "disposition"), numbers=("duration", "billsec"), value_sets={
+            "disposition": (("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"), "warn")}),
     ),
     SourceSpec(
         name="phone__twilio_calls",
@@ -35,5 +37,7 @@ SOURCES = [
         load_mode=LoadMode("replace_by_key", ("sid",)),
         phone_columns={"from": "", "to": ""},
         row_checks=(required("sid"), *rfc2822_timestamp("start_time")),
+        file_rules=FileRules(("sid", "start_time", "status"), numbers=("duration",), value_sets={
+            "status": (("completed", "failed", "no-answer", "busy", "canceled"), "warn")}),
     ),
 ]

@@ -1,6 +1,6 @@
 """Surveys: NPS and CSAT answers as CSV."""
 
-from ingestion.checks import crm_timestamp, integer_between, required
+from ingestion.checks import FileRules, crm_timestamp, integer_between, required
 from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, csv_reader
 
@@ -21,6 +21,8 @@ SOURCES = [
             integer_between("score", 1, 5, "lower(trim(survey_type)) = 'csat'", " for a CSAT answer"),
             *crm_timestamp("submitted_at", required=True),
         ),
+        file_rules=FileRules(("response_id", "survey_type", "score", "submitted_at"), numbers=("score",),
+                             value_sets={"survey_type": (("nps", "csat"), "block")}),
         email_columns=("email",),
     )
 ]

@@ -3,7 +3,7 @@
 Fields the marts need become typed text columns; `context`, `properties` and `traits` are kept whole as JSON.
 """
 
-from ingestion.checks import iso_timestamp, required
+from ingestion.checks import FileRules, iso_timestamp, required
 from ingestion.load_modes import LoadMode
 from ingestion.sources.base import SourceSpec, json_lines_reader
 
@@ -64,6 +64,8 @@ SOURCES = [
         ),
         load_mode=LoadMode("append", ("message_id",)),
         row_checks=(required("message_id"), *iso_timestamp("timestamp")),
+        file_rules=FileRules(("message_id", "type", "timestamp"), value_sets={
+            "type": (("page", "track", "identify", "alias", "group", "screen"), "warn")}),
         email_columns=("person_email",),
         # A number typed into a form is read in the visitor's country (from the browser locale).
         phone_columns={"person_phone": "context_locale"},
