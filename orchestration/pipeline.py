@@ -299,8 +299,9 @@ def run_check(settings: Settings, on_validated: Callable[[list], None] | None = 
     outcomes = list(run.outcomes)
     if on_validated:
         on_validated(outcomes)
-    blocking = decide(run).blocking_failures
-    if blocking:
+    decision = decide(run)
+    if not decision.publishable:
+        blocking = decision.blocking_failures
         names = "; ".join(o.describe() for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
