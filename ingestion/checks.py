@@ -3,12 +3,17 @@
 A check is SQL over the staged rows (all text) that flags the bad ones. Checks guard what the warehouse
 relies on — keys, times, money — and leave soft problems (an invalid email, a garbage phone) in the row,
 where the normalised column is simply NULL.
+
+The check that reads a column as a key, a time or a number also declares it so (`ColumnKind`): the raw quality
+suites (quality/suites.py) then check that column of every loaded file the same way, with the spec's `FileRules`
+for what no row check states.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 from ingestion.sql import sql_identifier
 
@@ -22,13 +27,16 @@ MAX_FUTURE = "interval 2 day"
 MAX_AMOUNT = 1_000_000_000_000  # absurdly large in any currency, JPY included
 
 
+Kind = Literal["identifier", "timestamp", "number"]  # an identifier is never empty
+
+
 @dataclass(frozen=True)
 class ColumnKind:
     """What a row check states a column is: the raw quality suites (quality/suites.py) check the same column of
     every loaded file as that kind."""
 
     column: str
-    kind: str            # identifier (never empty) | timestamp | number
+    kind: Kind
     parse_sql: str = ""  # timestamp: SQL reading the column's text as a time
 
 

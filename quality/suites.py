@@ -1,7 +1,7 @@
 """The expectation suites, as code: raw (per loaded file), staging and marts.
 
-Each expectation carries `meta.severity`: `block` stops publishing, `warn` is recorded and shown but lets the
-build through. GX validates pandas DataFrames read from DuckDB (GX's SQL data source fails on DuckDB).
+Each expectation carries `meta.severity`: `block` stops publishing (quality/gate.py), `warn` is recorded and shown
+but lets the build through. GX validates pandas DataFrames read from DuckDB (GX's SQL data source fails on DuckDB).
 To stay fast on big tables, a suite validates the smallest frame that still decides its expectations exactly:
 raw tables as one profile row per loaded file (counts and min/max computed by DuckDB), referential integrity
 over distinct keys, row counts as one row per build. Key uniqueness needs the key column itself.

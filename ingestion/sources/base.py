@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.checks import ColumnKind, FileRules, RowCheck
+from ingestion.checks import ColumnKind, FileRules, Kind, RowCheck
 from ingestion.column_maps import (
     WHITESPACE,
     ColumnMapError,
@@ -97,7 +97,7 @@ class SourceSpec:
     def raw_table(self) -> str:
         return self.name
 
-    def declared(self, kind: str) -> list[ColumnKind]:
+    def declared(self, kind: Kind) -> list[ColumnKind]:
         """The columns the row checks declare of `kind` (ingestion/checks.py ColumnKind), in their order."""
         return [c.declares for c in self.row_checks if c.declares and c.declares.kind == kind]
 
