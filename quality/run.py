@@ -15,7 +15,7 @@ import duckdb
 
 from common.settings import Settings
 from quality.freshness import record_source_freshness
-from quality.gate import CheckOutcome, CheckRun
+from quality.gate import BLOCK, CheckOutcome, CheckRun
 from quality.suites import SuiteSpec, marts_suites, raw_suites, staging_suites
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class _Validator:
                 observed["advice"] = advice.format(lowest=_lowest_value(frame[config.kwargs["column"]]))
             outcomes.append(CheckOutcome(
                 suite=spec.name, expectation=config.type, column=config.kwargs.get("column"),
-                severity=(config.meta or {}).get("severity", "block"), success=bool(item.success),
+                severity=(config.meta or {}).get("severity", BLOCK), success=bool(item.success),
                 observed=json.dumps(observed, default=str, ensure_ascii=False), layer=spec.layer,
                 table=(config.meta or {}).get("table", spec.table),
             ))
