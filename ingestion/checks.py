@@ -3,12 +3,17 @@
 A check is SQL over the staged rows (all text) that flags the bad ones. Checks guard what the warehouse
 relies on — keys, times, money — and leave soft problems (an invalid email, a garbage phone) in the row,
 where the normalised column is simply NULL.
+
+The check that reads a column as a key, a time or a number also declares it so (`ColumnKind`): the raw quality
+suites (quality/suites.py) then check that column of every loaded file the same way, with the spec's `FileRules`
+for what no row check states.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 from common.sql import sql_identifier
 
@@ -22,10 +27,39 @@ MAX_FUTURE = "interval 2 day"
 MAX_AMOUNT = 1_000_000_000_000  # absurdly large in any currency, JPY included
 
 
+Kind = Literal["identifier", "timestamp", "number"]  # an identifier is never empty
+
+
+@dataclass(frozen=True)
+class ColumnKind:
+    """What a row check states a column is: the raw quality suites (quality/suites.py) check the same column of
+    every loaded file as that kind."""
+
+    column: str
+    kind: Kind
+    parse_sql: str = ""  # timestamp: SQL reading the column's text as a time
+
+
 @dataclass(frozen=True)
 class RowCheck:
     reason: str
     bad_when: str  # SQL over `_staged`, true for a row to quarantine
+    declares: ColumnKind | None = None
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """What every loaded file of a raw table must satisfy besides what its row checks declare (keys, times,
+    amounts), judged per file by the raw quality suites (quality/suites.py) rather than row by row."""
+
+    columns: tuple[str, ...]              # columns every file must bring
+    identifiers: tuple[str, ...] = ()     # never empty, though a row without one is not quarantined
+    numbers: tuple[str, ...] = ()         # text that must read as a number when present
+    # Currency columns whose every value has FX rates to the reporting currency: a currency without them breaks
+    # every converted amount (blocks publishing).
+    converted_currencies: tuple[str, ...] = ()
+    # column -> (allowed values, severity `block` | `warn`): a new value in a code list is worth a look.
+    value_sets: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
 
 
 def _present(column: str) -> str:
@@ -33,7 +67,8 @@ def _present(column: str) -> str:
 
 
 def required(column: str) -> RowCheck:
-    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({sql_identifier(column)}), '') is null")
+    return RowCheck(f"{column} is empty: the record has no key", f"nullif(trim({sql_identifier(column)}), '') is null",
+                    ColumnKind(column, "identifier"))
 
 
 def crm_timestamp_sql(column: str) -> str:
@@ -56,7 +91,7 @@ def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
     parsed = crm_timestamp_sql(column)
     checks = [
         RowCheck(f"{column} is not a date (expected YYYY-MM-DD[ HH:MM[:SS]] or YYYY/MM/DD[ HH:MM])",
-                 f"{_present(column)} and {parsed} is null"),
+                 f"{_present(column)} and {parsed} is null", ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the exporting system's clock",
                  f"{parsed} > cast(now() as timestamp) + {MAX_FUTURE}"),
     ]
@@ -69,7 +104,8 @@ def crm_timestamp(column: str, required: bool = False) -> list[RowCheck]:
 def iso_timestamp(column: str) -> list[RowCheck]:
     parsed = iso_timestamp_sql(column)
     return [
-        RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is not an ISO 8601 timestamp", f"{_present(column)} and {parsed} is null",
+                 ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
     ]
 
@@ -77,7 +113,8 @@ def iso_timestamp(column: str) -> list[RowCheck]:
 def epoch_timestamp(column: str) -> list[RowCheck]:
     seconds = f"try_cast({sql_identifier(column)} as double)"
     return [
-        RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null"),
+        RowCheck(f"{column} is not a Unix time in seconds", f"{_present(column)} and {seconds} is null",
+                 ColumnKind(column, "timestamp", epoch_timestamp_sql(column))),
         RowCheck(f"{column} is in the future: check the sending system's clock",
                  f"{seconds} > epoch(now() + {MAX_FUTURE})"),
     ]
@@ -86,7 +123,8 @@ def epoch_timestamp(column: str) -> list[RowCheck]:
 def rfc2822_timestamp(column: str) -> list[RowCheck]:
     parsed = rfc2822_timestamp_sql(column)
     return [
-        RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null"),
+        RowCheck(f"{column} is not an RFC 2822 date", f"{_present(column)} and {parsed} is null",
+                 ColumnKind(column, "timestamp", parsed)),
         RowCheck(f"{column} is in the future: check the sending system's clock", f"{parsed} > now() + {MAX_FUTURE}"),
     ]
 
@@ -94,7 +132,7 @@ def rfc2822_timestamp(column: str) -> list[RowCheck]:
 def amount(column: str, required: bool = False) -> list[RowCheck]:
     value = f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as decimal(38, 4))"
     checks = [
-        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null"),
+        RowCheck(f"{column} is not a number", f"{_present(column)} and {value} is null", ColumnKind(column, "number")),
         RowCheck(f"{column} is negative", f"{value} < 0"),
         RowCheck(f"{column} is absurdly large (over {MAX_AMOUNT:,})", f"{value} > {MAX_AMOUNT}"),
     ]

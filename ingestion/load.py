@@ -51,7 +51,6 @@ from common.sql import sql_identifier, sql_literal, table_exists
 from common.storage_errors import storage_failure
 from common.transactions import transaction
 from ingestion.landing import LandingFile, discover
-from ingestion.load_modes import declared_load_modes
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -218,11 +217,11 @@ def _by_file(con: duckdb.DuckDBPyConnection, query: str, files: int, default):
     return [values.get(index, default) for index in range(files)]
 
 
-def _rows_replacing_earlier(con: duckdb.DuckDBPyConnection, raw_table: str, files: int) -> list[int]:
+def _rows_replacing_earlier(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: int) -> list[int]:
     """For a replace_by_key source: per file, how many rows carry a key an earlier load brought — an earlier
     load is a committed one or an earlier file of this batch, as when the files are loaded one by one."""
-    load_mode = declared_load_modes().get(raw_table)
-    if load_mode is None or load_mode.mode != "replace_by_key":
+    load_mode, raw_table = spec.load_mode, spec.raw_table
+    if load_mode.mode != "replace_by_key":
         return [0] * files
     key = ", ".join(f'"{column}"' for column in load_mode.key)
     in_raw = f'({key}) in (select ({key}) from raw."{raw_table}")' if table_exists(con, f"raw.{raw_table}") else "false"
@@ -395,7 +394,7 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
             result.superseded_loads, result.rows_superseded = loads, rows
         lineage = [(f.relative_path, f.content_hash, load_id) for f, load_id in zip(files, load_ids, strict=True)]
         _finish_staging(con, spec, context, lineage, started_at)
-        for result, replacing in zip(results, _rows_replacing_earlier(con, spec.raw_table, len(files)), strict=True):
+        for result, replacing in zip(results, _rows_replacing_earlier(con, spec, len(files)), strict=True):
             result.rows_replacing_earlier = replacing
         _append_to_raw(con, spec.raw_table)
         con.execute(
@@ -510,7 +509,6 @@ def ingest(
     the same column map (or none) is skipped. Afterwards every source of `table_specs` (default: `specs`) has
     its raw table, whichever families loaded. Should the storage refuse a write, the run stops: the report says
     why (`stopped_by`) and still gives every file an outcome."""
-    declared_load_modes()  # a broken declaration stops the run here rather than failing every file
     report = IngestReport()
     # What each source loaded before, read up front: should the storage stop the run, the files it did not reach
     # are still told apart (loaded before, or not loaded) without asking a database that may refuse every query.

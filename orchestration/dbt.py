@@ -19,7 +19,7 @@ from typing import Any
 
 from common.processes import ends_with_parent
 from common.settings import Settings
-from ingestion.load_modes import declared_load_modes
+from ingestion.sources import declared_load_modes
 from orchestration.errors import CrmError, WarehouseLocked
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable,
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection, connect_build
+from quality.gate import CheckOutcome, CheckRun, decide, latest_check_run, latest_decision
 
 log = logging.getLogger(__name__)
 
@@ -311,41 +312,36 @@ def finished_build_id(con, doing: str) -> str:
     return build_id
 
 
-def validate_build(settings: Settings):
-    """Run every quality suite on the latest build and record the results; return the outcomes.
+def validate_build(settings: Settings) -> CheckRun:
+    """Run every quality suite on the latest build and record the results; return the check run.
 
     The health file (results and source freshness) is published either way: when the gate closes, the serving
     file keeps the last good build and the data-health page can still say which check failed and when."""
     from quality.run import run_checks
 
     with build_connection(settings.build_db) as con:
-        outcomes = run_checks(con, finished_build_id(con, "check"), settings)
+        run = run_checks(con, finished_build_id(con, "check"), settings)
     publish_health(settings.build_db, settings.health_db)
-    return outcomes
+    return run
 
 
-def latest_quality_outcomes(settings: Settings) -> list:
+def latest_quality_outcomes(settings: Settings) -> list[CheckOutcome]:
     """The outcomes of the latest check run of the latest build, from audit.dq_results."""
-    from quality.run import CheckOutcome
-
     with build_connection(settings.build_db, read_only=True) as con:
-        if not table_exists(con, "audit.dq_results"):
-            return []
-        rows = con.execute(
-            """select suite, expectation, column_name, severity, success, observed, layer, table_name
-               from audit.dq_results
-               where run_id = (select run_id from audit.dq_results order by checked_at desc limit 1)""").fetchall()
-    return [CheckOutcome(*row[:6], layer=row[6] or "marts", table=row[7] or "") for row in rows]
+        run = latest_check_run(con)
+    return list(run.outcomes) if run else []
 
 
-def run_check(settings: Settings, on_validated: Callable[[list], None] | None = None):
+def run_check(settings: Settings, on_validated: Callable[[list], None] | None = None) -> list[CheckOutcome]:
     """Validate the latest build; raise QualityGateFailed naming the blocking failures. `on_validated` hears of the
     outcomes first, whether or not they block."""
-    outcomes = validate_build(settings)
+    run = validate_build(settings)
+    outcomes = list(run.outcomes)
     if on_validated:
         on_validated(outcomes)
-    blocking = [o for o in outcomes if o.blocks]
-    if blocking:
+    decision = decide(run)
+    if not decision.publishable:
+        blocking = decision.blocking_failures
         names = "; ".join(o.describe() for o in blocking)
         raise QualityGateFailed(f"{len(blocking)} blocking check(s) failed, not publishable: {names}")
     return outcomes
@@ -355,18 +351,10 @@ def run_publish(settings: Settings) -> Publication:
     """Publish the latest build if it finished and its latest quality run passed every blocking check."""
     with build_connection(settings.build_db, read_only=True) as con:
         build_id = finished_build_id(con, "publish")
-        if not table_exists(con, "audit.dq_results"):
-            raise QualityGateFailed("the build has not been checked: run `crm check` first")
-        runs = con.execute(
-            """select run_id, count(*) filter (where severity = 'block' and not success) as blocking
-               from audit.dq_results where build_id = ?
-               group by run_id order by max(checked_at) desc limit 1""",
-            [build_id],
-        ).fetchall()
-    if not runs:
+        decision = latest_decision(con, build_id)
+    if not decision.checked:
         raise QualityGateFailed(f"build {build_id[:8]} has not been checked: run `crm check` first")
-    if runs[0][1]:
-        raise QualityGateFailed(
-            f"build {build_id[:8]} failed {runs[0][1]} blocking quality check(s): the last good build stays published"
-        )
+    if not decision.publishable:
+        raise QualityGateFailed(f"build {build_id[:8]} failed {len(decision.blocking_failures)} blocking quality "
+                                "check(s): the last good build stays published")
     return publish(settings.build_db, settings.serving_db, build_id)

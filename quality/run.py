@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import duckdb
 
 from common.settings import Settings
 from quality.freshness import record_source_freshness
+from quality.gate import BLOCK, CheckOutcome, CheckRun
 from quality.suites import SuiteSpec, marts_suites, raw_suites, staging_suites
 
 log = logging.getLogger(__name__)
@@ -46,33 +46,6 @@ DATA_DOCS_SITE = "local_site"
 # The Data Docs render the stored results of this many latest runs per suite (rendering is linear in what is
 # stored); audit.dq_results keeps every run.
 DATA_DOCS_RUNS_KEPT = 5
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    suite: str
-    expectation: str
-    column: str | None
-    severity: str
-    success: bool
-    observed: str
-    layer: str = "marts"
-    table: str = ""
-
-    @property
-    def blocks(self) -> bool:
-        return self.severity == "block" and not self.success
-
-    def describe(self) -> str:
-        """One line: which check saw what, and the expectation's advice on what to do when it has one."""
-        try:
-            observed = json.loads(self.observed)
-        except ValueError:
-            observed = None
-        advice = observed.pop("advice", None) if isinstance(observed, dict) else None
-        shown = json.dumps(observed, default=str, ensure_ascii=False) if advice else self.observed
-        line = f"{self.suite}: {self.expectation}({self.column or ''}) observed {shown}"
-        return f"{line} — {advice}" if advice else line
 
 
 def data_docs_index(quality_dir: Path) -> Path:
@@ -124,7 +97,7 @@ class _Validator:
                 observed["advice"] = advice.format(lowest=_lowest_value(frame[config.kwargs["column"]]))
             outcomes.append(CheckOutcome(
                 suite=spec.name, expectation=config.type, column=config.kwargs.get("column"),
-                severity=(config.meta or {}).get("severity", "block"), success=bool(item.success),
+                severity=(config.meta or {}).get("severity", BLOCK), success=bool(item.success),
                 observed=json.dumps(observed, default=str, ensure_ascii=False), layer=spec.layer,
                 table=(config.meta or {}).get("table", spec.table),
             ))
@@ -182,8 +155,8 @@ def all_suites(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: S
     ]
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: Settings) -> list[CheckOutcome]:
-    """Validate every suite, record the outcomes, return them (the caller decides what a failure stops)."""
+def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: Settings) -> CheckRun:
+    """Validate every suite, record the outcomes, return the run (quality/gate.py decides what it stops)."""
     from ingestion.sources import all_sources
 
     now = datetime.now(UTC)
@@ -203,4 +176,4 @@ def run_checks(con: duckdb.DuckDBPyConnection, build_id: str | None, settings: S
     validator.build_docs(settings.quality_dir)
     for outcome in outcomes:
         log.log(logging.INFO if outcome.success else logging.WARNING, "%s", outcome)
-    return outcomes
+    return CheckRun(build_id, run_id, checked_at, tuple(outcomes))

@@ -1,7 +1,7 @@
 """The expectation suites, as code: raw (per loaded file), staging and marts.
 
-Each expectation carries `meta.severity`: `block` stops publishing, `warn` is recorded and shown but lets the
-build through. GX validates pandas DataFrames read from DuckDB (GX's SQL data source fails on DuckDB, STACK.md).
+Each expectation carries `meta.severity`: `block` stops publishing (quality/gate.py), `warn` is recorded and shown
+but lets the build through. GX validates pandas DataFrames read from DuckDB (GX's SQL data source fails on DuckDB).
 To stay fast on big tables, a suite validates the smallest frame that still decides its expectations exactly:
 raw tables as one profile row per loaded file (counts and min/max computed by DuckDB), referential integrity
 over distinct keys, row counts as one row per build. Key uniqueness needs the key column itself.
@@ -9,14 +9,13 @@ over distinct keys, row counts as one row per build. Key uniqueness needs the ke
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import duckdb
 
 from common.sql import sql_identifier, sql_literal
-from ingestion.checks import crm_timestamp_sql, epoch_timestamp_sql, iso_timestamp_sql, rfc2822_timestamp_sql
+from ingestion.sources import all_sources
 
 # A practical address check (the loaders already validated with email-validator; this guards the marts).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -41,60 +40,6 @@ class SuiteSpec:
     expectations: list  # of gx.expectations.Expectation
 
 
-@dataclass(frozen=True)
-class RawRules:
-    """What a loaded file of one raw table must satisfy beyond what its loader already quarantines."""
-
-    table: str
-    required: tuple[str, ...]                      # columns every file must bring
-    identifiers: tuple[str, ...] = ()              # never null
-    timestamps: dict[str, Callable[[str], str]] = field(default_factory=dict)  # column -> parse SQL
-    numbers: tuple[str, ...] = ()                  # text that must read as a number when present
-    # column -> (allowed values, severity): a new value in a code list is worth a look, a currency without
-    # FX rates breaks every converted amount.
-    value_sets: dict[str, tuple[tuple[str, ...], dict]] = field(default_factory=dict)
-
-
-def _raw_rules(fx_currencies: tuple[str, ...]) -> list[RawRules]:
-    crm, iso, epoch, rfc = crm_timestamp_sql, iso_timestamp_sql, epoch_timestamp_sql, rfc2822_timestamp_sql
-    money = (fx_currencies, BLOCK)
-    return [
-        RawRules("sales__users", ("user_id", "email"), ("user_id",)),
-        RawRules("sales__companies", ("company_id", "company_name"), ("company_id",), {"created_at": crm}),
-        RawRules("sales__contacts", ("contact_id", "email", "created_at"), ("contact_id",),
-                 {"created_at": crm, "updated_at": crm}),
-        RawRules("sales__deals", ("deal_id", "stage", "amount", "currency", "created_at"), ("deal_id",),
-                 {"created_at": crm, "closed_at": crm}, ("amount",), {"currency": money}),
-        RawRules("sales__deal_stage_history", ("deal_id", "stage", "entered_at"), ("deal_id", "stage"),
-                 {"entered_at": crm}),
-        RawRules("sales__orders", ("order_id", "order_date", "currency", "amount", "status"), ("order_id",),
-                 {"order_date": crm}, ("amount",),
-                 {"currency": money, "status": (("completed", "refunded", "cancelled", "pending"), WARN)}),
-        RawRules("sales__invoices", ("invoice_id", "issued_at", "amount", "currency"), ("invoice_id",),
-                 {"issued_at": crm, "paid_at": crm}, ("amount",), {"currency": money}),
-        RawRules("sales__campaigns", ("campaign_id", "campaign_name"), ("campaign_id",), numbers=("cost",)),
-        RawRules("sales__campaign_members", ("campaign_id",), ("campaign_id",),
-                 {"registered_at": crm, "attended_at": crm}),
-        RawRules("email__messages", ("message_id", "sent_at"), ("message_id",), {"sent_at": iso}),
-        RawRules("email__campaign_events", ("sg_event_id", "event", "timestamp"), ("sg_event_id",),
-                 {"timestamp": epoch},
-                 value_sets={"event": (("processed", "delivered", "open", "click", "bounce", "dropped",
-                                        "deferred", "spamreport", "unsubscribe", "group_unsubscribe",
-                                        "group_resubscribe"), WARN)}),
-        RawRules("web__segment_events", ("message_id", "type", "timestamp"), ("message_id",),
-                 {"timestamp": iso},
-                 value_sets={"type": (("page", "track", "identify", "alias", "group", "screen"), WARN)}),
-        RawRules("phone__asterisk_cdr", ("uniqueid", "start", "disposition"), ("uniqueid",), {"start": crm},
-                 ("duration", "billsec"),
-                 {"disposition": (("ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"), WARN)}),
-        RawRules("phone__twilio_calls", ("sid", "start_time", "status"), ("sid",), {"start_time": rfc},
-                 ("duration",),
-                 {"status": (("completed", "failed", "no-answer", "busy", "canceled"), WARN)}),
-        RawRules("surveys__responses", ("response_id", "survey_type", "score", "submitted_at"), ("response_id",),
-                 {"submitted_at": crm}, ("score",), {"survey_type": (("nps", "csat"), BLOCK)}),
-    ]
-
-
 def fx_currencies(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """The currencies that convert to the reporting currency in some month: the seed's, those of the user's rates
     files, and the reporting currency itself (dbt model int_fx__rates_to_reporting)."""
@@ -109,29 +54,37 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str
 
 
 def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) -> list[SuiteSpec]:
-    """Per raw table: the columns it has, and one profile row per loaded file with the counts and time range
-    its expectations need (computed by DuckDB, so a table of millions of rows is a frame of a few hundred)."""
+    """Per raw table with file rules on its source spec: the columns it has, and one profile row per loaded file
+    with the counts and time range its expectations need (computed by DuckDB, so a table of millions of rows is a
+    frame of a few hundred). The keys, times and numbers are those the spec's row checks declare, and its file
+    rules' own."""
     import great_expectations as gx
 
     ex = gx.expectations
+    currencies = fx_currencies(con)
     suites = []
-    for rules in _raw_rules(fx_currencies(con)):
-        present = _columns(con, "raw", rules.table)
+    for spec in (s for s in all_sources() if s.file_rules):
+        rules, name = spec.file_rules, spec.raw_table
+        present = _columns(con, "raw", name)
         if not present:
             continue  # nothing of this source loaded yet (freshness reports it)
-        table = f"raw.{sql_identifier(rules.table)}"
+        table = f"raw.{sql_identifier(name)}"
         suites.append(SuiteSpec(
-            f"raw.{rules.table}.columns", "raw", f"raw.{rules.table}", f"select * from {table} limit 0",
-            [ex.ExpectTableColumnsToMatchSet(column_set=list(rules.required), exact_match=False, meta=BLOCK)]))
+            f"raw.{name}.columns", "raw", f"raw.{name}", f"select * from {table} limit 0",
+            [ex.ExpectTableColumnsToMatchSet(column_set=list(rules.columns), exact_match=False, meta=BLOCK)]))
+        identifiers = [*(d.column for d in spec.declared("identifier")), *rules.identifiers]
+        timestamps = {d.column: d.parse_sql for d in spec.declared("timestamp")}
+        numbers = [*(d.column for d in spec.declared("number")), *rules.numbers]
+        value_sets = {**{c: (currencies, "block") for c in rules.converted_currencies}, **rules.value_sets}
         measures, expectations = ["count(*) as rows_loaded"], []
-        for column in (c for c in rules.identifiers if c in present):
+        for column in (c for c in identifiers if c in present):
             measures.append(
                 f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is null) "
                 f"as {sql_identifier(column + '__null')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__null", min_value=0, max_value=0,
                                                                  meta=BLOCK))
-        for column, parse in ((c, p) for c, p in rules.timestamps.items() if c in present):
-            parsed = f"({parse(column)})::timestamptz"
+        for column, parse_sql in ((c, p) for c, p in timestamps.items() if c in present):
+            parsed = f"({parse_sql})::timestamptz"
             measures += [
                 f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is not null and {parsed} is null) "
                 f"as {sql_identifier(column + '__unparsed')}",
@@ -145,23 +98,23 @@ def raw_suites(con: duckdb.DuckDBPyConnection, earliest: date, now: datetime) ->
                     meta={**BLOCK, "advice": EARLIEST_DATE_ADVICE.format(earliest=earliest.isoformat())}),
                 ex.ExpectColumnValuesToBeBetween(column=f"{column}__max", max_value=now + MAX_FUTURE, meta=BLOCK),
             ]
-        for column in (c for c in rules.numbers if c in present):
+        for column in (c for c in numbers if c in present):
             measures.append(
                 f"count(*) filter (where nullif(trim({sql_identifier(column)}), '') is not null and "
                 f"try_cast(replace(trim({sql_identifier(column)}), ',', '') as double) is null) "
                 f"as {sql_identifier(column + '__not_number')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__not_number", min_value=0,
                                                                  max_value=0, meta=BLOCK))
-        for column, (allowed, severity) in ((c, v) for c, v in rules.value_sets.items() if c in present):
+        for column, (allowed, severity) in ((c, v) for c, v in value_sets.items() if c in present):
             values = ", ".join(sql_literal(v.lower()) for v in allowed)
             # An empty value is a missing one, not a new code (an order without a status is completed).
             measures.append(f"count(*) filter (where nullif(lower(trim({sql_identifier(column)})), '') "
                             f"not in ({values})) as {sql_identifier(column + '__outside_set')}")
             expectations.append(ex.ExpectColumnValuesToBeBetween(column=f"{column}__outside_set", min_value=0,
-                                                                 max_value=0, meta=severity))
+                                                                 max_value=0, meta={"severity": severity}))
         expectations.append(ex.ExpectColumnValuesToBeBetween(column="rows_loaded", min_value=1, meta=WARN))
         suites.append(SuiteSpec(
-            f"raw.{rules.table}.files", "raw", f"raw.{rules.table}",
+            f"raw.{name}.files", "raw", f"raw.{name}",
             f"select _source_file, {', '.join(measures)} from {table} group by _source_file order by _source_file",
             expectations))
     return suites

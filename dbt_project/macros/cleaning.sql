@@ -49,8 +49,8 @@
 {%- endmacro %}
 
 {#- Keep one row per key: the latest loaded (exports re-send the same records; exact duplicates collapse). -#}
-{#- The rows of a raw table that are current, by the load mode declared for it in dbt_project.yml
-    (var raw_load_modes):
+{#- The rows of a raw table that are current, by the load mode its source spec declares (ingestion/sources/;
+    `crm` passes them all as var raw_load_modes):
     - replace_by_key: a newer export replaces the rows with the same `key` (CRM exports: a contact edited in the
       CRM comes again with new values). The newest wins: `newest_first` if declared (e.g. updated_at desc), then
       the later load, then the later record of a file.
@@ -60,8 +60,8 @@
 {% macro current_rows(source_name, table_name) -%}
     {%- set declared = var('raw_load_modes').get(table_name, {}) -%}
     {%- if declared.get('load_mode') not in ('append', 'replace_by_key') or not declared.get('key') -%}
-        {{ exceptions.raise_compiler_error("raw table " ~ table_name ~ ": declare its load_mode (append | "
-            ~ "replace_by_key) and key in dbt_project.yml, var raw_load_modes") }}
+        {{ exceptions.raise_compiler_error("raw table " ~ table_name ~ ": declare its load mode (append | "
+            ~ "replace_by_key) and key on its source spec in ingestion/sources/ (var raw_load_modes)") }}
     {%- endif -%}
     {%- if declared.load_mode == 'append' -%}
         {%- set order_by = '_loaded_at asc, _record_number asc' -%}

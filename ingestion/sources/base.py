@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from common.sql import sql_identifier, sql_literal
-from ingestion.checks import RowCheck
+from ingestion.checks import ColumnKind, FileRules, Kind, RowCheck
 from ingestion.column_maps import (
     WHITESPACE,
     ColumnMapError,
@@ -73,12 +73,33 @@ class ReadContext:
         return replace(self, scratch_dir=scratch_dir, landing_dir=landing_dir)
 
 
+# Whether a newer export appends rows or replaces rows by key, declared on each source's spec: the staging models
+# apply it (macro current_rows, through dbt var `raw_load_modes`), and the loader counts per file the rows that
+# replace rows an earlier load brought.
+LOAD_MODES = ("append", "replace_by_key")
+
+
+@dataclass(frozen=True)
+class LoadMode:
+    mode: str               # append | replace_by_key
+    key: tuple[str, ...]    # the event id (append) or the record key (replace_by_key)
+    # replace_by_key: the order (SQL, e.g. `updated_at desc nulls last`) that puts a key's newest row first, before
+    # the later load and the later record of a file; None: by load and record only.
+    newest_first: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in LOAD_MODES or not self.key:
+            raise ValueError(f"a load mode is {' | '.join(LOAD_MODES)} with a key, not {self.mode!r} with "
+                             f"{self.key!r}")
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     name: str                       # `<family>__<entity>`, also the raw table's name
     family: str                     # email | web | phone | sales | surveys | reference
     patterns: tuple[str, ...]       # globs relative to the landing folder
     reader: Reader
+    load_mode: LoadMode             # whether a newer export appends rows or replaces rows by key
     email_columns: tuple[str, ...] = ()
     # phone column -> column holding an ISO country to parse it with (may be absent)
     phone_columns: dict[str, str] = field(default_factory=dict)
@@ -86,12 +107,18 @@ class SourceSpec:
     phone_region: Callable[[ReadContext], str] | None = None
     # Records that fail a check are quarantined with its reason (ingestion/checks.py).
     row_checks: tuple[RowCheck, ...] = ()
+    # What every loaded file must satisfy besides, for the raw quality suites (None: the table has none).
+    file_rules: FileRules | None = None
     # A source system exporting regularly (freshness is watched), or reference data a user brings now and then.
     delivers_on_schedule: bool = True
 
     @property
     def raw_table(self) -> str:
         return self.name
+
+    def declared(self, kind: Kind) -> list[ColumnKind]:
+        """The columns the row checks declare of `kind` (ingestion/checks.py ColumnKind), in their order."""
+        return [c.declares for c in self.row_checks if c.declares and c.declares.kind == kind]
 
 
 def _rejects_to_quarantine(con: duckdb.DuckDBPyConnection) -> None:

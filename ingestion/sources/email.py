@@ -27,8 +27,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingestion.checks import epoch_timestamp, iso_timestamp, required
-from ingestion.sources.base import ReadContext, Reader, SourceSpec, json_lines_reader
+from ingestion.checks import FileRules, epoch_timestamp, iso_timestamp, required
+from ingestion.sources.base import LoadMode, ReadContext, Reader, SourceSpec, json_lines_reader
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,9 @@ SOURCES = [
         family="email",
         patterns=("email/*.mbox", "email/**/*.eml"),
         reader=Reader(read_mail),
+        load_mode=LoadMode("append", ("message_id",)),
         row_checks=(*iso_timestamp("sent_at"),),
+        file_rules=FileRules(("message_id", "sent_at"), identifiers=("message_id",)),
         email_columns=("from_address", "counterpart_address"),
     ),
     SourceSpec(
@@ -323,7 +325,11 @@ SOURCES = [
             json_fields={"category": "$.category"},
             required_any_of={"recipient": ("email",), "timestamp": ("timestamp",)},
         ),
+        load_mode=LoadMode("append", ("sg_event_id",)),
         row_checks=(required("sg_event_id"), *epoch_timestamp("timestamp")),
+        file_rules=FileRules(("sg_event_id", "event", "timestamp"), value_sets={"event": (
+            ("processed", "delivered", "open", "click", "bounce", "dropped", "deferred", "spamreport", "unsubscribe",
+             "group_unsubscribe", "group_resubscribe"), "warn")}),
         email_columns=("email",),
     ),
 ]

@@ -6,7 +6,7 @@ like any other month. Not a source that delivers on a schedule: no freshness is 
 """
 
 from ingestion.checks import currency, exchange_rate, month
-from ingestion.sources.base import SourceSpec, csv_reader
+from ingestion.sources.base import LoadMode, SourceSpec, csv_reader
 
 FX_RATE_COLUMNS = ("rate_month", "currency", "units_per_usd")
 
@@ -16,6 +16,7 @@ SOURCES = [
         family="reference",
         patterns=("reference/fx_rates*.csv",),
         reader=csv_reader(FX_RATE_COLUMNS, required=FX_RATE_COLUMNS),
+        load_mode=LoadMode("replace_by_key", ("rate_month", "currency")),
         row_checks=(*month("rate_month"), *currency("currency", required=True),
                     *exchange_rate("units_per_usd", "currency")),
         delivers_on_schedule=False,

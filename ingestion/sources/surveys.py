@@ -1,7 +1,7 @@
 """Surveys: NPS and CSAT answers as CSV."""
 
-from ingestion.checks import crm_timestamp, integer_between, required
-from ingestion.sources.base import SourceSpec, csv_reader
+from ingestion.checks import FileRules, crm_timestamp, integer_between, required
+from ingestion.sources.base import LoadMode, SourceSpec, csv_reader
 
 SOURCES = [
     SourceSpec(
@@ -13,12 +13,15 @@ SOURCES = [
              "ticket_ref"),
             required=("response_id", "survey_type", "score"),
         ),
+        load_mode=LoadMode("append", ("response_id",)),
         row_checks=(
             required("response_id"),
             integer_between("score", 0, 10, "lower(trim(survey_type)) = 'nps'", " for an NPS answer"),
             integer_between("score", 1, 5, "lower(trim(survey_type)) = 'csat'", " for a CSAT answer"),
             *crm_timestamp("submitted_at", required=True),
         ),
+        file_rules=FileRules(("response_id", "survey_type", "score", "submitted_at"), numbers=("score",),
+                             value_sets={"survey_type": (("nps", "csat"), "block")}),
         email_columns=("email",),
     )
 ]

@@ -3,8 +3,8 @@
 Fields the marts need become typed text columns; `context`, `properties` and `traits` are kept whole as JSON.
 """
 
-from ingestion.checks import iso_timestamp, required
-from ingestion.sources.base import SourceSpec, json_lines_reader
+from ingestion.checks import FileRules, iso_timestamp, required
+from ingestion.sources.base import LoadMode, SourceSpec, json_lines_reader
 
 SEGMENT_FIELDS = {
     "message_id": "$.messageId",
@@ -61,7 +61,10 @@ SOURCES = [
                 "timestamp": ("timestamp", "received_at", "sent_at"),
             },
         ),
+        load_mode=LoadMode("append", ("message_id",)),
         row_checks=(required("message_id"), *iso_timestamp("timestamp")),
+        file_rules=FileRules(("message_id", "type", "timestamp"), value_sets={
+            "type": (("page", "track", "identify", "alias", "group", "screen"), "warn")}),
         email_columns=("person_email",),
         # A number typed into a form is read in the visitor's country (from the browser locale).
         phone_columns={"person_phone": "context_locale"},

@@ -24,6 +24,7 @@ from orchestration.assets.dbt import dbt_models
 from orchestration.assets.ingestion import raw_asset_key
 from orchestration.pipeline import latest_quality_outcomes, record_build_finished, validate_build
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
+from quality.gate import decide
 from quality.suites import STAGING_KEYS
 
 CHECK_NAME = "great_expectations"
@@ -78,11 +79,12 @@ def quality_gate(context: dg.AssetExecutionContext):
     with retry_transient(context):
         settings = get_settings()
         record_build_finished(settings)  # every mart, upstream of the gate, is rebuilt
-        outcomes = validate_build(settings)
-    blocking = [o for o in outcomes if o.blocks]
-    yield dg.MaterializeResult(metadata=gate_metadata(outcomes))
-    yield dg.AssetCheckResult(check_name=GATE_CHECK, passed=not blocking, severity=dg.AssetCheckSeverity.ERROR,
-                              metadata={"blocking_failures": _failure_lines(blocking)})
+        run = validate_build(settings)
+    decision = decide(run)
+    yield dg.MaterializeResult(metadata=gate_metadata(run.outcomes))
+    yield dg.AssetCheckResult(check_name=GATE_CHECK, passed=decision.publishable,
+                              severity=dg.AssetCheckSeverity.ERROR,
+                              metadata={"blocking_failures": _failure_lines(decision.blocking_failures)})
 
 
 @dg.multi_asset_check(
@@ -108,7 +110,7 @@ def great_expectations_results(context: dg.AssetCheckExecutionContext):
             continue
         results = by_table.get(table, [])
         failed = [o for o in results if not o.success]
-        blocking = [o for o in failed if o.severity == "block"]
+        blocking = [o for o in failed if o.blocks]
         yield dg.AssetCheckResult(
             asset_key=key, check_name=CHECK_NAME, passed=not failed,
             severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,

@@ -173,7 +173,7 @@ def test_a_newer_export_is_counted_as_replacing_rows_by_key(landing: Path):
 
 
 def test_every_source_declares_its_load_mode():
-    from ingestion.load_modes import declared_load_modes
+    from ingestion.sources import declared_load_modes
 
     assert {spec.raw_table for spec in all_sources()} == set(declared_load_modes())
 

@@ -25,7 +25,7 @@ ALLOWED_IMPORTS: dict[str, set[str]] = {
 INGESTION_LEVELS: list[set[str]] = [
     {"checks", "landing", "column_maps"},
     {"sources"},
-    {"load_modes", "load"},
+    {"load"},
     {"imap"},
 ]
 # The sample-data generator stands alone: it writes files the way source systems do and knows nothing else.

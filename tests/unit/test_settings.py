@@ -190,7 +190,7 @@ def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():
 def test_dbt_vars_carry_the_as_of_day_and_the_load_modes():
     from dataclasses import replace
 
-    from ingestion.load_modes import declared_load_modes
+    from ingestion.sources import declared_load_modes
 
     settings = load_settings(PROJECT_ROOT / "crm.toml", environ={})
     assert dbt_vars(settings)["as_of"] == ""
@@ -213,9 +213,8 @@ def test_dbt_vars_hold_every_var_the_dbt_project_reads():
     in_project_yml = set(yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))["vars"])
     given = set(dbt_vars(load_settings(PROJECT_ROOT / "crm.toml", environ={})))
     assert used - given <= in_project_yml, "read by dbt but neither in dbt_vars nor dbt_project.yml"
-    # One home per setting: dbt_project.yml keeps only engine facts (the load modes until the loader's own
-    # declaration replaces them; --vars overrides them meanwhile).
-    assert in_project_yml & given <= {"raw_load_modes"}
+    # One home per setting: dbt_project.yml keeps only engine facts.
+    assert not in_project_yml & given
 
 
 def test_a_value_changed_in_crm_toml_reaches_the_dbt_models(tmp_path: Path):
