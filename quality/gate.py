@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from common.sql import table_exists
+
 BLOCK = "block"  # the severity that stops publishing; `warn` is recorded and shown only
 
 
@@ -85,10 +87,7 @@ def latest_check_run(con, build_id: str | None = None) -> CheckRun | None:
     """The latest check run in `con`'s audit.dq_results (of `build_id`; None: of whichever build was checked last),
     or None when there is none. `con` is a DuckDB connection to the build warehouse, or to the serving or health
     file, which carry a copy of audit.dq_results (orchestration/publish.py)."""
-    has_results = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'dq_results'"
-    ).fetchall()[0][0]
-    if not has_results:
+    if not table_exists(con, "audit.dq_results"):
         return None
     latest = con.execute(
         """select run_id, build_id, max(checked_at) from audit.dq_results

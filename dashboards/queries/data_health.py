@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboards.queries.serving import run_query
+from dashboards.queries.serving import WarehouseNotReady, cursor, run_query
+from quality.gate import CheckRun, decide, latest_check_run
 
 # A superseded load was replaced by a later load of the same content (through a changed column map): its rows
 # are no longer in the warehouse, so it counts neither as a file nor as rows.
@@ -21,27 +22,11 @@ group by source
 order by source
 """
 
-QUALITY_RESULTS_SQL = """
-select suite, expectation, column_name, severity, success, observed, checked_at
-from audit.dq_results
-where run_id = (select max_by(run_id, checked_at) from audit.dq_results)
-order by success, severity, suite, expectation, column_name
-"""
-
 BUILDS_SQL = """
 select build_id, started_at, finished_at, customers, records_resolved
 from audit.builds
 order by started_at desc
 limit 10
-"""
-
-# The blocking checks that failed in the latest check run: the quality gate refuses to publish while there are any.
-BLOCKING_FAILURES_SQL = """
-select suite, expectation, column_name, coalesce(nullif(table_name, ''), suite) as table_name, observed, checked_at
-from audit.dq_results
-where run_id = (select max_by(run_id, checked_at) from audit.dq_results)
-  and severity = 'block' and not success
-order by table_name, expectation, column_name
 """
 
 SOURCE_FRESHNESS_SQL = """
@@ -55,12 +40,39 @@ def loads_by_source(serving_db: Path) -> pd.DataFrame:
     return run_query(serving_db, LOADS_BY_SOURCE_SQL)
 
 
+OUTCOME_COLUMNS = ["suite", "expectation", "column_name", "table_name", "severity", "success", "observed",
+                   "checked_at"]
+
+
+def _latest_check_run(serving_db: Path) -> CheckRun:
+    """The latest check run, as the quality gate reads it (quality.gate)."""
+    con = cursor(serving_db)
+    try:
+        run = latest_check_run(con)
+    finally:
+        con.close()
+    if run is None:
+        raise WarehouseNotReady("no quality check has run")
+    return run
+
+
+def _outcome_rows(run: CheckRun, outcomes) -> pd.DataFrame:
+    return pd.DataFrame([(o.suite, o.expectation, o.column, o.about, o.severity, o.success, o.observed,
+                          run.checked_at) for o in outcomes], columns=OUTCOME_COLUMNS)
+
+
 def quality_results(serving_db: Path) -> pd.DataFrame:
-    return run_query(serving_db, QUALITY_RESULTS_SQL)
+    """Every expectation of the latest check run, failures first (blocking before warnings)."""
+    run = _latest_check_run(serving_db)
+    return _outcome_rows(run, run.outcomes).sort_values(
+        ["success", "severity", "suite", "expectation", "column_name"], na_position="last", ignore_index=True)
 
 
 def blocking_failures(serving_db: Path) -> pd.DataFrame:
-    return run_query(serving_db, BLOCKING_FAILURES_SQL)
+    """The failed checks that keep the latest check run's build from being published: the gate's own decision."""
+    run = _latest_check_run(serving_db)
+    return _outcome_rows(run, decide(run).blocking_failures).sort_values(
+        ["table_name", "expectation", "column_name"], na_position="last", ignore_index=True)
 
 
 def builds(serving_db: Path) -> pd.DataFrame:
