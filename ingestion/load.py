@@ -8,7 +8,7 @@ the raw table, writes `audit.quarantine` and one `audit.loads` row per file, and
 everything back. A file whose content was loaded before (under any name) through the same column map (or
 none) is skipped; the same content read through a changed map loads again and supersedes the earlier load.
 
-Why a batch of files in one transaction keeps each file atomic (DESIGN.md: "one transaction per file"):
+Why a batch of files in one transaction keeps each file atomic (the design asks for one transaction per file):
 the guarantee that matters is that a file's rows land completely, with their audit row, or not at all, and
 that a file's failure costs no other file. A committed batch lands every one of its files completely; a
 killed process loses the whole open transaction, so no file of the batch has rows or an audit row and the

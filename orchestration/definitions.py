@@ -44,7 +44,7 @@ defs = dg.Definitions(
             project_dir=dbt_project, profiles_dir=str(settings.dbt_project_dir), dbt_executable=dbt_executable()
         ),
     },
-    # One process: the multiprocess executor re-imports everything per step (10–13 s each, STACK.md), and
+    # One process: the multiprocess executor re-imports everything per step (10–13 s each, measured), and
     # DuckDB takes one writer at a time anyway.
     executor=dg.in_process_executor,
 )
