@@ -7,7 +7,7 @@
 {%- set company_domains = fromjson(var('company_domains_json')) -%}
 
 with record_customers as (
-    select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, record_type, record_id, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 countries as (

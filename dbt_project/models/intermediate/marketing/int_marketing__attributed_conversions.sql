@@ -14,7 +14,7 @@ email_events as (
 ),
 
 customers_by_record as (
-    select record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
+    select record_type, record_id, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 web_visits as (

@@ -1,7 +1,7 @@
 {#- Invoices to chase: overdue at as_of (int_finance__overdue_invoices), with whom to call and how. Definition:
     _service__docs.md (action_overdue_invoice). -#}
 with record_customers as (
-    select record_key, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 overdue as (

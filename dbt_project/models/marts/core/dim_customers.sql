@@ -3,7 +3,7 @@
     (int_customer__attribute_candidates); activity comes from the timeline and the orders. -#}
 with record_customers as (
     select customer_id, count(*) as source_record_count
-    from {{ source('identity', 'record_customers') }}
+    from {{ ref('stg_identity__record_customers') }}
     group by customer_id
 ),
 
@@ -50,7 +50,7 @@ contacts as (
         count(*) as crm_contact_count,
         min(contacts.created_at) as became_lead_at
     from {{ ref('stg_sales__contacts') }} as contacts
-    inner join {{ source('identity', 'record_customers') }} as record_customers
+    inner join {{ ref('stg_identity__record_customers') }} as record_customers
         on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
     group by record_customers.customer_id
 ),

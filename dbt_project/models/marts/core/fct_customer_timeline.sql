@@ -5,7 +5,7 @@
     order exports hold shows once, as that order (with its status, refunds included): its Order Completed event is
     left out. -#}
 with record_customers as (
-    select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, record_type, record_id, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 crm_users as (

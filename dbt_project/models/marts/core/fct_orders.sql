@@ -6,7 +6,7 @@ with orders as (
 ),
 order_customers as (
     select record_id as order_id, customer_id
-    from {{ source('identity', 'record_customers') }}
+    from {{ ref('stg_identity__record_customers') }}
     where record_type = 'order'
 )
 select
