@@ -16,6 +16,15 @@
     )
 {%- endmacro %}
 
+{#- The orders that count as a customer's purchases (the filter on fct_orders): completed, and placed by a resolved
+    customer. by_as_of_date keeps only those of business days up to as_of_date(), for models that count by
+    business day: an as-of build's staging keeps what happened by the end of that day in UTC, which in a time
+    zone ahead of UTC already falls on the next business day. -#}
+{% macro is_completed_customer_order(by_as_of_date=true) -%}
+    is_completed and customer_id is not null
+    {%- if by_as_of_date %} and order_date <= {{ as_of_date() }}{% endif %}
+{%- endmacro %}
+
 {#- Weighted pipeline of a deal: its amount in the reporting currency × the probability of its stage (seed
     deal_stage_probabilities), rounded to cents. fct_deals (today's stage) and int_sales__open_deal_stages (every
     stage a deal was in) both weigh with it. -#}

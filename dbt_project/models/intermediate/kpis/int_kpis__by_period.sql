@@ -30,7 +30,7 @@ orders as (
         order_date,
         row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+    where {{ is_completed_customer_order() }}
 ),
 
 customer_periods as (

@@ -73,7 +73,7 @@ orders as (
         count(*) as completed_order_count,
         cast(sum(amount_reporting) as decimal(18, 2)) as lifetime_revenue_reporting
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
+    where {{ is_completed_customer_order(by_as_of_date=false) }}
     group by customer_id
 ),
 
