@@ -26,8 +26,8 @@
 {%- endmacro %}
 
 {#- Weighted pipeline of a deal: its amount in the reporting currency × the probability of its stage (seed
-    deal_stage_probabilities), rounded to cents. fct_deals (today's stage) and int_sales__open_deal_stages (every
-    stage a deal was in) both weigh with it. -#}
+    deal_stage_probabilities), rounded to cents. fct_deals (today's stage) and int_sales__deal_stages_filtered_to_open
+    (every stage a deal was in) both weigh with it. -#}
 {% macro weighted_amount(amount_reporting, stage_probability) -%}
     cast(round(cast({{ amount_reporting }} as double) * cast({{ stage_probability }} as double), 2) as decimal(18, 2))
 {%- endmacro %}

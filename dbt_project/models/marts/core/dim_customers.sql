@@ -1,6 +1,6 @@
 {#- One row per resolved person (customer_id): the golden record. Every attribute is the value ranked first by the
     survivorship rules (seed survivorship_rules) among everything the person's records state
-    (int_customer__attribute_candidates); activity comes from the timeline and the orders. -#}
+    (int_customer__attribute_candidates_unioned); activity comes from the timeline and the orders. -#}
 with record_customers as (
     select customer_id, count(*) as source_record_count
     from {{ ref('stg_identity__record_customers') }}

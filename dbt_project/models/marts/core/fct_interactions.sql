@@ -4,7 +4,7 @@ with record_customers as (
     select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 agents as (
-    select extension, full_name from {{ ref('int_phone__extension_agents') }}
+    select extension, full_name from {{ ref('int_phone__users_aggregated_by_extension') }}
 ),
 touchpoints as (
     select
