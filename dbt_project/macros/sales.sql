@@ -1,4 +1,5 @@
-{#- Sales helpers, portable (DESIGN.md, "Portable SQL"): plain ANSI functions only, so no dispatch is needed. -#}
+{#- Sales helpers in ANSI SQL and dbt's cross-database macros: what differs by engine is called from
+    macros/portable.sql (docs/architecture.md, section Portable SQL). -#}
 
 {#- True when a job title names someone who decides on a purchase. Latin-script keywords match whole words
     (so "coo" does not match "Coordinator"), Japanese and German ones anywhere in the title (部長 in 営業部長,
@@ -36,12 +37,6 @@
 {% macro fractional_days(start_ts, end_ts) -%}
     round(cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 86400.0, 2)
 {%- endmacro %}
-
-{#- regexp_replace of every match: DuckDB replaces only the first match unless given 'g'; Spark replaces all.
-    Patterns must not contain backslashes (Spark string literals unescape them). -#}
-{% macro regexp_replace_all(text, pattern, replacement) %}{{ return(adapter.dispatch('regexp_replace_all', 'customer360')(text, pattern, replacement)) }}{% endmacro %}
-{% macro duckdb__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
-{% macro spark__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}'){% endmacro %}
 
 {#- An email subject as a template (doc subject_template): lower case, without reply/forward prefixes (ASCII or
     full-width colon) and digits, whitespace collapsed. -#}
