@@ -44,15 +44,14 @@ golden_record as (
     group by customer_id
 ),
 
+crm_contacts as (
+    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
+),
+
 contacts as (
-    select
-        record_customers.customer_id,
-        count(*) as crm_contact_count,
-        min(contacts.created_at) as became_lead_at
-    from {{ ref('stg_sales__contacts') }} as contacts
-    inner join {{ ref('stg_identity__record_customers') }} as record_customers
-        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
-    group by record_customers.customer_id
+    select customer_id, count(*) as crm_contact_count, min(created_at) as became_lead_at
+    from crm_contacts
+    group by customer_id
 ),
 
 activity as (
