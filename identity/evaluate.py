@@ -1,6 +1,6 @@
 """Accuracy of identity resolution against the generator's ground truth (`records.parquet`).
 
-Scope: every record the identity graph saw (`int_identity__record_identifiers`) that the ground truth assigns to
+Scope: every record the identity graph saw (`int_identity__record_identifiers_unioned`) that the ground truth assigns to
 a person, except web visitors who never identified themselves: their only identifier is an anonymousId that no
 record with an email, phone or contact id shares, so no method could name them without guessing (they get no
 customer_id by design). They are counted in `anonymous_records`, outside the scores.

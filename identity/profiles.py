@@ -15,7 +15,7 @@ hiragana (ヤマダ = やまだ), punctuation to spaces (apostrophes dropped: O'
   Post abbreviations), `address_tokens` its words together with the second line's (a unit written on the first
   line or the second agrees), `address_number` its first number (the house number).
 - city, region, postcode (upper case, letters and digits only), country, company (legal forms dropped), and the
-  email and phone without junk (int_identity__contact_identifiers: shared inboxes never make two people look
+  email and phone without junk (int_identity__contact_identifiers_cleaned: shared inboxes never make two people look
   alike; a value on many contacts is weighed by how many carry it).
 
 SQL does the work in DuckDB; Python sees only distinct names (nicknames, phonetic codes) and NFKC runs as a
@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 CONTACTS_VIEW = "staging.stg_sales__contacts"
-CONTACT_IDENTIFIERS = "intermediate.int_identity__contact_identifiers"
+CONTACT_IDENTIFIERS = "intermediate.int_identity__contact_identifiers_cleaned"
 PROFILES_TABLE = "_contact_profiles"
 
 # Katakana → hiragana (the blocks are 0x60 apart): ヤマダ and やまだ are one reading.

@@ -1,11 +1,11 @@
 """Identity resolution: which source records are one person, under a customer_id that stays put.
 
 1. Deterministic stitching. The graph is bipartite — source records on one side, identifiers (contact id,
-   email, phone, web anonymousId, national id, customer number) on the other (`int_identity__record_identifiers`,
-   where junk identifiers are already kept out) — plus an edge between two records wherever the probabilistic
-   model (Splink, identity/probabilistic.py) is sure enough they are one person, or a reviewer said so
-   (identity/review.py). DuckDB numbers the nodes and scipy finds the connected components, so a million records
-   resolve without a Python loop over rows.
+   email, phone, web anonymousId, national id, customer number) on the other
+   (`int_identity__record_identifiers_unioned`, where junk identifiers are already kept out) — plus an edge between
+   two records wherever the probabilistic model (Splink, identity/probabilistic.py) is sure enough they are one
+   person, or a reviewer said so (identity/review.py). DuckDB numbers the nodes and scipy finds the connected
+   components, so a million records resolve without a Python loop over rows.
 2. A reviewer's `different` is kept: no model link joins the two records, directly or through others. Where a
    component still holds both, it is rebuilt from its identifier edges and `same` decisions, adding its model
    links strongest first and skipping any that would join two records decided apart (a few components, in Python).
@@ -36,7 +36,7 @@ from identity.stable_ids import assign_stable_ids
 
 log = logging.getLogger(__name__)
 
-IDENTIFIERS_TABLE = "intermediate.int_identity__record_identifiers"
+IDENTIFIERS_TABLE = "intermediate.int_identity__record_identifiers_unioned"
 OUTPUT_SCHEMA = "identity"
 OUTPUT_TABLE = f"{OUTPUT_SCHEMA}.record_customers"
 LINKS_TABLE = f"{OUTPUT_SCHEMA}.record_links"

@@ -1,6 +1,6 @@
 """The FX check between staging and the marts: every amount has a rate for its month, or the build stops.
 
-dbt's first pass builds `int_fx__missing_rates` (the currencies and months some amount needs a rate for and no
+dbt's first pass builds `int_fx__missing_rates_detected` (the currencies and months some amount needs a rate for and no
 rate covers); reading it here turns a build that would convert history to NULL into one line saying what to add.
 The dbt test `converted_to_reporting` on the converted columns stays behind it as the backstop.
 """
@@ -14,7 +14,7 @@ from common.settings import Settings
 from orchestration.errors import CrmError
 from orchestration.warehouse import build_connection
 
-MISSING_RATES_MODEL = "intermediate.int_fx__missing_rates"
+MISSING_RATES_MODEL = "intermediate.int_fx__missing_rates_detected"
 
 
 class MissingFxRates(CrmError):

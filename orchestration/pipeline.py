@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 # dbt runs in two passes around the Python steps: everything the identity graph and the FX check need (staging,
 # reference data, the FX calendar), then the rest.
-IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers", "+int_identity__contact_identifiers",
-                            "+int_fx__missing_rates"]
+IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers_unioned", "+int_identity__contact_identifiers_cleaned",
+                            "+int_fx__missing_rates_detected"]
 
 BUILDS_DDL = """
 create schema if not exists audit;

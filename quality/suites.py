@@ -42,9 +42,9 @@ class SuiteSpec:
 
 def fx_currencies(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """The currencies that convert to the reporting currency in some month: the seed's, those of the user's rates
-    files, and the reporting currency itself (dbt model int_fx__rates_to_reporting)."""
+    files, and the reporting currency itself (dbt model int_fx__rates_converted_to_reporting)."""
     return tuple(r[0] for r in con.execute(
-        "select distinct currency from intermediate.int_fx__rates_to_reporting order by currency").fetchall())
+        "select distinct currency from intermediate.int_fx__rates_converted_to_reporting order by currency").fetchall())
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
@@ -165,7 +165,7 @@ def dim_customers_suite(con: duckdb.DuckDBPyConnection, min_customers_per_contac
 
     contacts = con.execute("select count(distinct contact_id) from staging.stg_sales__contacts").fetchall()[0][0]
     records = con.execute(
-        "select count(distinct record_key) from intermediate.int_identity__record_identifiers"
+        "select count(distinct record_key) from intermediate.int_identity__record_identifiers_unioned"
     ).fetchall()[0][0]
     ex = gx.expectations
     return SuiteSpec(

@@ -1,7 +1,7 @@
 {#- Calendars: every day, week or month between the first and the last date of the data, in portable SQL
-    (generate_series is not portable, DESIGN.md). A spine is as long as its data asks: callers include as_of in
-    the dates when the spine must run up to it. Each macro is a plain SELECT without a CTE, so it nests as a
-    subquery anywhere on every engine. -#}
+    (generate_series is not: docs/architecture.md, section Portable SQL). A spine is as long as its data asks: callers
+    include as_of in the dates when the spine must run up to it. Each macro is a plain SELECT without a CTE, so it nests
+    as a subquery anywhere on every engine. -#}
 
 {#- The integers 0 … 10^digits - 1 as column `n`, from cross-joined digits: the building block of the spines. -#}
 {% macro integer_series(digits) -%}

@@ -1,4 +1,4 @@
-{#- Engine-specific SQL lives only here, behind adapter.dispatch (DESIGN.md, "Portable SQL").
+{#- Engine-specific SQL lives only here, behind adapter.dispatch (docs/architecture.md, section Portable SQL).
     Each macro has a DuckDB implementation and a Spark one; models call the dispatcher. -#}
 
 {#- A local wall-clock timestamp (no zone) in `tz` -> the UTC instant, as the timestamp-with-zone type. -#}
@@ -57,3 +57,9 @@
 {% macro lower_equals_unicode_case_fold(text) %}{{ return(adapter.dispatch('lower_equals_unicode_case_fold', 'customer360')(text)) }}{% endmacro %}
 {% macro duckdb__lower_equals_unicode_case_fold(text) %}regexp_full_match({{ text }}, '[ -~À-ÖØ-Þà-öø-ÿぁ-ゖァ-ヺー々一-鿿]*'){% endmacro %}
 {% macro spark__lower_equals_unicode_case_fold(text) %}({{ text }} rlike '^[ -~À-ÖØ-Þà-öø-ÿぁ-ゖァ-ヺー々一-鿿]*$'){% endmacro %}
+
+{#- regexp_replace of every match: DuckDB replaces only the first match unless given 'g'; Spark replaces all.
+    Patterns must not contain backslashes (Spark string literals unescape them). -#}
+{% macro regexp_replace_all(text, pattern, replacement) %}{{ return(adapter.dispatch('regexp_replace_all', 'customer360')(text, pattern, replacement)) }}{% endmacro %}
+{% macro duckdb__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
+{% macro spark__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}'){% endmacro %}

@@ -12,7 +12,7 @@ with orders as (
         cast({{ dbt.date_trunc(grain, 'order_date') }} as date) as period_start,
         amount_reporting
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+    where {{ is_completed_customer_order() }}
 ),
 customer_periods as (
     select

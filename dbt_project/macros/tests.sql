@@ -29,7 +29,7 @@ having count(distinct then_by) > 1
 {% endtest %}
 
 {#- Every row with an amount in a currency has it converted (this column): the backstop behind `crm build`'s FX check
-    (int_fx__missing_rates), so a missing rate never leaves a NULL in the reporting currency unnoticed. -#}
+    (int_fx__missing_rates_detected), so a missing rate never leaves a NULL in the reporting currency unnoticed. -#}
 {% test converted_to_reporting(model, column_name, amount, currency='currency') %}
 select {{ column_name }}
 from {{ model }}

@@ -1,7 +1,7 @@
 """Reference data a user brings: monthly FX rates (`reference/fx_rates*.csv`).
 
 The rates add to the project's seed `fx_rates` and replace its rate for the same month and currency
-(dbt model int_fx__units_per_usd), so history before the seed's first month, or a treasury's own rates, convert
+(dbt model int_fx__rates_pivoted_to_usd), so history before the seed's first month, or a treasury's own rates, convert
 like any other month. Not a source that delivers on a schedule: no freshness is expected of it.
 """
 

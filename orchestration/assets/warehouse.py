@@ -36,7 +36,7 @@ PUBLISHED_MARTS = _published_marts()
 
 # The identity step reads the graph's edges, the contacts (for the match model) and their emails and phones.
 IDENTITY_INPUTS = [get_asset_key_for_model([dbt_models], model) for model in (
-    "int_identity__record_identifiers", "int_identity__contact_identifiers", "stg_sales__contacts")]
+    "int_identity__record_identifiers_unioned", "int_identity__contact_identifiers_cleaned", "stg_sales__contacts")]
 
 
 @dg.multi_asset(

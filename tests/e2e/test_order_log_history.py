@@ -223,10 +223,10 @@ def test_the_rates_file_loads_with_its_bad_rows_quarantined_and_replaces_the_see
                        "rate_month is not a month (expected YYYY-MM or YYYY-MM-DD)",
                        "units_per_usd of USD is not 1: one US dollar is one US dollar"]
     assert query(builds["db"], "select rate_month::varchar, currency, units_per_usd::double "
-                               "from intermediate.int_fx__units_per_usd where rate_origin = 'landing' "
+                               "from intermediate.int_fx__rates_pivoted_to_usd where rate_origin = 'landing' "
                                "order by 1, 2") == [("1997-01-01", "EUR", 0.80), ("1997-02-01", "JPY", 120.0),
                                                    ("2026-01-01", "EUR", 0.50)]
-    assert query(builds["db"], "select rate_origin from intermediate.int_fx__units_per_usd "
+    assert query(builds["db"], "select rate_origin from intermediate.int_fx__rates_pivoted_to_usd "
                                "where currency = 'EUR' and rate_month = '2026-01-01'") == [("landing",)]
 
 

@@ -96,7 +96,7 @@ def test_no_customer_merges_people_who_share_no_identifier(pipeline):
             """select r.customer_id, t.person_id, i.identifier_type || ':' || i.identifier_value
                from read_parquet(?) t
                join identity.record_customers r on r.record_key = t.record_type || ':' || t.record_id
-               join intermediate.int_identity__record_identifiers i on i.record_key = r.record_key""",
+               join intermediate.int_identity__record_identifiers_unioned i on i.record_key = r.record_key""",
             [str(pipeline["records"])],
         ).fetchall()
     finally:

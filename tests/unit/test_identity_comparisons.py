@@ -25,8 +25,8 @@ def profiles_of(*contacts: dict) -> dict[str, dict]:
     frame = pd.DataFrame([{c: contact.get(c) for c in CONTACT_COLUMNS} for contact in contacts], dtype="string")
     con.register("contacts", frame)
     con.execute("create table staging.stg_sales__contacts as select * from contacts")
-    con.execute("create table intermediate.int_identity__contact_identifiers (contact_id varchar, email varchar, "
-                "phone varchar)")
+    con.execute("create table intermediate.int_identity__contact_identifiers_cleaned (contact_id varchar, "
+                "email varchar, phone varchar)")
     build_profiles(con)
     cursor = con.execute(f"select * from {PROFILES_TABLE}")
     names = [d[0] for d in cursor.description]

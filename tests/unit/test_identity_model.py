@@ -26,8 +26,8 @@ def _warehouse(records: int, seed: int) -> duckdb.DuckDBPyConnection:
     con.execute("create schema staging; create schema intermediate; create schema identity")
     con.register("contacts", contacts)
     con.execute("create table staging.stg_sales__contacts as select * from contacts")
-    con.execute("create table intermediate.int_identity__contact_identifiers (contact_id varchar, email varchar, "
-                "phone varchar)")
+    con.execute("create table intermediate.int_identity__contact_identifiers_cleaned (contact_id varchar, "
+                "email varchar, phone varchar)")
     return con
 
 

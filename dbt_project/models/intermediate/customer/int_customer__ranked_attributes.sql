@@ -1,4 +1,4 @@
-{#- The survivorship engine: every value stated about a customer (int_customer__attribute_candidates) ranked by
+{#- The survivorship engine: every value stated about a customer (int_customer__attribute_candidates_unioned) ranked by
     the rules of seed survivorship_rules, joined on (attribute, rule_source); survivorship_rank = 1 is the golden
     row of each (customer, attribute), which dim_customers shows and the child tables flag as primary. Values that
     are the same for people share a match_key (case, width, Gmail dots folded) and are judged together.
@@ -9,7 +9,8 @@
     the matched value, the best-written spelling, the spelling most records use, the row's own trust and
     observation; finally the value itself, so equal data always gives the same answer.
 
-    Intermediate schema, not published (int_customer__attribute_candidates says why it lives in this folder). -#}
+    Intermediate schema, not published (int_customer__attribute_candidates_unioned says why it lives in this
+    folder). -#}
 
 select
     scored.*,
@@ -53,7 +54,7 @@ from (
             partition by candidates.customer_id, candidates.attribute, candidates.match_key) as key_value_order,
         sum(candidates.record_count) over (
             partition by candidates.customer_id, candidates.attribute, candidates.value) as value_record_count
-    from {{ ref('int_customer__attribute_candidates') }} as candidates
+    from {{ ref('int_customer__attribute_candidates_unioned') }} as candidates
     left join {{ ref('survivorship_rules') }} as rules
         on rules.attribute = candidates.attribute and rules.source = candidates.rule_source
 ) as scored

@@ -14,7 +14,7 @@ email_events as (
 ),
 
 customers_by_record as (
-    select record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
+    select record_type, record_id, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 web_visits as (
@@ -67,7 +67,7 @@ conversions as (
     select customer_id, 'order:' || order_id, 'order', ordered_at, cast(amount_reporting as double),
            row_number() over (partition by customer_id order by ordered_at, order_id) = 1
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
+    where {{ is_completed_customer_order(by_as_of_date=false) }}
 ),
 
 touched_conversions as (

@@ -26,7 +26,7 @@ order_gaps as (
         cast(round(cast({{ dbt.datediff('min(order_date)', 'max(order_date)', 'day') }} as double)
             / (count(*) - 1), 1) as decimal(18, 1)) as usual_order_gap_days
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
+    where {{ is_completed_customer_order(by_as_of_date=false) }}
     group by customer_id
     having count(*) >= 2
 ),

@@ -1,14 +1,14 @@
-{#- Invoices to chase: overdue at as_of (int_finance__overdue_invoices), with whom to call and how. Definition:
-    _service__docs.md (action_overdue_invoice). -#}
+{#- Invoices to chase: overdue at as_of (int_finance__invoices_filtered_to_overdue), with whom to call and how.
+    Definition: _service__docs.md (action_overdue_invoice). -#}
 with record_customers as (
-    select record_key, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 overdue as (
     select
         *,
         {{ dbt.datediff('due_date', as_of_date(), 'day') }} as days_overdue
-    from {{ ref('int_finance__overdue_invoices') }}
+    from {{ ref('int_finance__invoices_filtered_to_overdue') }}
     where overdue_from_date <= {{ as_of_date() }}
         and (overdue_until_date is null or overdue_until_date > {{ as_of_date() }})
 )

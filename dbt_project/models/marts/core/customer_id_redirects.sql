@@ -7,4 +7,4 @@ select
     issued_at,
     retired_at,
     retired_because
-from {{ source('identity', 'customer_ids') }}
+from {{ ref('stg_identity__customer_ids') }}

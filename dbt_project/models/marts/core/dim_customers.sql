@@ -1,9 +1,9 @@
 {#- One row per resolved person (customer_id): the golden record. Every attribute is the value ranked first by the
     survivorship rules (seed survivorship_rules) among everything the person's records state
-    (int_customer__attribute_candidates); activity comes from the timeline and the orders. -#}
+    (int_customer__attribute_candidates_unioned); activity comes from the timeline and the orders. -#}
 with record_customers as (
     select customer_id, count(*) as source_record_count
-    from {{ source('identity', 'record_customers') }}
+    from {{ ref('stg_identity__record_customers') }}
     group by customer_id
 ),
 
@@ -44,15 +44,14 @@ golden_record as (
     group by customer_id
 ),
 
+crm_contacts as (
+    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
+),
+
 contacts as (
-    select
-        record_customers.customer_id,
-        count(*) as crm_contact_count,
-        min(contacts.created_at) as became_lead_at
-    from {{ ref('stg_sales__contacts') }} as contacts
-    inner join {{ source('identity', 'record_customers') }} as record_customers
-        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
-    group by record_customers.customer_id
+    select customer_id, count(*) as crm_contact_count, min(created_at) as became_lead_at
+    from crm_contacts
+    group by customer_id
 ),
 
 activity as (
@@ -73,7 +72,7 @@ orders as (
         count(*) as completed_order_count,
         cast(sum(amount_reporting) as decimal(18, 2)) as lifetime_revenue_reporting
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
+    where {{ is_completed_customer_order(by_as_of_date=false) }}
     group by customer_id
 ),
 

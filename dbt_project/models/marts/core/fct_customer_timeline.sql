@@ -5,7 +5,7 @@
     order exports hold shows once, as that order (with its status, refunds included): its Order Completed event is
     left out. -#}
 with record_customers as (
-    select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, record_type, record_id, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 crm_users as (
@@ -36,10 +36,14 @@ interactions as (
       and interaction_id not in (select interaction_id from checkouts_of_known_orders)
 ),
 
+crm_contacts as (
+    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
+),
+
 contacts_created as (
     select
         'crm_contact:' || contacts.contact_id as touchpoint_id,
-        record_customers.customer_id,
+        contacts.customer_id,
         'sales' as channel,
         'crm_contact_created' as touchpoint_type,
         cast(null as {{ dbt.type_string() }}) as direction,
@@ -50,9 +54,7 @@ contacts_created as (
         cast(null as decimal(18, 2)) as amount,
         cast(null as {{ dbt.type_string() }}) as currency,
         'crm_contact:' || contacts.contact_id as source_record_key
-    from {{ ref('stg_sales__contacts') }} as contacts
-    inner join record_customers
-        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
+    from crm_contacts as contacts
     left join crm_users as owners on owners.email = contacts.owner_email
 ),
 
@@ -74,10 +76,7 @@ orders as (
 ),
 
 deals as (
-    select deals.*, record_customers.customer_id
-    from {{ ref('stg_sales__deals') }} as deals
-    inner join record_customers
-        on record_customers.record_type = 'deal' and record_customers.record_id = deals.deal_id
+    {{ with_customer_ids(ref('stg_sales__deals'), 'deal', 'records.deal_id') }}
 ),
 
 stage_entries as (

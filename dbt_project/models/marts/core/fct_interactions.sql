@@ -1,10 +1,10 @@
 {#- Every touchpoint of every channel, one row each, with the customer it resolved to (NULL for a web visitor
     who never identified). -#}
 with record_customers as (
-    select record_key, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 agents as (
-    select extension, full_name from {{ ref('int_phone__extension_agents') }}
+    select extension, full_name from {{ ref('int_phone__users_aggregated_by_extension') }}
 ),
 touchpoints as (
     select

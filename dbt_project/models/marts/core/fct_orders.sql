@@ -1,12 +1,12 @@
 {#- One row per order, its amount also in the reporting currency at the order month's rate (business time zone;
-    int_fx__rates_to_reporting). -#}
+    int_fx__rates_converted_to_reporting). -#}
 with orders as (
     select *, {{ business_date('ordered_at') }} as order_date
     from {{ ref('stg_sales__orders') }}
 ),
 order_customers as (
     select record_id as order_id, customer_id
-    from {{ source('identity', 'record_customers') }}
+    from {{ ref('stg_identity__record_customers') }}
     where record_type = 'order'
 )
 select

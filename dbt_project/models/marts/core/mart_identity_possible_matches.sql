@@ -24,7 +24,7 @@ contacts as (
 ),
 
 customers as (
-    select record_key, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 )
 
 select

@@ -1,6 +1,6 @@
 {#- Headline KPIs per calendar day in the business time zone. Every measure but web_visitors is additive (counts
     and sums), so weekly, monthly and period-over-period figures are sums of these rows and rates are computed from
-    the sums; distinct visitors of a period are counted per period (int_kpis__by_period). -#}
+    the sums; distinct visitors of a period are counted per period (int_kpis__aggregated_by_period). -#}
 with customers as (
     select * from {{ ref('dim_customers') }}
 ),

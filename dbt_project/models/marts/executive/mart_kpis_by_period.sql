@@ -1,9 +1,9 @@
 {#- Every headline KPI by day, ISO week and month (business time zone), one row per (kpi, period_grain,
     period_start), with the previous period and the baseline. A KPI is either a count or a ratio of two parts. Most
     parts are sums over the period's days (mart_executive_kpis_daily); distinct customers and visitors and
-    stocks at the period's end are counted per period (int_kpis__by_period). Any period, the baseline included, is recomputed
-    from its parts instead of averaging averages. The KPIs are defined here once (glossary: the doc blocks
-    kpi_*); mart_goal_progress sets targets on them. -#}
+    stocks at the period's end are counted per period (int_kpis__aggregated_by_period). Any period, the baseline
+    included, is recomputed from its parts instead of averaging averages. The KPIs are defined here once
+    (glossary: the doc blocks kpi_*); mart_goal_progress sets targets on them. -#}
 with daily as (
     select * from {{ ref('mart_executive_kpis_daily') }}
     where date_day <= {{ as_of_date() }}
@@ -49,7 +49,7 @@ kpi_parts as (
 ),
 
 period_kpi_parts as (
-    {#- KPIs that are not sums of days, from their parts per period (int_kpis__by_period): distinct customers
+    {#- KPIs that are not sums of days, from their parts per period (int_kpis__aggregated_by_period): distinct customers
         and visitors, and stocks at the period's end, which a period's count is (not their sum over its days). -#}
     {%- set period_kpis = [
         ('active_customers', 'active_customers', none, 1),
@@ -71,7 +71,7 @@ period_kpi_parts as (
         cast({{ denominator if denominator else 'null' }} as double) as denominator,
         {{ multiplier }} as multiplier,
         {{ 'false' if denominator else 'true' }} as is_count
-    from {{ ref('int_kpis__by_period') }}
+    from {{ ref('int_kpis__aggregated_by_period') }}
     where period_start <= {{ as_of_date() }}
     {%- if not loop.last %}
     union all

@@ -1,10 +1,10 @@
 {#- One row per customer and journey stage reached. A stage counts only at or after the previous stage (sequential
     order, anchored at the customer's first awareness) and within var funnel_conversion_window_days of it; the
-    candidate events per stage come from int_funnel__stage_events. Definitions: _funnel__docs.md. -#}
+    candidate events per stage come from int_funnel__stage_events_unioned. Definitions: _funnel__docs.md. -#}
 {%- set window_days = var('funnel_conversion_window_days') -%}
 {%- set stages = funnel_stages() -%}
 with stage_events as (
-    select customer_id, stage, occurred_at from {{ ref('int_funnel__stage_events') }}
+    select customer_id, stage, occurred_at from {{ ref('int_funnel__stage_events_unioned') }}
 ),
 
 {% for stage in stages %}

@@ -11,7 +11,7 @@
 with purchase_days as (
     select distinct customer_id, order_date
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+    where {{ is_completed_customer_order() }}
 ),
 
 gaps as (

@@ -11,7 +11,7 @@ contacts as (
         {{ is_decision_maker_title('contacts.job_title') }} as is_decision_maker,
         record_customers.customer_id
     from {{ ref('stg_sales__contacts') }} as contacts
-    left join {{ source('identity', 'record_customers') }} as record_customers
+    left join {{ ref('stg_identity__record_customers') }} as record_customers
         on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
     where contacts.company_id is not null
 ),

@@ -48,7 +48,7 @@ deals as (
 ),
 deal_customers as (
     select record_id as deal_id, customer_id
-    from {{ source('identity', 'record_customers') }}
+    from {{ ref('stg_identity__record_customers') }}
     where record_type = 'deal'
 ),
 owners as (

@@ -42,7 +42,7 @@ reps as (
     select email, full_name from {{ ref('stg_sales__users') }}
 ),
 extension_agents as (
-    select extension, email, full_name from {{ ref('int_phone__extension_agents') }}
+    select extension, email, full_name from {{ ref('int_phone__users_aggregated_by_extension') }}
 ),
 follow_ups as (
     select

@@ -15,4 +15,4 @@ select
     monetary_score,
     rfm_segment,
     value_tier
-from {{ ref('int_segments__customer_month_ends') }}
+from {{ ref('int_segments__customers_scored_at_month_ends') }}

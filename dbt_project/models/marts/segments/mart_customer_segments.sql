@@ -1,10 +1,10 @@
 {#- Every customer's RFM scores, RFM segment and value tier at as_of, with the columns BI cuts segments by.
-    The segment logic lives in int_segments__customer_month_ends (its row at as_of). -#}
+    The segment logic lives in int_segments__customers_scored_at_month_ends (its row at as_of). -#}
 with customers as (
     select * from {{ ref('dim_customers') }}
 ),
 segments_now as (
-    select * from {{ ref('int_segments__customer_month_ends') }} where is_as_of_date
+    select * from {{ ref('int_segments__customers_scored_at_month_ends') }} where is_as_of_date
 ),
 companies as (
     select company_id, employee_count from {{ ref('stg_sales__companies') }}

@@ -1,7 +1,7 @@
 {#- One row per support ticket: an e-mail thread the customer opened in the support mailbox, or an inbound call on the
     Twilio support line. Definitions: _service__docs.md. -#}
 with record_customers as (
-    select record_key, customer_id from {{ source('identity', 'record_customers') }}
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
 
 staff as (

@@ -1,5 +1,5 @@
 {#- Every open stage each deal was in, with the business days it was in it: the history behind the open and
-    weighted pipeline at any day's end (int_kpis__daily_snapshots). A deal is in a stage at the end of day D when
+    weighted pipeline at any day's end (int_kpis__snapshotted_daily). A deal is in a stage at the end of day D when
     entered_date <= D and (left_date is NULL or D < left_date); a stage entered and left on the same day never
     counts. Amounts as fct_deals converts them; weighted with the stage's probability like fct_deals. -#}
 with stages as (

@@ -46,7 +46,7 @@ monthly_orders as (
         sum(amount_reporting) as revenue_reporting,
         max(order_date) as last_order_date
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+    where {{ is_completed_customer_order() }}
     group by 1, 2
 ),
 monthly_engagement as (

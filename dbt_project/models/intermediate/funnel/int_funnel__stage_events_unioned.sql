@@ -21,7 +21,7 @@ nps_answers as (
 completed_orders as (
     select order_id, customer_id, ordered_at
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null
+    where {{ is_completed_customer_order(by_as_of_date=false) }}
 ),
 
 leads as (

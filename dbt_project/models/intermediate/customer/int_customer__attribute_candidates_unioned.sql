@@ -6,11 +6,7 @@
 {%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
 {%- set company_domains = var('company_domains') -%}
 
-with record_customers as (
-    select record_key, record_type, record_id, customer_id from {{ source('identity', 'record_customers') }}
-),
-
-countries as (
+with countries as (
     select country_code, calling_code, default_time_zone, default_language from {{ ref('countries') }}
 ),
 
@@ -22,25 +18,25 @@ unambiguous_calling_codes as (
     having count(*) = 1
 ),
 
+-- The records of every source that states something about a person, each with its customer ------------------
+crm_contacts as (
+    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
+),
+
 contacts as (
     select
-        record_customers.customer_id,
         contacts.*,
         coalesce(contacts.updated_at, contacts.created_at) as observed_at,
         companies.company_name as company_record_name,
         companies.country_code as company_country_code,
         companies.owner_email as company_owner_email
-    from {{ ref('stg_sales__contacts') }} as contacts
-    inner join record_customers
-        on record_customers.record_type = 'crm_contact' and record_customers.record_id = contacts.contact_id
+    from crm_contacts as contacts
     left join {{ ref('stg_sales__companies') }} as companies on companies.company_id = contacts.company_id
 ),
 
 web_events as (
-    select record_customers.customer_id, events.*
-    from {{ ref('stg_web__segment_events') }} as events
-    inner join record_customers
-        on record_customers.record_key = 'web_anonymous:' || coalesce(events.anonymous_id, events.previous_id)
+    {{ with_customer_ids(ref('stg_web__segment_events'), 'web_anonymous',
+                         'coalesce(records.anonymous_id, records.previous_id)') }}
 ),
 
 -- identify traits and form fields: what the person typed about themselves (group traits name a company and
@@ -50,24 +46,23 @@ web_self_descriptions as (
 ),
 
 orders as (
-    select record_customers.customer_id, orders.*
-    from {{ ref('stg_sales__orders') }} as orders
-    inner join record_customers
-        on record_customers.record_type = 'order' and record_customers.record_id = orders.order_id
+    {{ with_customer_ids(ref('stg_sales__orders'), 'order', 'records.order_id') }}
+),
+
+deals as (
+    {{ with_customer_ids(ref('stg_sales__deals'), 'deal', 'records.deal_id') }}
+),
+
+survey_responses as (
+    {{ with_customer_ids(ref('stg_surveys__responses'), 'survey_response', 'records.response_id') }}
 ),
 
 email_messages as (
-    select record_customers.customer_id, messages.*
-    from {{ ref('stg_email__messages') }} as messages
-    inner join record_customers
-        on record_customers.record_type = 'email_message' and record_customers.record_id = messages.message_id
+    {{ with_customer_ids(ref('stg_email__messages'), 'email_message', 'records.message_id') }}
 ),
 
 esp_events as (
-    select record_customers.customer_id, events.*
-    from {{ ref('stg_email__campaign_events') }} as events
-    inner join record_customers
-        on record_customers.record_type = 'esp_message' and record_customers.record_id = events.esp_message_id
+    {{ with_customer_ids(ref('stg_email__campaign_events'), 'esp_message', 'records.esp_message_id') }}
 ),
 
 esp_messages as (
@@ -83,17 +78,11 @@ esp_messages as (
 ),
 
 twilio_calls as (
-    select record_customers.customer_id, calls.*
-    from {{ ref('stg_phone__twilio_calls') }} as calls
-    inner join record_customers
-        on record_customers.record_type = 'twilio_call' and record_customers.record_id = calls.call_id
+    {{ with_customer_ids(ref('stg_phone__twilio_calls'), 'twilio_call', 'records.call_id') }}
 ),
 
 asterisk_calls as (
-    select record_customers.customer_id, calls.*
-    from {{ ref('stg_phone__asterisk_cdr') }} as calls
-    inner join record_customers
-        on record_customers.record_type = 'asterisk_call' and record_customers.record_id = calls.call_id
+    {{ with_customer_ids(ref('stg_phone__asterisk_cdr'), 'asterisk_call', 'records.call_id') }}
 ),
 
 -- Names ------------------------------------------------------------------------------------------------------
@@ -189,11 +178,8 @@ stated_emails as (
     union all
     select customer_id, 'web_form', email, email_match_key, occurred_at, occurred_at from web_events
     union all
-    select record_customers.customer_id, 'survey_response', responses.email, responses.email_match_key,
-           responses.submitted_at, responses.submitted_at
-    from {{ ref('stg_surveys__responses') }} as responses
-    inner join record_customers
-        on record_customers.record_type = 'survey_response' and record_customers.record_id = responses.response_id
+    select customer_id, 'survey_response', email, email_match_key, submitted_at, submitted_at
+    from survey_responses
     union all
     select customer_id, 'email_message', counterpart_email, counterpart_email_match_key, sent_at, sent_at
     from email_messages
@@ -377,11 +363,9 @@ currency_candidates as (
         ordered_at as first_observed_at, ordered_at as last_observed_at
     from orders
     union all
-    select record_customers.customer_id, 'currency', 'deal', 'deal', deals.currency, deals.currency,
-           null, null, null, null, null, deals.created_at, deals.created_at
-    from {{ ref('stg_sales__deals') }} as deals
-    inner join record_customers
-        on record_customers.record_type = 'deal' and record_customers.record_id = deals.deal_id
+    select customer_id, 'currency', 'deal', 'deal', currency, currency,
+           null, null, null, null, null, created_at, created_at
+    from deals
     union all
     select customer_id, 'currency', 'web_checkout', 'web_checkout', currency, currency,
            null, null, null, null, null, occurred_at, occurred_at

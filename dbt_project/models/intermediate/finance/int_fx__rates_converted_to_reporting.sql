@@ -1,11 +1,11 @@
 {#- The one place money is converted: for each month of the FX calendar and currency, what one unit is worth in
     the reporting currency (var reporting_currency), through the US dollar: (reporting units per USD) / (currency
-    units per USD), both from int_fx__units_per_usd. The reporting currency is worth 1 of itself in every month,
+    units per USD), both from int_fx__rates_pivoted_to_usd. The reporting currency is worth 1 of itself in every month,
     whether or not any rate is known then. Marts join on the month of the amount's date and multiply (macros
     fx_joins, fx_to_reporting). -#}
 {%- set reporting_currency = var('reporting_currency') %}
 with units as (
-    select * from {{ ref('int_fx__units_per_usd') }}
+    select * from {{ ref('int_fx__rates_pivoted_to_usd') }}
 ),
 
 reporting as (

@@ -1,6 +1,6 @@
 {#- Every invoice that is, or was, overdue: from the day after its due date until the day it was paid. The one
     definition of an overdue invoice (doc action_overdue_invoice): mart_action_overdue_invoices lists those
-    overdue at as_of, int_kpis__daily_snapshots counts them at the end of every day. An invoice paid without a
+    overdue at as_of, int_kpis__snapshotted_daily counts them at the end of every day. An invoice paid without a
     known payment time, or voided, cancelled or still a draft, never counts: when that happened is unknown. -#}
 with invoices as (
     select

@@ -8,7 +8,7 @@
     - churn (fct_customer_activity_spells): the customers active (in a spell) when the period began, and the
       spells that ended in churn during it; counted from running totals of spells begun and churned per period,
       so the cost grows with the periods and the spells, not their product.
-    - stocks at the period's end (or at as_of in the current period), from int_kpis__daily_snapshots.
+    - stocks at the period's end (or at as_of in the current period), from int_kpis__snapshotted_daily.
     mart_kpis_by_period turns them into KPIs. -#}
 {%- set grains = ['day', 'week', 'month'] -%}
 with days as (
@@ -30,7 +30,7 @@ orders as (
         order_date,
         row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number
     from {{ ref('fct_orders') }}
-    where is_completed and customer_id is not null and order_date <= {{ as_of_date() }}
+    where {{ is_completed_customer_order() }}
 ),
 
 customer_periods as (
@@ -140,7 +140,7 @@ snapshots as (
         max_by(weighted_pipeline_reporting, date_day) as weighted_pipeline_reporting,
         max_by(overdue_invoices, date_day) as overdue_invoices,
         max_by(overdue_invoice_amount_reporting, date_day) as overdue_invoice_amount_reporting
-    from {{ ref('int_kpis__daily_snapshots') }}
+    from {{ ref('int_kpis__snapshotted_daily') }}
     where date_day <= {{ as_of_date() }}
     group by 1, 2
     {{- '\n    union all' if not loop.last }}

@@ -8,11 +8,11 @@ with days as (
 ),
 
 deal_stages as (
-    select * from {{ ref('int_sales__open_deal_stages') }}
+    select * from {{ ref('int_sales__deal_stages_filtered_to_open') }}
 ),
 
 overdue_invoices as (
-    select * from {{ ref('int_finance__overdue_invoices') }}
+    select * from {{ ref('int_finance__invoices_filtered_to_overdue') }}
 ),
 
 changes as (

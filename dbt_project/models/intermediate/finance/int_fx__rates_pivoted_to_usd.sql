@@ -1,9 +1,9 @@
 {#- How many units of each currency one US dollar buys, in every month of the FX calendar: from the first month
-    any rate or amount needs (int_fx__conversion_months) to the last. A month's rate comes from a landing file
-    (stg_reference__fx_rates) or else from seed fx_rates; after a currency's latest known rate, that rate carries
+    any rate or amount needs (int_fx__conversion_months_aggregated) to the last. A month's rate comes from a landing
+    file (stg_reference__fx_rates) or else from seed fx_rates; after a currency's latest known rate, that rate carries
     forward (rates are published late, and current data must still convert). There is no row for a month before a
-    currency's first known rate or in a gap between two: such a month has no rate, and an amount needing it stops
-    the build (int_fx__missing_rates). The US dollar is 1 in every month, by definition. -#}
+    currency's first known rate or in a gap between two: such a month has no rate, and an amount needing it stops the
+    build (int_fx__missing_rates_detected). The US dollar is 1 in every month, by definition. -#}
 with landing_rates as (
     select rate_month, currency, cast(units_per_usd as double) as units_per_usd
     from {{ ref('stg_reference__fx_rates') }}
@@ -42,7 +42,7 @@ latest_rates as (
 ),
 
 calendar as (
-    {{ month_spine('(select rate_month as calendar_month from ' ~ ref('int_fx__conversion_months')
+    {{ month_spine('(select rate_month as calendar_month from ' ~ ref('int_fx__conversion_months_aggregated')
                    ~ ' union all select rate_month from known_rates) as calendar_bounds', 'calendar_month') }}
 )
 

@@ -1,9 +1,9 @@
 {#- Every currency and month some amount of the warehouse converts to the reporting currency at, with how many
     amounts: orders at their order month (business time zone, fct_orders), invoices at their issue month
-    (int_finance__overdue_invoices), deals at the month they closed or, while open, were created (fct_deals) and
-    campaign costs at their start month (mart_campaign_performance) — the dates those models hand to macro
-    fx_joins. The FX calendar (int_fx__units_per_usd) spans these months, and int_fx__missing_rates says which
-    of them no rate covers, before any mart is built. -#}
+    (int_finance__invoices_filtered_to_overdue), deals at the month they closed or, while open, were created
+    (fct_deals) and campaign costs at their start month (mart_campaign_performance) — the dates those models hand
+    to macro fx_joins. The FX calendar (int_fx__rates_pivoted_to_usd) spans these months, and
+    int_fx__missing_rates_detected says which of them no rate covers, before any mart is built. -#}
 with amounts as (
     select currency, cast({{ dbt.date_trunc('month', business_date('ordered_at')) }} as date) as rate_month
     from {{ ref('stg_sales__orders') }}
