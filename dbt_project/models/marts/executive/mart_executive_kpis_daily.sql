@@ -58,7 +58,7 @@ daily_deals as (
 daily_service as (
     {#- Support tickets by the day they were opened: response and resolution of that day's tickets. -#}
     select
-        {{ business_date('opened_at') }} as date_day,
+        opened_date as date_day,
         count(*) as support_tickets_opened,
         count(first_response_minutes) as support_tickets_responded,
         sum(cast(first_response_minutes as double)) as first_response_minutes_total,
