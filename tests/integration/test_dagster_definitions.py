@@ -31,7 +31,11 @@ def test_asset_graph_wires_every_layer():
                      "marts/fct_orders", "marts/mart_executive_kpis_daily", "serving/published_marts"):
         assert expected in keys
     dim = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "marts/dim_customers"))
-    assert any(p.to_user_string() == "identity/record_customers" for p in dim.parent_keys)
+    # The marts read identity resolution's output through its staging view (source() only in staging).
+    assert any(p.to_user_string() == "staging/stg_identity__record_customers" for p in dim.parent_keys)
+    stg_identity = graph.get(next(k for k in graph.get_all_asset_keys()
+                                  if k.to_user_string() == "staging/stg_identity__record_customers"))
+    assert {p.to_user_string() for p in stg_identity.parent_keys} == {"identity/record_customers"}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
