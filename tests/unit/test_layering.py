@@ -15,10 +15,11 @@ ALLOWED_IMPORTS: dict[str, set[str]] = {
     "common": set(),
     "ingestion": {"common"},
     "identity": {"common"},
+    "predictions": {"common"},
     "quality": {"common", "ingestion"},
     "dashboards": {"common", "identity", "quality"},
-    "orchestration": {"common", "ingestion", "identity", "quality"},
-    "benchmarks": {"common", "ingestion", "identity", "quality", "orchestration", "dashboards"},
+    "orchestration": {"common", "ingestion", "identity", "predictions", "quality"},
+    "benchmarks": {"common", "ingestion", "identity", "predictions", "quality", "orchestration", "dashboards"},
 }
 # Inside ingestion, arrows point down this list only (a module may import its own level or lower ones): the
 # shared helpers, then the declarative source specs, then the loader, then live mailbox reading.

@@ -1,0 +1,104 @@
+"""The lifetime models reproduce their published fits on the public CDNOW sample (tests/fixtures/cdnow/README.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from predictions.clv import (
+    BgNbdFit,
+    GammaGammaFit,
+    expected_order_value,
+    expected_purchases,
+    expected_purchases_of_a_new_customer,
+    fit_bg_nbd,
+    fit_gamma_gamma,
+    holdout_comparison,
+    probability_alive,
+)
+from predictions.history import purchase_history
+
+CDNOW = Path(__file__).parents[1] / "fixtures" / "cdnow" / "CDNOW_sample.txt"
+CALIBRATION_END, HOLDOUT_END = date(1997, 9, 30), date(1998, 6, 30)  # 39 weeks each, as in the paper
+
+
+@pytest.fixture(scope="module")
+def cdnow_history() -> pd.DataFrame:
+    log = pd.read_csv(CDNOW, sep=r"\s+", header=None, dtype={"date": str},
+                      names=["master_id", "customer_id", "date", "cds", "amount"])
+    log["purchase_date"] = pd.to_datetime(log["date"], format="%Y%m%d").dt.date
+    con = duckdb.connect()
+    con.register("cdnow", log[["customer_id", "purchase_date", "amount"]])
+    return purchase_history(con, "cdnow", CALIBRATION_END, HOLDOUT_END)
+
+
+def test_the_history_is_the_papers_summary(cdnow_history):
+    assert len(cdnow_history) == 2357
+    assert (cdnow_history["x"] > 0).sum() == 946  # the repeat customers the Gamma-Gamma paper fits on
+    # Customer 1 (first lines of the file): bought on 1997-01-01, 01-18 and 08-02 (12-12 is in the holdout).
+    first = cdnow_history.iloc[0]
+    assert (first.x, round(first.t_x, 2), round(first["T"], 2)) == (2, 30.43, 38.86)
+    assert first.mean_repeat_value == pytest.approx((29.73 + 14.96) / 2)
+    assert first.holdout_purchases == 1
+
+
+def test_bg_nbd_reproduces_fader_hardie_lee_2005(cdnow_history):
+    fit = fit_bg_nbd(cdnow_history["x"], cdnow_history["t_x"], cdnow_history["T"])
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert getattr(fit, name) == pytest.approx(value, rel=0.01), name
+    assert fit.log_likelihood == pytest.approx(-9582.4, rel=0.01)
+    assert fit.log_likelihood == pytest.approx(-9582.4, abs=0.1)
+    assert fit.customers == 2357
+
+
+def test_gamma_gamma_reproduces_fader_hardie_lee_2005(cdnow_history):
+    fit = fit_gamma_gamma(cdnow_history["x"], cdnow_history["mean_repeat_value"].fillna(0))
+    for name, value in {"p": 6.25, "q": 3.74, "gamma": 15.44}.items():
+        assert getattr(fit, name) == pytest.approx(value, rel=0.01), name
+    assert fit.customers == 946
+
+
+def test_predictions_with_the_published_parameters():
+    fit = BgNbdFit(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=-9582.4, customers=2357)
+    # Hardie's worked example: a customer with x = 2, t_x = 30.43, T = 38.86 weeks expects 1.226 purchases in the
+    # next 39 weeks.
+    assert expected_purchases(fit, 39, [2], [30.43], [38.86])[0] == pytest.approx(1.226, abs=0.001)
+    # P(alive) by hand: 1 / (1 + a / (b + x - 1) * ((α + T) / (α + t_x)) ** (r + x))
+    #                 = 1 / (1 + 0.793 / 3.426 * (43.274 / 34.844) ** 2.243) = 1 / (1 + 0.23147 * 1.62613) = 0.7266
+    assert probability_alive(fit, [2], [30.43], [38.86])[0] == pytest.approx(0.7266, abs=0.0005)
+    # Without a repeat purchase nobody can have dropped out yet.
+    assert probability_alive(fit, [0], [0], [38.86])[0] == 1.0
+    # A new customer's expected repeat purchases grow with the time after the first purchase, and slow down.
+    first, second = (expected_purchases_of_a_new_customer(fit, t) for t in (39, 78))
+    assert 0 < first < second < 2 * first
+
+
+def test_expected_order_value_weighs_the_customers_own_mean():
+    fit = GammaGammaFit(p=6.25, q=3.74, gamma=15.44, log_likelihood=0, customers=946)
+    population_mean = fit.p * fit.gamma / (fit.q - 1)  # 35.22: what a customer without repeat purchases gets
+    value = expected_order_value(fit, [0, 1, 10], [0, 100.0, 100.0])
+    assert value[0] == pytest.approx(population_mean)
+    # (γ + m x) p / (p x + q − 1): 1 purchase of 100 → 115.44 · 6.25 / 8.99 = 80.26; 10 → 1015.44 · 6.25 / 65.24
+    assert value[1] == pytest.approx(80.26, abs=0.01)
+    assert value[2] == pytest.approx(97.28, abs=0.01)
+
+
+def test_holdout_predictions_follow_the_actual_purchases_by_past_purchases(cdnow_history):
+    """The paper's check: predicted against actual repeat purchases in the 39-week holdout, by calibration-period
+    purchases. The model is fitted on the calibration period only."""
+    fit = fit_bg_nbd(cdnow_history["x"], cdnow_history["t_x"], cdnow_history["T"])
+    groups = pd.DataFrame(holdout_comparison(fit, 39, cdnow_history["x"], cdnow_history["t_x"], cdnow_history["T"],
+                                             cdnow_history["holdout_purchases"]))
+    assert groups["past_purchases"].tolist() == list(range(8)) and groups["or_more"].tolist() == [False] * 7 + [True]
+    assert groups["customers"].sum() == 2357
+    # The actual means, counted here from the history: 1,411 customers without a repeat purchase made 0.2367 each.
+    no_repeat = cdnow_history[cdnow_history["x"] == 0]
+    assert (groups["customers"][0], groups["actual_mean"][0]) == (1411, no_repeat["holdout_purchases"].mean())
+    # Both rise with past purchases, and the prediction stays within 30% of the actual in every group.
+    assert groups["predicted_mean"].is_monotonic_increasing and groups["actual_mean"].is_monotonic_increasing
+    assert ((groups["predicted_mean"] - groups["actual_mean"]).abs() <= 0.3 * groups["actual_mean"]).all()
