@@ -141,6 +141,10 @@ class Settings:
     at_risk_watch_segments: tuple[str, ...]
     rfm_segment_health_order: tuple[str, ...]
     attribution_window_days: int
+    predictions_holdout_days: int
+    predictions_high_risk_below: float
+    predictions_medium_risk_below: float
+    predictions_max_holdout_error: float
     # Salt of the bi schema's hashes of emails and phones; kept out of repr so printing settings never shows it.
     bi_hash_salt: str = field(default="", repr=False)
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
@@ -266,6 +270,10 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         at_risk_watch_segments=tuple(raw["retention"]["at_risk_watch_segments"]),
         rfm_segment_health_order=tuple(raw["retention"]["rfm_segment_health_order"]),
         attribution_window_days=int(raw["attribution"]["window_days"]),
+        predictions_holdout_days=int(raw["predictions"]["holdout_days"]),
+        predictions_high_risk_below=float(raw["predictions"]["high_risk_below"]),
+        predictions_medium_risk_below=float(raw["predictions"]["medium_risk_below"]),
+        predictions_max_holdout_error=float(raw["predictions"]["max_holdout_error"]),
         bi_hash_salt=environ.get(BI_HASH_SALT_ENV, ""),
     )
 
