@@ -122,7 +122,8 @@ def build(settings: Settings, as_of) -> None:
         click.echo(f"as-of build of {as_of.date().isoformat()}: {as_of_build.build_db}")
         return
     record = _dagster_record(settings, "crm build")
-    StepTimer().run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved)
+    StepTimer().run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved,
+                    record.predicted)
 
 
 @cli.command(name="unit-tests")
@@ -188,7 +189,8 @@ def run(settings: Settings, scale: int | None, seed: int | None, skip_generate: 
     report = timer.run("ingest", ingest_with_ticker)
     record.ingested(report)
     click.echo("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in report.totals().items()), err=True)
-    timer.run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved)
+    timer.run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved,
+              record.predicted)
     timer.run("check", run_check, settings, record.checked)
     record.published(timer.run("publish", run_publish, settings))
     print_summary(settings, timer.steps, peak_memory_mb())

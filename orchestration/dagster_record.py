@@ -7,10 +7,10 @@ materialization of every asset it rebuilt, with the metadata the Dagster asset g
 build id and the command: the UI tells the truth whichever way a build ran.
 
 The asset keys are the definitions' own: raw tables by `raw_asset_key`, dbt models and seeds from the dbt assets'
-specs (by dbt unique id), identity resolution, the quality gate and the serving file by their assets' keys. Event
-sources' raw tables are partitioned by day in Dagster; a command loads files, not days, so, like the daily build's
-unpartitioned run, its materializations name no partition. An as-of build (`crm build --as-of`) writes a warehouse
-file of its own, not the assets Dagster shows, and is not recorded.
+specs (by dbt unique id), identity resolution, the customer lifetime models, the quality gate and the serving
+file by their assets' keys. Event sources' raw tables are partitioned by day in Dagster; a command loads files,
+not days, so, like the daily build's unpartitioned run, its materializations name no partition. An as-of build
+(`crm build --as-of`) writes a warehouse file of its own, not the assets Dagster shows, and is not recorded.
 
 Setting `dagster.record_cli_runs = false` turns it off (it costs a few seconds per command). Recording never fails
 a command: the step it records succeeded, so a failure to record (an unwritable
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ingestion.load import IngestReport
     from orchestration.dbt import DbtNodeBuilt
     from orchestration.publish import Publication
+    from predictions.lifetime import LifetimeSummary
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,12 @@ class DagsterRecord:
         from orchestration.assets.warehouse import identity_metadata
 
         self._record((key, {"build_id": build_id, **metadata}) for key, metadata in identity_metadata(summary).items())
+
+    @_never_fails
+    def predicted(self, build_id: str, summary: LifetimeSummary) -> None:
+        from orchestration.assets.predictions import lifetime_metadata
+
+        self._record((key, {"build_id": build_id, **metadata}) for key, metadata in lifetime_metadata(summary).items())
 
     @_never_fails
     def checked(self, outcomes: list) -> None:

@@ -23,14 +23,25 @@ from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable,
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection, connect_build
+from predictions.lifetime import LifetimeOptions, LifetimeSummary, predict_customer_lifetimes
 from quality.gate import CheckOutcome, CheckRun, decide, latest_check_run, latest_decision
 
 log = logging.getLogger(__name__)
 
-# dbt runs in two passes around the Python steps: everything the identity graph and the FX check need (staging,
-# reference data, the FX calendar), then the rest.
+# dbt runs in three passes around the Python steps: everything the identity graph and the FX check need (staging,
+# reference data, the FX calendar); then the purchase log the customer lifetime models learn from; then the rest.
 IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers_unioned", "+int_identity__contact_identifiers_cleaned",
                             "+int_fx__missing_rates_detected"]
+PURCHASES_MODEL = "int_predictions__orders_filtered_to_purchases"
+PREDICTION_INPUTS_SELECTOR = [f"+{PURCHASES_MODEL}"]
+# The later stages select tests "cautiously": a test runs in the stage that builds the last of its models, so a
+# test between stages (fct_orders' customers are in dim_customers) runs once both exist, not before or never.
+DBT_STAGES = {
+    "identity_inputs": ["--select", *IDENTITY_INPUTS_SELECTOR],
+    "prediction_inputs": ["--select", *PREDICTION_INPUTS_SELECTOR, "--exclude", *IDENTITY_INPUTS_SELECTOR,
+                          "--indirect-selection", "cautious"],
+    "marts": ["--exclude", *IDENTITY_INPUTS_SELECTOR, *PREDICTION_INPUTS_SELECTOR, "--indirect-selection", "cautious"],
+}
 
 BUILDS_DDL = """
 create schema if not exists audit;
@@ -178,10 +189,10 @@ def run_unit_tests(settings: Settings, on_line: Callable[[str], None] | None = N
 
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None,
                   on_built: Callable[[list[DbtNodeBuilt]], None] | None = None) -> None:
-    """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `marts`: the rest.
-    `on_built` hears of the models and seeds dbt built, also when others failed after them."""
-    selector = ["--select", *IDENTITY_INPUTS_SELECTOR] if stage == "identity_inputs" else [
-        "--exclude", *IDENTITY_INPUTS_SELECTOR]
+    """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `prediction_inputs`:
+    the rest of what the customer lifetime models read; `marts`: the rest. `on_built` hears of the models and seeds
+    dbt built, also when others failed after them."""
+    selector = DBT_STAGES[stage]
     started = time.time()
     try:
         run_dbt(settings, ["build", *selector, *NO_UNIT_TESTS], on_line=on_line)
@@ -193,6 +204,22 @@ def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None]
 def run_identity(settings: Settings) -> ResolutionSummary:
     with build_connection(settings.build_db) as con:
         return resolve_identities(con, **resolution_options(settings))
+
+
+def build_as_of_date(settings: Settings) -> date:
+    """The day a build describes: its as-of day, or today in the business time zone (macro as_of_date's day)."""
+    return settings.as_of or datetime.now(ZoneInfo(settings.business_timezone)).date()
+
+
+def run_predictions(settings: Settings, build_id: str) -> LifetimeSummary:
+    """The customer lifetime models fitted on the build's purchases: predictions.customer_value and this build's
+    rows of predictions.model_performance."""
+    options = LifetimeOptions(holdout_days=settings.predictions_holdout_days,
+                              high_risk_below=settings.predictions_high_risk_below,
+                              medium_risk_below=settings.predictions_medium_risk_below)
+    with build_connection(settings.build_db) as con:
+        return predict_customer_lifetimes(con, f"intermediate.{PURCHASES_MODEL}", build_as_of_date(settings),
+                                          build_id, options)
 
 
 def prepare_raw_tables(settings: Settings) -> None:
@@ -211,8 +238,10 @@ def prepare_raw_tables(settings: Settings) -> None:
 
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
               on_dbt_built: Callable[[str, list[DbtNodeBuilt]], None] | None = None,
-              on_identity_resolved: Callable[[str, ResolutionSummary], None] | None = None) -> str:
-    """dbt (identity inputs) → FX check → identity resolution → dbt (marts and tests). Returns the new build id.
+              on_identity_resolved: Callable[[str, ResolutionSummary], None] | None = None,
+              on_predicted: Callable[[str, LifetimeSummary], None] | None = None) -> str:
+    """dbt (identity inputs) → FX check → identity resolution → dbt (purchases) → customer lifetime predictions →
+    dbt (marts and tests). Returns the new build id.
     The callbacks hear, with the build id, what each step rebuilt as soon as it did (`crm` records it in Dagster)."""
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
@@ -233,6 +262,12 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
                 f"links, model {summary.model_source}; {summary.possible_matches} possible matches for review, "
                 f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
                 f"kept, {summary.ids_redirected} redirected)")
+    run_dbt_stage(settings, "prediction_inputs", on_line, dbt_built)
+    lifetimes = run_predictions(settings, build_id)
+    if on_predicted:
+        on_predicted(build_id, lifetimes)
+    if on_line:
+        on_line(lifetimes.describe())
     run_dbt_stage(settings, "marts", on_line, dbt_built)
     record_build_finished(settings, build_id, summary)
     return build_id

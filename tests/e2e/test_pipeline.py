@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -337,6 +338,11 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     assert {r[0] for r in _query(as_of_db, "select order_id from marts.fct_orders")} == expected
     assert 0 < len(expected) < _query(build_db, "select count(*) from marts.fct_orders")[0][0]
     assert _query(as_of_db, f"select count(*) from marts.dim_customers where first_seen_at > {end_of_day}") == [(0,)]
+    # The customer lifetime predictions are made on that day, for the customers who had bought by then.
+    assert _query(as_of_db, "select distinct as_of_date from marts.mart_customer_value") == [(date(2026, 6, 30),)]
+    assert {r[0] for r in _query(as_of_db, "select customer_id from marts.mart_customer_value")} == {
+        r[0] for r in _query(as_of_db, "select distinct customer_id from marts.fct_orders "
+                                       "where is_completed and customer_id is not null")}
     # The current warehouse and its customer ids are untouched.
     assert _query(build_db, "select count(*) from identity.customer_ids where retired_because = 'records_gone'") == [
         (0,)]
@@ -580,3 +586,56 @@ def test_builds_skip_dbt_unit_tests_and_crm_unit_tests_runs_every_one(pipeline, 
     assert [line for line in missing.stderr.splitlines() if line.startswith("crm:")] == [
         f"crm: no build warehouse at {tmp_path / 'none.duckdb'}: run `crm build` first (dbt's unit tests read the "
         "types of the models' inputs from it)"]
+
+
+def test_customer_value_predicts_every_paying_customer_with_values_in_range(pipeline):
+    serving = pipeline["serving_db"]
+    paying = {r[0] for r in _query(serving, "select distinct customer_id from marts.fct_orders "
+                                            "where is_completed and customer_id is not null")}
+    rows = _query(serving, """
+        select customer_id, purchase_days, probability_alive, churn_risk, expected_purchases_90d,
+               expected_purchases_365d, expected_order_value_reporting, clv_12m_reporting
+        from marts.mart_customer_value""")
+    assert {r[0] for r in rows} == paying and len(rows) == len(paying)
+    for _, purchase_days, alive, risk, in_90, in_365, order_value, clv in rows:
+        assert purchase_days >= 1
+        assert 0 < alive <= 1
+        if purchase_days == 1:
+            assert alive == 1  # the model lets a customer leave only after a repeat purchase
+        assert risk == ("high" if alive < 0.3 else "medium" if alive < 0.7 else "low")  # crm.toml's thresholds
+        assert 0 <= in_90 <= in_365
+        assert order_value > 0
+        assert float(clv) == pytest.approx(in_365 * float(order_value), abs=0.01 + 0.005 * in_365)
+
+
+def test_model_performance_holds_the_holdout_comparison_of_the_build(pipeline):
+    serving = pipeline["serving_db"]
+    metrics = {(metric, segment): (value, detail) for metric, segment, value, detail in _query(
+        serving, "select metric, segment, value, detail from marts.mart_model_performance "
+                 "where model = 'customer_lifetime'")}
+    assert metrics[("status", "all")][1] == "fitted"
+    as_of = _query(serving, "select max(as_of_date) from marts.mart_model_performance")[0][0]
+    first, = _query(serving, "select min(order_date) from marts.fct_orders "
+                             "where is_completed and customer_id is not null")[0]
+    holdout_days = min(90, (as_of - first).days // 4)  # crm.toml's 90 days, at most a quarter of the history
+    assert metrics[("holdout_days", "all")][0] == holdout_days
+    calibration_end = as_of - timedelta(days=holdout_days)
+    # Customers who had bought by the calibration end, and the days they bought on in the holdout after it.
+    customers, holdout_purchase_days = _query(serving, f"""
+        with days as (
+            select distinct customer_id, order_date from marts.fct_orders
+            where is_completed and customer_id is not null
+        ),
+        calibrated as (select customer_id from days group by 1 having min(order_date) <= date '{calibration_end}')
+        select (select count(*) from calibrated),
+               count(*) filter (where order_date > date '{calibration_end}' and order_date <= date '{as_of}')
+        from days where customer_id in (select customer_id from calibrated)""")[0]
+    assert metrics[("holdout_customers", "all")][0] == customers
+    assert metrics[("holdout_actual_mean", "all")][0] == pytest.approx(holdout_purchase_days / customers)
+    groups = [segment for metric, segment in metrics if metric == "holdout_customers" and segment != "all"]
+    assert sum(metrics[("holdout_customers", g)][0] for g in groups) == customers
+    assert "0 repeat purchases" in groups
+    assert metrics[("holdout_predicted_mean", "all")][0] >= 0
+    for name in ("bg_nbd_r", "bg_nbd_alpha", "bg_nbd_a", "bg_nbd_b", "gamma_gamma_p", "gamma_gamma_q"):
+        assert metrics[(name, "all")][0] > 0 and metrics[(name, "calibration" if "bg_nbd" in name else "all")][0] > 0
+    assert metrics[("bg_nbd_log_likelihood", "all")][0] < 0

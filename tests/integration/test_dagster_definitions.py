@@ -22,6 +22,8 @@ def test_definitions_validate_without_a_prebuilt_manifest(tmp_path: Path):
 
 
 def test_asset_graph_wires_every_layer():
+    import dagster as dg
+
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
@@ -36,6 +38,15 @@ def test_asset_graph_wires_every_layer():
     stg_identity = graph.get(next(k for k in graph.get_all_asset_keys()
                                   if k.to_user_string() == "staging/stg_identity__record_customers"))
     assert {p.to_user_string() for p in stg_identity.parent_keys} == {"identity/record_customers"}
+    # The customer lifetime models read the purchase log and write the tables the predictions staging views read.
+    customer_value = graph.get(dg.AssetKey(["predictions", "customer_value"]))
+    assert {p.to_user_string() for p in customer_value.parent_keys} == {
+        "intermediate/int_predictions__orders_filtered_to_purchases"}
+    stg_predictions = graph.get(next(k for k in graph.get_all_asset_keys()
+                                     if k.to_user_string() == "staging/stg_predictions__customer_value"))
+    assert {p.to_user_string() for p in stg_predictions.parent_keys} == {"predictions/customer_value"}
+    performance = graph.get(dg.AssetKey(["predictions", "model_performance"]))
+    assert [c.name for c in performance.check_keys] == ["holdout_error_within_limit"]
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
@@ -161,3 +172,16 @@ def test_crm_dagster_serves_the_code_location(tmp_path: Path):
                  if n["internalFreshnessPolicy"]}
     assert freshness == {f"raw/{source}": hours * 3600
                          for source, hours in settings.source_expected_every_hours.items()}
+
+
+def test_the_holdout_check_warns_above_the_limit_and_without_a_holdout():
+    import dagster as dg
+
+    from orchestration.assets.predictions import holdout_check
+    from predictions.lifetime import LifetimeSummary
+
+    within = holdout_check(LifetimeSummary(10, "fitted", 90, 0.2), max_error=0.25)
+    above = holdout_check(LifetimeSummary(10, "fitted", 90, 0.3), max_error=0.25)
+    unfitted = holdout_check(LifetimeSummary(0, "no customer has a repeat purchase yet"), max_error=0.25)
+    assert within.passed and not above.passed and not unfitted.passed
+    assert {r.severity for r in (within, above, unfitted)} == {dg.AssetCheckSeverity.WARN}
