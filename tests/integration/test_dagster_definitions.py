@@ -158,7 +158,8 @@ def test_crm_dagster_serves_the_code_location(tmp_path: Path):
         ("orchestration.definitions", "LOADED", "RepositoryLocation"), location
     [repository] = location["repositories"]
     assert {g["groupName"] for g in repository["assetGroups"]} == {
-        "ingestion", "staging", "intermediate", "reference", "identity", "marts", "bi", "quality", "publish"}
+        "ingestion", "staging", "intermediate", "reference", "identity", "predictions", "marts", "bi", "quality",
+        "publish"}
     assert {j["name"] for j in repository["jobs"]} >= {"full_build"}
     assert repository["schedules"] == [{"name": "full_build_schedule", "cronSchedule": settings.daily_build_cron,
                                         "executionTimezone": settings.business_timezone}]
