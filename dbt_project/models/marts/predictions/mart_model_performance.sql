@@ -1,11 +1,3 @@
-{#- How well each predictive model did, build after build: one row per model, build, metric and segment. -#}
-select
-    model,
-    build_id,
-    as_of_date,
-    fitted_at,
-    metric,
-    segment,
-    value,
-    detail
-from {{ ref('stg_predictions__model_performance') }}
+{#- How well each predictive model did, build after build: one row per model, build, metric and segment. The
+    staging view as it is: its columns are the contract's (_predictions__models.yml). -#}
+select * from {{ ref('stg_predictions__model_performance') }}
