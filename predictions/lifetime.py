@@ -125,11 +125,11 @@ def _fit(history: pd.DataFrame) -> tuple[BgNbdFit, GammaGammaFit]:
     if not (history["x"] > 0).any():
         raise TooLittleData("no customer has a repeat purchase yet")
     with np.errstate(all="ignore"):
-        bg_nbd = fit_bg_nbd(history["x"], history["t_x"], history["T"])
         try:
+            bg_nbd = fit_bg_nbd(history["x"], history["t_x"], history["T"])
             gamma_gamma = fit_gamma_gamma(history["x"], history["mean_repeat_value"].fillna(0.0))
-        except ValueError as exc:
-            raise TooLittleData(str(exc)) from exc
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            raise TooLittleData(f"the fit failed: {exc}") from exc
     values = [bg_nbd.r, bg_nbd.alpha, bg_nbd.a, bg_nbd.b, bg_nbd.log_likelihood, gamma_gamma.p, gamma_gamma.q,
               gamma_gamma.gamma, gamma_gamma.log_likelihood]
     if not np.all(np.isfinite(values)):
@@ -166,6 +166,10 @@ def _predict(con, purchases: str, as_of: date, history: pd.DataFrame, bg_nbd: Bg
         "churn_risk": np.where(alive < options.high_risk_below, "high",
                                np.where(alive < options.medium_risk_below, "medium", "low")),
     })
+    numbers = predicted[["probability_alive", "expected_purchases_90d", "expected_purchases_365d",
+                         "expected_order_value", "clv_12m"]].to_numpy()
+    if not np.all(np.isfinite(numbers)):
+        raise TooLittleData("the fitted models give no finite prediction for some customers")
     return predicted.merge(dates, on="customer_id")
 
 
@@ -179,7 +183,10 @@ def _holdout(con, purchases: str, as_of: date, holdout_days: int) -> tuple[list[
     if not (history["x"] > 0).any():
         raise TooLittleData("no customer has a repeat purchase before the holdout")
     with np.errstate(all="ignore"):
-        fit = fit_bg_nbd(history["x"], history["t_x"], history["T"])
+        try:
+            fit = fit_bg_nbd(history["x"], history["t_x"], history["T"])
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            raise TooLittleData(f"the calibration fit failed: {exc}") from exc
     x, t_x, T, actual = history["x"], history["t_x"], history["T"], history["holdout_purchases"]
     predicted = expected_purchases(fit, holdout_days, x, t_x, T)
     if not np.all(np.isfinite(predicted)):

@@ -117,3 +117,16 @@ def test_a_new_build_replaces_the_predictions_and_keeps_the_earlier_performance_
     predict_customer_lifetimes(con, "purchases", AS_OF, "build-2", OPTIONS)
     assert con.execute("select count(*) from predictions.customer_value").fetchone() == (0,)
     assert con.execute("select count(distinct build_id) from predictions.model_performance").fetchone() == (2,)
+
+
+def test_a_fit_that_fails_writes_no_predictions_and_says_why(monkeypatch):
+    def diverging(*_):
+        raise FloatingPointError("overflow in the likelihood")
+
+    monkeypatch.setattr("predictions.lifetime.fit_bg_nbd", diverging)
+    con = _warehouse(ORDERS)
+    summary = predict_customer_lifetimes(con, "purchases", AS_OF, "build-3", OPTIONS)
+    assert (summary.customers_predicted, summary.status) == (0, "the fit failed: overflow in the likelihood")
+    assert con.execute("select count(*) from predictions.customer_value").fetchone() == (0,)
+    assert con.execute("select metric, detail from predictions.model_performance").fetchall() == [
+        ("status", "the fit failed: overflow in the likelihood")]
