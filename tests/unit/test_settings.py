@@ -134,6 +134,10 @@ MODEL_SETTINGS = {
     "retention.rfm_segment_health_order": ('["champions", "lost"]', "champions,lost", "rfm_segment_health_order",
                                            ("champions", "lost")),
     "attribution.window_days": ("30", "30", "attribution_window_days", 30),
+    "predictions.holdout_days": ("60", "60", "predictions_holdout_days", 60),
+    "predictions.high_risk_below": ("0.2", "0.2", "predictions_high_risk_below", 0.2),
+    "predictions.medium_risk_below": ("0.6", "0.6", "predictions_medium_risk_below", 0.6),
+    "predictions.max_holdout_error": ("0.5", "0.5", "predictions_max_holdout_error", 0.5),
 }
 
 
