@@ -128,6 +128,8 @@ class Settings:
     hot_lead_window_days: int
     hot_lead_contact_hours: int
     hot_lead_page_words: tuple[str, ...]
+    lead_score_hot_min: float
+    lead_score_warm_min: float
     company_recent_touches_kept: int
     ticket_resolution_quiet_days: int
     support_call_retry_hours: int
@@ -253,6 +255,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         hot_lead_window_days=int(raw["sales"]["hot_lead_window_days"]),
         hot_lead_contact_hours=int(raw["sales"]["hot_lead_contact_hours"]),
         hot_lead_page_words=tuple(raw["sales"]["hot_lead_page_words"]),
+        lead_score_hot_min=float(raw["sales"]["lead_score_hot_min"]),
+        lead_score_warm_min=float(raw["sales"]["lead_score_warm_min"]),
         company_recent_touches_kept=int(raw["sales"]["company_recent_touches_kept"]),
         ticket_resolution_quiet_days=int(raw["service"]["ticket_resolution_quiet_days"]),
         support_call_retry_hours=int(raw["service"]["support_call_retry_hours"]),
