@@ -181,6 +181,12 @@ def test_company_size_bands_end_with_one_open_band(tmp_path: Path):
         load_settings(config, environ={})
 
 
+def test_a_warm_lead_score_above_the_hot_one_is_refused(tmp_path: Path):
+    config = _with_value(tmp_path / "crm.toml", "sales", "lead_score_warm_min", "60")  # hot_min is 40
+    with pytest.raises(ValueError, match="lead_score_warm_min"):
+        load_settings(config, environ={})
+
+
 def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():
     settings = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_BI_HASH_SALT": "pepper-123"})
     assert settings.dbt_env()["CRM_BI_HASH_SALT"] == "pepper-123"
