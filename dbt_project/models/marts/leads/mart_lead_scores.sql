@@ -39,7 +39,7 @@ reasons as (
     select
         customer_id,
         trigger_kind,
-        coalesce(page_word, '') as page_word,
+        page_word,
         cast(round(sum(contribution), 1) as decimal(18, 1)) as contribution,
         coalesce(page_word || ' ', '') || reason_words
             || case when count(*) > 1 then ' ' || cast(count(*) as {{ dbt.type_string() }}) || ' times, last' else '' end
@@ -58,7 +58,7 @@ ranked_reasons as (
     select
         *,
         {#- Ties (equal points as shown) go by trigger kind, then page word: the same data, the same order. -#}
-        row_number() over (partition by customer_id order by contribution desc, trigger_kind, page_word)
+        row_number() over (partition by customer_id order by contribution desc, trigger_kind, page_word nulls first)
             as reason_rank
     from reasons
 ),
