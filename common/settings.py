@@ -43,6 +43,15 @@ def _size_bands(bands: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     return tuple(checked)
 
 
+def _lead_score_thresholds(sales: dict[str, Any]) -> tuple[float, float]:
+    """The rules-based lead score's (hot, warm) minimums: a warm minimum above the hot one would leave no lead warm."""
+    hot, warm = float(sales["lead_score_hot_min"]), float(sales["lead_score_warm_min"])
+    if warm > hot:
+        raise ValueError(f"sales.lead_score_warm_min ({warm:g}) is above sales.lead_score_hot_min ({hot:g}): "
+                         "no lead could be warm")
+    return hot, warm
+
+
 def _coerce(raw: str, default: Any) -> Any:
     """Environment variables are strings: give them the type of the value they override."""
     if isinstance(default, bool):
@@ -128,6 +137,8 @@ class Settings:
     hot_lead_window_days: int
     hot_lead_contact_hours: int
     hot_lead_page_words: tuple[str, ...]
+    lead_score_hot_min: float
+    lead_score_warm_min: float
     company_recent_touches_kept: int
     ticket_resolution_quiet_days: int
     support_call_retry_hours: int
@@ -200,6 +211,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         return value if value.is_absolute() else config_dir / value
 
     data_dir = path("data_dir")
+    lead_score_hot_min, lead_score_warm_min = _lead_score_thresholds(raw["sales"])
 
     return Settings(
         root=PROJECT_ROOT,
@@ -257,6 +269,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         hot_lead_window_days=int(raw["sales"]["hot_lead_window_days"]),
         hot_lead_contact_hours=int(raw["sales"]["hot_lead_contact_hours"]),
         hot_lead_page_words=tuple(raw["sales"]["hot_lead_page_words"]),
+        lead_score_hot_min=lead_score_hot_min,
+        lead_score_warm_min=lead_score_warm_min,
         company_recent_touches_kept=int(raw["sales"]["company_recent_touches_kept"]),
         ticket_resolution_quiet_days=int(raw["service"]["ticket_resolution_quiet_days"]),
         support_call_retry_hours=int(raw["service"]["support_call_retry_hours"]),

@@ -80,6 +80,8 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "hot_lead_window_days": settings.hot_lead_window_days,
         "hot_lead_contact_hours": settings.hot_lead_contact_hours,
         "hot_lead_page_words": list(settings.hot_lead_page_words),
+        "lead_score_hot_min": settings.lead_score_hot_min,
+        "lead_score_warm_min": settings.lead_score_warm_min,
         "at_risk_watch_value_tiers": list(settings.at_risk_watch_value_tiers),
         "at_risk_watch_segments": list(settings.at_risk_watch_segments),
         "rfm_segment_health_order": list(settings.rfm_segment_health_order),

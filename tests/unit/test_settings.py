@@ -120,6 +120,8 @@ MODEL_SETTINGS = {
     "sales.hot_lead_window_days": ("7", "7", "hot_lead_window_days", 7),
     "sales.hot_lead_contact_hours": ("24", "24", "hot_lead_contact_hours", 24),
     "sales.hot_lead_page_words": ('["pricing", "demo"]', "pricing,demo", "hot_lead_page_words", ("pricing", "demo")),
+    "sales.lead_score_hot_min": ("50", "50", "lead_score_hot_min", 50.0),
+    "sales.lead_score_warm_min": ("12.5", "12.5", "lead_score_warm_min", 12.5),
     "sales.company_recent_touches_kept": ("5", "5", "company_recent_touches_kept", 5),
     "service.ticket_resolution_quiet_days": ("3", "3", "ticket_resolution_quiet_days", 3),
     "service.support_call_retry_hours": ("12", "12", "support_call_retry_hours", 12),
@@ -180,6 +182,12 @@ def test_company_size_bands_end_with_one_open_band(tmp_path: Path):
     config = _with_value(tmp_path / "crm.toml", "segments", "company_size_bands",
                          '[{ band = "small", max_employees = 9 }, { band = "large", max_employees = 99 }]')
     with pytest.raises(ValueError, match="company_size_bands"):
+        load_settings(config, environ={})
+
+
+def test_a_warm_lead_score_above_the_hot_one_is_refused(tmp_path: Path):
+    config = _with_value(tmp_path / "crm.toml", "sales", "lead_score_warm_min", "60")  # hot_min is 40
+    with pytest.raises(ValueError, match="lead_score_warm_min"):
         load_settings(config, environ={})
 
 

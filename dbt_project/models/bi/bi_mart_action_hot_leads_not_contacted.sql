@@ -9,5 +9,6 @@ select
     intent_page_views,
     first_contacted_at,
     hours_to_first_contact,
+    rules_score,
     reason
 from {{ ref('mart_action_hot_leads_not_contacted') }}

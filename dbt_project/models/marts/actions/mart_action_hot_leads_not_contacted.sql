@@ -1,5 +1,5 @@
-{#- New leads showing buying intent whom nobody e-mailed or called within hot_lead_contact_hours. Definition:
-    _service__docs.md (action_hot_lead). -#}
+{#- New leads showing buying intent whom nobody e-mailed or called within hot_lead_contact_hours, the highest rules
+    score (mart_lead_scores) first. Definition: _service__docs.md (action_hot_lead). -#}
 with recent_leads as (
     select
         customer_id,
@@ -55,10 +55,12 @@ hot_leads as (
         intent_signals.intent_page_views,
         first_contacts.first_contacted_at,
         cast(round({{ dbt.datediff('recent_leads.became_lead_at', 'first_contacts.first_contacted_at', 'minute') }}
-            / 60.0, 1) as decimal(18, 1)) as hours_to_first_contact
+            / 60.0, 1) as decimal(18, 1)) as hours_to_first_contact,
+        lead_scores.rules_score
     from recent_leads
     inner join intent_signals on intent_signals.customer_id = recent_leads.customer_id
     left join first_contacts on first_contacts.customer_id = recent_leads.customer_id
+    left join {{ ref('mart_lead_scores') }} as lead_scores on lead_scores.customer_id = recent_leads.customer_id
     where (intent_signals.forms_submitted > 0 or intent_signals.intent_page_views > 0)
         and (first_contacts.first_contacted_at is null
             or first_contacts.first_contacted_at
@@ -77,6 +79,7 @@ select
     intent_page_views,
     first_contacted_at,
     hours_to_first_contact,
+    rules_score,
     'Lead since ' || cast({{ business_date('became_lead_at') }} as {{ dbt.type_string() }}) || ' who '
         || case
             when forms_submitted > 0 and intent_page_views > 0
@@ -91,3 +94,4 @@ select
                 || cast(hours_to_first_contact as {{ dbt.type_string() }}) || ' h'
         end as reason
 from hot_leads
+order by rules_score desc nulls last, customer_id

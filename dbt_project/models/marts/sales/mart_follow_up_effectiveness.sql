@@ -9,9 +9,7 @@ with messages as (
         counterpart_email,
         subject,
         sent_at,
-        {#- The root of the thread: first id of References, else the message replied to, else the message. -#}
-        coalesce(nullif(split_part(trim(references_header), ' ', 1), ''), nullif(trim(in_reply_to), ''), message_id)
-            as thread_id
+        {{ email_thread_root('references_header', 'in_reply_to', 'message_id') }} as thread_id
     from {{ ref('stg_email__messages') }}
     where mailbox = 'sales' and sent_at <= {{ as_of_timestamp() }}
 ),

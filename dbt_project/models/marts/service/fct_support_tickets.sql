@@ -14,13 +14,7 @@ support_messages as (
         direction,
         from_address,
         sent_at,
-        {#- A reply carries the thread's first message id first in References (RFC 5322); clients that drop
-            References still send In-Reply-To. -#}
-        coalesce(
-            nullif(split_part(trim(coalesce(references_header, '')), ' ', 1), ''),
-            nullif(trim(in_reply_to), ''),
-            message_id
-        ) as thread_id
+        {{ email_thread_root('references_header', 'in_reply_to', 'message_id') }} as thread_id
     from {{ ref('stg_email__messages') }}
     where mailbox = 'support' and sent_at is not null
 ),
