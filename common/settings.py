@@ -52,6 +52,25 @@ def _lead_score_thresholds(sales: dict[str, Any]) -> tuple[float, float]:
     return hot, warm
 
 
+def _prediction_settings(predictions: dict[str, Any]) -> tuple[int, float, float, float]:
+    """(holdout_days, high_risk_below, medium_risk_below, max_holdout_error), refused when they cannot work: the risk
+    bands cut a probability, so both cuts lie strictly inside (0, 1) and high comes below medium, or a band is empty."""
+    holdout_days = int(predictions["holdout_days"])
+    high, medium = float(predictions["high_risk_below"]), float(predictions["medium_risk_below"])
+    max_error = float(predictions["max_holdout_error"])
+    for key, value in (("high_risk_below", high), ("medium_risk_below", medium)):
+        if not 0 < value < 1:
+            raise ValueError(f"predictions.{key} ({value:g}) must lie between 0 and 1: it cuts a probability")
+    if high >= medium:
+        raise ValueError(f"predictions.high_risk_below ({high:g}) must be below predictions.medium_risk_below "
+                         f"({medium:g}): no customer could be medium risk")
+    if holdout_days < 1:
+        raise ValueError(f"predictions.holdout_days ({holdout_days}) must be at least 1: nothing would be held out")
+    if max_error <= 0:
+        raise ValueError(f"predictions.max_holdout_error ({max_error:g}) must be above 0: every prediction would fail")
+    return holdout_days, high, medium, max_error
+
+
 def _coerce(raw: str, default: Any) -> Any:
     """Environment variables are strings: give them the type of the value they override."""
     if isinstance(default, bool):
@@ -212,6 +231,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
 
     data_dir = path("data_dir")
     lead_score_hot_min, lead_score_warm_min = _lead_score_thresholds(raw["sales"])
+    holdout_days, high_risk_below, medium_risk_below, max_holdout_error = _prediction_settings(raw["predictions"])
 
     return Settings(
         root=PROJECT_ROOT,
@@ -284,10 +304,10 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         at_risk_watch_segments=tuple(raw["retention"]["at_risk_watch_segments"]),
         rfm_segment_health_order=tuple(raw["retention"]["rfm_segment_health_order"]),
         attribution_window_days=int(raw["attribution"]["window_days"]),
-        predictions_holdout_days=int(raw["predictions"]["holdout_days"]),
-        predictions_high_risk_below=float(raw["predictions"]["high_risk_below"]),
-        predictions_medium_risk_below=float(raw["predictions"]["medium_risk_below"]),
-        predictions_max_holdout_error=float(raw["predictions"]["max_holdout_error"]),
+        predictions_holdout_days=holdout_days,
+        predictions_high_risk_below=high_risk_below,
+        predictions_medium_risk_below=medium_risk_below,
+        predictions_max_holdout_error=max_holdout_error,
         bi_hash_salt=environ.get(BI_HASH_SALT_ENV, ""),
     )
 

@@ -191,6 +191,40 @@ def test_a_warm_lead_score_above_the_hot_one_is_refused(tmp_path: Path):
         load_settings(config, environ={})
 
 
+@pytest.mark.parametrize("high, medium", [("0.7", "0.3"), ("0.5", "0.5")])
+def test_a_high_risk_cut_not_below_the_medium_one_is_refused(high: str, medium: str):
+    environ = {"CRM_PREDICTIONS_HIGH_RISK_BELOW": high, "CRM_PREDICTIONS_MEDIUM_RISK_BELOW": medium}
+    with pytest.raises(ValueError, match="high_risk_below.*below predictions.medium_risk_below"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ=environ)
+
+
+@pytest.mark.parametrize("key, value", [("high_risk_below", "0"), ("high_risk_below", "-0.1"),
+                                        ("medium_risk_below", "1"), ("medium_risk_below", "1.5")])
+def test_a_risk_cut_outside_zero_to_one_is_refused(key: str, value: str):
+    with pytest.raises(ValueError, match=f"predictions.{key} .*between 0 and 1"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={f"CRM_PREDICTIONS_{key.upper()}": value})
+
+
+@pytest.mark.parametrize("days", ["0", "-5"])
+def test_a_holdout_of_no_days_is_refused(days: str):
+    with pytest.raises(ValueError, match="predictions.holdout_days"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_PREDICTIONS_HOLDOUT_DAYS": days})
+
+
+@pytest.mark.parametrize("error", ["0", "-0.25"])
+def test_a_max_holdout_error_of_zero_or_less_is_refused(error: str):
+    with pytest.raises(ValueError, match="predictions.max_holdout_error"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_PREDICTIONS_MAX_HOLDOUT_ERROR": error})
+
+
+def test_consistent_prediction_settings_are_kept():
+    environ = {"CRM_PREDICTIONS_HIGH_RISK_BELOW": "0.01", "CRM_PREDICTIONS_MEDIUM_RISK_BELOW": "0.99",
+               "CRM_PREDICTIONS_HOLDOUT_DAYS": "1", "CRM_PREDICTIONS_MAX_HOLDOUT_ERROR": "0.001"}
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ=environ)
+    assert (settings.predictions_high_risk_below, settings.predictions_medium_risk_below,
+            settings.predictions_holdout_days, settings.predictions_max_holdout_error) == (0.01, 0.99, 1, 0.001)
+
+
 def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():
     settings = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_BI_HASH_SALT": "pepper-123"})
     assert settings.dbt_env()["CRM_BI_HASH_SALT"] == "pepper-123"
