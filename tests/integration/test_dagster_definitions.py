@@ -45,6 +45,8 @@ def test_asset_graph_wires_every_layer():
     stg_predictions = graph.get(next(k for k in graph.get_all_asset_keys()
                                      if k.to_user_string() == "staging/stg_predictions__customer_value"))
     assert {p.to_user_string() for p in stg_predictions.parent_keys} == {"predictions/customer_value"}
+    # dim_customers shows each customer's prediction, so it waits for the predictions step.
+    assert "staging/stg_predictions__customer_value" in {p.to_user_string() for p in dim.parent_keys}
     performance = graph.get(dg.AssetKey(["predictions", "model_performance"]))
     assert [c.name for c in performance.check_keys] == ["holdout_error_within_limit"]
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))

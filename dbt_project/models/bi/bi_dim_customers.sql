@@ -32,5 +32,9 @@ select
     last_order_at,
     completed_order_count,
     lifetime_revenue_reporting,
-    is_paying_customer
+    is_paying_customer,
+    probability_alive,
+    churn_risk,
+    expected_purchases_365d,
+    clv_12m_reporting
 from {{ ref('dim_customers') }}

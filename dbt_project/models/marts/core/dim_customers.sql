@@ -1,6 +1,7 @@
 {#- One row per resolved person (customer_id): the golden record. Every attribute is the value ranked first by the
     survivorship rules (seed survivorship_rules) among everything the person's records state
-    (int_customer__attribute_candidates_unioned); activity comes from the timeline and the orders. -#}
+    (int_customer__attribute_candidates_unioned); activity comes from the timeline and the orders, value and churn
+    risk from the customer lifetime predictions. -#}
 with record_customers as (
     select customer_id, count(*) as source_record_count
     from {{ ref('stg_identity__record_customers') }}
@@ -157,10 +158,17 @@ select
     orders.last_order_at,
     coalesce(orders.completed_order_count, 0) as completed_order_count,
     coalesce(orders.lifetime_revenue_reporting, 0) as lifetime_revenue_reporting,
-    orders.customer_id is not null as is_paying_customer
+    orders.customer_id is not null as is_paying_customer,
+    -- The customer lifetime models' view of the customer (mart_customer_value); NULL without a prediction.
+    predictions.probability_alive,
+    predictions.churn_risk,
+    predictions.expected_purchases_365d,
+    predictions.clv_12m_reporting
 from record_customers
 left join golden_record on golden_record.customer_id = record_customers.customer_id
 left join searchable_names as names on names.customer_id = record_customers.customer_id
 left join contacts on contacts.customer_id = record_customers.customer_id
 left join activity on activity.customer_id = record_customers.customer_id
 left join orders on orders.customer_id = record_customers.customer_id
+left join {{ ref('stg_predictions__customer_value') }} as predictions
+    on predictions.customer_id = record_customers.customer_id
