@@ -1,6 +1,7 @@
 {{ config(alias='mart_action_high_value_at_risk') }}
 {#- Without the customer's name, e-mail and phone. -#}
 select
+    priority_rank,
     customer_id,
     company_name,
     owner_email,
@@ -15,6 +16,8 @@ select
     order_overdue,
     completed_orders,
     monetary_reporting,
+    clv_12m_reporting,
+    probability_alive,
     reporting_currency,
     reason
 from {{ ref('mart_action_high_value_at_risk') }}

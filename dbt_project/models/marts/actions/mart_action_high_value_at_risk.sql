@@ -49,6 +49,11 @@ assessed as (
 )
 
 select
+    -- The value at stake first: the 12-month CLV (a customer without a prediction last), then the revenue to date.
+    row_number() over (
+        order by customers.clv_12m_reporting desc nulls last, assessed.monetary_reporting desc nulls last,
+            assessed.customer_id
+    ) as priority_rank,
     assessed.customer_id,
     customers.full_name,
     customers.company_name,
@@ -66,6 +71,8 @@ select
     assessed.order_overdue,
     assessed.frequency as completed_orders,
     assessed.monetary_reporting,
+    customers.clv_12m_reporting,
+    customers.probability_alive,
     assessed.reporting_currency,
     'Value tier ' || coalesce(assessed.value_tier, 'none') || ', segment ' || coalesce(assessed.rfm_segment, 'none')
         || ': '
@@ -81,3 +88,4 @@ select
 from assessed
 left join {{ ref('dim_customers') }} as customers on customers.customer_id = assessed.customer_id
 where assessed.segment_worsened or assessed.order_overdue
+order by priority_rank
