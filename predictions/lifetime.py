@@ -31,10 +31,9 @@ from predictions.clv import (
     probability_alive,
 )
 from predictions.history import purchase_history
+from predictions.performance import SCHEMA, PerformanceRow, ensure_performance_table, record_performance
 
-SCHEMA = "predictions"
 CUSTOMER_VALUE = f"{SCHEMA}.customer_value"
-MODEL_PERFORMANCE = f"{SCHEMA}.model_performance"
 MODEL = "customer_lifetime"
 
 DDL = f"""
@@ -43,10 +42,6 @@ create table if not exists {CUSTOMER_VALUE} (
     customer_id varchar, as_of_date date, first_purchase_date date, last_purchase_date date,
     purchase_days bigint, probability_alive double, expected_purchases_90d double,
     expected_purchases_365d double, expected_order_value double, clv_12m double, churn_risk varchar
-);
-create table if not exists {MODEL_PERFORMANCE} (
-    model varchar, build_id varchar, as_of_date date, fitted_at timestamptz, metric varchar, segment varchar,
-    value double, detail varchar
 )
 """
 
@@ -88,8 +83,9 @@ def predict_customer_lifetimes(con: duckdb.DuckDBPyConnection, purchases: str, a
     """Replace predictions.customer_value with the predictions at `as_of` from `purchases` (customer_id,
     purchase_date, amount: see predictions.history) and add this build's rows to predictions.model_performance."""
     con.execute(DDL)
+    ensure_performance_table(con)
     fitted_at = datetime.now(UTC)
-    rows: list[tuple[str, str, float | None, str | None]] = []  # metric, segment, value, detail
+    rows: list[PerformanceRow] = []
     history = purchase_history(con, purchases, as_of, unit_days=1.0)
     predicted = pd.DataFrame()
     holdout_days = holdout_error = None
@@ -114,8 +110,7 @@ def predict_customer_lifetimes(con: duckdb.DuckDBPyConnection, purchases: str, a
         con.register("predicted_customer_values", predicted)
         con.execute(f"insert into {CUSTOMER_VALUE} by name select * from predicted_customer_values")
         con.unregister("predicted_customer_values")
-    con.executemany(f"insert into {MODEL_PERFORMANCE} values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(MODEL, build_id, as_of, fitted_at, *row) for row in rows])
+    record_performance(con, MODEL, build_id, as_of, fitted_at, rows)
     return LifetimeSummary(len(predicted), status, holdout_days, holdout_error)
 
 
