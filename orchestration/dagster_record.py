@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from identity.resolve import ResolutionSummary
     from ingestion.load import IngestReport
     from orchestration.dbt import DbtNodeBuilt
+    from orchestration.pipeline import PredictionsSummary
     from orchestration.publish import Publication
-    from predictions.lifetime import LifetimeSummary
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ class DagsterRecord:
         self._record((key, {"build_id": build_id, **metadata}) for key, metadata in identity_metadata(summary).items())
 
     @_never_fails
-    def predicted(self, build_id: str, summary: LifetimeSummary) -> None:
-        from orchestration.assets.predictions import lifetime_metadata
+    def predicted(self, build_id: str, summary: PredictionsSummary) -> None:
+        from orchestration.assets.predictions import predictions_metadata
 
-        self._record((key, {"build_id": build_id, **metadata}) for key, metadata in lifetime_metadata(summary).items())
+        self._record((key, {"build_id": build_id, **metadata})
+                     for key, metadata in predictions_metadata(summary).items())
 
     @_never_fails
     def checked(self, outcomes: list) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -211,7 +211,22 @@ def build_as_of_date(settings: Settings) -> date:
     return settings.as_of or datetime.now(ZoneInfo(settings.business_timezone)).date()
 
 
-def run_predictions(settings: Settings, build_id: str) -> LifetimeSummary:
+@dataclass(frozen=True)
+class PredictionsSummary:
+    """What each predictive model's step of a build made (each also added its rows to model_performance)."""
+
+    lifetime: LifetimeSummary
+
+    def describe(self) -> list[str]:
+        return [self.lifetime.describe()]
+
+
+def run_predictions(settings: Settings, build_id: str) -> PredictionsSummary:
+    """Every predictive model fitted on the build's inputs, as of the build's day."""
+    return PredictionsSummary(lifetime=run_customer_lifetime(settings, build_id))
+
+
+def run_customer_lifetime(settings: Settings, build_id: str) -> LifetimeSummary:
     """The customer lifetime models fitted on the build's purchases: predictions.customer_value and this build's
     rows of predictions.model_performance."""
     options = LifetimeOptions(holdout_days=settings.predictions_holdout_days,
@@ -239,8 +254,8 @@ def prepare_raw_tables(settings: Settings) -> None:
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
               on_dbt_built: Callable[[str, list[DbtNodeBuilt]], None] | None = None,
               on_identity_resolved: Callable[[str, ResolutionSummary], None] | None = None,
-              on_predicted: Callable[[str, LifetimeSummary], None] | None = None) -> str:
-    """dbt (identity inputs) → FX check → identity resolution → dbt (purchases) → customer lifetime predictions →
+              on_predicted: Callable[[str, PredictionsSummary], None] | None = None) -> str:
+    """dbt (identity inputs) → FX check → identity resolution → dbt (prediction inputs) → predictive models →
     dbt (marts and tests). Returns the new build id.
     The callbacks hear, with the build id, what each step rebuilt as soon as it did (`crm` records it in Dagster)."""
     if not settings.build_db.exists():
@@ -263,11 +278,12 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
                 f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
                 f"kept, {summary.ids_redirected} redirected)")
     run_dbt_stage(settings, "prediction_inputs", on_line, dbt_built)
-    lifetimes = run_predictions(settings, build_id)
+    predictions = run_predictions(settings, build_id)
     if on_predicted:
-        on_predicted(build_id, lifetimes)
+        on_predicted(build_id, predictions)
     if on_line:
-        on_line(lifetimes.describe())
+        for line in predictions.describe():
+            on_line(line)
     run_dbt_stage(settings, "marts", on_line, dbt_built)
     record_build_finished(settings, build_id, summary)
     return build_id

@@ -5,7 +5,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.pipeline import PURCHASES_MODEL, run_predictions
+from orchestration.pipeline import PURCHASES_MODEL, PredictionsSummary, run_customer_lifetime
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 from predictions.lifetime import LifetimeSummary
 
@@ -38,7 +38,7 @@ PURCHASES_KEY = get_asset_key_for_model([dbt_models], PURCHASES_MODEL)
 def customer_lifetime(context: dg.AssetExecutionContext):
     settings = get_settings()
     with retry_transient(context):
-        summary = run_predictions(settings, context.run_id)
+        summary = run_customer_lifetime(settings, context.run_id)
     context.log.info(summary.describe())
     for key, metadata in lifetime_metadata(summary).items():
         yield dg.MaterializeResult(asset_key=key, metadata=metadata)
@@ -47,6 +47,11 @@ def customer_lifetime(context: dg.AssetExecutionContext):
 
 def _holdout_error(summary: LifetimeSummary) -> float:
     return summary.holdout_error if summary.holdout_error is not None else float("nan")  # no holdout checked
+
+
+def predictions_metadata(summary: PredictionsSummary) -> dict[dg.AssetKey, dict]:
+    """What each model's step of a build made of its assets (`crm build` records it in Dagster)."""
+    return lifetime_metadata(summary.lifetime)
 
 
 def lifetime_metadata(summary: LifetimeSummary) -> dict[dg.AssetKey, dict]:
