@@ -25,10 +25,13 @@ class Commerce:
     customers: pd.DataFrame  # BG/NBD latent parameters per customer
 
 
-def _bgnbd_repeats(
+def bgnbd_repeat_purchases(
     rng: np.random.Generator, first_at: np.ndarray, hi: int, params: ProcessParameters
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Repeat purchase times per customer: rate ~ Gamma(r, 1/alpha) per year, dropout ~ Beta(a, b)."""
+    """Repeat purchase times per customer: rate ~ Gamma(r, 1/alpha) per year, dropout ~ Beta(a, b).
+
+    As in BG/NBD, a customer may drop out after each repeat purchase, never right after the first one (dropping out
+    at the first purchase too would be the MBG/NBD model, whose parameters a BG/NBD fit does not recover)."""
     n = len(first_at)
     lam = rng.gamma(params.bgnbd_r, 1.0 / params.bgnbd_alpha, size=n)
     p = rng.beta(params.bgnbd_a, params.bgnbd_b, size=n)
@@ -36,7 +39,6 @@ def _bgnbd_repeats(
     alive = np.ones(n, dtype=bool)
     who, when = [], []
     while True:
-        alive &= rng.random(n) >= p
         t = t + rng.exponential(1.0, size=n) / np.maximum(lam, 1e-9) * YEAR
         alive &= t < hi
         if not alive.any():
@@ -44,6 +46,7 @@ def _bgnbd_repeats(
         idx = np.flatnonzero(alive)
         who.append(idx)
         when.append(t[idx].astype(np.int64))
+        alive &= rng.random(n) >= p
     if who:
         return np.concatenate(who), np.concatenate(when), lam, p
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), lam, p
@@ -104,7 +107,7 @@ def simulate_commerce(
     first_of = firsts.sort_values(["ordered_at", "person_idx"], kind="stable").drop_duplicates("person_idx")
     first_of = first_of.sort_values("person_idx").reset_index(drop=True)
 
-    who, when, lam, p = _bgnbd_repeats(rng, first_of["ordered_at"].to_numpy(), window.hi, params)
+    who, when, lam, p = bgnbd_repeat_purchases(rng, first_of["ordered_at"].to_numpy(), window.hi, params)
     first_channel = first_of["channel"].to_numpy(dtype=object)[who]
     stay = np.where(
         first_channel == "web", params.repeat_same_channel["web"], params.repeat_same_channel["sales"]
