@@ -20,6 +20,7 @@ PAGES = [
     ("sales", "💼"),
     ("marketing", "📣"),
     ("service", "🎧"),
+    ("predictions", "🔮"),
     ("customer_360", "🔎"),
     ("data_health", "🩺"),
 ]

@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "page.marketing": "Marketing",
     "page.service": "Service",
     "page.customer_360": "Customer 360",
+    "page.predictions": "Predictions",
     "page.data_health": "Data health",
     # shared
     "common.not_ready": "The warehouse is not ready for this page ({detail}). Run `crm run` to build and publish "
@@ -287,6 +288,40 @@ MESSAGES: dict[str, str] = {
     "c360.match_probability": "Probability",
     "c360.why": "Why",
     "c360.decide": "To merge",
+    # predictions
+    "predictions.intro": "Each model is fitted on this warehouse's own history at every build; next to its "
+                         "predictions is how well it predicted the part of that history it was not shown.",
+    "predictions.not_built": "no build has run the predictions yet",
+    "predictions.within_limit": "within the {limit} the quality checks allow",
+    "predictions.outside_limit": "more than the {limit} the quality checks allow: read these predictions with care",
+    "predictions.customer": "Customer",
+    "predictions.company": "Company",
+    "predictions.lifetime.title": "Customer lifetime: churn risk and value",
+    "predictions.lifetime.not_fitted": "No lifetime predictions in this build: {reason}.",
+    "predictions.lifetime.customers": "Customers predicted",
+    "predictions.lifetime.expected_purchases": "Purchases expected in the next 12 months",
+    "predictions.lifetime.clv_12m": "12-month CLV ({currency})",
+    "predictions.lifetime.high_risk": "At high churn risk",
+    "predictions.lifetime.high_risk_help": "Customers whose probability of still being a customer is below {below}.",
+    "predictions.lifetime.caption": "As of {as_of}. BG/NBD gives each customer's probability of still buying "
+                                    "(on average {alive}) and the purchases to expect; Gamma-Gamma their expected "
+                                    "order value. 12-month CLV = expected purchases × expected order value.",
+    "predictions.lifetime.accuracy": "How well it predicted: the last days held out",
+    "predictions.lifetime.no_holdout": "No holdout check in this build: {reason}.",
+    "predictions.lifetime.actual": "Actual",
+    "predictions.lifetime.predicted": "Predicted",
+    "predictions.lifetime.past_purchases": "{count}",
+    "predictions.lifetime.past_purchases_or_more": "{count}+",
+    "predictions.lifetime.past_purchases_axis": "Repeat purchases before the held-out days",
+    "predictions.lifetime.holdout_purchases_axis": "Purchases per customer in the {days} days held out",
+    "predictions.lifetime.accuracy_caption": "The model was refitted without the last {days} days and asked how "
+                                             "many purchases they would bring: {predicted} predicted, {actual} "
+                                             "made. Off by {error}, {verdict}.",
+    "predictions.lifetime.by_risk": "Customers by churn risk",
+    "predictions.lifetime.valuable_at_risk": "Valuable customers at risk",
+    "predictions.lifetime.nobody_at_risk": "No valuable customer is at risk.",
+    "predictions.lifetime.probability_alive": "Probability still a customer",
+    "predictions.lifetime.days_since_last_order": "Days since last order",
     # data health
     "health.publishing_stopped": "Publishing stopped: check {check} on table {table} failed at {when}; the "
                                  "dashboards show the build published at {published}.",
@@ -412,6 +447,9 @@ MESSAGES: dict[str, str] = {
     "channel.display": "Display ads",
     "channel.affiliate": "Affiliate",
     "channel.unknown": "Unknown",
+    "churn_risk.high": "High",
+    "churn_risk.medium": "Medium",
+    "churn_risk.low": "Low",
     "deal_stage.qualification": "Qualification",
     "deal_stage.meeting": "Meeting",
     "deal_stage.proposal": "Proposal",

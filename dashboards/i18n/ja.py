@@ -10,6 +10,7 @@ MESSAGES: dict[str, str] = {
     "page.marketing": "マーケティング",
     "page.service": "サポート",
     "page.customer_360": "顧客360",
+    "page.predictions": "予測",
     "page.data_health": "データの健全性",
     # shared
     "common.not_ready": "このページに必要なデータがまだありません（{detail}）。`crm run` でビルドして公開し、"
@@ -283,6 +284,38 @@ MESSAGES: dict[str, str] = {
     "c360.match_probability": "確率",
     "c360.why": "根拠",
     "c360.decide": "統合するには",
+    # predictions
+    "predictions.intro": "どのモデルもビルドのたびにこのウェアハウス自身の履歴で学習します。"
+                         "予測の横に、学習に使わなかった期間をどれだけ正しく予測できたかを示します。",
+    "predictions.not_built": "予測を実行したビルドがまだありません",
+    "predictions.within_limit": "品質チェックの許容範囲（{limit}）内です",
+    "predictions.outside_limit": "品質チェックの許容範囲（{limit}）を超えています。予測は慎重に扱ってください",
+    "predictions.customer": "顧客",
+    "predictions.company": "会社",
+    "predictions.lifetime.title": "顧客生涯価値：離反リスクと価値",
+    "predictions.lifetime.not_fitted": "このビルドには生涯価値の予測がありません：{reason}。",
+    "predictions.lifetime.customers": "予測した顧客数",
+    "predictions.lifetime.expected_purchases": "今後12か月の予想購入回数",
+    "predictions.lifetime.clv_12m": "12か月CLV（{currency}）",
+    "predictions.lifetime.high_risk": "離反リスク高",
+    "predictions.lifetime.high_risk_help": "顧客であり続ける確率が{below}未満の顧客です。",
+    "predictions.lifetime.caption": "{as_of}時点。BG/NBDで各顧客が購入を続ける確率（平均{alive}）と予想購入回数を、"
+                                    "Gamma-Gammaで予想注文額を求めます。12か月CLV＝予想購入回数×予想注文額。",
+    "predictions.lifetime.accuracy": "予測の精度：直近の期間を除いて検証",
+    "predictions.lifetime.no_holdout": "このビルドでは検証を行っていません：{reason}。",
+    "predictions.lifetime.actual": "実績",
+    "predictions.lifetime.predicted": "予測",
+    "predictions.lifetime.past_purchases": "{count}回",
+    "predictions.lifetime.past_purchases_or_more": "{count}回以上",
+    "predictions.lifetime.past_purchases_axis": "検証期間より前のリピート購入回数",
+    "predictions.lifetime.holdout_purchases_axis": "検証期間{days}日間の顧客1人あたり購入回数",
+    "predictions.lifetime.accuracy_caption": "直近{days}日間を除いて学習し直し、その期間の購入回数を予測しました："
+                                             "予測{predicted}回、実績{actual}回。誤差は{error}で、{verdict}。",
+    "predictions.lifetime.by_risk": "離反リスク別の顧客数",
+    "predictions.lifetime.valuable_at_risk": "離反リスクのある重要顧客",
+    "predictions.lifetime.nobody_at_risk": "離反リスクのある重要顧客はいません。",
+    "predictions.lifetime.probability_alive": "顧客であり続ける確率",
+    "predictions.lifetime.days_since_last_order": "最終注文からの日数",
     # data health
     "health.publishing_stopped": "公開を停止しました：テーブル {table} のチェック {check} が {when} に失敗しました。"
                                  "ダッシュボードは {published} に公開されたビルドを表示しています。",
@@ -406,6 +439,9 @@ MESSAGES: dict[str, str] = {
     "channel.display": "ディスプレイ広告",
     "channel.affiliate": "アフィリエイト",
     "channel.unknown": "不明",
+    "churn_risk.high": "高",
+    "churn_risk.medium": "中",
+    "churn_risk.low": "低",
     "deal_stage.qualification": "見込み評価",
     "deal_stage.meeting": "商談",
     "deal_stage.proposal": "提案",
