@@ -7,7 +7,7 @@ import io
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -254,6 +254,36 @@ def test_retention_churn_is_the_customers_silent_longer_than_the_threshold(servi
     shown = list(zip(table["Churned in the month"], table["Active at the start"], strict=True))
     assert shown == [(EN.number(c), EN.number(n)) for c, n in expected]
     assert len(app.get("plotly_chart")) == 3
+
+
+def test_predictions_show_the_lifetime_values_and_the_holdout_counted_from_the_orders(serving_db, open_page):
+    """The cards add up the customers' predictions; the accuracy caption's purchases made in the held-out days are
+    counted here from the completed orders (purchase days after the calibration end of customers who had bought by
+    then), and its predicted ones are the model's per-customer mean times those customers."""
+    app = open_page(serving_db, "predictions")
+    _no_traceback(app)
+    customers, clv, currency = _query(serving_db, "select count(*), sum(clv_12m_reporting), max(reporting_currency) "
+                                                  "from marts.mart_customer_value")[0]
+    cards = _metrics(app)
+    assert cards["Customers predicted"] == EN.number(customers)
+    assert cards[f"12-month CLV ({currency})"] == EN.money(clv, currency)
+    performance = {(metric, segment): (value, detail) for metric, segment, value, detail in _query(
+        serving_db, "select metric, segment, value, detail from marts.mart_model_performance "
+                    "where model = 'customer_lifetime'")}
+    holdout_days = int(performance[("holdout_days", "all")][0])
+    calibration_end = date.fromisoformat(performance[("holdout_days", "all")][1].removeprefix("calibration up to "))
+    as_of = calibration_end + timedelta(days=holdout_days)
+    made, calibrated = _query(serving_db, f"""
+        with days as (select distinct customer_id, order_date from marts.fct_orders
+                      where is_completed and customer_id is not null),
+        calibrated as (select customer_id from days group by 1 having min(order_date) <= date '{calibration_end}')
+        select count(*) filter (where order_date > date '{calibration_end}' and order_date <= date '{as_of}'),
+               (select count(*) from calibrated)
+        from days where customer_id in (select customer_id from calibrated)""")[0]
+    predicted = performance[("holdout_predicted_mean", "all")][0] * calibrated
+    captions = [c.value for c in app.caption]
+    assert any(f"{EN.number(predicted)} predicted, {EN.number(made)} made" in c for c in captions), captions
+    assert len(app.get("plotly_chart")) == 2
 
 
 def test_sales_pipeline_and_win_rate_equal_the_deals(serving_db, open_page, quarter):
