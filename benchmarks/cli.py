@@ -113,6 +113,24 @@ def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path
     click.echo(format_build(result))
 
 
+@bench.command(name="predictions")
+@_generated_data_options
+@click.pass_obj
+@expected_errors
+def bench_predictions_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+    """Every predictive model trained and scored as a build does, each in a process of its own: seconds, peak
+    memory and the accuracy it measured on the generated history (as of the data's last day)."""
+    from datetime import timedelta
+
+    from benchmarks.measure import bench_predictions, format_predictions
+
+    generated = _generated_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
+    # The generated data ends the day before its end date: the models see the whole history and no empty days.
+    bench_settings = replace(generated, as_of=settings.generate_end_date - timedelta(days=1))
+    inputs_seconds, results = StepTimer().run("bench predictions", bench_predictions, bench_settings, progress_line)
+    click.echo(format_predictions(inputs_seconds, results, scale))
+
+
 @bench.command(name="dashboards")
 @_generated_data_options
 @click.option("--repeats", type=int, default=20, show_default=True, help="Runs of each page's queries.")

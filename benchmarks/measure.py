@@ -1,4 +1,5 @@
-"""What `crm bench` measures: the loaders, identity resolution, the dbt build and the dashboards' queries.
+"""What `crm bench` measures: the loaders, identity resolution, the dbt build, the predictive models and the
+dashboards' queries.
 
 `crm bench ingest`: per source, the loader's rows/s and peak memory against DuckDB's bare read (the floor).
 Each measurement runs in its own process, so peak memory (ru_maxrss) belongs to that source alone and no
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -117,7 +119,8 @@ def _peak_rss_mb() -> float:
 
 
 def _worker(kind: str, *arguments: str) -> None:
-    measure = {"load": _measure_load, "floor": _measure_floor, "identity": _measure_identity}[kind]
+    measure = {"load": _measure_load, "floor": _measure_floor, "identity": _measure_identity,
+               "prediction": _measure_prediction}[kind]
     result = measure(*arguments)
     result["peak_mb"] = _peak_rss_mb()
     print(json.dumps(result))
@@ -251,6 +254,7 @@ def format_identity(result: IdentityBenchmark) -> str:
 class BuildBenchmark:
     seconds: float
     identity_seconds: float
+    predictions_seconds: float
     dbt_peak_mb: float
     nodes: list[tuple[str, str, float]]  # (unique_id, status, seconds), slowest first
 
@@ -261,9 +265,10 @@ def _run_results(settings) -> list[tuple[str, str, float]]:
 
 
 def bench_build(settings) -> BuildBenchmark:
-    """The whole `crm build` (two dbt passes around identity resolution), with every dbt node's own time from
+    """The whole `crm build` (dbt passes around identity resolution and the predictive models), with every dbt
+    node's own time from
     dbt's run_results.json and the dbt processes' peak memory (DuckDB runs inside them)."""
-    from orchestration.pipeline import run_dbt_stage, run_identity
+    from orchestration.pipeline import run_dbt_stage, run_identity, run_predictions
 
     started = time.perf_counter()
     run_dbt_stage(settings, "identity_inputs")
@@ -271,21 +276,99 @@ def bench_build(settings) -> BuildBenchmark:
     identity_started = time.perf_counter()
     run_identity(settings)
     identity_seconds = time.perf_counter() - identity_started
+    run_dbt_stage(settings, "prediction_inputs")
+    nodes += _run_results(settings)
+    predictions_started = time.perf_counter()
+    run_predictions(settings, f"bench-{uuid.uuid4()}")
+    predictions_seconds = time.perf_counter() - predictions_started
     run_dbt_stage(settings, "marts")
     nodes += _run_results(settings)
     seconds = time.perf_counter() - started
     dbt_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return BuildBenchmark(seconds, identity_seconds, dbt_peak_mb, sorted(nodes, key=lambda n: -n[2]))
+    return BuildBenchmark(seconds, identity_seconds, predictions_seconds, dbt_peak_mb,
+                          sorted(nodes, key=lambda n: -n[2]))
 
 
 def format_build(result: BuildBenchmark, top: int = 15) -> str:
     models = [n for n in result.nodes if n[0].startswith("model.")]
     tests = [n for n in result.nodes if not n[0].startswith("model.")]
-    lines = [f"build {result.seconds:.1f} s (identity resolution {result.identity_seconds:.1f} s); "
+    lines = [f"build {result.seconds:.1f} s (identity resolution {result.identity_seconds:.1f} s, predictive models "
+             f"{result.predictions_seconds:.1f} s); "
              f"{len(models)} models {sum(n[2] for n in models):.1f} s, {len(tests)} tests/seeds "
              f"{sum(n[2] for n in tests):.1f} s (node times, summed); dbt peak memory {result.dbt_peak_mb:,.0f} MB",
              "", "| node | status | seconds |", "| --- | --- | ---: |"]
     lines += [f"| {uid.split('.', 2)[-1]} | {status} | {secs:.2f} |" for uid, status, secs in result.nodes[:top]]
+    return "\n".join(lines)
+
+
+# --- predictions --------------------------------------------------------------------------------------------------
+
+# Each predictive model's step of a build: orchestration.pipeline.run_<step>(settings, build_id).
+PREDICTION_STEPS = ("customer_lifetime",)
+
+
+@dataclass(frozen=True)
+class ModelBenchmark:
+    step: str
+    seconds: float
+    peak_mb: float  # the whole worker process: Python, its libraries, DuckDB and the model
+    summary: str  # the step's own line, as `crm build` prints it
+    metrics: list[tuple[str, str, float]]  # (metric, segment, value) this run wrote to model_performance
+
+
+def _measure_prediction(step: str, build_db: str, as_of: str, build_id: str) -> dict:
+    from dataclasses import replace
+
+    from common.settings import get_settings
+    from orchestration import pipeline
+
+    settings = replace(get_settings(), build_db=Path(build_db), as_of=date.fromisoformat(as_of))
+    started = time.perf_counter()
+    summary = getattr(pipeline, f"run_{step}")(settings, build_id)
+    return {"seconds": time.perf_counter() - started, "summary": summary.describe()}
+
+
+def bench_predictions(settings, progress=None) -> tuple[float, list[ModelBenchmark]]:
+    """The inputs the models read (dbt up to them, identity resolution), then each model's training and scoring in
+    a process of its own (time, VmHWM) as a build runs it. Returns the inputs' seconds and each model's figures."""
+    import duckdb
+
+    from orchestration.pipeline import run_dbt_stage, run_identity
+
+    started = time.perf_counter()
+    run_dbt_stage(settings, "identity_inputs")
+    run_identity(settings)
+    run_dbt_stage(settings, "prediction_inputs")
+    inputs_seconds = time.perf_counter() - started
+    results = []
+    for step in PREDICTION_STEPS:
+        build_id = f"bench-{uuid.uuid4()}"
+        output = subprocess.run(
+            [sys.executable, "-m", "benchmarks.measure", "prediction", step, str(settings.build_db),
+             settings.as_of.isoformat(), build_id],
+            capture_output=True, text=True, check=True, **ends_with_parent()).stdout
+        measured = json.loads(output.strip().splitlines()[-1])
+        con = duckdb.connect(str(settings.build_db), read_only=True)
+        try:
+            metrics = con.execute("select metric, segment, value from predictions.model_performance "
+                                  "where build_id = ? and value is not null order by metric, segment",
+                                  [build_id]).fetchall()
+        finally:
+            con.close()
+        results.append(ModelBenchmark(step, measured["seconds"], measured["peak_mb"], measured["summary"], metrics))
+        if progress:
+            progress(f"{step}: {measured['seconds']:.1f} s, peak {measured['peak_mb']:,.0f} MB")
+    return inputs_seconds, results
+
+
+def format_predictions(inputs_seconds: float, results: list[ModelBenchmark], people: int) -> str:
+    lines = [f"{people:,} people; the models' inputs (dbt up to them and identity resolution): {inputs_seconds:.1f} s",
+             "", "| model | seconds | peak MB |", "| --- | ---: | ---: |"]
+    lines += [f"| {r.step} | {r.seconds:.1f} | {r.peak_mb:,.0f} |" for r in results]
+    lines.append(f"| all models | {sum(r.seconds for r in results):.1f} | {max(r.peak_mb for r in results):,.0f} |")
+    for r in results:
+        lines += ["", r.summary, "", "| metric | segment | value |", "| --- | --- | ---: |"]
+        lines += [f"| {metric} | {segment} | {value:,.4g} |" for metric, segment, value in r.metrics]
     return "\n".join(lines)
 
 
@@ -353,6 +436,8 @@ def dashboard_query_calls(serving_db: Path, region: str) -> dict[str, tuple]:
         "customer_possible_matches": (customer_id,),
         "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),
         "company_open_deals": (company_id,), "company_last_touches": (company_id,),
+        "model_performance": ("customer_lifetime",), "lifetime_summary": (), "churn_risk": (),
+        "valuable_customers_at_risk": (),
         "loads_by_source": (), "quality_results": (), "blocking_failures": (), "builds": (), "source_freshness": (),
     }
 
