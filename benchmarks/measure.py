@@ -313,7 +313,7 @@ class ModelBenchmark:
     seconds: float
     peak_mb: float  # the whole worker process: Python, its libraries, DuckDB and the model
     summary: str  # the step's own line, as `crm build` prints it
-    metrics: list[tuple[str, str, float]]  # (metric, segment, value) this run wrote to model_performance
+    metrics: list[tuple[str, float]]  # (metric, value) of segment "all" this run wrote to model_performance
 
 
 def _measure_prediction(step: str, build_db: str, as_of: str, build_id: str) -> dict:
@@ -350,8 +350,8 @@ def bench_predictions(settings, progress=None) -> tuple[float, list[ModelBenchma
         measured = json.loads(output.strip().splitlines()[-1])
         con = duckdb.connect(str(settings.build_db), read_only=True)
         try:
-            metrics = con.execute("select metric, segment, value from predictions.model_performance "
-                                  "where build_id = ? and value is not null order by metric, segment",
+            metrics = con.execute("select metric, value from predictions.model_performance "
+                                  "where build_id = ? and segment = 'all' and value is not null order by metric",
                                   [build_id]).fetchall()
         finally:
             con.close()
@@ -367,8 +367,8 @@ def format_predictions(inputs_seconds: float, results: list[ModelBenchmark], peo
     lines += [f"| {r.step} | {r.seconds:.1f} | {r.peak_mb:,.0f} |" for r in results]
     lines.append(f"| all models | {sum(r.seconds for r in results):.1f} | {max(r.peak_mb for r in results):,.0f} |")
     for r in results:
-        lines += ["", r.summary, "", "| metric | segment | value |", "| --- | --- | ---: |"]
-        lines += [f"| {metric} | {segment} | {value:,.4g} |" for metric, segment, value in r.metrics]
+        lines += ["", r.summary, "", "| metric (all customers, leads or series) | value |", "| --- | ---: |"]
+        lines += [f"| {metric} | {value:,.4g} |" for metric, value in r.metrics]
     return "\n".join(lines)
 
 
