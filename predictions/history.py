@@ -6,7 +6,8 @@ as in the BG/NBD paper's data. For each customer whose first purchase is on or b
 - t_x: time from the first purchase to the last of those (0 without repeats);
 - T: time from the first purchase to calibration_end;
 - mean_repeat_value: the mean value of the repeat purchases (NULL without repeats);
-- holdout_purchases: purchases after calibration_end up to `holdout_end` (when given), to compare predictions with.
+- holdout_purchases: purchases after calibration_end up to `holdout_end` (when given), to compare predictions with;
+- first_purchase_date, last_purchase_date: the days of the first and the latest purchase up to calibration_end.
 Times are in units of `unit_days` days (7: weeks, as in the paper).
 """
 
@@ -41,10 +42,12 @@ def purchase_history(con: duckdb.DuckDBPyConnection, purchases: str, calibration
             (?::date - first_purchase_date) / ? as "T",
             avg(amount) filter (where purchase_date > first_purchase_date and purchase_date <= ?::date)
                 as mean_repeat_value,
-            count(*) filter (where purchase_date > ?::date) as holdout_purchases
+            count(*) filter (where purchase_date > ?::date) as holdout_purchases,
+            first_purchase_date,
+            max(purchase_date) filter (where purchase_date <= ?::date) as last_purchase_date
         from numbered
         group by customer_id, first_purchase_date
         having first_purchase_date <= ?::date
         order by customer_id
     """, [holdout_end, calibration_end, calibration_end, calibration_end, unit_days, calibration_end, unit_days,
-          calibration_end, calibration_end, calibration_end]).df()
+          calibration_end, calibration_end, calibration_end, calibration_end]).df()

@@ -92,12 +92,12 @@ def predict_customer_lifetimes(con: duckdb.DuckDBPyConnection, purchases: str, a
     try:
         bg_nbd, gamma_gamma = _fit(history)
         rows += _parameters(bg_nbd, gamma_gamma, "all")
-        predicted = _predict(con, purchases, as_of, history, bg_nbd, gamma_gamma, options)
+        predicted = _predict(as_of, history, bg_nbd, gamma_gamma, options)
         status = "fitted"
     except TooLittleData as exc:
         status = str(exc)
     if status == "fitted":
-        first_purchase = con.execute(f"select min(purchase_date) from {purchases}").fetchone()[0]
+        first_purchase = pd.Timestamp(history["first_purchase_date"].min()).date()
         holdout_days = holdout_length(first_purchase, as_of, options.holdout_days)
         try:
             holdout_rows, holdout_error = _holdout(con, purchases, as_of, holdout_days)
@@ -143,16 +143,12 @@ def _parameters(bg_nbd: BgNbdFit, gamma_gamma: GammaGammaFit | None, segment: st
     return rows
 
 
-def _predict(con, purchases: str, as_of: date, history: pd.DataFrame, bg_nbd: BgNbdFit,
-             gamma_gamma: GammaGammaFit, options: LifetimeOptions) -> pd.DataFrame:
+def _predict(as_of: date, history: pd.DataFrame, bg_nbd: BgNbdFit, gamma_gamma: GammaGammaFit,
+             options: LifetimeOptions) -> pd.DataFrame:
     x, t_x, T = history["x"], history["t_x"], history["T"]
     alive = probability_alive(bg_nbd, x, t_x, T)
     in_365 = expected_purchases(bg_nbd, 365, x, t_x, T)
     order_value = expected_order_value(gamma_gamma, x, history["mean_repeat_value"].fillna(0.0))
-    dates = con.execute(f"""
-        select customer_id, min(purchase_date) as first_purchase_date, max(purchase_date) as last_purchase_date
-        from {purchases} where purchase_date <= ? group by customer_id
-    """, [as_of]).df()
     predicted = pd.DataFrame({
         "customer_id": history["customer_id"], "as_of_date": as_of, "purchase_days": history["x"] + 1,
         "probability_alive": alive, "expected_purchases_90d": expected_purchases(bg_nbd, 90, x, t_x, T),
@@ -165,7 +161,9 @@ def _predict(con, purchases: str, as_of: date, history: pd.DataFrame, bg_nbd: Bg
                          "expected_order_value", "clv_12m"]].to_numpy()
     if not np.all(np.isfinite(numbers)):
         raise TooLittleData("the fitted models give no finite prediction for some customers")
-    return predicted.merge(dates, on="customer_id")
+    predicted["first_purchase_date"] = history["first_purchase_date"]
+    predicted["last_purchase_date"] = history["last_purchase_date"]
+    return predicted
 
 
 def _holdout(con, purchases: str, as_of: date, holdout_days: int) -> tuple[list[tuple], float]:
