@@ -17,9 +17,10 @@ Trend. Monthly revenue and completed orders (all, by the biggest countries, the 
 the series' first to the last complete one (the as-of month is incomplete and left out), months without orders 0.
 ETS (statsmodels' ETSModel, Hyndman's state-space form) in a few forms — additive or multiplicative error, no or
 damped trend, additive seasonality with two full years — chosen by AICc, forecasts 12 months with 80 % and 95 %
-intervals. Backtest: refitted at each of the last origins, horizons 1..h, sMAPE against the seasonal naive forecast
-(the value 12 months earlier). A series whose model does not beat naive keeps its forecast, flagged
-(beats_seasonal_naive false): the page says so. Too short a history never fails the build: a `status` row says why.
+intervals. Backtest: the form chosen on the history before the first of the last origins, refitted at each,
+horizons 1..h, sMAPE against the seasonal naive forecast (the value 12 months earlier). A series whose model does not
+beat naive keeps its forecast, flagged (beats_seasonal_naive false): the page says so. Too short a history never
+fails the build: a `status` row says why.
 
 The aggregation over orders and deals runs in DuckDB; Python sees monthly series and per-(stage, age) counts.
 """
@@ -380,7 +381,8 @@ def _pipeline_backtest(con, stage_outcomes: str, as_of: date, options: SalesFore
         performance.append((f"pipeline_smape_{name}", "all", value, f"mean over {len(kept)} origins"))
         overall_mape = mape(predicted, actual_kept)
         if overall_mape is not None:
-            performance.append((f"pipeline_mape_{name}", "all", overall_mape, f"mean over {len(kept)} origins"))
+            performance.append((f"pipeline_mape_{name}", "all", overall_mape, "mean over the origins whose deals "
+                                                                              "won something"))
     performance.append(("pipeline_backtest_origins", "all", float(len(actual)), None))
     return performance, errors
 
@@ -438,56 +440,67 @@ def seasonal_naive(history, horizon: int) -> np.ndarray:
     return np.array([y[len(y) - SEASON + (h - 1) % SEASON] for h in range(1, horizon + 1)])
 
 
+# An ETS form: (error, trend, seasonal), each "add", "mul" or None (trends are damped).
+EtsSpec = tuple[str, str | None, str | None]
+
+
 @dataclass(frozen=True)
 class EtsForecast:
-    form: str  # e.g. ETS(A,Ad,A)
+    spec: EtsSpec
     mean: np.ndarray
     lower_80: np.ndarray
     upper_80: np.ndarray
     lower_95: np.ndarray
     upper_95: np.ndarray
 
+    @property
+    def form(self) -> str:
+        """Hyndman's name of the form: ETS(error, trend, season), e.g. ETS(A,Ad,A)."""
+        error, trend, seasonal = self.spec
+        return f"ETS({error[0].upper()},{'Ad' if trend else 'N'},{'A' if seasonal else 'N'})"
 
-def ets_forecast(history, horizon: int, intervals: bool = True) -> EtsForecast:
-    """The ETS form with the lowest AICc among additive or (positive series) multiplicative error, no or damped
-    additive trend, and additive seasonality when the history has two full years; its forecast `horizon` months
-    ahead, never below 0 (revenue and orders are not negative). Raises ValueError when no form can be fitted."""
+
+def ets_forecast(history, horizon: int, intervals: bool = True, specs: list[EtsSpec] | None = None) -> EtsForecast:
+    """The ETS form with the lowest AICc among `specs`, by default additive or (positive series) multiplicative
+    error, no or damped additive trend, and additive seasonality when the history has two full years; its forecast
+    `horizon` months ahead, never below 0 (revenue and orders are not negative). Raises ValueError when no form can
+    be fitted."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     y = pd.Series(np.asarray(history, dtype=float))
-    errors = ["add", "mul"] if (y > 0).all() else ["add"]
-    seasonals = [None, "add"] if len(y) >= 2 * SEASON else [None]
+    if specs is None:
+        specs = [(error, trend, seasonal) for error in (["add", "mul"] if (y > 0).all() else ["add"])
+                 for trend in (None, "add") for seasonal in ([None, "add"] if len(y) >= 2 * SEASON else [None])]
+    # The heuristic initial states (from the first years; statsmodels needs 10 months, two full years with a
+    # season) fit ~30× faster than estimating them, which the backtest's many refits need; every form of a series
+    # starts the same way, so their AICc compare.
+    heuristic = len(y) >= 10
     best = None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # convergence chatter: a form that does not converge loses on AICc
-        for error in errors:
-            for trend in (None, "add"):
-                for seasonal in seasonals:
-                    try:
-                        # Seasonal forms start from the heuristic initial states (two full years), which fits
-                        # ~30× faster than estimating the 12 seasonal states.
-                        fit = ETSModel(y, error=error, trend=trend, damped_trend=trend is not None,
-                                       seasonal=seasonal, seasonal_periods=SEASON if seasonal else None,
-                                       initialization_method="heuristic" if seasonal else "estimated",
-                                       ).fit(disp=False)
-                    except (ValueError, np.linalg.LinAlgError):
-                        continue
-                    if np.isfinite(fit.aicc) and (best is None or fit.aicc < best[0].aicc):
-                        best = (fit, error, trend, seasonal)
+        for error, trend, seasonal in specs:
+            try:
+                fit = ETSModel(y, error=error, trend=trend, damped_trend=trend is not None, seasonal=seasonal,
+                               seasonal_periods=SEASON if seasonal else None,
+                               initialization_method="heuristic" if heuristic else "estimated").fit(disp=False)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(fit.aicc) and (best is None or fit.aicc < best[0].aicc):
+                best = (fit, (error, trend, seasonal))
         if best is None:
             raise ValueError("no ETS form could be fitted")
-        fit, error, trend, seasonal = best
-        form = f"ETS({error[0].upper()},{'Ad' if trend else 'N'},{'A' if seasonal else 'N'})"
+        fit, spec = best
+        error, trend, seasonal = spec
         if not intervals:
             mean = np.asarray(fit.forecast(horizon), dtype=float)
-            return EtsForecast(form, np.maximum(mean, 0), *(np.full(horizon, np.nan),) * 4)
+            return EtsForecast(spec, np.maximum(mean, 0), *(np.full(horizon, np.nan),) * 4)
         # Multiplicative-error intervals are simulated: a fixed generator gives every build the same ones.
         prediction = fit.get_prediction(start=len(y), end=len(y) + horizon - 1, rng=np.random.default_rng(0))
         p95, p80 = prediction.summary_frame(alpha=0.05), prediction.summary_frame(alpha=0.2)
     # statsmodels' error variance is the maximum-likelihood SSE / n, which the fitted smoothing parameters and
     # initial states (counted here also when the heuristic set them) make too small on a few years of months: the
     # intervals are widened to SSE / (n − k), the unbiased estimate (without it 95 % intervals cover ~88 %).
-    initial_states = (1 + (trend is not None) + (SEASON if seasonal else 0)) if seasonal else 0
+    initial_states = (1 + (trend is not None) + (SEASON if seasonal else 0)) if heuristic else 0
     parameters = fit.df_model + initial_states
     widen = np.sqrt(len(y) / max(len(y) - parameters, 1))
     point = np.asarray(p95["mean"], dtype=float)
@@ -497,8 +510,8 @@ def ets_forecast(history, horizon: int, intervals: bool = True) -> EtsForecast:
         return np.maximum(point + widen * (np.asarray(column, dtype=float) - point), 0)
 
     if not np.all(np.isfinite(point)):
-        raise ValueError(f"{form} gives no finite forecast")
-    return EtsForecast(form, np.maximum(point, 0), bound(p80["pi_lower"]), bound(p80["pi_upper"]),
+        raise ValueError("the fitted ETS form gives no finite forecast")
+    return EtsForecast(spec, np.maximum(point, 0), bound(p80["pi_lower"]), bound(p80["pi_upper"]),
                        bound(p95["pi_lower"]), bound(p95["pi_upper"]))
 
 
@@ -515,12 +528,23 @@ def trend_backtest(history, horizon: int, origins: int, min_history: int) -> pd.
     series goes). One row per (origin, horizon): actual, ets, naive."""
     y = np.asarray(history, dtype=float)
     rows = []
-    for cut in range(max(len(y) - origins, min_history), len(y)):
+    first = max(len(y) - origins, min_history)
+    # The form is chosen once, by AICc on the history before the first origin, and refitted at every origin (as
+    # many choices as origins would cost 8 × the fits); when it cannot be fitted at an origin (a multiplicative
+    # error on a month of 0), the origin chooses its own.
+    try:
+        specs = [ets_forecast(y[:first], 1, intervals=False).spec] if first < len(y) else None
+    except ValueError:
+        specs = None
+    for cut in range(first, len(y)):
         train = y[:cut]
         steps = min(horizon, len(y) - cut)
         naive = seasonal_naive(train, steps)
         try:
-            ets = ets_forecast(train, steps, intervals=False).mean
+            try:
+                ets = ets_forecast(train, steps, intervals=False, specs=specs).mean
+            except ValueError:
+                ets = ets_forecast(train, steps, intervals=False).mean
         except ValueError:
             continue
         rows += [(cut, h, y[cut + h - 1], ets[h - 1], naive[h - 1]) for h in range(1, steps + 1)]

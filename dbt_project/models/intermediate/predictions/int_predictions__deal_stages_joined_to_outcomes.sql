@@ -11,7 +11,7 @@ select
     stages.entered_date,
     stages.left_date,
     deals.closed_date,
-    deals.is_closed,
+    not deals.is_open as is_closed,
     deals.is_won,
     deals.amount_reporting
 from {{ ref('int_sales__deal_stages_filtered_to_open') }} as stages
