@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from predictions.performance import SCHEMA, PerformanceRow, ensure_performance_table, record_performance
+from predictions.tables import replace_rows
 
 SALES_FORECAST = f"{SCHEMA}.sales_forecast"
 PIPELINE_MODEL = "sales_pipeline_forecast"
@@ -120,11 +121,7 @@ def forecast_sales(con: duckdb.DuckDBPyConnection, stage_outcomes: str, open_dea
     trend_rows, trend_performance, trend = trend_forecast(con, monthly_orders, as_of, options)
     frame = pd.DataFrame(pipeline_rows + trend_rows, columns=COLUMNS[1:])
     frame.insert(0, "as_of_date", as_of)
-    con.execute(f"delete from {SALES_FORECAST}")
-    if len(frame):
-        con.register("sales_forecast_rows", frame)
-        con.execute(f"insert into {SALES_FORECAST} by name select * from sales_forecast_rows")
-        con.unregister("sales_forecast_rows")
+    replace_rows(con, SALES_FORECAST, frame)
     record_performance(con, PIPELINE_MODEL, build_id, as_of, fitted_at, pipeline_performance)
     record_performance(con, TREND_MODEL, build_id, as_of, fitted_at, trend_performance)
     return SalesForecastSummary(**pipeline, **trend)
