@@ -367,20 +367,22 @@ def _pipeline_backtest(con, stage_outcomes: str, as_of: date, options: SalesFore
         performance.append(("pipeline_backtest_status", "all", None,
                             "no past month-end whose open deals are mostly closed by as_of"))
         return performance, errors
-    actual = np.array([r[1] for r in results])
+    # The three are compared on the same origins: those with a pipeline a year before, when there are any.
+    compared = [r for r in results if r[4] is not None] or results
+    actual = [r[1] for r in compared]
     for index, name in ((2, "learned"), (3, "seed"), (4, "seasonal_naive")):
-        kept = [(r[index], r[1]) for r in results if r[index] is not None]
-        if not kept:
+        predicted = [r[index] for r in compared]
+        if None in predicted:
             continue
-        predicted, actual_kept = zip(*kept, strict=True)
-        errors[f"pipeline_smape_{'naive' if name == 'seasonal_naive' else name}"] = value = smape(predicted,
-                                                                                                    actual_kept)
-        performance.append((f"pipeline_smape_{name}", "all", value, f"mean over {len(kept)} origins"))
-        overall_mape = mape(predicted, actual_kept)
+        errors[f"pipeline_smape_{'naive' if name == 'seasonal_naive' else name}"] = value = smape(predicted, actual)
+        performance.append((f"pipeline_smape_{name}", "all", value, f"mean over {len(compared)} origins"))
+        overall_mape = mape(predicted, actual)
         if overall_mape is not None:
-            performance.append((f"pipeline_mape_{name}", "all", overall_mape, "mean over the origins whose deals "
-                                                                              "won something"))
-    performance.append(("pipeline_backtest_origins", "all", float(len(actual)), None))
+            performance.append((f"pipeline_mape_{name}", "all", overall_mape,
+                                f"mean over those of the {len(compared)} origins whose deals won something"))
+    performance.append(("pipeline_backtest_origins", "all", float(len(compared)),
+                        f"of {len(results)} backtested: those with deals open a year before"
+                        if len(compared) < len(results) else None))
     return performance, errors
 
 

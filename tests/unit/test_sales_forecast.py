@@ -121,6 +121,27 @@ def test_a_deal_closed_after_the_origin_does_not_teach_the_backtest_rates():
     assert later.loc[later["stage"] == "proposal", "stage_rate"].iloc[0] == pytest.approx(3.8 / 7)
 
 
+def test_the_pipeline_backtest_predicts_what_the_deals_open_at_the_newest_mostly_closed_origin_won():
+    con = _warehouse()
+    options = SalesForecastOptions(**{**OPTIONS.__dict__, "pipeline_backtest_origins": 1})
+    forecast_sales(con, "stage_outcomes", "open_deals", "monthly_orders", date(2026, 6, 30), "b1", options)
+    got = dict(con.execute("""select metric || ' ' || segment, value from predictions.model_performance
+                              where model = 'sales_pipeline_forecast' and metric like 'pipeline_%'""").fetchall())
+    # 2026-05-31: only d5 is open (d4 closed on 05-01), and it never closed: 0 % closed, skipped. 2026-04-30: d4
+    # (500, won on 05-01) and d5 (100, open), half closed: the origin. Learned from d1, d2, d3 and d6 (closed by
+    # then), both are 119 days old proposals: 29/60 each.
+    assert got["pipeline_backtest_actual_won origin 2026-04-30"] == 500
+    assert got["pipeline_backtest_predicted_learned origin 2026-04-30"] == pytest.approx(600 * 29 / 60)  # 290
+    assert got["pipeline_backtest_predicted_seed origin 2026-04-30"] == pytest.approx(600 * 0.4)  # 240
+    assert got["pipeline_smape_learned all"] == pytest.approx(2 * 210 / 790)
+    assert got["pipeline_smape_seed all"] == pytest.approx(2 * 260 / 740)
+    assert got["pipeline_mape_learned all"] == pytest.approx(210 / 500)
+    # No deal was open a year before (2025-04-30): no seasonal naive forecast of this origin.
+    assert got["pipeline_backtest_predicted_seasonal_naive origin 2026-04-30"] is None
+    assert "pipeline_smape_seasonal_naive all" not in got
+    assert got["pipeline_backtest_origins all"] == 1
+
+
 def test_seasonal_naive_and_smape_by_hand():
     history = [float(v) for v in range(1, 15)]  # 14 months: 1 … 14
     # The value 12 months before each of the next 3 months: months 15, 16, 17 ← 3, 4, 5.
