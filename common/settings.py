@@ -71,6 +71,39 @@ def _prediction_settings(predictions: dict[str, Any]) -> tuple[int, float, float
     return holdout_days, high, medium, max_error
 
 
+def _forecast_settings(forecast: dict[str, Any]) -> dict[str, Any]:
+    """The [forecast] keys as Settings fields, refused when they cannot work."""
+    buckets = tuple(int(day) for day in forecast["pipeline_age_buckets"])
+    if any(day < 0 for day in buckets) or list(buckets) != sorted(set(buckets)):
+        raise ValueError(f"forecast.pipeline_age_buckets ({list(buckets)}) must be ascending days of age, each once")
+    checked = {
+        "forecast_pipeline_age_buckets": buckets,
+        "forecast_win_rate_prior_deals": float(forecast["win_rate_prior_deals"]),
+        "forecast_pipeline_backtest_origins": int(forecast["pipeline_backtest_origins"]),
+        "forecast_pipeline_min_closed_share": float(forecast["pipeline_min_closed_share"]),
+        "forecast_horizon_months": int(forecast["horizon_months"]),
+        "forecast_trend_backtest_origins": int(forecast["trend_backtest_origins"]),
+        "forecast_min_history_months": int(forecast["min_history_months"]),
+        "forecast_country_revenue_share": float(forecast["country_revenue_share"]),
+        "forecast_max_countries": int(forecast["max_countries"]),
+        "forecast_max_trend_smape": float(forecast["max_trend_smape"]),
+    }
+    if checked["forecast_win_rate_prior_deals"] < 0:
+        raise ValueError("forecast.win_rate_prior_deals must be 0 or more: it counts deals")
+    for key in ("pipeline_min_closed_share", "country_revenue_share"):
+        if not 0 < checked[f"forecast_{key}"] <= 1:
+            raise ValueError(f"forecast.{key} ({checked[f'forecast_{key}']:g}) must lie in (0, 1]: it is a share")
+    for key in ("pipeline_backtest_origins", "horizon_months", "trend_backtest_origins", "max_countries"):
+        if checked[f"forecast_{key}"] < 1:
+            raise ValueError(f"forecast.{key} ({checked[f'forecast_{key}']}) must be at least 1")
+    if checked["forecast_min_history_months"] < 4:
+        raise ValueError(f"forecast.min_history_months ({checked['forecast_min_history_months']}) must be at least "
+                         "4: ETS cannot be fitted on fewer months")
+    if checked["forecast_max_trend_smape"] <= 0:
+        raise ValueError("forecast.max_trend_smape must be above 0: every forecast would fail its check")
+    return checked
+
+
 def _coerce(raw: str, default: Any) -> Any:
     """Environment variables are strings: give them the type of the value they override."""
     if isinstance(default, bool):
@@ -171,6 +204,17 @@ class Settings:
     at_risk_watch_segments: tuple[str, ...]
     rfm_segment_health_order: tuple[str, ...]
     attribution_window_days: int
+    # The sales forecast ([forecast] in crm.toml; predictions/sales_forecast.py)
+    forecast_pipeline_age_buckets: tuple[int, ...]
+    forecast_win_rate_prior_deals: float
+    forecast_pipeline_backtest_origins: int
+    forecast_pipeline_min_closed_share: float
+    forecast_horizon_months: int
+    forecast_trend_backtest_origins: int
+    forecast_min_history_months: int
+    forecast_country_revenue_share: float
+    forecast_max_countries: int
+    forecast_max_trend_smape: float
     predictions_holdout_days: int
     predictions_high_risk_below: float
     predictions_medium_risk_below: float
@@ -304,6 +348,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         at_risk_watch_segments=tuple(raw["retention"]["at_risk_watch_segments"]),
         rfm_segment_health_order=tuple(raw["retention"]["rfm_segment_health_order"]),
         attribution_window_days=int(raw["attribution"]["window_days"]),
+        **_forecast_settings(raw["forecast"]),
         predictions_holdout_days=holdout_days,
         predictions_high_risk_below=high_risk_below,
         predictions_medium_risk_below=medium_risk_below,

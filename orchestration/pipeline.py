@@ -24,6 +24,7 @@ from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection, connect_build
 from predictions.lifetime import LifetimeOptions, LifetimeSummary, predict_customer_lifetimes
+from predictions.sales_forecast import SalesForecastOptions, SalesForecastSummary, forecast_sales
 from quality.gate import CheckOutcome, CheckRun, decide, latest_check_run, latest_decision
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,12 @@ log = logging.getLogger(__name__)
 IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers_unioned", "+int_identity__contact_identifiers_cleaned",
                             "+int_fx__missing_rates_detected"]
 PURCHASES_MODEL = "int_predictions__orders_filtered_to_purchases"
-PREDICTION_INPUTS_SELECTOR = [f"+{PURCHASES_MODEL}"]
+# The sales forecast's inputs. They bring fct_deals and fct_deal_stage_history (and what those read) into this
+# stage: the deals' as-of state and reporting-currency amounts are defined there once, and nothing upstream of them
+# reads a prediction.
+SALES_FORECAST_INPUTS = ("int_predictions__deal_stages_joined_to_outcomes", "int_predictions__deals_filtered_to_open",
+                         "int_predictions__orders_aggregated_by_month")
+PREDICTION_INPUTS_SELECTOR = [f"+{PURCHASES_MODEL}", *(f"+{model}" for model in SALES_FORECAST_INPUTS)]
 # The later stages select tests "cautiously": a test runs in the stage that builds the last of its models, so a
 # test between stages (fct_orders' customers are in dim_customers) runs once both exist, not before or never.
 DBT_STAGES = {
@@ -216,14 +222,16 @@ class PredictionsSummary:
     """What each predictive model's step of a build made (each also added its rows to model_performance)."""
 
     lifetime: LifetimeSummary
+    sales_forecast: SalesForecastSummary
 
     def describe(self) -> list[str]:
-        return [self.lifetime.describe()]
+        return [self.lifetime.describe(), self.sales_forecast.describe()]
 
 
 def run_predictions(settings: Settings, build_id: str) -> PredictionsSummary:
     """Every predictive model fitted on the build's inputs, as of the build's day."""
-    return PredictionsSummary(lifetime=run_customer_lifetime(settings, build_id))
+    return PredictionsSummary(lifetime=run_customer_lifetime(settings, build_id),
+                              sales_forecast=run_sales_forecast(settings, build_id))
 
 
 def run_customer_lifetime(settings: Settings, build_id: str) -> LifetimeSummary:
@@ -235,6 +243,23 @@ def run_customer_lifetime(settings: Settings, build_id: str) -> LifetimeSummary:
     with build_connection(settings.build_db) as con:
         return predict_customer_lifetimes(con, f"intermediate.{PURCHASES_MODEL}", build_as_of_date(settings),
                                           build_id, options)
+
+
+def run_sales_forecast(settings: Settings, build_id: str) -> SalesForecastSummary:
+    """The pipeline and trend sales forecasts: predictions.sales_forecast and this build's rows of
+    predictions.model_performance."""
+    options = SalesForecastOptions(
+        age_buckets=settings.forecast_pipeline_age_buckets, prior_deals=settings.forecast_win_rate_prior_deals,
+        pipeline_backtest_origins=settings.forecast_pipeline_backtest_origins,
+        pipeline_min_closed_share=settings.forecast_pipeline_min_closed_share,
+        horizon_months=settings.forecast_horizon_months,
+        trend_backtest_origins=settings.forecast_trend_backtest_origins,
+        min_history_months=settings.forecast_min_history_months,
+        country_revenue_share=settings.forecast_country_revenue_share, max_countries=settings.forecast_max_countries)
+    stage_outcomes, open_deals, monthly_orders = (f"intermediate.{model}" for model in SALES_FORECAST_INPUTS)
+    with build_connection(settings.build_db) as con:
+        return forecast_sales(con, stage_outcomes, open_deals, monthly_orders, build_as_of_date(settings), build_id,
+                              options)
 
 
 def prepare_raw_tables(settings: Settings) -> None:

@@ -32,6 +32,7 @@ from predictions.clv import (
 )
 from predictions.history import purchase_history
 from predictions.performance import SCHEMA, PerformanceRow, ensure_performance_table, record_performance
+from predictions.tables import replace_rows
 
 CUSTOMER_VALUE = f"{SCHEMA}.customer_value"
 MODEL = "customer_lifetime"
@@ -105,11 +106,7 @@ def predict_customer_lifetimes(con: duckdb.DuckDBPyConnection, purchases: str, a
         except TooLittleData as exc:
             rows.append(("holdout_status", "all", None, str(exc)))
     rows.append(("status", "all", None, status))
-    con.execute(f"delete from {CUSTOMER_VALUE}")
-    if len(predicted):
-        con.register("predicted_customer_values", predicted)
-        con.execute(f"insert into {CUSTOMER_VALUE} by name select * from predicted_customer_values")
-        con.unregister("predicted_customer_values")
+    replace_rows(con, CUSTOMER_VALUE, predicted)
     record_performance(con, MODEL, build_id, as_of, fitted_at, rows)
     return LifetimeSummary(len(predicted), status, holdout_days, holdout_error)
 

@@ -1,13 +1,21 @@
-"""The customer lifetime models (predictions/lifetime.py) as assets, with a check on their holdout accuracy."""
+"""The predictive models as assets, each with a check on its accuracy: the customer lifetime models
+(predictions/lifetime.py) and the sales forecast (predictions/sales_forecast.py)."""
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.pipeline import PURCHASES_MODEL, PredictionsSummary, run_customer_lifetime
+from orchestration.pipeline import (
+    PURCHASES_MODEL,
+    SALES_FORECAST_INPUTS,
+    PredictionsSummary,
+    run_customer_lifetime,
+    run_sales_forecast,
+)
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
 from predictions.lifetime import LifetimeSummary
+from predictions.sales_forecast import SalesForecastSummary
 
 # The keys dagster-dbt gives the dbt sources predictions.customer_value and predictions.model_performance, so the
 # staging views downstream wait for this asset.
@@ -51,7 +59,7 @@ def _holdout_error(summary: LifetimeSummary) -> float:
 
 def predictions_metadata(summary: PredictionsSummary) -> dict[dg.AssetKey, dict]:
     """What each model's step of a build made of its assets (`crm build` records it in Dagster)."""
-    return lifetime_metadata(summary.lifetime)
+    return {**lifetime_metadata(summary.lifetime), **sales_forecast_metadata(summary.sales_forecast)}
 
 
 def lifetime_metadata(summary: LifetimeSummary) -> dict[dg.AssetKey, dict]:
@@ -72,3 +80,62 @@ def holdout_check(summary: LifetimeSummary, max_error: float) -> dg.AssetCheckRe
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"holdout_error": _holdout_error(summary), "max_holdout_error": max_error,
                   "status": summary.status})
+
+
+# The sales forecast (predictions/sales_forecast.py). Its accuracy rows go to predictions.model_performance, whose
+# asset the customer lifetime step owns (an asset has one producer), so its check sits on its own table.
+SALES_FORECAST_KEY = dg.AssetKey(["predictions", "sales_forecast"])
+TREND_CHECK = "trend_forecast_beats_seasonal_naive"
+SALES_FORECAST_INPUT_KEYS = [get_asset_key_for_model([dbt_models], model) for model in SALES_FORECAST_INPUTS]
+
+
+@dg.multi_asset(
+    name="sales_forecast",
+    specs=[dg.AssetSpec(SALES_FORECAST_KEY, deps=SALES_FORECAST_INPUT_KEYS, group_name="predictions",
+                        kinds={"python", "duckdb"},
+                        description="Expected won revenue of the open deals by close month (win rates learned by "
+                                    "stage and age, beside the seed's probabilities) and a 12-month ETS forecast "
+                                    "of revenue and orders, all and by country, with 80 % and 95 % intervals; "
+                                    "each backtested against a seasonal naive forecast.")],
+    check_specs=[dg.AssetCheckSpec(
+        TREND_CHECK, asset=SALES_FORECAST_KEY,
+        description="The trend model's backtest sMAPE of all revenue is within forecast.max_trend_smape (crm.toml) "
+                    "and below the seasonal naive forecast's.")],
+    pool=BUILD_WAREHOUSE_POOL,
+)
+def sales_forecast(context: dg.AssetExecutionContext):
+    settings = get_settings()
+    with retry_transient(context):
+        summary = run_sales_forecast(settings, context.run_id)
+    context.log.info(summary.describe())
+    for key, metadata in sales_forecast_metadata(summary).items():
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    yield trend_check(summary, settings.forecast_max_trend_smape)
+
+
+def _number_or_nan(value: float | None) -> float:
+    return value if value is not None else float("nan")  # no backtest
+
+
+def sales_forecast_metadata(summary: SalesForecastSummary) -> dict[dg.AssetKey, dict]:
+    """What the sales forecast step made of its table (here and when `crm build` ran it)."""
+    return {SALES_FORECAST_KEY: {
+        "pipeline_status": summary.pipeline_status, "trend_status": summary.trend_status,
+        "open_deals": summary.open_deals, "expected_won_learned": summary.expected_won_learned,
+        "expected_won_seed": summary.expected_won_seed,
+        "pipeline_smape_learned": _number_or_nan(summary.pipeline_smape_learned),
+        "pipeline_smape_seed": _number_or_nan(summary.pipeline_smape_seed),
+        "trend_smape": _number_or_nan(summary.trend_smape),
+        "trend_naive_smape": _number_or_nan(summary.trend_naive_smape),
+        "series_forecast": summary.series_forecast}}
+
+
+def trend_check(summary: SalesForecastSummary, max_smape: float) -> dg.AssetCheckResult:
+    """WARN (never blocks: forecasts are advice) when the trend of all revenue misses by more than `max_smape` in
+    its backtest, does not beat seasonal naive, or could not be backtested."""
+    passed = (summary.trend_smape is not None and summary.trend_smape <= max_smape
+              and bool(summary.trend_beats_naive))
+    return dg.AssetCheckResult(
+        asset_key=SALES_FORECAST_KEY, check_name=TREND_CHECK, passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"trend_smape": _number_or_nan(summary.trend_smape), "max_trend_smape": max_smape,
+                  "naive_smape": _number_or_nan(summary.trend_naive_smape), "trend_status": summary.trend_status})

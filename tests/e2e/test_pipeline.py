@@ -319,6 +319,32 @@ def test_lookup_finds_published_customers_by_phone_and_name(pipeline):
         con.close()
 
 
+def test_sales_forecast_shows_the_completed_revenue_by_month_and_a_backtested_forecast(pipeline):
+    serving = pipeline["serving_db"]
+    as_of = _query(serving, "select max(as_of_date) from marts.mart_sales_forecast")[0][0]
+    # The trend's history of all revenue is fct_orders' completed revenue by month, up to the last complete month.
+    by_month = dict(_query(serving, f"""
+        select cast(date_trunc('month', order_date) as date), sum(amount_reporting) from marts.fct_orders
+        where is_completed and customer_id is not null and order_date < date_trunc('month', date '{as_of}')
+        group by 1"""))
+    actual = dict(_query(serving, """select month, value from marts.mart_sales_forecast
+        where forecast_kind = 'trend' and segment = 'all' and metric = 'revenue_reporting' and row_kind = 'actual'
+          and value > 0"""))
+    assert actual.keys() == by_month.keys()
+    for month, value in by_month.items():
+        assert actual[month] == pytest.approx(float(value))
+    statuses = dict(_query(serving, """select model, detail from marts.mart_model_performance
+        where metric = 'status' and segment in ('all', 'revenue_reporting:all')"""))
+    assert statuses["sales_trend_forecast"] == "fitted", statuses
+    forecast = _query(serving, """select count(*), min(lower_95 <= value and value <= upper_95),
+        count(distinct beats_seasonal_naive) from marts.mart_sales_forecast
+        where forecast_kind = 'trend' and segment = 'all' and metric = 'revenue_reporting' and row_kind = 'forecast'""")
+    assert forecast == [(12, True, 1)]
+    assert _query(serving, """select count(*) > 0 from marts.mart_model_performance
+        where model = 'sales_trend_forecast' and metric = 'trend_smape_seasonal_naive'""") == [(True,)]
+    assert statuses["sales_pipeline_forecast"] in {"fitted", "no open deals at as_of"}
+
+
 def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     """`crm build --as-of` rebuilds into a warehouse of its own, from what had happened by the end of that day."""
     import shutil
@@ -343,6 +369,9 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     assert {r[0] for r in _query(as_of_db, "select customer_id from marts.mart_customer_value")} == {
         r[0] for r in _query(as_of_db, "select distinct customer_id from marts.fct_orders "
                                        "where is_completed and customer_id is not null")}
+    # The sales trend is fitted on the months complete by then: June is (the 30th is its last day), July is not there.
+    assert _query(as_of_db, "select max(month) from marts.mart_sales_forecast where row_kind = 'actual'") == [
+        (date(2026, 6, 1),)]
     # The current warehouse and its customer ids are untouched.
     assert _query(build_db, "select count(*) from identity.customer_ids where retired_because = 'records_gone'") == [
         (0,)]

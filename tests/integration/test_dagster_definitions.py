@@ -49,6 +49,16 @@ def test_asset_graph_wires_every_layer():
     assert "staging/stg_predictions__customer_value" in {p.to_user_string() for p in dim.parent_keys}
     performance = graph.get(dg.AssetKey(["predictions", "model_performance"]))
     assert [c.name for c in performance.check_keys] == ["holdout_error_within_limit"]
+    # The sales forecast reads its three inputs and writes the table its staging view reads, with its check there.
+    forecast = graph.get(dg.AssetKey(["predictions", "sales_forecast"]))
+    assert {p.to_user_string() for p in forecast.parent_keys} == {
+        "intermediate/int_predictions__deal_stages_joined_to_outcomes",
+        "intermediate/int_predictions__deals_filtered_to_open",
+        "intermediate/int_predictions__orders_aggregated_by_month"}
+    assert [c.name for c in forecast.check_keys] == ["trend_forecast_beats_seasonal_naive"]
+    stg_forecast = graph.get(next(k for k in graph.get_all_asset_keys()
+                                  if k.to_user_string() == "staging/stg_predictions__sales_forecast"))
+    assert {p.to_user_string() for p in stg_forecast.parent_keys} == {"predictions/sales_forecast"}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
@@ -188,3 +198,21 @@ def test_the_holdout_check_warns_above_the_limit_and_without_a_holdout():
     unfitted = holdout_check(LifetimeSummary(0, "no customer has a repeat purchase yet"), max_error=0.25)
     assert within.passed and not above.passed and not unfitted.passed
     assert {r.severity for r in (within, above, unfitted)} == {dg.AssetCheckSeverity.WARN}
+
+
+def test_the_trend_check_warns_above_the_floor_when_not_beating_naive_and_without_a_backtest():
+    import dagster as dg
+
+    from orchestration.assets.predictions import trend_check
+    from predictions.sales_forecast import SalesForecastSummary
+
+    def summary(smape, naive, beats):
+        return SalesForecastSummary("fitted", "fitted", trend_model="ETS(A,N,A)", trend_smape=smape,
+                                    trend_naive_smape=naive, trend_beats_naive=beats)
+
+    good = trend_check(summary(0.10, 0.15, True), max_smape=0.25)
+    above = trend_check(summary(0.30, 0.40, True), max_smape=0.25)
+    not_beating = trend_check(summary(0.10, 0.08, False), max_smape=0.25)
+    unfitted = trend_check(SalesForecastSummary("fitted", "3 months of history"), max_smape=0.25)
+    assert good.passed and not above.passed and not not_beating.passed and not unfitted.passed
+    assert {r.severity for r in (good, above, not_beating, unfitted)} == {dg.AssetCheckSeverity.WARN}

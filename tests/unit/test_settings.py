@@ -136,6 +136,16 @@ MODEL_SETTINGS = {
     "retention.rfm_segment_health_order": ('["champions", "lost"]', "champions,lost", "rfm_segment_health_order",
                                            ("champions", "lost")),
     "attribution.window_days": ("30", "30", "attribution_window_days", 30),
+    "forecast.pipeline_age_buckets": ("[14, 60]", "[14, 60]", "forecast_pipeline_age_buckets", (14, 60)),
+    "forecast.win_rate_prior_deals": ("4", "4", "forecast_win_rate_prior_deals", 4.0),
+    "forecast.pipeline_backtest_origins": ("3", "3", "forecast_pipeline_backtest_origins", 3),
+    "forecast.pipeline_min_closed_share": ("0.8", "0.8", "forecast_pipeline_min_closed_share", 0.8),
+    "forecast.horizon_months": ("6", "6", "forecast_horizon_months", 6),
+    "forecast.trend_backtest_origins": ("24", "24", "forecast_trend_backtest_origins", 24),
+    "forecast.min_history_months": ("18", "18", "forecast_min_history_months", 18),
+    "forecast.country_revenue_share": ("0.95", "0.95", "forecast_country_revenue_share", 0.95),
+    "forecast.max_countries": ("8", "8", "forecast_max_countries", 8),
+    "forecast.max_trend_smape": ("0.4", "0.4", "forecast_max_trend_smape", 0.4),
     "predictions.holdout_days": ("60", "60", "predictions_holdout_days", 60),
     "predictions.high_risk_below": ("0.2", "0.2", "predictions_high_risk_below", 0.2),
     "predictions.medium_risk_below": ("0.6", "0.6", "predictions_medium_risk_below", 0.6),
@@ -223,6 +233,17 @@ def test_consistent_prediction_settings_are_kept():
     settings = load_settings(PROJECT_ROOT / "crm.toml", environ=environ)
     assert (settings.predictions_high_risk_below, settings.predictions_medium_risk_below,
             settings.predictions_holdout_days, settings.predictions_max_holdout_error) == (0.01, 0.99, 1, 0.001)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("PIPELINE_AGE_BUCKETS", "[90, 30]", "ascending"), ("PIPELINE_AGE_BUCKETS", "[30, 30]", "ascending"),
+    ("WIN_RATE_PRIOR_DEALS", "-1", "prior_deals"), ("PIPELINE_MIN_CLOSED_SHARE", "0", "min_closed_share"),
+    ("COUNTRY_REVENUE_SHARE", "1.5", "country_revenue_share"), ("HORIZON_MONTHS", "0", "horizon_months"),
+    ("MAX_COUNTRIES", "0", "max_countries"), ("MIN_HISTORY_MONTHS", "3", "min_history_months"),
+    ("MAX_TREND_SMAPE", "0", "max_trend_smape")])
+def test_forecast_settings_that_cannot_work_are_refused(key: str, value: str, message: str):
+    with pytest.raises(ValueError, match=f"forecast.*{message}"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={f"CRM_FORECAST_{key}": value})
 
 
 def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():
