@@ -76,7 +76,7 @@ def dbt_progress(line: str) -> None:
     # dbt's per-node lines ("12 of 40 OK created sql view model …", "… PASS …") and final summary, and the one-line
     # summaries of the Python steps between the dbt stages.
     if " of " in line and any(w in line for w in ("OK", "PASS", "ERROR", "FAIL", "WARN", "SKIP")) or (
-        "Completed" in line or "Done." in line or line.startswith(("identity:", "customer lifetime:"))
+        "Completed" in line or "Done." in line or line.startswith(("identity:", "customer lifetime:", "lead score:"))
     ):
         progress_line(line.strip())
 

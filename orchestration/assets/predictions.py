@@ -1,12 +1,20 @@
-"""The customer lifetime models (predictions/lifetime.py) as assets, with a check on their holdout accuracy."""
+"""The predictive models as assets, each with a check on its holdout accuracy: the customer lifetime models
+(predictions/lifetime.py) and the lead score (predictions/lead_score.py)."""
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
-from orchestration.pipeline import PURCHASES_MODEL, PredictionsSummary, run_customer_lifetime
+from orchestration.pipeline import (
+    LEAD_EVENTS_MODEL,
+    PURCHASES_MODEL,
+    PredictionsSummary,
+    run_customer_lifetime,
+    run_lead_score,
+)
 from orchestration.resilience import BUILD_WAREHOUSE_POOL, retry_transient
+from predictions.lead_score import LeadScoreSummary
 from predictions.lifetime import LifetimeSummary
 
 # The keys dagster-dbt gives the dbt sources predictions.customer_value and predictions.model_performance, so the
@@ -51,7 +59,7 @@ def _holdout_error(summary: LifetimeSummary) -> float:
 
 def predictions_metadata(summary: PredictionsSummary) -> dict[dg.AssetKey, dict]:
     """What each model's step of a build made of its assets (`crm build` records it in Dagster)."""
-    return lifetime_metadata(summary.lifetime)
+    return {**lifetime_metadata(summary.lifetime), **lead_score_metadata(summary.lead_score)}
 
 
 def lifetime_metadata(summary: LifetimeSummary) -> dict[dg.AssetKey, dict]:
@@ -71,4 +79,55 @@ def holdout_check(summary: LifetimeSummary, max_error: float) -> dg.AssetCheckRe
         asset_key=MODEL_PERFORMANCE_KEY, check_name=HOLDOUT_CHECK, passed=passed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"holdout_error": _holdout_error(summary), "max_holdout_error": max_error,
+                  "status": summary.status})
+
+
+# The predictive lead score (predictions/lead_score.py). Its accuracy rows go to predictions.model_performance too,
+# whose asset the customer lifetime step owns (an asset has one producer), so its check sits on its own table.
+LEAD_SCORES_KEY = dg.AssetKey(["predictions", "lead_scores"])
+LEAD_AUC_CHECK = "lead_score_holdout_auc_above_floor"
+LEAD_EVENTS_KEY = get_asset_key_for_model([dbt_models], LEAD_EVENTS_MODEL)
+
+
+@dg.multi_asset(
+    name="lead_score",
+    specs=[dg.AssetSpec(LEAD_SCORES_KEY, deps=[LEAD_EVENTS_KEY], group_name="predictions", kinds={"python", "duckdb"},
+                        description="A logistic regression learned from past leads and who of them bought: each "
+                                    "lead's probability of buying within the horizon, its band and top three "
+                                    "reasons; accuracy on a later held-out period in model_performance.")],
+    check_specs=[dg.AssetCheckSpec(
+        LEAD_AUC_CHECK, asset=LEAD_SCORES_KEY,
+        description="The lead score's AUC on the held-out last horizon is at least predictions.lead_min_holdout_auc "
+                    "(crm.toml).")],
+    pool=BUILD_WAREHOUSE_POOL,
+)
+def lead_score(context: dg.AssetExecutionContext):
+    settings = get_settings()
+    with retry_transient(context):
+        summary = run_lead_score(settings, context.run_id)
+    context.log.info(summary.describe())
+    for key, metadata in lead_score_metadata(summary).items():
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    yield lead_auc_check(summary, settings.predictions_lead_min_holdout_auc)
+
+
+def _nan_if_none(value: float | None) -> float:
+    return value if value is not None else float("nan")  # no holdout checked
+
+
+def lead_score_metadata(summary: LeadScoreSummary) -> dict[dg.AssetKey, dict]:
+    """What the lead score step made of its asset (here and when `crm build` ran it)."""
+    return {LEAD_SCORES_KEY: {"leads": summary.leads_scored, "status": summary.status,
+                              "horizon_days": summary.horizon_days, "holdout_auc": _nan_if_none(summary.holdout_auc),
+                              "holdout_brier": _nan_if_none(summary.holdout_brier),
+                              "top_decile_lift": _nan_if_none(summary.top_decile_lift)}}
+
+
+def lead_auc_check(summary: LeadScoreSummary, min_auc: float) -> dg.AssetCheckResult:
+    """WARN (never blocks: predictions are advice) when the held-out AUC is below the floor or there was no holdout
+    to check."""
+    passed = summary.holdout_auc is not None and summary.holdout_auc >= min_auc
+    return dg.AssetCheckResult(
+        asset_key=LEAD_SCORES_KEY, check_name=LEAD_AUC_CHECK, passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"holdout_auc": _nan_if_none(summary.holdout_auc), "min_holdout_auc": min_auc,
                   "status": summary.status})
