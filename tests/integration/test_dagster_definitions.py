@@ -49,6 +49,14 @@ def test_asset_graph_wires_every_layer():
     assert "staging/stg_predictions__customer_value" in {p.to_user_string() for p in dim.parent_keys}
     performance = graph.get(dg.AssetKey(["predictions", "model_performance"]))
     assert [c.name for c in performance.check_keys] == ["holdout_error_within_limit"]
+    # The lead score reads the dated lead events; mart_lead_scores reads its table through the staging view.
+    lead_scores = graph.get(dg.AssetKey(["predictions", "lead_scores"]))
+    assert {p.to_user_string() for p in lead_scores.parent_keys} == {
+        "intermediate/int_predictions__lead_events_unioned"}
+    assert [c.name for c in lead_scores.check_keys] == ["lead_score_holdout_auc_above_floor"]
+    stg_leads = graph.get(next(k for k in graph.get_all_asset_keys()
+                               if k.to_user_string() == "staging/stg_predictions__lead_scores"))
+    assert {p.to_user_string() for p in stg_leads.parent_keys} == {"predictions/lead_scores"}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
@@ -188,3 +196,19 @@ def test_the_holdout_check_warns_above_the_limit_and_without_a_holdout():
     unfitted = holdout_check(LifetimeSummary(0, "no customer has a repeat purchase yet"), max_error=0.25)
     assert within.passed and not above.passed and not unfitted.passed
     assert {r.severity for r in (within, above, unfitted)} == {dg.AssetCheckSeverity.WARN}
+
+
+def test_the_lead_auc_check_warns_below_the_floor_and_without_a_holdout():
+    import dagster as dg
+
+    from orchestration.assets.predictions import lead_auc_check
+    from predictions.lead_score import LeadScoreSummary
+
+    above = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.7, 0.02, 3.0), min_auc=0.6)
+    at = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.6, 0.02, 3.0), min_auc=0.6)
+    below = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.55, 0.02, 1.2), min_auc=0.6)
+    no_holdout = lead_auc_check(LeadScoreSummary(10, "fitted", 90), min_auc=0.6)
+    unfitted = lead_auc_check(LeadScoreSummary(0, "3 conversions to learn from, fewer than 20", 90), min_auc=0.6)
+    assert above.passed and at.passed
+    assert not below.passed and not no_holdout.passed and not unfitted.passed
+    assert {r.severity for r in (above, below, unfitted)} == {dg.AssetCheckSeverity.WARN}
