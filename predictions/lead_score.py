@@ -42,6 +42,7 @@ RECENT_DAYS, EARLIER_DAYS = 30, 90
 # Fewer conversions than this in the rows a fit learns from give coefficients that are mostly noise.
 MIN_CONVERSIONS = 20
 DECILES = 10
+FEATURE_ROWS = "lead_feature_rows"
 
 DDL = f"""
 create schema if not exists {SCHEMA};
@@ -152,10 +153,11 @@ def features_of(con: duckdb.DuckDBPyConnection, events: str, as_of: date) -> tup
                     "no buying signal so far"))
 
 
-def feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[date], features: tuple[Feature, ...],
-                 horizon_days: int, as_of: date) -> pd.DataFrame:
-    """One row per scoring day and lead of that day: the features from the events of days up to it, and `converted`
-    (first purchase in (day, day + horizon]; NULL when that window ends after as_of). One set-based query."""
+def build_feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[date], features: tuple[Feature, ...],
+                       horizon_days: int, as_of: date) -> None:
+    """Temp table FEATURE_ROWS: one row per scoring day and lead of that day, the features from the events of days
+    up to it, and `converted` (first purchase in (day, day + horizon]; NULL when that window ends after as_of). One
+    set-based query; the steps after it read only the rows they need."""
     kinds = [feature.kind for feature in features if feature.kind][::2]
     counts = ",\n".join(
         f"count(*) filter (where s.event_kind = ${i + 3} and s.event_date > p.scoring_day - {RECENT_DAYS}) "
@@ -163,7 +165,8 @@ def feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[date], 
         f"count(*) filter (where s.event_kind = ${i + 3} and s.event_date <= p.scoring_day - {RECENT_DAYS} "
         f"and s.event_date > p.scoring_day - {EARLIER_DAYS}) as {sql_identifier(features[2 * i + 1].name)}"
         for i in range(len(kinds)))
-    return con.execute(f"""
+    con.execute(f"""
+        create or replace temp table {FEATURE_ROWS} as
         with scoring_days as (select unnest($1::date[]) as scoring_day),
         events as (select customer_id, event_kind, event_date from {events} where event_date <= $2),
         people as (
@@ -215,15 +218,11 @@ def feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[date], 
             end as converted
         from history h
         left join windowed w on w.scoring_day = h.scoring_day and w.customer_id = h.customer_id
-        order by h.scoring_day, h.customer_id
-    """, [days, as_of, *kinds]).df()
+    """, [days, as_of, *kinds])
 
 
-def fit(rows: pd.DataFrame, features: tuple[Feature, ...], options: LeadScoreOptions) -> tuple[FittedModel, int]:
-    """The logistic regression on labelled rows (at most max_training_rows of them, drawn at random), and how many
-    rows it learned from."""
-    if len(rows) > options.max_training_rows:
-        rows = rows.sample(n=options.max_training_rows, random_state=options.seed)
+def fit(rows: pd.DataFrame, features: tuple[Feature, ...]) -> FittedModel:
+    """The logistic regression on labelled rows."""
     labels = rows["converted"].to_numpy(dtype=bool)
     conversions = int(labels.sum())
     if conversions < MIN_CONVERSIONS:
@@ -234,7 +233,7 @@ def fit(rows: pd.DataFrame, features: tuple[Feature, ...], options: LeadScoreOpt
     mean, scale = logged.mean(axis=0), logged.std(axis=0)
     scale[scale == 0] = 1.0  # a feature constant in training says nothing and gets a zero coefficient
     model = LogisticRegression(max_iter=1000).fit((logged - mean) / scale, labels)
-    return FittedModel(features, model, mean, scale), len(rows)
+    return FittedModel(features, model, mean, scale)
 
 
 def reasons(fitted: FittedModel, matrix: np.ndarray, count: int = 3) -> list[list[str | None]]:
@@ -254,20 +253,22 @@ def band(probability: np.ndarray, options: LeadScoreOptions) -> np.ndarray:
                     np.where(probability >= options.warm_min_probability, "warm", "cold"))
 
 
-def holdout_check(rows: pd.DataFrame, features: tuple[Feature, ...], options: LeadScoreOptions,
-                  ) -> tuple[list[PerformanceRow], float, float, float]:
-    """Fit on the labelled scoring days whose label windows ended by the first held-out day, score the held-out
-    days (those of the last horizon), compare. Rows of model_performance, the AUC, the Brier score, the top
-    decile's lift."""
-    labelled = rows[rows["converted"].notna()]
-    last = labelled["scoring_day"].max()
-    held_out = labelled[labelled["scoring_day"] > last - pd.Timedelta(days=options.horizon_days)]
-    first_held_out = held_out["scoring_day"].min()
-    training = labelled[labelled["scoring_day"] + pd.Timedelta(days=options.horizon_days) <= first_held_out]
+def holdout_split(labelled_days: list[date], horizon_days: int) -> tuple[list[date], date]:
+    """The held-out scoring days (the labelled ones of the last horizon) and the last day the check's fit may learn
+    from: a day whose label window ends by the first held-out day, so the fit knows nothing of the held-out period."""
+    last = max(labelled_days)
+    held_out = [day for day in labelled_days if day > last - timedelta(days=horizon_days)]
+    return held_out, min(held_out) - timedelta(days=horizon_days)
+
+
+def holdout_check(training: pd.DataFrame, held_out: pd.DataFrame, features: tuple[Feature, ...],
+                  options: LeadScoreOptions) -> tuple[list[PerformanceRow], float, float, float]:
+    """Fit on the training rows, score the held-out ones, compare. Rows of model_performance, the AUC, the Brier
+    score, the top decile's lift."""
     if training.empty:
         raise TooLittleData("no scoring day's label window ends before the held-out days")
     try:
-        fitted, training_rows = fit(training, features, options)
+        fitted = fit(training, features)
     except TooLittleData as exc:
         raise TooLittleData(f"before the held-out days, {exc}") from exc
     actual = held_out["converted"].to_numpy(dtype=bool)
@@ -279,12 +280,9 @@ def holdout_check(rows: pd.DataFrame, features: tuple[Feature, ...], options: Le
     decile = np.minimum(np.argsort(np.argsort(predicted, kind="stable")) * DECILES // len(predicted), DECILES - 1) + 1
     top_rate = actual[decile == DECILES].mean()
     lift = top_rate / base_rate
-    days = sorted({d.date().isoformat() for d in held_out["scoring_day"]})
-    rows_out: list[PerformanceRow] = [
+    days = sorted({pd.Timestamp(d).date().isoformat() for d in held_out["scoring_day"]})
+    rows: list[PerformanceRow] = [
         ("holdout_scoring_days", "all", float(len(days)), ", ".join(days)),
-        ("holdout_training_rows", "all", float(training_rows),
-         f"the held-out check's fit: leads × scoring days up to {training['scoring_day'].max().date().isoformat()}"
-         + (f", a random {options.max_training_rows} of {len(training)}" if len(training) > training_rows else "")),
         ("holdout_leads", "all", float(len(actual)), "leads × held-out scoring days"),
         ("holdout_conversions", "all", float(actual.sum()), f"first purchases within {options.horizon_days} days"),
         ("holdout_auc", "all", float(auc), "area under the ROC curve: 0.5 is guessing, 1 a perfect ranking"),
@@ -296,16 +294,16 @@ def holdout_check(rows: pd.DataFrame, features: tuple[Feature, ...], options: Le
     for d in range(1, DECILES + 1):
         chosen = decile == d
         segment = f"decile {d}"
-        rows_out += [("reliability_leads", segment, float(chosen.sum()), "1 = lowest predicted probabilities"),
-                     ("reliability_mean_predicted", segment, float(predicted[chosen].mean()), None),
-                     ("reliability_actual_rate", segment, float(actual[chosen].mean()), None)]
+        rows += [("reliability_leads", segment, float(chosen.sum()), "1 = lowest predicted probabilities"),
+                 ("reliability_mean_predicted", segment, float(predicted[chosen].mean()), None),
+                 ("reliability_actual_rate", segment, float(actual[chosen].mean()), None)]
     bands = band(predicted, options)
     for name in ("hot", "warm", "cold"):
         chosen = bands == name
-        rows_out.append(("holdout_band_leads", name, float(chosen.sum()), None))
+        rows.append(("holdout_band_leads", name, float(chosen.sum()), None))
         if chosen.any():
-            rows_out.append(("holdout_band_actual_rate", name, float(actual[chosen].mean()), None))
-    return rows_out, float(auc), float(brier), float(lift)
+            rows.append(("holdout_band_actual_rate", name, float(actual[chosen].mean()), None))
+    return rows, float(auc), float(brier), float(lift)
 
 
 def predict_lead_scores(con: duckdb.DuckDBPyConnection, events: str, as_of: date, build_id: str,
@@ -322,28 +320,38 @@ def predict_lead_scores(con: duckdb.DuckDBPyConnection, events: str, as_of: date
     auc = brier = lift = None
     features = features_of(con, events, as_of)
     first_day = con.execute(f"select min(event_date) from {events} where event_kind = '{BECAME_LEAD}'").fetchone()[0]
-    rows = (feature_rows(con, events, scoring_days(first_day, as_of, options.interval_days), features,
-                         options.horizon_days, as_of) if first_day is not None else pd.DataFrame())
+    labelled_days: list[date] = []
+    if first_day is not None:
+        build_feature_rows(con, events, scoring_days(first_day, as_of, options.interval_days), features,
+                           options.horizon_days, as_of)
+        labelled_days = [row[0] for row in con.execute(
+            f"select distinct scoring_day from {FEATURE_ROWS} where converted is not null order by 1").fetchall()]
     try:
-        if rows.empty or rows["converted"].notna().sum() == 0:
+        if not labelled_days:
             raise TooLittleData(f"no lead of a scoring day at least {options.horizon_days} days before as_of")
-        labelled = rows[rows["converted"].notna()]
-        fitted, training_rows = fit(labelled, features, options)
-        performance += [("training_rows", "all", float(training_rows), "the predictions' fit: leads × labelled "
-                                                                        "scoring days")]
+        training, detail = _training_rows(con, labelled_days[-1], options)
+        fitted = fit(training, features)
+        performance += [("training_rows", "all", float(len(training)), f"the predictions' fit: {detail}")]
         performance += [("coefficient", f.name, float(c), "log-odds per standard deviation of log(1 + value)")
                         for f, c in zip(features, fitted.model.coef_[0], strict=True)]
-        scored = _score(rows[rows["scoring_day"] == pd.Timestamp(as_of)], fitted, as_of, options)
+        scored = _score(con.execute(f"select * from {FEATURE_ROWS} where scoring_day = ? order by customer_id",
+                                    [as_of]).df(), fitted, as_of, options)
         status = "fitted"
     except TooLittleData as exc:
         status = str(exc)
     if status == "fitted":
+        held_out_days, last_training_day = holdout_split(labelled_days, options.horizon_days)
+        held_out = con.execute(f"select * from {FEATURE_ROWS} where scoring_day in (select unnest(?::date[])) "
+                               "order by scoring_day, customer_id", [held_out_days]).df()
+        training, detail = _training_rows(con, last_training_day, options)
         try:
-            holdout_rows, auc, brier, lift = holdout_check(rows, features, options)
-            performance += holdout_rows
+            holdout_rows, auc, brier, lift = holdout_check(training, held_out, features, options)
+            performance += [("holdout_training_rows", "all", float(len(training)), f"the check's fit: {detail}"),
+                            *holdout_rows]
         except TooLittleData as exc:
             performance.append(("holdout_status", "all", None, str(exc)))
     performance.append(("status", "all", None, status))
+    con.execute(f"drop table if exists {FEATURE_ROWS}")
     con.execute(f"delete from {LEAD_SCORES}")
     if len(scored):
         con.register("scored_leads", scored)
@@ -351,6 +359,22 @@ def predict_lead_scores(con: duckdb.DuckDBPyConnection, events: str, as_of: date
         con.unregister("scored_leads")
     record_performance(con, MODEL, build_id, as_of, fitted_at, performance)
     return LeadScoreSummary(len(scored), status, options.horizon_days, auc, brier, lift)
+
+
+def _training_rows(con: duckdb.DuckDBPyConnection, last_day: date, options: LeadScoreOptions,
+                   ) -> tuple[pd.DataFrame, str]:
+    """The labelled rows of scoring days up to last_day, at most max_training_rows of them: a sample by a hash of
+    the lead and day (the same rows on the same data, whatever the thread count) keeps time and memory bounded.
+    With a sentence saying which rows they are."""
+    where = f"converted is not null and scoring_day <= '{last_day.isoformat()}'"
+    available = con.execute(f"select count(*) from {FEATURE_ROWS} where {where}").fetchone()[0]
+    rows = con.execute(f"""
+        select * from {FEATURE_ROWS} where {where}
+        order by hash(customer_id, scoring_day, {int(options.seed)}), customer_id, scoring_day
+        limit {int(options.max_training_rows)}
+    """).df()
+    detail = f"leads × scoring days up to {last_day.isoformat()}"
+    return rows, detail + (f", a sample of {len(rows)} of {available}" if available > len(rows) else "")
 
 
 def _score(leads: pd.DataFrame, fitted: FittedModel, as_of: date, options: LeadScoreOptions) -> pd.DataFrame:

@@ -11,12 +11,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from predictions.lead_score import (
+    FEATURE_ROWS,
     Feature,
     FittedModel,
     LeadScoreOptions,
-    feature_rows,
+    build_feature_rows,
     features_of,
     holdout_check,
+    holdout_split,
     predict_lead_scores,
     reasons,
 )
@@ -40,7 +42,8 @@ def _events(rows) -> duckdb.DuckDBPyConnection:
 def _rows(con, days: list[str], as_of: str) -> pd.DataFrame:
     as_of_day = date.fromisoformat(as_of)
     features = features_of(con, "events", as_of_day)
-    frame = feature_rows(con, "events", [date.fromisoformat(d) for d in days], features, 90, as_of_day)
+    build_feature_rows(con, "events", [date.fromisoformat(d) for d in days], features, 90, as_of_day)
+    frame = con.execute(f"select * from {FEATURE_ROWS} order by scoring_day, customer_id").df()
     frame["scoring_day"] = frame["scoring_day"].dt.date.astype(str)
     return frame.set_index(["scoring_day", "customer_id"])
 
@@ -89,10 +92,14 @@ def test_on_a_known_logistic_probability_the_holdout_ranks_and_calibrates_like_t
     rows = pd.DataFrame({"scoring_day": np.repeat(days, per_day), "customer_id": np.arange(len(x)).astype(str),
                          "x": x, "converted": rng.random(len(x)) < true_p})
     feature = Feature("x", "k", "{n} times", "once", "none")
-    performance, auc, brier, lift = holdout_check(rows, (feature,), OPTIONS)
-    # The held-out days are the last 90 days' (3 × 2,000 rows); the same rows ranked by the true probability:
-    held_out = rows["scoring_day"] > days[-1] - pd.Timedelta(days=90)
-    true_auc = roc_auc_score(rows["converted"][held_out], true_p[held_out])
+    held_out_days, last_training_day = holdout_split([d.date() for d in days], OPTIONS.horizon_days)
+    # Of the 15 days 30 apart, the last 3 are the last 90 days'; a fit may learn from days whose 90-day label window
+    # ends by the first of them: the 10 first (the 2 between are still open on it).
+    assert held_out_days == [d.date() for d in days[12:]] and last_training_day == days[9].date()
+    held_out = rows[rows["scoring_day"] >= days[12]]
+    performance, auc, brier, lift = holdout_check(rows[rows["scoring_day"] <= days[9]], held_out, (feature,),
+                                                  OPTIONS)
+    true_auc = roc_auc_score(held_out["converted"], true_p[held_out.index])
     assert auc == pytest.approx(true_auc, abs=0.01)
     values = {(metric, segment): value for metric, segment, value, _ in performance}
     assert values[("holdout_leads", "all")] == 6_000
@@ -101,9 +108,6 @@ def test_on_a_known_logistic_probability_the_holdout_ranks_and_calibrates_like_t
         assert values[("reliability_leads", segment)] == 600
         assert values[("reliability_mean_predicted", segment)] == pytest.approx(
             values[("reliability_actual_rate", segment)], abs=0.05)
-    # Days whose 90-day label window ends after the first held-out day are not learned from: of the 15 days, the
-    # last 3 are held out and the 2 before them (30 and 60 days before the first held-out day) still open on it.
-    assert values[("holdout_training_rows", "all")] == 10 * per_day
     assert lift > 1 and 0 < brier < 0.25
 
 
@@ -162,3 +166,21 @@ def test_the_leads_of_the_as_of_day_are_scored_with_bands_and_reasons():
     assert summary.holdout_auc > 0.6  # forms do predict purchases here
     with_forms = scores[scores["predicted_reason_1"].fillna("").str.startswith("form ")]
     assert len(with_forms) > 0
+
+
+def test_the_fit_learns_from_at_most_the_configured_rows():
+    rows = [(f"p{i}", "became_lead", "2026-01-01") for i in range(300)]
+    rows += [(f"p{i}", "form", "2026-01-02") for i in range(0, 300, 2)]
+    rows += [(f"p{i}", "first_purchase", "2026-03-01") for i in range(0, 300, 2)]  # the 150 with a form
+    rows += [(f"p{i}", "first_purchase", "2026-03-01") for i in range(1, 80, 2)]  # 40 of the 150 without
+    con = _events(rows)
+    options = LeadScoreOptions(horizon_days=90, interval_days=30, hot_min_probability=0.3, warm_min_probability=0.1,
+                               max_training_rows=250)
+    predict_lead_scores(con, "events", date(2026, 12, 31), "build-1", options)
+    detail = dict(con.execute("select metric, detail from predictions.model_performance "
+                              "where segment = 'all' and metric in ('training_rows', 'status')").fetchall())
+    assert detail["status"] == "fitted"
+    # Scoring days 12-31 back to 01-05 (every 30 days): the 10 labelled ones (up to 10-02) hold 300 leads on 01-05
+    # and 02-04, then 110 on each of the 8 after 03-01 (190 bought that day): 1,480 rows, far more than 250.
+    training = con.execute("select value from predictions.model_performance where metric = 'training_rows'").fetchone()
+    assert training == (250,) and "a sample of 250 of 1480" in detail["training_rows"]
