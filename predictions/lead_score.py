@@ -157,13 +157,14 @@ def build_feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[d
                        horizon_days: int, as_of: date) -> None:
     """Temp table FEATURE_ROWS: one row per scoring day and lead of that day, the features from the events of days
     up to it, and `converted` (first purchase in (day, day + horizon]; NULL when that window ends after as_of). One
-    set-based query; the steps after it read only the rows they need."""
+    set-based query; the steps after it read only the rows they need. 32-bit numbers: at a million people the table
+    has tens of millions of rows."""
     kinds = [feature.kind for feature in features if feature.kind][::2]
     counts = ",\n".join(
-        f"count(*) filter (where s.event_kind = ${i + 3} and s.event_date > p.scoring_day - {RECENT_DAYS}) "
-        f"as {sql_identifier(features[2 * i].name)},\n"
-        f"count(*) filter (where s.event_kind = ${i + 3} and s.event_date <= p.scoring_day - {RECENT_DAYS} "
-        f"and s.event_date > p.scoring_day - {EARLIER_DAYS}) as {sql_identifier(features[2 * i + 1].name)}"
+        f"cast(count(*) filter (where s.event_kind = ${i + 3} and s.event_date > s.scoring_day - {RECENT_DAYS}) "
+        f"as integer) as {sql_identifier(features[2 * i].name)},\n"
+        f"cast(count(*) filter (where s.event_kind = ${i + 3} and s.event_date <= s.scoring_day - {RECENT_DAYS} "
+        f"and s.event_date > s.scoring_day - {EARLIER_DAYS}) as integer) as {sql_identifier(features[2 * i + 1].name)}"
         for i in range(len(kinds)))
     con.execute(f"""
         create or replace temp table {FEATURE_ROWS} as
@@ -191,13 +192,18 @@ def build_feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[d
                 sum(count(*)) over (partition by customer_id order by event_date) as signals_so_far
             from signals group by customer_id, event_date
         ),
+        -- each signal with the scoring days whose window holds it (a range join on the few days, not a join of
+        -- every lead-day with every signal of the lead); lead-days outside the population drop out below
         windowed as (
-            select p.scoring_day, p.customer_id{"," if counts else ""}
+            select s.scoring_day, s.customer_id{"," if counts else ""}
                 {counts}
-            from population p
-            join signals s on s.customer_id = p.customer_id
-                and s.event_date <= p.scoring_day and s.event_date > p.scoring_day - {EARLIER_DAYS}
-            group by p.scoring_day, p.customer_id
+            from (
+                select d.scoring_day, signals.*
+                from signals
+                join scoring_days d on signals.event_date <= d.scoring_day
+                    and signals.event_date > d.scoring_day - {EARLIER_DAYS}
+            ) s
+            group by s.scoring_day, s.customer_id
         ),
         history as (
             select p.scoring_day, p.customer_id, p.became_lead, p.first_purchase, sd.event_date as last_signal,
@@ -209,9 +215,9 @@ def build_feature_rows(con: duckdb.DuckDBPyConnection, events: str, days: list[d
             h.scoring_day, h.customer_id,
             {"".join(f"coalesce(w.{sql_identifier(f.name)}, 0) as {sql_identifier(f.name)}, "
                       for f in features if f.kind)}
-            h.scoring_day - coalesce(h.last_signal, h.became_lead) as days_since_last_signal,
-            h.scoring_day - h.became_lead as days_as_lead,
-            h.signals_so_far,
+            cast(h.scoring_day - coalesce(h.last_signal, h.became_lead) as integer) as days_since_last_signal,
+            cast(h.scoring_day - h.became_lead as integer) as days_as_lead,
+            cast(h.signals_so_far as integer) as signals_so_far,
             case
                 when h.scoring_day + {horizon_days} > $2 then null
                 else coalesce(h.first_purchase <= h.scoring_day + {horizon_days}, false)
@@ -236,15 +242,19 @@ def fit(rows: pd.DataFrame, features: tuple[Feature, ...]) -> FittedModel:
     return FittedModel(features, model, mean, scale)
 
 
-def reasons(fitted: FittedModel, matrix: np.ndarray, count: int = 3) -> list[list[str | None]]:
+def reasons(fitted: FittedModel, matrix: np.ndarray, count: int = 3) -> np.ndarray:
     """Per row, the `count` features that raise its log-odds most above an average lead's, strongest first, in
-    words; fewer (None) when fewer raise it."""
+    words; None after them when fewer raise it. An array of rows × count."""
     contributions = fitted.contributions(matrix)
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :count]
-    result = []
-    for row, top in enumerate(order):
-        result.append([fitted.features[j].reason(matrix[row, j]) if contributions[row, j] > 0 else None
-                       for j in top] + [None] * (count - len(top)))
+    rows = np.arange(len(matrix))[:, None]
+    raises = contributions[rows, order] > 0
+    # Few (feature, value) pairs recur across many leads: each is put in words once.
+    values = np.rint(matrix[rows, order]).astype(np.int64)
+    pairs, inverse = np.unique(np.stack([order.ravel(), values.ravel()], axis=1), axis=0, return_inverse=True)
+    words = np.array([fitted.features[j].reason(n) for j, n in pairs], dtype=object)
+    result = np.full((len(matrix), count), None, dtype=object)
+    result[:, :order.shape[1]] = np.where(raises, words[inverse.reshape(order.shape)], None)
     return result
 
 
@@ -280,7 +290,7 @@ def holdout_check(training: pd.DataFrame, held_out: pd.DataFrame, features: tupl
     decile = np.minimum(np.argsort(np.argsort(predicted, kind="stable")) * DECILES // len(predicted), DECILES - 1) + 1
     top_rate = actual[decile == DECILES].mean()
     lift = top_rate / base_rate
-    days = sorted({pd.Timestamp(d).date().isoformat() for d in held_out["scoring_day"]})
+    days = sorted(pd.Timestamp(d).date().isoformat() for d in held_out["scoring_day"].unique())
     rows: list[PerformanceRow] = [
         ("holdout_scoring_days", "all", float(len(days)), ", ".join(days)),
         ("holdout_leads", "all", float(len(actual)), "leads × held-out scoring days"),
@@ -380,7 +390,7 @@ def _training_rows(con: duckdb.DuckDBPyConnection, last_day: date, options: Lead
 def _score(leads: pd.DataFrame, fitted: FittedModel, as_of: date, options: LeadScoreOptions) -> pd.DataFrame:
     matrix = leads[[f.name for f in fitted.features]].to_numpy(dtype=float)
     probability = fitted.probability(matrix)
-    top = np.array(reasons(fitted, matrix), dtype=object).reshape(len(leads), 3)
+    top = reasons(fitted, matrix)
     return pd.DataFrame({
         "customer_id": leads["customer_id"].to_numpy(), "as_of_date": as_of, "conversion_probability": probability,
         "predictive_band": band(probability, options), "predicted_reason_1": top[:, 0],

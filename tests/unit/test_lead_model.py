@@ -118,7 +118,10 @@ def test_reasons_are_the_largest_positive_contributions_in_order():
     fitted = FittedModel(features, model, mean=np.zeros(4), scale=np.ones(4))
     matrix = np.array([[3, 0, 5, 1],   # 0.5 ln 4 = 0.69, 0, −ln 6 < 0, 2 ln 2 = 1.39: f4, f1, nothing else raises it
                        [1, 2, 0, 3]])  # 0.5 ln 2 = 0.35, 3 ln 3 = 3.30, 0, 2 ln 4 = 2.77: f2, f4, f1
-    assert reasons(fitted, matrix) == [["f4 once", "f1 3 times", None], ["f2 2 times", "f4 3 times", "f1 once"]]
+    assert reasons(fitted, matrix).tolist() == [["f4 once", "f1 3 times", None],
+                                                ["f2 2 times", "f4 3 times", "f1 once"]]
+    # Asked for more reasons than there are features: the rest stay empty.
+    assert reasons(fitted, matrix[:1], count=5).tolist() == [["f4 once", "f1 3 times", None, None, None]]
 
 
 @pytest.mark.parametrize("rows, why", [
