@@ -89,9 +89,11 @@ class TooLittleData(Exception):
 class Feature:
     name: str
     kind: str  # a trigger kind, or "" for the features about the lead as a whole
-    many: str  # how a reason shows the value, str.format with {n}; `one` and `none` for 1 and 0
+    many: str  # how a reason shows the value, str.format with {n}; `one` for 1
     one: str
-    none: str
+    # For 0; None: a value of 0 is never a reason. Not having done something (no click lately) may raise the
+    # log-odds above an average lead's, but a salesperson asks what the lead did.
+    none: str | None
 
     def reason(self, value: float) -> str:
         n = int(round(value))
@@ -100,7 +102,7 @@ class Feature:
 
 def _signal_feature(name: str, kind: str, words: str, window: str) -> Feature:
     words = words.replace("{", "{{").replace("}", "}}")
-    return Feature(name, kind, f"{words} {{n}} times {window}", f"{words} once {window}", f"{words}: none {window}")
+    return Feature(name, kind, f"{words} {{n}} times {window}", f"{words} once {window}", None)
 
 
 @dataclass(frozen=True)
@@ -244,17 +246,23 @@ def fit(rows: pd.DataFrame, features: tuple[Feature, ...]) -> FittedModel:
 
 def reasons(fitted: FittedModel, matrix: np.ndarray, count: int = 3) -> np.ndarray:
     """Per row, the `count` features that raise its log-odds most above an average lead's, strongest first, in
-    words; None after them when fewer raise it. An array of rows × count."""
+    words; None after them when fewer raise it (or only by a zero never shown). An array of rows × count."""
     contributions = fitted.contributions(matrix)
+    # A zero of a feature without words for it cannot be a reason: it goes last.
+    silent = np.array([feature.none is None for feature in fitted.features])
+    contributions = np.where(silent & (np.rint(matrix) == 0), -np.inf, contributions)
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :count]
     rows = np.arange(len(matrix))[:, None]
     raises = contributions[rows, order] > 0
     # Few (feature, value) pairs recur across many leads: each is put in words once.
-    values = np.rint(matrix[rows, order]).astype(np.int64)
-    pairs, inverse = np.unique(np.stack([order.ravel(), values.ravel()], axis=1), axis=0, return_inverse=True)
-    words = np.array([fitted.features[j].reason(n) for j, n in pairs], dtype=object)
+    shown = np.stack([order[raises], np.rint(matrix[rows, order][raises]).astype(np.int64)], axis=1)
     result = np.full((len(matrix), count), None, dtype=object)
-    result[:, :order.shape[1]] = np.where(raises, words[inverse.reshape(order.shape)], None)
+    if len(shown):
+        pairs, inverse = np.unique(shown, axis=0, return_inverse=True)
+        words = np.array([fitted.features[j].reason(n) for j, n in pairs], dtype=object)
+        top = np.full(order.shape, None, dtype=object)
+        top[raises] = words[inverse.ravel()]
+        result[:, :order.shape[1]] = top
     return result
 
 

@@ -91,7 +91,7 @@ def test_on_a_known_logistic_probability_the_holdout_ranks_and_calibrates_like_t
     true_p = 1 / (1 + np.exp(-(-3.0 + 1.4 * np.log1p(x))))
     rows = pd.DataFrame({"scoring_day": np.repeat(days, per_day), "customer_id": np.arange(len(x)).astype(str),
                          "x": x, "converted": rng.random(len(x)) < true_p})
-    feature = Feature("x", "k", "{n} times", "once", "none")
+    feature = Feature("x", "k", "{n} times", "once", None)
     held_out_days, last_training_day = holdout_split([d.date() for d in days], OPTIONS.horizon_days)
     # Of the 15 days 30 apart, the last 3 are the last 90 days'; a fit may learn from days whose 90-day label window
     # ends by the first of them: the 10 first (the 2 between are still open on it).
@@ -112,16 +112,21 @@ def test_on_a_known_logistic_probability_the_holdout_ranks_and_calibrates_like_t
 
 
 def test_reasons_are_the_largest_positive_contributions_in_order():
-    features = tuple(Feature(f"f{i}", "k", f"f{i} {{n}} times", f"f{i} once", f"f{i} none") for i in range(1, 5))
+    features = (*(Feature(f"f{i}", "", f"f{i} {{n}} times", f"f{i} once", f"f{i} none") for i in range(1, 5)),
+                Feature("quiet", "k", "quiet {n} times", "quiet once", None))  # a zero of it is never a reason
     model = LogisticRegression()
-    model.coef_, model.intercept_, model.classes_ = np.array([[0.5, 3.0, -1.0, 2.0]]), np.zeros(1), np.array([0, 1])
-    fitted = FittedModel(features, model, mean=np.zeros(4), scale=np.ones(4))
-    matrix = np.array([[3, 0, 5, 1],   # 0.5 ln 4 = 0.69, 0, −ln 6 < 0, 2 ln 2 = 1.39: f4, f1, nothing else raises it
-                       [1, 2, 0, 3]])  # 0.5 ln 2 = 0.35, 3 ln 3 = 3.30, 0, 2 ln 4 = 2.77: f2, f4, f1
+    model.coef_, model.intercept_ = np.array([[0.5, 3.0, -1.0, 2.0, -4.0]]), np.zeros(1)
+    # log(1 + x) centred on 0 for f1–f4, on 1 for quiet: quiet's 0 lies 1 below it, raising the log-odds by 4.
+    fitted = FittedModel(features, model, mean=np.array([0, 0, 0, 0, 1.0]), scale=np.ones(5))
+    matrix = np.array([[3, 0, 5, 1, 0],   # 0.5 ln 4 = 0.69, 0, −ln 6 < 0, 2 ln 2 = 1.39, (4, unsaid): f4, f1
+                       [1, 2, 0, 3, 0],   # 0.5 ln 2 = 0.35, 3 ln 3 = 3.30, 0, 2 ln 4 = 2.77, (4): f2, f4, f1
+                       [0, 0, 0, 0, 9]])  # all 0, quiet −4 × (ln 10 − 1) < 0: nothing raises it
     assert reasons(fitted, matrix).tolist() == [["f4 once", "f1 3 times", None],
-                                                ["f2 2 times", "f4 3 times", "f1 once"]]
+                                                ["f2 2 times", "f4 3 times", "f1 once"],
+                                                [None, None, None]]
     # Asked for more reasons than there are features: the rest stay empty.
-    assert reasons(fitted, matrix[:1], count=5).tolist() == [["f4 once", "f1 3 times", None, None, None]]
+    assert reasons(fitted, matrix[:1], count=7).tolist() == [["f4 once", "f1 3 times"] + [None] * 5]
+    assert features[1].reason(0) == "f2 none"
 
 
 @pytest.mark.parametrize("rows, why", [
