@@ -32,7 +32,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from common.sql import sql_identifier
-from predictions.performance import SCHEMA, PerformanceRow, ensure_performance_table, record_performance
+from predictions.performance import (
+    SCHEMA,
+    PerformanceRow,
+    TooLittleData,
+    ensure_performance_table,
+    record_performance,
+)
 
 LEAD_SCORES = f"{SCHEMA}.lead_scores"
 MODEL = "lead_score"
@@ -79,10 +85,6 @@ class LeadScoreSummary:
                     f"; on the held-out last {self.horizon_days} days AUC {self.holdout_auc:.2f}, Brier "
                     f"{self.holdout_brier:.3f}, top decile {self.top_decile_lift:.1f}× the base rate")
         return f"lead score: {self.leads_scored} leads scored{accuracy}"
-
-
-class TooLittleData(Exception):
-    """No model can be fitted or checked on these rows: the message says why, in a sentence."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """The predictive models as assets, each with a check on its holdout accuracy: the customer lifetime models
 (predictions/lifetime.py) and the lead score (predictions/lead_score.py)."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from common.settings import get_settings
+from common.settings import Settings, get_settings
 from orchestration.assets.dbt import dbt_models
 from orchestration.pipeline import (
     LEAD_EVENTS_MODEL,
@@ -24,6 +27,7 @@ MODEL_PERFORMANCE_KEY = dg.AssetKey(["predictions", "model_performance"])
 HOLDOUT_CHECK = "holdout_error_within_limit"
 
 PURCHASES_KEY = get_asset_key_for_model([dbt_models], PURCHASES_MODEL)
+Summary = TypeVar("Summary", LifetimeSummary, LeadScoreSummary)
 
 
 @dg.multi_asset(
@@ -44,13 +48,21 @@ PURCHASES_KEY = get_asset_key_for_model([dbt_models], PURCHASES_MODEL)
     pool=BUILD_WAREHOUSE_POOL,
 )
 def customer_lifetime(context: dg.AssetExecutionContext):
+    yield from _model_step(context, run_customer_lifetime, lifetime_metadata,
+                           lambda summary, settings: holdout_check(summary, settings.predictions_max_holdout_error))
+
+
+def _model_step(context: dg.AssetExecutionContext, run: Callable[[Settings, str], Summary],
+                metadata: Callable[[Summary], dict[dg.AssetKey, dict]],
+                check: Callable[[Summary, Settings], dg.AssetCheckResult]):
+    """A model's step as its asset runs it: the step, its line in the log, each asset's metadata, its check."""
     settings = get_settings()
     with retry_transient(context):
-        summary = run_customer_lifetime(settings, context.run_id)
+        summary = run(settings, context.run_id)
     context.log.info(summary.describe())
-    for key, metadata in lifetime_metadata(summary).items():
-        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
-    yield holdout_check(summary, settings.predictions_max_holdout_error)
+    for key, values in metadata(summary).items():
+        yield dg.MaterializeResult(asset_key=key, metadata=values)
+    yield check(summary, settings)
 
 
 def _holdout_error(summary: LifetimeSummary) -> float:
@@ -102,13 +114,8 @@ LEAD_EVENTS_KEY = get_asset_key_for_model([dbt_models], LEAD_EVENTS_MODEL)
     pool=BUILD_WAREHOUSE_POOL,
 )
 def lead_score(context: dg.AssetExecutionContext):
-    settings = get_settings()
-    with retry_transient(context):
-        summary = run_lead_score(settings, context.run_id)
-    context.log.info(summary.describe())
-    for key, metadata in lead_score_metadata(summary).items():
-        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
-    yield lead_auc_check(summary, settings.predictions_lead_min_holdout_auc)
+    yield from _model_step(context, run_lead_score, lead_score_metadata,
+                           lambda summary, settings: lead_auc_check(summary, settings.predictions_lead_min_holdout_auc))
 
 
 def _nan_if_none(value: float | None) -> float:
