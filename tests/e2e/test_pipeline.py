@@ -343,6 +343,10 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     assert {r[0] for r in _query(as_of_db, "select customer_id from marts.mart_customer_value")} == {
         r[0] for r in _query(as_of_db, "select distinct customer_id from marts.fct_orders "
                                        "where is_completed and customer_id is not null")}
+    # The lead score too is made on that day, for the leads of that day.
+    assert _query(as_of_db, "select distinct as_of_date from predictions.lead_scores") == [(date(2026, 6, 30),)]
+    assert {r[0] for r in _query(as_of_db, "select customer_id from predictions.lead_scores")} == {
+        r[0] for r in _query(as_of_db, "select customer_id from marts.mart_lead_scores")}
     # The current warehouse and its customer ids are untouched.
     assert _query(build_db, "select count(*) from identity.customer_ids where retired_because = 'records_gone'") == [
         (0,)]
