@@ -296,7 +296,7 @@ def holdout_check(training: pd.DataFrame, held_out: pd.DataFrame, features: tupl
         raise TooLittleData("the held-out leads all converted or none did: no AUC")
     predicted = fitted.probability(held_out[[f.name for f in features]].to_numpy(dtype=float))
     auc, brier, base_rate = roc_auc_score(actual, predicted), brier_score_loss(actual, predicted), actual.mean()
-    # Deciles of the predicted probability, 1 the lowest; ties stay together by ranking on (probability, order).
+    # Deciles of the predicted probability, 1 the lowest, a tenth of the rows each (ties split by row order).
     decile = np.minimum(np.argsort(np.argsort(predicted, kind="stable")) * DECILES // len(predicted), DECILES - 1) + 1
     top_rate = actual[decile == DECILES].mean()
     lift = top_rate / base_rate

@@ -57,6 +57,11 @@ def test_asset_graph_wires_every_layer():
     stg_leads = graph.get(next(k for k in graph.get_all_asset_keys()
                                if k.to_user_string() == "staging/stg_predictions__lead_scores"))
     assert {p.to_user_string() for p in stg_leads.parent_keys} == {"predictions/lead_scores"}
+    # mart_model_performance waits for every model that adds rows to it.
+    stg_performance = graph.get(next(k for k in graph.get_all_asset_keys()
+                                     if k.to_user_string() == "staging/stg_predictions__model_performance"))
+    assert {"predictions/model_performance", "predictions/lead_scores"} <= {
+        p.to_user_string() for p in stg_performance.parent_keys}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
