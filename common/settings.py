@@ -104,6 +104,29 @@ def _forecast_settings(forecast: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
+def _lead_prediction_settings(predictions: dict[str, Any]) -> tuple[int, int, float, float, int, float]:
+    """(lead_horizon_days, lead_scoring_interval_days, lead_hot_min_probability, lead_warm_min_probability,
+    lead_max_training_rows, lead_min_holdout_auc), refused when they cannot work: the bands cut a probability, so
+    both cuts lie strictly inside (0, 1) with warm at most hot; the AUC floor is an AUC, between 0 and 1."""
+    horizon, interval = int(predictions["lead_horizon_days"]), int(predictions["lead_scoring_interval_days"])
+    hot, warm = float(predictions["lead_hot_min_probability"]), float(predictions["lead_warm_min_probability"])
+    max_rows, min_auc = int(predictions["lead_max_training_rows"]), float(predictions["lead_min_holdout_auc"])
+    for key, value in (("lead_horizon_days", horizon), ("lead_scoring_interval_days", interval)):
+        if value < 1:
+            raise ValueError(f"predictions.{key} ({value}) must be at least 1 day")
+    for key, value in (("lead_hot_min_probability", hot), ("lead_warm_min_probability", warm)):
+        if not 0 < value < 1:
+            raise ValueError(f"predictions.{key} ({value:g}) must lie between 0 and 1: it cuts a probability")
+    if warm > hot:
+        raise ValueError(f"predictions.lead_warm_min_probability ({warm:g}) is above "
+                         f"predictions.lead_hot_min_probability ({hot:g}): no lead could be warm")
+    if max_rows < 1:
+        raise ValueError(f"predictions.lead_max_training_rows ({max_rows}) must be at least 1")
+    if not 0 <= min_auc <= 1:
+        raise ValueError(f"predictions.lead_min_holdout_auc ({min_auc:g}) must lie between 0 and 1: it is an AUC")
+    return horizon, interval, hot, warm, max_rows, min_auc
+
+
 def _coerce(raw: str, default: Any) -> Any:
     """Environment variables are strings: give them the type of the value they override."""
     if isinstance(default, bool):
@@ -219,6 +242,12 @@ class Settings:
     predictions_high_risk_below: float
     predictions_medium_risk_below: float
     predictions_max_holdout_error: float
+    predictions_lead_horizon_days: int
+    predictions_lead_scoring_interval_days: int
+    predictions_lead_hot_min_probability: float
+    predictions_lead_warm_min_probability: float
+    predictions_lead_max_training_rows: int
+    predictions_lead_min_holdout_auc: float
     # Salt of the bi schema's hashes of emails and phones; kept out of repr so printing settings never shows it.
     bi_hash_salt: str = field(default="", repr=False)
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
@@ -276,6 +305,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
     data_dir = path("data_dir")
     lead_score_hot_min, lead_score_warm_min = _lead_score_thresholds(raw["sales"])
     holdout_days, high_risk_below, medium_risk_below, max_holdout_error = _prediction_settings(raw["predictions"])
+    (lead_horizon_days, lead_scoring_interval_days, lead_hot_min_probability, lead_warm_min_probability,
+     lead_max_training_rows, lead_min_holdout_auc) = _lead_prediction_settings(raw["predictions"])
 
     return Settings(
         root=PROJECT_ROOT,
@@ -353,6 +384,12 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         predictions_high_risk_below=high_risk_below,
         predictions_medium_risk_below=medium_risk_below,
         predictions_max_holdout_error=max_holdout_error,
+        predictions_lead_horizon_days=lead_horizon_days,
+        predictions_lead_scoring_interval_days=lead_scoring_interval_days,
+        predictions_lead_hot_min_probability=lead_hot_min_probability,
+        predictions_lead_warm_min_probability=lead_warm_min_probability,
+        predictions_lead_max_training_rows=lead_max_training_rows,
+        predictions_lead_min_holdout_auc=lead_min_holdout_auc,
         bi_hash_salt=environ.get(BI_HASH_SALT_ENV, ""),
     )
 

@@ -77,7 +77,7 @@ def dbt_progress(line: str) -> None:
     # summaries of the Python steps between the dbt stages.
     if " of " in line and any(w in line for w in ("OK", "PASS", "ERROR", "FAIL", "WARN", "SKIP")) or (
         "Completed" in line or "Done." in line
-        or line.startswith(("identity:", "customer lifetime:", "sales forecast:"))
+        or line.startswith(("identity:", "customer lifetime:", "lead score:", "sales forecast:"))
     ):
         progress_line(line.strip())
 

@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource
 from common.settings import get_settings
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.ingestion import ingestion_assets, ingestion_groups, raw_asset_key
-from orchestration.assets.predictions import customer_lifetime, sales_forecast
+from orchestration.assets.predictions import customer_lifetime, lead_score, sales_forecast
 from orchestration.assets.quality import great_expectations_results, quality_gate
 from orchestration.assets.warehouse import identity_resolution, published_marts
 from orchestration.dbt import dbt_executable
@@ -36,7 +36,8 @@ _INGEST_KEYS = {spec.name: [raw_asset_key(s) for s in specs]
                 for specs in ingestion_groups().values() for spec in specs}
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets(), dbt_models, identity_resolution, customer_lifetime, sales_forecast, quality_gate,
+    assets=[*ingestion_assets(), dbt_models, identity_resolution, customer_lifetime, lead_score, sales_forecast,
+            quality_gate,
             published_marts],
     asset_checks=[great_expectations_results],
     jobs=[full_build],

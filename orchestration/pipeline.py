@@ -23,6 +23,7 @@ from orchestration.errors import CrmError, QualityGateFailed, SourceUnreachable,
 from orchestration.fx_rates import check_fx_rates
 from orchestration.publish import Publication, publish, publish_health
 from orchestration.warehouse import build_connection, connect_build
+from predictions.lead_score import LeadScoreOptions, LeadScoreSummary, predict_lead_scores
 from predictions.lifetime import LifetimeOptions, LifetimeSummary, predict_customer_lifetimes
 from predictions.sales_forecast import SalesForecastOptions, SalesForecastSummary, forecast_sales
 from quality.gate import CheckOutcome, CheckRun, decide, latest_check_run, latest_decision
@@ -39,7 +40,10 @@ PURCHASES_MODEL = "int_predictions__orders_filtered_to_purchases"
 # reads a prediction.
 SALES_FORECAST_INPUTS = ("int_predictions__deal_stages_joined_to_outcomes", "int_predictions__deals_filtered_to_open",
                          "int_predictions__orders_aggregated_by_month")
-PREDICTION_INPUTS_SELECTOR = [f"+{PURCHASES_MODEL}", *(f"+{model}" for model in SALES_FORECAST_INPUTS)]
+# The predictive lead score's input: leads, their first purchases and their buying signals, each dated.
+LEAD_EVENTS_MODEL = "int_predictions__lead_events_unioned"
+PREDICTION_INPUTS_SELECTOR = [f"+{PURCHASES_MODEL}", f"+{LEAD_EVENTS_MODEL}",
+                              *(f"+{model}" for model in SALES_FORECAST_INPUTS)]
 # The later stages select tests "cautiously": a test runs in the stage that builds the last of its models, so a
 # test between stages (fct_orders' customers are in dim_customers) runs once both exist, not before or never.
 DBT_STAGES = {
@@ -222,15 +226,17 @@ class PredictionsSummary:
     """What each predictive model's step of a build made (each also added its rows to model_performance)."""
 
     lifetime: LifetimeSummary
+    lead_score: LeadScoreSummary
     sales_forecast: SalesForecastSummary
 
     def describe(self) -> list[str]:
-        return [self.lifetime.describe(), self.sales_forecast.describe()]
+        return [self.lifetime.describe(), self.lead_score.describe(), self.sales_forecast.describe()]
 
 
 def run_predictions(settings: Settings, build_id: str) -> PredictionsSummary:
     """Every predictive model fitted on the build's inputs, as of the build's day."""
     return PredictionsSummary(lifetime=run_customer_lifetime(settings, build_id),
+                              lead_score=run_lead_score(settings, build_id),
                               sales_forecast=run_sales_forecast(settings, build_id))
 
 
@@ -260,6 +266,19 @@ def run_sales_forecast(settings: Settings, build_id: str) -> SalesForecastSummar
     with build_connection(settings.build_db) as con:
         return forecast_sales(con, stage_outcomes, open_deals, monthly_orders, build_as_of_date(settings), build_id,
                               options)
+
+
+def run_lead_score(settings: Settings, build_id: str) -> LeadScoreSummary:
+    """The predictive lead score learned from the build's leads and their buying signals: predictions.lead_scores
+    and this build's rows of predictions.model_performance."""
+    options = LeadScoreOptions(horizon_days=settings.predictions_lead_horizon_days,
+                               interval_days=settings.predictions_lead_scoring_interval_days,
+                               hot_min_probability=settings.predictions_lead_hot_min_probability,
+                               warm_min_probability=settings.predictions_lead_warm_min_probability,
+                               max_training_rows=settings.predictions_lead_max_training_rows)
+    with build_connection(settings.build_db) as con:
+        return predict_lead_scores(con, f"intermediate.{LEAD_EVENTS_MODEL}", build_as_of_date(settings), build_id,
+                                   options)
 
 
 def prepare_raw_tables(settings: Settings) -> None:

@@ -31,7 +31,13 @@ from predictions.clv import (
     probability_alive,
 )
 from predictions.history import purchase_history
-from predictions.performance import SCHEMA, PerformanceRow, ensure_performance_table, record_performance
+from predictions.performance import (
+    SCHEMA,
+    PerformanceRow,
+    TooLittleData,
+    ensure_performance_table,
+    record_performance,
+)
 from predictions.tables import replace_rows
 
 CUSTOMER_VALUE = f"{SCHEMA}.customer_value"
@@ -68,10 +74,6 @@ class LifetimeSummary:
                     f"; on the last {self.holdout_days} days held out, expected purchases off by "
                     f"{self.holdout_error:.0%}")
         return f"customer lifetime: {self.customers_predicted} customers predicted{accuracy}"
-
-
-class TooLittleData(Exception):
-    """The models cannot be fitted on this history: the message says why, in a sentence."""
 
 
 def holdout_length(first_purchase: date, as_of: date, holdout_days: int) -> int:

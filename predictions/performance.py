@@ -23,6 +23,11 @@ create table if not exists {MODEL_PERFORMANCE} (
 )
 """
 
+class TooLittleData(Exception):
+    """A model cannot be fitted or checked on this history: the message says why, in a sentence (a `status` or
+    `holdout_status` row's detail)."""
+
+
 # metric, segment, value, detail
 PerformanceRow = tuple[str, str, float | None, str | None]
 

@@ -372,6 +372,10 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     # The sales trend is fitted on the months complete by then: June is (the 30th is its last day), July is not there.
     assert _query(as_of_db, "select max(month) from marts.mart_sales_forecast where row_kind = 'actual'") == [
         (date(2026, 6, 1),)]
+    # The lead score too is made on that day, for the leads of that day.
+    assert _query(as_of_db, "select distinct as_of_date from predictions.lead_scores") == [(date(2026, 6, 30),)]
+    assert {r[0] for r in _query(as_of_db, "select customer_id from predictions.lead_scores")} == {
+        r[0] for r in _query(as_of_db, "select customer_id from marts.mart_lead_scores")}
     # The current warehouse and its customer ids are untouched.
     assert _query(build_db, "select count(*) from identity.customer_ids where retired_because = 'records_gone'") == [
         (0,)]
@@ -668,3 +672,21 @@ def test_model_performance_holds_the_holdout_comparison_of_the_build(pipeline):
     for name in ("bg_nbd_r", "bg_nbd_alpha", "bg_nbd_a", "bg_nbd_b", "gamma_gamma_p", "gamma_gamma_q"):
         assert metrics[(name, "all")][0] > 0 and metrics[(name, "calibration" if "bg_nbd" in name else "all")][0] > 0
     assert metrics[("bg_nbd_log_likelihood", "all")][0] < 0
+
+
+def test_every_lead_has_a_predictive_score_and_the_lead_model_its_holdout_check(pipeline):
+    serving = pipeline["serving_db"]
+    metrics = {(metric, segment): (value, detail) for metric, segment, value, detail in _query(
+        serving, "select metric, segment, value, detail from marts.mart_model_performance where model = 'lead_score'")}
+    assert metrics[("status", "all")][1] == "fitted"
+    leads = _query(serving, "select customer_id, conversion_probability, predictive_band, predicted_reason_1 "
+                            "from marts.mart_lead_scores")
+    assert leads and all(p is not None and 0 < p < 1 for _, p, _, _ in leads)
+    # crm.toml's cut-offs: hot from 0.3, warm from 0.1
+    assert all(band == ("hot" if p >= 0.3 else "warm" if p >= 0.1 else "cold") for _, p, band, _ in leads)
+    # The holdout: its leads are those of the deciles, its AUC a probability of ranking right.
+    deciles = [metrics[("reliability_leads", f"decile {d}")][0] for d in range(1, 11)]
+    assert sum(deciles) == metrics[("holdout_leads", "all")][0] > 0
+    assert 0 <= metrics[("holdout_auc", "all")][0] <= 1
+    assert metrics[("holdout_base_rate", "all")][0] == pytest.approx(
+        metrics[("holdout_conversions", "all")][0] / metrics[("holdout_leads", "all")][0])

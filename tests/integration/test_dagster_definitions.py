@@ -59,6 +59,19 @@ def test_asset_graph_wires_every_layer():
     stg_forecast = graph.get(next(k for k in graph.get_all_asset_keys()
                                   if k.to_user_string() == "staging/stg_predictions__sales_forecast"))
     assert {p.to_user_string() for p in stg_forecast.parent_keys} == {"predictions/sales_forecast"}
+    # The lead score reads the dated lead events; mart_lead_scores reads its table through the staging view.
+    lead_scores = graph.get(dg.AssetKey(["predictions", "lead_scores"]))
+    assert {p.to_user_string() for p in lead_scores.parent_keys} == {
+        "intermediate/int_predictions__lead_events_unioned"}
+    assert [c.name for c in lead_scores.check_keys] == ["lead_score_holdout_auc_above_floor"]
+    stg_leads = graph.get(next(k for k in graph.get_all_asset_keys()
+                               if k.to_user_string() == "staging/stg_predictions__lead_scores"))
+    assert {p.to_user_string() for p in stg_leads.parent_keys} == {"predictions/lead_scores"}
+    # mart_model_performance waits for every model that adds rows to it.
+    stg_performance = graph.get(next(k for k in graph.get_all_asset_keys()
+                                     if k.to_user_string() == "staging/stg_predictions__model_performance"))
+    assert {"predictions/model_performance", "predictions/lead_scores"} <= {
+        p.to_user_string() for p in stg_performance.parent_keys}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
     assert [s.name for s in defs.schedules] == ["full_build_schedule"]
@@ -216,3 +229,19 @@ def test_the_trend_check_warns_above_the_floor_when_not_beating_naive_and_withou
     unfitted = trend_check(SalesForecastSummary("fitted", "3 months of history"), max_smape=0.25)
     assert good.passed and not above.passed and not not_beating.passed and not unfitted.passed
     assert {r.severity for r in (good, above, not_beating, unfitted)} == {dg.AssetCheckSeverity.WARN}
+
+
+def test_the_lead_auc_check_warns_below_the_floor_and_without_a_holdout():
+    import dagster as dg
+
+    from orchestration.assets.predictions import lead_auc_check
+    from predictions.lead_score import LeadScoreSummary
+
+    above = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.7, 0.02, 3.0), min_auc=0.6)
+    at = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.6, 0.02, 3.0), min_auc=0.6)
+    below = lead_auc_check(LeadScoreSummary(10, "fitted", 90, 0.55, 0.02, 1.2), min_auc=0.6)
+    no_holdout = lead_auc_check(LeadScoreSummary(10, "fitted", 90), min_auc=0.6)
+    unfitted = lead_auc_check(LeadScoreSummary(0, "3 conversions to learn from, fewer than 20", 90), min_auc=0.6)
+    assert above.passed and at.passed
+    assert not below.passed and not no_holdout.passed and not unfitted.passed
+    assert {r.severity for r in (above, below, unfitted)} == {dg.AssetCheckSeverity.WARN}

@@ -150,6 +150,12 @@ MODEL_SETTINGS = {
     "predictions.high_risk_below": ("0.2", "0.2", "predictions_high_risk_below", 0.2),
     "predictions.medium_risk_below": ("0.6", "0.6", "predictions_medium_risk_below", 0.6),
     "predictions.max_holdout_error": ("0.5", "0.5", "predictions_max_holdout_error", 0.5),
+    "predictions.lead_horizon_days": ("30", "30", "predictions_lead_horizon_days", 30),
+    "predictions.lead_scoring_interval_days": ("7", "7", "predictions_lead_scoring_interval_days", 7),
+    "predictions.lead_hot_min_probability": ("0.4", "0.4", "predictions_lead_hot_min_probability", 0.4),
+    "predictions.lead_warm_min_probability": ("0.05", "0.05", "predictions_lead_warm_min_probability", 0.05),
+    "predictions.lead_max_training_rows": ("1000", "1000", "predictions_lead_max_training_rows", 1000),
+    "predictions.lead_min_holdout_auc": ("0.7", "0.7", "predictions_lead_min_holdout_auc", 0.7),
 }
 
 
@@ -244,6 +250,22 @@ def test_consistent_prediction_settings_are_kept():
 def test_forecast_settings_that_cannot_work_are_refused(key: str, value: str, message: str):
     with pytest.raises(ValueError, match=f"forecast.*{message}"):
         load_settings(PROJECT_ROOT / "crm.toml", environ={f"CRM_FORECAST_{key}": value})
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("lead_horizon_days", "0", "at least 1 day"), ("lead_scoring_interval_days", "-7", "at least 1 day"),
+    ("lead_hot_min_probability", "1", "between 0 and 1"), ("lead_warm_min_probability", "0", "between 0 and 1"),
+    ("lead_warm_min_probability", "0.5", "no lead could be warm"),  # hot is 0.3
+    ("lead_max_training_rows", "0", "at least 1"), ("lead_min_holdout_auc", "1.2", "it is an AUC")])
+def test_lead_prediction_settings_that_cannot_work_are_refused(key: str, value: str, words: str):
+    with pytest.raises(ValueError, match=f"predictions.{key} .*{words}"):
+        load_settings(PROJECT_ROOT / "crm.toml", environ={f"CRM_PREDICTIONS_{key.upper()}": value})
+
+
+def test_equal_hot_and_warm_lead_probabilities_are_kept():
+    environ = {"CRM_PREDICTIONS_LEAD_HOT_MIN_PROBABILITY": "0.2", "CRM_PREDICTIONS_LEAD_WARM_MIN_PROBABILITY": "0.2"}
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ=environ)
+    assert (settings.predictions_lead_hot_min_probability, settings.predictions_lead_warm_min_probability) == (0.2, 0.2)
 
 
 def test_the_bi_hash_salt_comes_from_the_environment_only_and_is_never_shown():

@@ -10,5 +10,6 @@ select
     first_contacted_at,
     hours_to_first_contact,
     rules_score,
+    conversion_probability,
     reason
 from {{ ref('mart_action_hot_leads_not_contacted') }}

@@ -56,7 +56,8 @@ hot_leads as (
         first_contacts.first_contacted_at,
         cast(round({{ dbt.datediff('recent_leads.became_lead_at', 'first_contacts.first_contacted_at', 'minute') }}
             / 60.0, 1) as decimal(18, 1)) as hours_to_first_contact,
-        lead_scores.rules_score
+        lead_scores.rules_score,
+        lead_scores.conversion_probability
     from recent_leads
     inner join intent_signals on intent_signals.customer_id = recent_leads.customer_id
     left join first_contacts on first_contacts.customer_id = recent_leads.customer_id
@@ -80,6 +81,7 @@ select
     first_contacted_at,
     hours_to_first_contact,
     rules_score,
+    conversion_probability,
     'Lead since ' || cast({{ business_date('became_lead_at') }} as {{ dbt.type_string() }}) || ' who '
         || case
             when forms_submitted > 0 and intent_page_views > 0

@@ -1,5 +1,7 @@
 {#- The rules-based lead score: one row per lead, the points of seed lead_score_rules summed over the lead's triggers
-    (int_leads__triggers_unioned), each decayed by its age at as_of. Definition: _leads__docs.md (lead_rules_score). -#}
+    (int_leads__triggers_unioned), each decayed by its age at as_of. Definition: _leads__docs.md (lead_rules_score).
+    Beside it the predictive score learned from the build's own history (stg_predictions__lead_scores, _leads__docs.md
+    lead_predictive_score); NULL where the model made no prediction. -#}
 with leads as (
     {#- A lead: a person with a CRM contact (became_lead_at) and no completed order, as dim_customers says. -#}
     select customer_id
@@ -94,7 +96,13 @@ select
     coalesce(scores.trigger_count, 0) as trigger_count,
     top_reasons.reason_1,
     top_reasons.reason_2,
-    top_reasons.reason_3
+    top_reasons.reason_3,
+    predicted.conversion_probability,
+    predicted.predictive_band,
+    predicted.predicted_reason_1,
+    predicted.predicted_reason_2,
+    predicted.predicted_reason_3
 from leads
 left join scores on scores.customer_id = leads.customer_id
 left join top_reasons on top_reasons.customer_id = leads.customer_id
+left join {{ ref('stg_predictions__lead_scores') }} as predicted on predicted.customer_id = leads.customer_id
