@@ -437,7 +437,7 @@ def dashboard_query_calls(serving_db: Path, region: str) -> dict[str, tuple]:
         "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),
         "company_open_deals": (company_id,), "company_last_touches": (company_id,),
         "model_performance": ("customer_lifetime",), "lifetime_summary": (), "churn_risk": (),
-        "valuable_customers_at_risk": (),
+        "valuable_customers_at_risk": (), "lead_summary": (), "top_leads": (), "sales_forecast": (),
         "loads_by_source": (), "quality_results": (), "blocking_failures": (), "builds": (), "source_freshness": (),
     }
 

@@ -322,6 +322,80 @@ MESSAGES: dict[str, str] = {
     "predictions.lifetime.nobody_at_risk": "No valuable customer is at risk.",
     "predictions.lifetime.probability_alive": "Probability still a customer",
     "predictions.lifetime.days_since_last_order": "Days since last order",
+    "predictions.leads.title": "Lead score: who will buy",
+    "predictions.leads.not_fitted": "No predictive lead score in this build: {reason}.",
+    "predictions.leads.scored": "Leads scored",
+    "predictions.leads.hot": "Hot leads",
+    "predictions.leads.hot_help": "Leads with at least a {probability} chance of buying within {days} days.",
+    "predictions.leads.expected": "Leads expected to buy within {days} days",
+    "predictions.leads.auc": "AUC on the held-out period",
+    "predictions.leads.auc_help": "The chance that a lead who bought was scored above one who did not: 0.5 is "
+                                  "guessing, 1 is perfect.",
+    "predictions.leads.accuracy": "How well it predicted: a later period held out",
+    "predictions.leads.no_holdout": "No holdout check in this build: {reason}.",
+    "predictions.leads.perfect": "Perfectly calibrated",
+    "predictions.leads.deciles": "Held-out leads by decile of score",
+    "predictions.leads.decile_hover": "Decile %{customdata[0]} (%{customdata[1]:,} leads)<br>"
+                                      "predicted %{x:.1%}, bought %{y:.1%}",
+    "predictions.leads.predicted_axis": "Predicted probability of buying",
+    "predictions.leads.actual_axis": "Share who bought",
+    "predictions.leads.accuracy_text": "The model was fitted again on the history before the last {days} days and "
+                                       "scored the leads of those days: {leads} leads, of whom {conversions} bought."
+                                       "\n\n- **AUC** {auc}\n- **Brier score** {brier} (lower is better)\n"
+                                       "- **Base rate** {base}\n- **Top tenth by score** bought at {top}, "
+                                       "{lift}× the base rate",
+    "predictions.leads.floor_above": "Above the AUC of {floor} the quality checks ask for.",
+    "predictions.leads.floor_below": "Below the AUC of {floor} the quality checks ask for: read these scores with "
+                                     "care.",
+    "predictions.leads.top": "Leads most likely to buy",
+    "predictions.leads.probability": "Chance of buying within {days} days",
+    "predictions.leads.band": "Band",
+    "predictions.leads.rules_score": "Rules score",
+    "predictions.leads.reasons": "Why",
+    "predictions.forecast.title": "Sales forecast",
+    "predictions.forecast.no_trend": "No trend forecast in this build: {reason}.",
+    "predictions.forecast.measure": "Forecast of",
+    "predictions.forecast.revenue_reporting": "Revenue",
+    "predictions.forecast.orders": "Orders",
+    "predictions.forecast.series": "Country",
+    "predictions.forecast.other": "Other countries",
+    "predictions.forecast.interval": "{level}% interval",
+    "predictions.forecast.forecast": "Forecast",
+    "predictions.forecast.actual": "Actual",
+    "predictions.forecast.beats_naive": "Model {model}. In the backtest its error (sMAPE) was {error}, against "
+                                        "{naive} for repeating the same month of the year before: it beats that.",
+    "predictions.forecast.not_better_than_naive": "Model {model}. In the backtest its error (sMAPE) was {error}, "
+                                                  "against {naive} for repeating the same month of the year before: "
+                                                  "it does not beat that, so do not read it as better than last "
+                                                  "year's figures.",
+    "predictions.forecast.backtest": "Backtest: the model against last year's figures",
+    "predictions.forecast.model": "Model",
+    "predictions.forecast.model_error": "Model's error (sMAPE)",
+    "predictions.forecast.naive_error": "Last year's figures' error (sMAPE)",
+    "predictions.forecast.beats": "Model better",
+    "predictions.forecast.backtest_caption": "Rolling origin: the model was fitted at each of the last months on the "
+                                             "history up to it and its forecasts of the following months compared "
+                                             "with what happened; sMAPE = 2|forecast − actual| / (|forecast| + "
+                                             "|actual|), averaged (0 is perfect).",
+    "predictions.forecast.pipeline": "Expected won revenue of the open deals",
+    "predictions.forecast.no_pipeline": "No pipeline forecast in this build: {reason}.",
+    "predictions.forecast.won_revenue_learned": "Win rates learned from your deals",
+    "predictions.forecast.won_revenue_seed": "Fixed stage probabilities",
+    "predictions.forecast.pipeline_caption": "Each open deal weighed by the win rate of past deals in its stage at "
+                                             "its age, beside the fixed probabilities. Backtest error (sMAPE) of "
+                                             "the won revenue: learned {learned}, fixed {seed}, last year's "
+                                             "{naive}; {verdict}.",
+    "predictions.forecast.learned_better": "the learned rates did better",
+    "predictions.forecast.seed_better": "the fixed probabilities did as well or better",
+    "lead_reason.recent": "{words} {n} times in the last {days} days",
+    "lead_reason.earlier": "{words} {n} times {start} to {end} days ago",
+    "lead_reason.last_signal_days": "last buying signal (or becoming a lead) {n} days ago",
+    "lead_reason.last_signal_yesterday": "last buying signal (or becoming a lead) yesterday",
+    "lead_reason.last_signal_today": "a buying signal (or becoming a lead) today",
+    "lead_reason.lead_for": "a lead for {n} days",
+    "lead_reason.lead_today": "became a lead today",
+    "lead_reason.signals": "{n} buying signals so far",
+    "lead_reason.no_signal": "no buying signal so far",
     # data health
     "health.publishing_stopped": "Publishing stopped: check {check} on table {table} failed at {when}; the "
                                  "dashboards show the build published at {published}.",
@@ -447,6 +521,16 @@ MESSAGES: dict[str, str] = {
     "channel.display": "Display ads",
     "channel.affiliate": "Affiliate",
     "channel.unknown": "Unknown",
+    "lead_band.hot": "Hot",
+    "lead_band.warm": "Warm",
+    "lead_band.cold": "Cold",
+    "lead_signal.page visited": "page visited",
+    "lead_signal.web form submitted": "web form submitted",
+    "lead_signal.replied to a sales email": "replied to a sales email",
+    "lead_signal.called us": "called us",
+    "lead_signal.attended an event": "attended an event",
+    "lead_signal.clicked a marketing email": "clicked a marketing email",
+    "lead_signal.opened a marketing email": "opened a marketing email",
     "churn_risk.high": "High",
     "churn_risk.medium": "Medium",
     "churn_risk.low": "Low",

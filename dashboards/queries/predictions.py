@@ -61,3 +61,42 @@ def churn_risk(serving_db: Path) -> pd.DataFrame:
 
 def valuable_customers_at_risk(serving_db: Path) -> pd.DataFrame:
     return run_query(serving_db, VALUABLE_AT_RISK_SQL)
+
+
+LEAD_SUMMARY_SQL = """
+select
+    count(conversion_probability) as leads_scored,
+    count(*) filter (where predictive_band = 'hot') as hot_leads,
+    sum(conversion_probability) as expected_conversions
+from marts.mart_lead_scores
+"""
+
+# The leads most likely to buy, with both scores: the learned probability and the rules' points.
+TOP_LEADS_SQL = """
+select customers.full_name, customers.company_name, leads.conversion_probability, leads.predictive_band,
+       leads.rules_score, leads.predicted_reason_1, leads.predicted_reason_2, leads.predicted_reason_3
+from marts.mart_lead_scores as leads
+join marts.dim_customers as customers using (customer_id)
+where leads.conversion_probability is not null
+order by leads.conversion_probability desc, leads.customer_id
+limit 20
+"""
+
+SALES_FORECAST_SQL = """
+select forecast_kind, segment, metric, month, row_kind, currency, value, lower_80, upper_80, lower_95, upper_95,
+       model, beats_seasonal_naive, backtest_smape, naive_backtest_smape
+from marts.mart_sales_forecast
+order by forecast_kind, segment, metric, month
+"""
+
+
+def lead_summary(serving_db: Path) -> dict:
+    return run_query(serving_db, LEAD_SUMMARY_SQL).iloc[0].to_dict()
+
+
+def top_leads(serving_db: Path) -> pd.DataFrame:
+    return run_query(serving_db, TOP_LEADS_SQL)
+
+
+def sales_forecast(serving_db: Path) -> pd.DataFrame:
+    return run_query(serving_db, SALES_FORECAST_SQL)

@@ -283,7 +283,29 @@ def test_predictions_show_the_lifetime_values_and_the_holdout_counted_from_the_o
     predicted = performance[("holdout_predicted_mean", "all")][0] * calibrated
     captions = [c.value for c in app.caption]
     assert any(f"{EN.number(predicted)} predicted, {EN.number(made)} made" in c for c in captions), captions
-    assert len(app.get("plotly_chart")) == 2
+
+
+def test_predictions_show_the_lead_scores_and_each_forecast_against_seasonal_naive(serving_db, open_page):
+    """Lead cards count the scored and hot leads of mart_lead_scores; the leads listed are the most likely to buy;
+    the backtest table has one row per forecast series with the model's and seasonal naive's errors and which won."""
+    app = open_page(serving_db, "predictions")
+    _no_traceback(app)
+    scored, hot, best = _query(serving_db, """
+        select count(conversion_probability), count(*) filter (where predictive_band = 'hot'),
+               max(conversion_probability)
+        from marts.mart_lead_scores""")[0]
+    cards = _metrics(app)
+    assert cards["Leads scored"] == EN.number(scored) and cards["Hot leads"] == EN.number(hot)
+    assert _table(app, "Why").iloc[0]["Chance of buying within 90 days"] == EN.percent(best)
+    series = _query(serving_db, """
+        select distinct metric, segment, backtest_smape, naive_backtest_smape, beats_seasonal_naive
+        from marts.mart_sales_forecast where forecast_kind = 'trend' and row_kind = 'forecast'""")
+    backtest = _table(app, "Model better")
+    assert len(backtest) == len(series) > 0
+    shown = set(zip(backtest["Model's error (sMAPE)"], backtest["Last year's figures' error (sMAPE)"],
+                    backtest["Model better"], strict=True))
+    assert shown == {(EN.percent(model), EN.percent(naive), "Yes" if beats else "No")
+                     for _, _, model, naive, beats in series}
 
 
 def test_sales_pipeline_and_win_rate_equal_the_deals(serving_db, open_page, quarter):

@@ -147,3 +147,54 @@ def test_a_summary_of_an_unknown_form_shows_as_the_marts_wrote_it():
 
     assert readable_summary("Something new happened", "ja") == "Something new happened"
     assert readable_summary(None, "ja") is None
+
+
+# (the lead score's reason as the predictions step writes it, in Japanese)
+LEAD_REASONS = [
+    ("web form submitted 3 times in the last 30 days", "Webフォームを送信：過去30日に3回"),
+    ("called us once in the last 30 days", "電話で問い合わせ：過去30日に1回"),
+    ("page visited 2 times 31 to 90 days ago", "購買意欲の高いページを閲覧：31〜90日前に2回"),
+    # A signal whose words the user wrote in the seed keeps them.
+    ("asked for a quote once 31 to 90 days ago", "asked for a quote：31〜90日前に1回"),
+    ("last buying signal (or becoming a lead) 12 days ago", "最後の購買シグナル（またはリード化）は12日前"),
+    ("last buying signal (or becoming a lead) yesterday", "最後の購買シグナル（またはリード化）は昨日"),
+    ("a buying signal (or becoming a lead) today", "今日、購買シグナル（またはリード化）あり"),
+    ("a lead for 1 day", "リードになって1日"),
+    ("a lead for 40 days", "リードになって40日"),
+    ("became a lead today", "今日リードになった"),
+    ("1 buying signal so far", "これまでの購買シグナル1件"),
+    ("7 buying signals so far", "これまでの購買シグナル7件"),
+]
+
+
+@pytest.mark.parametrize(("reason", "japanese"), LEAD_REASONS)
+def test_lead_score_reasons_read_in_both_languages(reason, japanese):
+    from dashboards.i18n.lead_reasons import readable_reason
+
+    assert readable_reason(reason, "en") == reason
+    assert readable_reason(reason, "ja") == japanese
+
+
+def test_every_reason_the_lead_score_can_write_is_a_known_form():
+    """Every feature the lead score makes from the seed's signals, at 0, 1 and many: the page can read it back."""
+    import csv
+    from datetime import date
+
+    import duckdb
+
+    from common.settings import PROJECT_ROOT
+    from dashboards.i18n.lead_reasons import known_form
+    from predictions.lead_score import features_of
+
+    with open(PROJECT_ROOT / "dbt_project" / "seeds" / "lead_score_rules.csv", encoding="utf-8") as seed:
+        rules = list(csv.DictReader(seed))
+    con = duckdb.connect()
+    con.execute("create table events (event_kind varchar, event_words varchar, event_date date)")
+    con.executemany("insert into events values (?, ?, ?)",
+                    [(rule["trigger_kind"], rule["reason_words"], date(2026, 1, 1)) for rule in rules])
+    features = features_of(con, "events", date(2026, 6, 30))
+    assert len(features) == 2 * len(rules) + 3
+    for feature in features:
+        for value in (0, 1, 5):
+            if value or feature.none is not None:
+                assert known_form(feature.reason(value)), feature.reason(value)
