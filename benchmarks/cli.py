@@ -115,9 +115,12 @@ def bench_build_command(settings: Settings, scale: int, seed: int, workdir: Path
 
 @bench.command(name="predictions")
 @_generated_data_options
+@click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Repeat the customers, leads and deals of the generated data this many times (ids made distinct, "
+                   "dates kept) before the models run: their time at a multiple of --scale without generating it.")
 @click.pass_obj
 @expected_errors
-def bench_predictions_command(settings: Settings, scale: int, seed: int, workdir: Path | None) -> None:
+def bench_predictions_command(settings: Settings, scale: int, seed: int, workdir: Path | None, copies: int) -> None:
     """Every predictive model trained and scored as a build does, each in a process of its own: seconds, peak
     memory and the accuracy it measured on the generated history (as of the data's last day)."""
     from datetime import timedelta
@@ -127,8 +130,9 @@ def bench_predictions_command(settings: Settings, scale: int, seed: int, workdir
     generated = _generated_warehouse(settings, _bench_workdir(settings, scale, workdir), scale, seed)
     # The generated data ends the day before its end date: the models see the whole history and no empty days.
     bench_settings = replace(generated, as_of=settings.generate_end_date - timedelta(days=1))
-    inputs_seconds, results = StepTimer().run("bench predictions", bench_predictions, bench_settings, progress_line)
-    click.echo(format_predictions(inputs_seconds, results, scale))
+    inputs_seconds, results = StepTimer().run("bench predictions", bench_predictions, bench_settings, progress_line,
+                                              copies)
+    click.echo(format_predictions(inputs_seconds, results, scale, copies))
 
 
 @bench.command(name="dashboards")

@@ -304,7 +304,7 @@ def format_build(result: BuildBenchmark, top: int = 15) -> str:
 # --- predictions --------------------------------------------------------------------------------------------------
 
 # Each predictive model's step of a build: orchestration.pipeline.run_<step>(settings, build_id).
-PREDICTION_STEPS = ("customer_lifetime",)
+PREDICTION_STEPS = ("customer_lifetime", "lead_score", "sales_forecast")
 
 
 @dataclass(frozen=True)
@@ -328,9 +328,43 @@ def _measure_prediction(step: str, build_db: str, as_of: str, build_id: str) -> 
     return {"seconds": time.perf_counter() - started, "summary": summary.describe()}
 
 
-def bench_predictions(settings, progress=None) -> tuple[float, list[ModelBenchmark]]:
-    """The inputs the models read (dbt up to them, identity resolution), then each model's training and scoring in
-    a process of its own (time, VmHWM) as a build runs it. Returns the inputs' seconds and each model's figures."""
+def _per_person_inputs() -> tuple[str, ...]:
+    """The models' inputs with a row per customer, lead, signal or deal: what grows with the people. The monthly
+    order totals the trend forecast reads do not."""
+    from orchestration.pipeline import LEAD_EVENTS_MODEL, PURCHASES_MODEL, SALES_FORECAST_INPUTS
+
+    return (PURCHASES_MODEL, LEAD_EVENTS_MODEL,
+            *(model for model in SALES_FORECAST_INPUTS if model != "int_predictions__orders_aggregated_by_month"))
+
+
+def replicate_inputs(build_db: Path, copies: int) -> dict[str, int]:
+    """Each per-person input `copies` times over, every `*_id` text column made distinct per copy (`id#2`): the
+    models then train and score on `copies` times the customers, leads and deals of the generated scale, with the
+    same dates. Rows per input afterwards."""
+    import duckdb
+
+    con = duckdb.connect(str(build_db))
+    rows = {}
+    try:
+        for model in _per_person_inputs():
+            relation = f"intermediate.{model}"
+            columns = con.execute(f"describe {relation}").fetchall()
+            select = ", ".join(
+                f"case when copy = 0 then {name} else {name} || '#' || copy end as {name}"
+                if name.endswith("_id") and kind == "VARCHAR" else name for name, kind, *_ in columns)
+            con.execute(f"create or replace temp table original as select * from {relation}")
+            con.execute(f"create or replace table {relation} as select {select} "
+                        f"from original, (select range as copy from range({copies}))")
+            rows[model] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    finally:
+        con.close()
+    return rows
+
+
+def bench_predictions(settings, progress=None, copies: int = 1) -> tuple[float, list[ModelBenchmark]]:
+    """The inputs the models read (dbt up to them, identity resolution; with `copies` > 1 the per-person inputs
+    repeated, see replicate_inputs), then each model's training and scoring in a process of its own (time, VmHWM)
+    as a build runs it. Returns the inputs' seconds and each model's figures."""
     import duckdb
 
     from orchestration.pipeline import run_dbt_stage, run_identity
@@ -340,6 +374,10 @@ def bench_predictions(settings, progress=None) -> tuple[float, list[ModelBenchma
     run_identity(settings)
     run_dbt_stage(settings, "prediction_inputs")
     inputs_seconds = time.perf_counter() - started
+    if copies > 1:
+        rows = replicate_inputs(settings.build_db, copies)
+        if progress:
+            progress(f"inputs repeated {copies} times: " + ", ".join(f"{m} {n:,} rows" for m, n in rows.items()))
     results = []
     for step in PREDICTION_STEPS:
         build_id = f"bench-{uuid.uuid4()}"
@@ -361,8 +399,9 @@ def bench_predictions(settings, progress=None) -> tuple[float, list[ModelBenchma
     return inputs_seconds, results
 
 
-def format_predictions(inputs_seconds: float, results: list[ModelBenchmark], people: int) -> str:
-    lines = [f"{people:,} people; the models' inputs (dbt up to them and identity resolution): {inputs_seconds:.1f} s",
+def format_predictions(inputs_seconds: float, results: list[ModelBenchmark], people: int, copies: int = 1) -> str:
+    scale = f"{people:,} people" + (f", per-person inputs repeated {copies} times" if copies > 1 else "")
+    lines = [f"{scale}; the models' inputs (dbt up to them and identity resolution): {inputs_seconds:.1f} s",
              "", "| model | seconds | peak MB |", "| --- | ---: | ---: |"]
     lines += [f"| {r.step} | {r.seconds:.1f} | {r.peak_mb:,.0f} |" for r in results]
     lines.append(f"| all models | {sum(r.seconds for r in results):.1f} | {max(r.peak_mb for r in results):,.0f} |")
