@@ -70,7 +70,7 @@ def test_asset_graph_wires_every_layer():
     # mart_model_performance waits for every model that adds rows to it.
     stg_performance = graph.get(next(k for k in graph.get_all_asset_keys()
                                      if k.to_user_string() == "staging/stg_predictions__model_performance"))
-    assert {"predictions/model_performance", "predictions/lead_scores"} <= {
+    assert {"predictions/model_performance", "predictions/lead_scores", "predictions/sales_forecast"} <= {
         p.to_user_string() for p in stg_performance.parent_keys}
     stg = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "staging/stg_sales__contacts"))
     assert {p.to_user_string() for p in stg.parent_keys} == {"raw/sales__contacts"}
