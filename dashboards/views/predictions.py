@@ -59,7 +59,7 @@ else:
     cards = st.columns(4)
     cards[0].metric(t("predictions.lifetime.customers"), f.number(summary["customers"]), border=True)
     cards[1].metric(t("predictions.lifetime.expected_purchases"), f.number(summary["expected_purchases_365d"]),
-                    border=True)
+                    help=t("predictions.lifetime.expected_purchases_help"), border=True)
     cards[2].metric(t("predictions.lifetime.clv_12m", currency=currency), f.money(summary["clv_12m"], currency),
                     border=True)
     cards[3].metric(t("predictions.lifetime.high_risk"),
@@ -132,7 +132,8 @@ else:
                     help=t("predictions.leads.hot_help", probability=f.percent(
                         settings.predictions_lead_hot_min_probability, 0), days=f.number(horizon)), border=True)
     cards[2].metric(t("predictions.leads.expected", days=f.number(horizon)),
-                    f.number(lead_summary["expected_conversions"]), border=True)
+                    f.number(lead_summary["expected_conversions"]),
+                    help=t("predictions.leads.expected_help", days=f.number(horizon)), border=True)
     auc = leads.get(("holdout_auc", "all"), (None, None))[0]
     cards[3].metric(t("predictions.leads.auc"), "–" if auc is None else f.number(auc, 2),
                     help=t("predictions.leads.auc_help"), border=True)
