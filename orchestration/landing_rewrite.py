@@ -1,0 +1,192 @@
+"""Landing files rewritten without the records of people being forgotten, each in its own format.
+
+CSV (UTF-8 with or without BOM, or Shift_JIS; any delimiter), JSON lines, mbox and .eml: a record is theirs when
+a field (a CSV cell, a JSON string value, a message's addresses or Message-ID) equals one of their identifiers or
+ids, or any text of it contains one of their emails or phones (a body, a caller id, a list of recipients). Every
+other record is written back byte for byte (quoting, line ends, encoding, mbox "From " lines unchanged), to a new
+file made durable and renamed over the old one, so the original's bytes are gone; a .eml of theirs is deleted.
+Files of other kinds are left alone (the final byte search reports any still naming them).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from common.normalize import normalize_email
+from ingestion.landing import content_hash, detect_encoding
+from ingestion.sources.email import parse_message
+from orchestration.erasure import People, replace_file
+
+LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+
+
+class _Matcher:
+    def __init__(self, people: People) -> None:
+        self.people = people
+        self.exact = people.exact()
+        contained = people.contained()
+        self.contained = re.compile("|".join(re.escape(v) for v in sorted(contained, key=len, reverse=True))) \
+            if contained else None
+        # A record whose text holds none of these cannot be theirs: most records are passed over without parsing.
+        anything = self.exact | contained
+        self.anything = re.compile("|".join(re.escape(v) for v in sorted(anything, key=len, reverse=True))) \
+            if anything else None
+
+    def may_hold(self, text: str) -> bool:
+        return self.anything is not None and self.anything.search(text.lower()) is not None
+
+    def names_them(self, value: str) -> bool:
+        lowered = value.strip().lower()
+        return lowered in self.exact or (self.contained is not None and self.contained.search(lowered) is not None)
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[tuple[str, list[str]]]:
+    """Each CSV record with its exact text (a quoted field may span lines)."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for match in LINE.finditer(text):
+            consumed.append(match.group())
+            yield match.group()
+
+    for cells in csv.reader(lines(), delimiter=delimiter):
+        raw = "".join(consumed)
+        consumed.clear()
+        yield raw, cells
+
+
+def _delimiter(first_line: str) -> str:
+    if "," in first_line:
+        return ","
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=";\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def rewrite_csv(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    encoding = detect_encoding(path)
+    text = path.read_bytes().decode(encoding)
+    kept, removed = [], 0
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    for raw, cells in _csv_records(text, delimiter):
+        if matcher.may_hold(raw) and any(matcher.names_them(c) for c in cells):
+            removed += 1
+        else:
+            kept.append(raw)
+    # utf-8-sig writes the BOM again at the start of the first record, as the file had it.
+    return "".join(kept).encode(encoding), removed
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def rewrite_json_lines(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    kept, removed = [], 0
+    for line in path.read_bytes().splitlines(keepends=True):
+        text = line.decode("utf-8", "replace")
+        if matcher.may_hold(text):
+            try:
+                theirs = any(matcher.names_them(s) for s in _strings(json.loads(text)))
+            except ValueError:  # a broken line: the loader quarantined it whole; judged by its text
+                theirs = matcher.contained is not None and matcher.contained.search(text.lower()) is not None
+            if theirs:
+                removed += 1
+                continue
+        kept.append(line)
+    return b"".join(kept), removed
+
+
+def _message_is_theirs(raw: bytes, matcher: _Matcher) -> bool:
+    text = raw.decode("utf-8", "replace")
+    try:
+        row = parse_message(raw, "", ())
+    except ValueError:  # unusable for the loader (quarantined with its text): judged by its text
+        return matcher.contained is not None and matcher.contained.search(text.lower()) is not None
+    addresses = [row["from_address"], row["counterpart_address"], *json.loads(row["to_addresses"]),
+                 *json.loads(row["cc_addresses"])]
+    if any(a and normalize_email(a) in matcher.people.emails for a in addresses):
+        return True
+    if row["message_id"] in matcher.people.record_ids:
+        return True
+    decoded = " ".join(str(row[k] or "") for k in ("from_name", "counterpart_name", "subject", "body_text"))
+    return matcher.contained is not None and matcher.contained.search((text + " " + decoded).lower()) is not None
+
+
+def _mbox_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(the chunk as in the file: its "From " line, the message and the blank line after it; the message as
+    `mailbox.mbox` gives it). Bytes before the first "From " line come as a chunk with an empty message."""
+    chunk: list[bytes] = []
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b"From ") and chunk:
+            yield _chunk(chunk)
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        yield _chunk(chunk)
+
+
+def _chunk(lines: list[bytes]) -> tuple[bytes, bytes]:
+    if not lines[0].startswith(b"From "):
+        return b"".join(lines), b""
+    body = lines[1:]
+    message = b"".join(body[:-1] if body and body[-1] == b"\n" else body)
+    return b"".join(lines), message
+
+
+def rewrite_mbox(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    kept, removed = [], 0
+    for chunk, message in _mbox_chunks(path.read_bytes()):
+        if message and (matcher.may_hold(chunk.decode("utf-8", "replace")) or _encoded(message)) \
+                and _message_is_theirs(message, matcher):
+            removed += 1
+            continue
+        kept.append(chunk)
+    return b"".join(kept), removed
+
+
+def _encoded(message: bytes) -> bool:
+    """A message with an encoded part (base64, quoted-printable, RFC 2047 words) may hide an identifier from the
+    quick text check: it is parsed."""
+    return b"base64" in message or b"quoted-printable" in message or b"=?" in message
+
+
+def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[str, str]) -> dict[str, int]:
+    """Rewrite every landing file holding their records; return the records removed per file (relative path).
+    `hash_changes` gets each rewritten file's old content hash -> new one (None: the file was deleted)."""
+    matcher = _Matcher(people)
+    removed: dict[str, int] = {}
+    if matcher.anything is None or not landing_dir.exists():
+        return removed
+    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        suffix = path.suffix.lower()
+        if suffix == ".eml":
+            message = path.read_bytes()
+            if _message_is_theirs(message, matcher):
+                hash_changes[content_hash(path)] = None
+                replace_file(path, None)
+                removed[path.relative_to(landing_dir).as_posix()] = 1
+            continue
+        rewrite = {".csv": rewrite_csv, ".jsonl": rewrite_json_lines, ".json": rewrite_json_lines,
+                   ".mbox": rewrite_mbox}.get(suffix)
+        if rewrite is None:
+            continue
+        content, count = rewrite(path, matcher)
+        if count:
+            old = content_hash(path)
+            replace_file(path, content)
+            hash_changes[old] = content_hash(path)
+            removed[path.relative_to(landing_dir).as_posix()] = count
+    return removed
