@@ -47,6 +47,7 @@ from common.sql import sql_identifier, table_exists
 from common.suppression import SUPPRESSIONS_TABLE, identifier_hash
 from ingestion.sources import SourceSpec, all_sources
 from orchestration.errors import CrmError
+from orchestration.warehouse import connect_build
 
 IDENTIFIERS_TABLE = "intermediate.int_identity__record_identifiers_unioned"
 RECORD_CUSTOMERS_TABLE = "identity.record_customers"
@@ -67,8 +68,9 @@ create table if not exists {ERASURES_TABLE} (
 # not among them: it is often a company's or a team's name, which other people's records hold too.
 NAME_COLUMNS = {"first_name": None, "last_name": None, "full_name": None, "person_name": None,
                 "caller_name": "from_e164", "clid": "src_e164"}
-# Rows whose name column names someone else: a Segment `group` call's traits describe the company, not the person.
-NOT_A_PERSONS_NAME = {"person_name": "type = 'group'"}
+# Rows whose name column names something else: of Segment events only an identify call's traits are the person's
+# (a group call's name is the company's, a track event's properties.name often a product's).
+NOT_A_PERSONS_NAME = {"person_name": "type is distinct from 'identify'"}
 # A value shorter than this is too common to match on (an id "4711" equals amounts and quantities elsewhere) or to
 # search for.
 MIN_SEARCH_LENGTH = 6
@@ -479,7 +481,7 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
     specs = all_sources()
     request_id = str(uuid.uuid4())
     removed: dict[str, int] = {}
-    con = duckdb.connect(str(settings.build_db))
+    con = connect_build(settings.build_db)  # a warehouse another process holds is one line, not a traceback
     try:
         people = resolve_people(con, targets, specs, settings.suppression_salt)
         collect_row_keys(con, con.execute("select current_database()").fetchall()[0][0], people, specs)

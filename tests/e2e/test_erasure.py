@@ -80,14 +80,17 @@ def _pick_person(build_db: Path, truth_dir: Path) -> dict:
         if r[0]}
     for table, value, key in (("raw.sales__orders", "customer_email", "order_id"),
                               ("raw.surveys__responses", "email", "response_id"),
-                              ("raw.phone__twilio_calls", "\"from\"", "sid"),
-                              ("raw.phone__twilio_calls", "caller_name", "sid"),
                               ("raw.email__messages", "counterpart_address", "message_id")):
         written |= {r[0] for r in con.execute(f"select distinct {value} from {table} where {key} in "
                                               f"(select unnest(?::varchar[])) and {value} is not null",
                                               [record_ids]).fetchall()}
-    written |= {r[0] for r in con.execute(
-        "select distinct src from raw.phone__asterisk_cdr where src_e164 = ?", [phone]).fetchall()}
+    # A call's other end is the company's line: only the person's own end, and the caller name when they called.
+    for table, value, number in (("raw.phone__twilio_calls", '"from"', "from_e164"),
+                                 ("raw.phone__twilio_calls", '"to"', "to_e164"),
+                                 ("raw.phone__twilio_calls", "caller_name", "from_e164"),
+                                 ("raw.phone__asterisk_cdr", "src", "src_e164")):
+        written |= {r[0] for r in con.execute(f"select distinct {value} from {table} where {number} = ?",
+                                              [phone]).fetchall() if r[0]}
     con.close()
     needles = {v for v in written | emails | {phone} if v and len(v) >= 5}
     return {"customer_id": customer_id, "email": contact[0], "needles": needles, "records": records}
@@ -170,7 +173,9 @@ def drill(tmp_path_factory) -> dict:
     erasures = con.execute("select command, identifier_hashes, removed from audit.erasures").fetchall()
     con.close()
     return {"person": person, "before": before, "after_forget": after_forget, "forgotten": forgotten.stdout,
-            "rerun": rerun.stdout, "after_rebuild": _hits(data, person["needles"]), "suppressed": suppressed,
+            "rerun": rerun.stdout, "suppressed": suppressed,
+            # The landing folder holds the original files dropped in again: everything else must stay clean.
+            "after_rebuild": {p: n for p, n in _hits(data, person["needles"]).items() if not p.startswith("landing/")},
             "removed_from_landing": removed_from_landing, "marts": marts_compared, "erasures": erasures,
             "data": data}
 
