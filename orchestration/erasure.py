@@ -297,33 +297,47 @@ def _text_columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, ta
         "and data_type like '%VARCHAR[]')", [database, schema, table] * 2).fetchall()]
 
 
+# Columns holding a whole source record as text (a quarantined line): an id of theirs counts there too, as a word.
+RECORD_TEXT_COLUMNS = ("raw_record",)
+
+
 def _naming_them(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str,
-                 pattern: str) -> str | None:
-    """The condition a row of the table meets when it names them (`_erase_exact` holds the exact values; parameter
-    `pattern`, the regular expression of contained ones), or None for a table without text."""
-    text = [f"lower(cast({sql_identifier(c)} as varchar))" for c in _text_columns(con, database, schema, table)]
-    conditions = [f"{t} in (select v from _erase_exact)" for t in text]
-    if pattern:
-        conditions += [f"regexp_matches({t}, $pattern)" for t in text]
-    return " or ".join(conditions) or None
+                 patterns: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The condition a row of the table meets when it names them, with its parameters (`_erase_exact` holds the
+    exact values; `patterns` the regular expressions of contained values and of ids as words), or None for a table
+    without text."""
+    columns = _text_columns(con, database, schema, table)
+    text = {c: f"lower(cast({sql_identifier(c)} as varchar))" for c in columns}
+    conditions = [f"{t} in (select v from _erase_exact)" for t in text.values()]
+    parameters = {}
+    if patterns.get("contained"):
+        conditions += [f"regexp_matches({t}, $contained)" for t in text.values()]
+        parameters["contained"] = patterns["contained"]
+    records = [t for c, t in text.items() if c in RECORD_TEXT_COLUMNS]
+    if patterns.get("ids") and records:
+        conditions += [f"regexp_matches({t}, $ids)" for t in records]
+        parameters["ids"] = patterns["ids"]
+    return (" or ".join(conditions), parameters) if conditions else None
 
 
-def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> tuple[str, dict[str, str]]:
+def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> dict[str, str]:
     con.execute("create or replace temp table _erase_exact as select unnest(?::varchar[]) as v",
                 [sorted(people.exact())])
-    pattern = _regex(people.contained())
-    return pattern, {"pattern": pattern} if pattern else {}
+    ids = {v.lower() for v in people.ids | people.record_ids | people.customer_ids if len(v) >= MIN_SEARCH_LENGTH}
+    return {"contained": _regex(people.contained()),
+            "ids": f"(^|[^a-z0-9_-])({_regex(ids)})($|[^a-z0-9_-])" if ids else ""}
 
 
 def erase_from_database(con: duckdb.DuckDBPyConnection, database: str, people: People) -> dict[str, int]:
     """Delete, in every table of an attached database, the rows naming the people; return the count per table."""
-    pattern, parameters = _prepare_matching(con, people)
+    patterns = _prepare_matching(con, people)
     removed = {}
     for schema, table in con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
                                      "order by all", [database]).fetchall():
-        condition = _naming_them(con, database, schema, table, pattern)
-        if condition is None:
+        naming = _naming_them(con, database, schema, table, patterns)
+        if naming is None:
             continue
+        condition, parameters = naming
         name = f"{sql_identifier(database)}.{sql_identifier(schema)}.{sql_identifier(table)}"
         count = con.execute(f"delete from {name} where {condition}", parameters).fetchall()[0][0]
         if count:
@@ -334,14 +348,17 @@ def erase_from_database(con: duckdb.DuckDBPyConnection, database: str, people: P
 def collect_row_keys(con: duckdb.DuckDBPyConnection, database: str, people: People, specs: list[SourceSpec]) -> None:
     """Before the raw rows go: the single-column keys of every raw row that names them (a message they were only
     copied on, a call they made), so a later load of that record is suppressed too."""
-    pattern, parameters = _prepare_matching(con, people)
+    patterns = _prepare_matching(con, people)
     for spec in specs:
         if not table_exists(con, f"{database}.raw.{spec.raw_table}"):
             continue
-        condition = _naming_them(con, database, "raw", spec.raw_table, pattern)
+        naming = _naming_them(con, database, "raw", spec.raw_table, patterns)
+        if naming is None:
+            continue
+        condition, parameters = naming
         columns = set(_text_columns(con, database, "raw", spec.raw_table))
         table = f"{sql_identifier(database)}.raw.{sql_identifier(spec.raw_table)}"
-        for key in (k for k in spec.load_mode.key if k in columns and condition):
+        for key in (k for k in spec.load_mode.key if k in columns):
             people.row_keys |= {r[0] for r in con.execute(
                 f"select distinct {sql_identifier(key)} from {table} where {condition}", parameters).fetchall()
                 if r[0]}
