@@ -286,7 +286,8 @@ def _collect_from_raw(con: duckdb.DuckDBPyConnection, spec: SourceSpec, people: 
 # --- 2. DuckDB files -----------------------------------------------------------------------------------------
 
 
-def _regex(values: Iterable[str]) -> str:
+def alternation(values: Iterable[str]) -> str:
+    """A regular expression (RE2, as DuckDB reads it) matching any of the values, longest first."""
     return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", v) for v in sorted(values, key=len, reverse=True))
 
 
@@ -324,8 +325,8 @@ def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> dict[st
     con.execute("create or replace temp table _erase_exact as select unnest(?::varchar[]) as v",
                 [sorted(people.exact())])
     ids = {v.lower() for v in people.ids | people.record_ids | people.customer_ids if len(v) >= MIN_SEARCH_LENGTH}
-    return {"contained": _regex(people.contained()),
-            "ids": f"(^|[^a-z0-9_-])({_regex(ids)})($|[^a-z0-9_-])" if ids else ""}
+    return {"contained": alternation(people.contained()),
+            "ids": f"(^|[^a-z0-9_-])({alternation(ids)})($|[^a-z0-9_-])" if ids else ""}
 
 
 def erase_from_database(con: duckdb.DuckDBPyConnection, database: str, people: People) -> dict[str, int]:

@@ -24,20 +24,48 @@ from orchestration.erasure import People, replace_file
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 
 
+def _pattern(values: set[str]) -> re.Pattern | None:
+    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))) if values else None
+
+
+RUN = re.compile(r"[a-z0-9]+")
+
+
+def _anchor(value: str) -> str | None:
+    """A value's longest run of ASCII letters and digits: a line holding the value holds this run whole."""
+    runs = RUN.findall(value)
+    return max(runs, key=len) if runs else None
+
+
 class _Matcher:
-    def __init__(self, people: People) -> None:
+    def __init__(self, people: People, hot_lines: set[str] | None = None) -> None:
         self.people = people
         self.exact = people.exact()
-        contained = people.contained()
-        self.contained = re.compile("|".join(re.escape(v) for v in sorted(contained, key=len, reverse=True))) \
-            if contained else None
-        # A record whose text holds none of these cannot be theirs: most records are passed over without parsing.
-        anything = self.exact | contained
-        self.anything = re.compile("|".join(re.escape(v) for v in sorted(anything, key=len, reverse=True))) \
-            if anything else None
+        self.contained = _pattern(people.contained())
+        values = self.exact | people.contained()
+        self.anchors = {a for a in map(_anchor, values) if a}
+        self.unanchored = [v for v in values if _anchor(v) is None]
+        # The lines of the file at hand that may hold one of their values: a record with none of them cannot be
+        # theirs, and most records are passed over without parsing.
+        self.hot_lines = hot_lines or set()
+
+    def for_file(self, text: str) -> _Matcher:
+        """This matcher for one file. Each value is looked for by its anchor, the whole file's runs compared with
+        the anchors as a set: Python's regular expressions would try every value at every position."""
+        lowered = text.lower()
+        present = self.anchors.intersection(RUN.findall(lowered))
+        unanchored = [v for v in self.unanchored if v in lowered]
+        if not present and not unanchored:
+            return _Matcher(self.people)
+        parts = [re.escape(v) for v in unanchored]
+        if present:
+            runs = "|".join(re.escape(a) for a in sorted(present, key=len, reverse=True))
+            parts.append(rf"(?<![a-z0-9])(?:{runs})(?![a-z0-9])")
+        line_pattern = re.compile("|".join(parts))
+        return _Matcher(self.people, {line for line in text.split("\n") if line_pattern.search(line.lower())})
 
     def may_hold(self, text: str) -> bool:
-        return self.anything is not None and self.anything.search(text.lower()) is not None
+        return any(line in self.hot_lines for line in text.split("\n"))
 
     def names_them(self, value: str) -> bool:
         lowered = value.strip().lower()
@@ -168,25 +196,40 @@ def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[
     `hash_changes` gets each rewritten file's old content hash -> new one (None: the file was deleted)."""
     matcher = _Matcher(people)
     removed: dict[str, int] = {}
-    if matcher.anything is None or not landing_dir.exists():
+    if not matcher.anchors and not matcher.unanchored or not landing_dir.exists():
         return removed
-    for path in sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        suffix = path.suffix.lower()
-        if suffix == ".eml":
-            message = path.read_bytes()
-            if _message_is_theirs(message, matcher):
-                hash_changes[content_hash(path)] = None
-                replace_file(path, None)
-                removed[path.relative_to(landing_dir).as_posix()] = 1
-            continue
-        rewrite = {".csv": rewrite_csv, ".jsonl": rewrite_json_lines, ".json": rewrite_json_lines,
-                   ".mbox": rewrite_mbox}.get(suffix)
-        if rewrite is None:
-            continue
-        content, count = rewrite(path, matcher)
+    for path in _landing_files(landing_dir):
+        count = _rewrite_file(path, matcher, hash_changes)
         if count:
-            old = content_hash(path)
-            replace_file(path, content)
-            hash_changes[old] = content_hash(path)
             removed[path.relative_to(landing_dir).as_posix()] = count
     return removed
+
+
+def _landing_files(landing_dir: Path) -> list[Path]:
+    return sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _rewrite_file(path: Path, matcher: _Matcher, hash_changes: dict[str, str | None]) -> int:
+    """Rewrite one landing file without their records (delete a .eml of theirs); return the records removed."""
+    suffix = path.suffix.lower()
+    if suffix == ".eml":
+        if not _message_is_theirs(path.read_bytes(), matcher):
+            return 0
+        hash_changes[content_hash(path)] = None
+        replace_file(path, None)
+        return 1
+    rewrite = {".csv": rewrite_csv, ".jsonl": rewrite_json_lines, ".json": rewrite_json_lines,
+               ".mbox": rewrite_mbox}.get(suffix)
+    if rewrite is None:
+        return 0
+    raw = path.read_bytes()
+    text = raw.decode(detect_encoding(path)) if suffix == ".csv" else raw.decode("utf-8", "replace")
+    narrowed = matcher.for_file(text)
+    if not narrowed.hot_lines and not (suffix == ".mbox" and _encoded(raw)):
+        return 0
+    content, count = rewrite(path, narrowed)
+    if count:
+        old = content_hash(path)
+        replace_file(path, content)
+        hash_changes[old] = content_hash(path)
+    return count
