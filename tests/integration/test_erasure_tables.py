@@ -41,3 +41,16 @@ def test_rows_are_found_by_any_text_column_and_their_bytes_leave_the_file(tmp_pa
         assert value not in data
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("select customer_id from marts.customers").fetchall() == [("cus_00000000000000bb",)]
+
+
+def test_text_files_are_redacted_and_the_byte_search_names_what_is_left(tmp_path):
+    from orchestration.erasure import files_holding, redact_text_file
+
+    docs = tmp_path / "quality" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<td>unexpected: ANN.LEE@example.com, (212) 555-0199, bob@example.org</td>", encoding="utf-8")
+    other = tmp_path / "export.bin"
+    other.write_bytes(b"\x00+12125550199\x00")
+    assert redact_text_file(docs, ANN) == 2
+    assert docs.read_text(encoding="utf-8") == "<td>unexpected: [erased], [erased], bob@example.org</td>"
+    assert files_holding([tmp_path], ANN) == [other]
