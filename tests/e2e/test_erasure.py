@@ -97,7 +97,9 @@ def _pick_person(build_db: Path, truth_dir: Path) -> dict:
 
 
 def _hits(folder: Path, needles: set[str]) -> dict[str, list[str]]:
-    encoded = {n: {n.encode("utf-8"), *([n.encode("cp932")] if n.isascii() or _cp932(n) else [])} for n in needles}
+    # As UTF-8, and as Shift_JIS (the Japanese CRM's exports) where the text has a form in it.
+    encoded = {n: {n.encode("utf-8"), *([n.encode("cp932")] if _works(lambda v: v.encode("cp932"), n) else [])}
+               for n in needles}
     found = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
@@ -107,10 +109,11 @@ def _hits(folder: Path, needles: set[str]) -> dict[str, list[str]]:
     return found
 
 
-def _cp932(text: str) -> bool:
+def _works(convert, value) -> bool:
+    """Whether a text encodes (or bytes decode) in the codec `convert` uses."""
     try:
-        text.encode("cp932")
-    except UnicodeEncodeError:
+        convert(value)
+    except UnicodeError:
         return False
     return True
 
@@ -121,17 +124,9 @@ def _records(path: Path) -> int:
         return len(mailbox.mbox(str(path)))
     if path.suffix == ".csv":
         raw = path.read_bytes()
-        text = raw.decode("utf-8-sig") if _utf8(raw) else raw.decode("cp932")
+        text = raw.decode("utf-8-sig") if _works(lambda v: v.decode("utf-8-sig"), raw) else raw.decode("cp932")
         return sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
     return sum(1 for line in path.read_bytes().splitlines() if line.strip())
-
-
-def _utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _marts(build_db: Path) -> dict[str, tuple[list[str], bool]]:
