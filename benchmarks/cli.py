@@ -169,3 +169,50 @@ def _published_warehouse(settings: Settings, workdir: Path, scale: int, seed: in
         StepTimer().run("publish", run_publish, bench_settings)
         marker.touch()
     return bench_settings.serving_db
+
+
+@bench.command(name="forget")
+@_generated_data_options
+@click.option("--people", type=int, default=100, show_default=True, help="People to forget in one request.")
+@click.pass_obj
+@expected_errors
+def bench_forget_command(settings: Settings, scale: int, seed: int, workdir: Path | None, people: int) -> None:
+    """`crm forget` of --people people (by their email) in a copy of a published warehouse at --scale: the time of
+    the whole request, file rewrites included."""
+    import shutil
+    import time
+
+    import duckdb
+
+    from orchestration.erasure import forget
+
+    workdir = _bench_workdir(settings, scale, workdir)
+    serving_db = _published_warehouse(settings, workdir, scale, seed)
+    # Forgetting is destructive: it runs on a copy, made afresh each time (untimed).
+    copy = workdir.parent / f"{workdir.name}-forget"
+    shutil.rmtree(copy, ignore_errors=True)
+    copy.mkdir(parents=True)
+    for name in ("landing", "ground_truth"):
+        shutil.copytree(workdir / name, copy / name)
+    for path in (workdir / "build.duckdb", serving_db, serving_db.with_name("health.duckdb")):
+        if path.exists():
+            shutil.copyfile(path, copy / path.name)
+    copied = replace(settings, data_dir=copy, landing_dir=copy / "landing", ground_truth_dir=copy / "ground_truth",
+                     build_db=copy / "build.duckdb", serving_db=copy / "serving.duckdb",
+                     suppression_salt=settings.suppression_salt or "bench-only-salt")
+    with duckdb.connect(str(copied.build_db), read_only=True) as con:
+        emails = [r[0] for r in con.execute(
+            """select any_value(c.email_normalized) from raw.sales__contacts c
+               join identity.record_customers rc on rc.record_type = 'crm_contact' and rc.record_id = c.contact_id
+               join intermediate.int_identity__record_identifiers_unioned i
+                 on i.record_key = rc.record_key and i.identifier_type = 'email'
+               group by rc.customer_id order by md5(rc.customer_id) limit ?""", [people]).fetchall()]
+    started = time.perf_counter()
+    report = StepTimer().run("forget", forget, copied, emails, "crm bench forget")
+    seconds = time.perf_counter() - started
+    landing = sum(count for place, count in report.removed.items() if place.startswith("landing/"))
+    rows = sum(count for place, count in report.removed.items() if ": " in place)
+    click.echo(f"forgot {len(emails)} people ({report.customers} customers, {report.records} records) at scale "
+               f"{scale:,} in {seconds:.1f} s: {rows:,} rows out of the DuckDB files, {landing:,} landing records "
+               f"out of {sum(p.startswith('landing/') for p in report.removed)} files; "
+               f"{len(report.remaining)} files still naming anyone")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import duckdb
 
+from common.suppression import SUPPRESSION_DDL
+
 AUDIT_DDL = """
 create schema if not exists raw;
 create schema if not exists audit;
@@ -35,6 +37,9 @@ alter table audit.loads add column if not exists rows_replacing_earlier bigint;
 -- load of that content is superseded (superseded_by: the load that replaced it).
 alter table audit.loads add column if not exists map_fingerprint varchar;
 alter table audit.loads add column if not exists superseded_by varchar;
+-- Rows dropped because they name a person on the suppression list (`crm forget`): rows read = loaded + quarantined
+-- + suppressed.
+alter table audit.loads add column if not exists rows_suppressed bigint default 0;
 create table if not exists audit.quarantine (
     load_id varchar not null,
     source varchar not null,
@@ -49,3 +54,4 @@ create table if not exists audit.quarantine (
 
 def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(AUDIT_DDL)
+    con.execute(SUPPRESSION_DDL)

@@ -17,6 +17,9 @@ CONFIG_FILE_ENV = "CRM_CONFIG"
 DATA_DIR_PLACEHOLDER = "{data_dir}"
 # A secret, so never in crm.toml (like the IMAP passwords): the bi schema's hash salt comes from the environment only.
 BI_HASH_SALT_ENV = "CRM_BI_HASH_SALT"
+# The suppression list's salt (common/suppression.py), a secret of its own: the bi salt may be rotated (every bi hash
+# changes, harmlessly), while changing this one would silently stop honouring every erasure made before.
+SUPPRESSION_SALT_ENV = "CRM_SUPPRESSION_SALT"
 
 
 def _end_date(value: str) -> date:
@@ -250,6 +253,8 @@ class Settings:
     predictions_lead_min_holdout_auc: float
     # Salt of the bi schema's hashes of emails and phones; kept out of repr so printing settings never shows it.
     bi_hash_salt: str = field(default="", repr=False)
+    # Salt of the suppression list's hashes (`crm forget`); out of repr for the same reason.
+    suppression_salt: str = field(default="", repr=False)
     # Set for an as-of build (`crm build --as-of`): every model as it would have looked at the end of that day.
     as_of: date | None = None
 
@@ -391,6 +396,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         predictions_lead_max_training_rows=lead_max_training_rows,
         predictions_lead_min_holdout_auc=lead_min_holdout_auc,
         bi_hash_salt=environ.get(BI_HASH_SALT_ENV, ""),
+        suppression_salt=environ.get(SUPPRESSION_SALT_ENV, ""),
     )
 
 

@@ -49,6 +49,7 @@ from common.normalize import (
 )
 from common.sql import sql_identifier, sql_literal, table_exists
 from common.storage_errors import storage_failure
+from common.suppression import SUPPRESSIONS_TABLE, MissingSalt, has_suppressions, hash_sql
 from common.transactions import transaction
 from ingestion.landing import LandingFile, discover
 from ingestion.sources.base import FileRejected, ReadContext, SourceSpec
@@ -92,6 +93,8 @@ class FileResult:
     # rows they had brought.
     superseded_loads: tuple[str, ...] = ()
     rows_superseded: int = 0
+    # Rows dropped because they name a person on the suppression list (`crm forget`); not in rows_loaded.
+    rows_suppressed: int = 0
 
 
 @dataclass
@@ -108,6 +111,7 @@ class IngestReport:
             "files_rejected": sum(f.status in {"rejected", "failed"} for f in self.files),
             "rows_loaded": sum(f.rows_loaded for f in self.files),
             "rows_quarantined": sum(f.rows_quarantined for f in self.files),
+            "rows_suppressed": sum(f.rows_suppressed for f in self.files),
         }
         if self.stopped_by:
             totals["files_not_loaded"] = sum(f.status == "not_loaded" for f in self.files)
@@ -394,6 +398,9 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
             result.superseded_loads, result.rows_superseded = loads, rows
         lineage = [(f.relative_path, f.content_hash, load_id) for f, load_id in zip(files, load_ids, strict=True)]
         _finish_staging(con, spec, context, lineage, started_at)
+        for result, suppressed in zip(results, _drop_suppressed_rows(con, spec, context, len(files)), strict=True):
+            result.rows_loaded -= suppressed
+            result.rows_suppressed = suppressed
         for result, replacing in zip(results, _rows_replacing_earlier(con, spec, len(files)), strict=True):
             result.rows_replacing_earlier = replacing
         _append_to_raw(con, spec.raw_table)
@@ -410,17 +417,51 @@ def _load_together(con: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list
     return results
 
 
+# Besides a source's normalised emails and phones and its key: the columns that name a person or one of their
+# records in any source that has them (an erased person's record ids are on the suppression list too).
+PERSON_ID_COLUMNS = ("contact_id", "user_id", "anonymous_id", "previous_id", "deal_id", "order_id")
+
+
+def _drop_suppressed_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, context: ReadContext,
+                          files: int) -> list[int]:
+    """Drop the staged rows whose normalised email, phone or id hashes to an entry of the suppression list; return
+    how many per file. Runs on `_final` (after normalisation), so an address written in any case or a number in any
+    format is recognised as the loader itself would store it."""
+    if not has_suppressions(con):
+        return [0] * files
+    if not context.suppression_salt:
+        raise MissingSalt("the suppression list (crm forget) needs CRM_SUPPRESSION_SALT in the environment: "
+                          "nothing is loaded without it, or erased people would come back")
+    columns = {r[0] for r in con.execute("describe _final").fetchall()}
+    checked = [f"{c}_normalized" for c in spec.email_columns] + [f"{c}_e164" for c in spec.phone_columns]
+    checked += [*spec.load_mode.key, *PERSON_ID_COLUMNS]
+    checked = [c for c in dict.fromkeys(checked) if c in columns]
+    if not checked:
+        return [0] * files
+    matches = " or ".join(f"{hash_sql(f'f.{sql_identifier(c)}')} in (select identifier_hash from {SUPPRESSIONS_TABLE})"
+                          for c in checked)
+    con.execute(f"""create or replace temp table _suppressed as
+                    select b._file_index, f._record_number
+                    from _final f join _batch_files b on b._load_id = f._load_id
+                    where {matches}""", [context.suppression_salt] * len(checked))
+    counts = _by_file(con, "select _file_index, count(*) from _suppressed group by all", files, 0)
+    if any(counts):
+        con.execute("""delete from _staged using _suppressed s
+                       where _staged._file_index = s._file_index and _staged._record_number = s._record_number""")
+    return counts
+
+
 def _record_load(con, spec, landing_file, result, started_at) -> None:
     con.execute(
         """insert into audit.loads (load_id, source, source_file, file_hash, file_size_bytes, rows_read, rows_loaded,
                                     rows_quarantined, status, error, started_at, finished_at, extra_columns,
-                                    rows_replacing_earlier, map_fingerprint)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                    rows_replacing_earlier, map_fingerprint, rows_suppressed)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             result.load_id, spec.name, landing_file.relative_path, landing_file.content_hash,
             landing_file.size_bytes, result.rows_read, result.rows_loaded, result.rows_quarantined, result.status,
             result.error, started_at, datetime.now(UTC), ", ".join(result.extra_columns) or None,
-            result.rows_replacing_earlier, result.map_fingerprint,
+            result.rows_replacing_earlier, result.map_fingerprint, result.rows_suppressed,
         ],
     )
 

@@ -151,6 +151,32 @@ def check(settings: Settings) -> None:
     click.echo(f"{sum(o.success for o in outcomes)}/{len(outcomes)} expectations passed")
 
 
+@cli.command()
+@click.argument("people", nargs=-1)
+@click.option("--file", "people_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file of emails, phones, contact ids or customer ids, one a line (# starts a comment).")
+@click.pass_obj
+@expected_errors
+def forget(settings: Settings, people: tuple[str, ...], people_file: Path | None) -> None:
+    """Erase people everywhere (warehouse, serving, health and as-of files, landing files, Data Docs) and keep
+    them out of every later load. PEOPLE: emails, phones, contact ids or customer ids; each person's whole
+    identity is erased. Needs CRM_SUPPRESSION_SALT. Safe to rerun."""
+    from orchestration.erasure import forget as forget_people
+
+    values = list(people) + (people_file.read_text(encoding="utf-8").splitlines() if people_file else [])
+    command = "crm forget" + (f" --file {people_file.name}" if people_file else "") + "".join(f" {p}" for p in people)
+    report = StepTimer().run("forget", forget_people, settings, values, command)
+    click.echo(f"request {report.request_id}: {report.customers} customers, {report.records} records; "
+               f"{report.suppressed_hashes} identifier hashes on the suppression list")
+    for place, count in sorted(report.removed.items()):
+        if ": " not in place or count:
+            click.echo(f"  {place}: {count} removed")
+    if report.remaining:
+        raise CrmError("still found after the erasure, in: "
+                       + ", ".join(str(p) for p in report.remaining) + " (erase or delete these files by hand)")
+    click.echo("no file under the data or landing folder names them any more")
+
+
 @cli.command(name="publish")
 @click.pass_obj
 @expected_errors

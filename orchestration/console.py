@@ -91,6 +91,8 @@ def ingest_progress(result) -> None:
     detail = f"{result.rows_loaded} rows"
     if result.rows_quarantined:
         detail += f", {result.rows_quarantined} quarantined"
+    if result.rows_suppressed:
+        detail += f", {result.rows_suppressed} suppressed (erased people)"
     if result.extra_columns:
         detail += f"; new columns kept in _extra: {', '.join(result.extra_columns)}"
     if result.error:

@@ -32,6 +32,8 @@ class ImportOutcome:
             return [*lines, f"{result.source_file}: already loaded with this map: nothing changed"]
         lines.append(f"{result.source_file}: {result.rows_read} rows read, {result.rows_loaded} loaded, "
                      f"{result.rows_quarantined} quarantined")
+        if result.rows_suppressed:
+            lines.append(f"  {result.rows_suppressed} rows name people erased by `crm forget`: suppressed, not loaded")
         if result.quarantine_reasons:
             reasons = "; ".join(f"{count} × {reason}" for reason, count in result.quarantine_reasons)
             lines.append(f"  quarantined (audit.quarantine): {reasons}")

@@ -77,6 +77,7 @@ def read_context(settings: Settings) -> ReadContext:
         default_phone_region=settings.default_phone_region,
         pbx_region=settings.pbx_region,
         company_domains=settings.company_domains,
+        suppression_salt=settings.suppression_salt,
     )
 
 

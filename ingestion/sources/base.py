@@ -68,6 +68,8 @@ class ReadContext:
     company_domains: tuple[str, ...] = ("acme.example", "acme.example.co.jp")
     scratch_dir: Path | None = None
     landing_dir: Path | None = None  # where users' column maps live (landing/column_maps/)
+    # The suppression list's salt (common/suppression.py): a secret, so out of repr.
+    suppression_salt: str = field(default="", repr=False)
 
     def for_run(self, scratch_dir: Path, landing_dir: Path) -> ReadContext:
         return replace(self, scratch_dir=scratch_dir, landing_dir=landing_dir)

@@ -243,3 +243,27 @@ def test_configured_accounts_are_read_by_crm_ingest_and_its_dry_run(server, cred
     report = run_ingest(settings, families=("email",))  # the dry run moved no cursor: both are still new
     assert [f.source_file.split(";")[0] for f in report.files] == ["imap://support/Configured"]
     assert report.totals()["rows_loaded"] == 2
+
+
+def test_messages_of_a_forgotten_person_are_suppressed_on_an_imap_read(server, credentials, tmp_path, caplog):
+    import hashlib
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from common.audit import ensure_audit_tables
+
+    caplog.set_level(logging.DEBUG)
+    salt = "imap-suppression-salt"
+    _deliver(server, "Forgotten", 3)
+    con = duckdb.connect()
+    ensure_audit_tables(con)
+    # taro1's address, as the loader normalises it, hashed as the docs say: sha256(salt || value).
+    con.execute("insert into audit.suppressions values (?, 'req', ?)",
+                [hashlib.sha256((salt + "taro1@example.co.jp").encode()).hexdigest(), datetime.now(UTC)])
+    context = replace(_context(tmp_path), suppression_salt=salt)
+    results = read_account(con, _account(server, "Forgotten"), context)
+    assert [(r.rows_read, r.rows_loaded, r.rows_suppressed) for r in results] == [(3, 2, 1)]
+    assert con.execute("select list(counterpart_address_normalized order by 1) from raw.email__messages"
+                       ).fetchall()[0][0] == ["taro0@example.co.jp", "taro2@example.co.jp"]
+    assert con.execute("select rows_suppressed from audit.loads").fetchall() == [(1,)]
+    assert salt not in caplog.text and PASSWORD not in caplog.text

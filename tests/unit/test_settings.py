@@ -318,3 +318,14 @@ def test_a_value_changed_in_crm_toml_reaches_the_dbt_models(tmp_path: Path):
     run_dbt(settings, ["compile", "--quiet", "--select", "mart_company_recent_touches", "--target-path", str(target)])
     compiled = next(target.rglob("mart_company_recent_touches.sql")).read_text(encoding="utf-8")
     assert "touch_rank <= 7" in compiled
+
+
+def test_the_suppression_salt_comes_from_the_environment_only_and_reaches_neither_dbt_nor_a_repr():
+    from orchestration.pipeline import read_context
+
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={"CRM_SUPPRESSION_SALT": "pepper-456"})
+    assert settings.suppression_salt == "pepper-456"
+    context = read_context(settings)
+    assert context.suppression_salt == "pepper-456"
+    for shown in (repr(settings), repr(context), json.dumps(dbt_vars(settings)), json.dumps(settings.dbt_env())):
+        assert "pepper-456" not in shown

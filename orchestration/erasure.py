@@ -1,0 +1,560 @@
+"""`crm forget`: erase people everywhere the product keeps them, and keep them out of every later load.
+
+1. Resolve (`resolve_people`): each email, phone, contact id or customer id given is looked up in the identity
+   graph's input (`int_identity__record_identifiers_unioned`) and `identity.record_customers`; the people are their
+   whole identity clusters: every record of theirs and every identifier those records carry. The raw rows of those
+   records (and rows anywhere that carry one of their emails or phones, such as a message they were copied on) give
+   the identifiers as written (an address in its original case, a phone in its original format, the name).
+2. Every DuckDB file under the data folder (the build warehouse, the serving and health files, as-of copies) loses
+   every row that names them (`erase_duckdb_file`), found generically, table by table: a text column equal to one
+   of their ids, record ids, record keys, customer ids, emails or phones, or containing one of their emails or
+   phones. Derived layers are not rebuilt: their rows about the person carry the customer id or a record key, and
+   aggregates (KPIs by period) hold nobody's data; the next `crm build` re-derives them without the person.
+   Each file is then copied into a new file (`COPY FROM DATABASE`) and atomically put in place of the old one:
+   DuckDB leaves deleted rows' bytes in a file until their blocks are reused, so a DELETE alone erases nothing.
+3. Landing files are rewritten without the person's records, each in its own format (`landing_rewrite.py`), and
+   `audit.loads` takes the new content hash, so the rewritten file counts as loaded (its rows are exactly the raw
+   rows left) and is not loaded again.
+4. Other text files under the data folder (Great Expectations' validation results and Data Docs, exports) have
+   each occurrence of their identifiers replaced by `[erased]`.
+5. The suppression list (common/suppression.py) gets the salted hashes of their identifiers and of the keys of the
+   raw rows removed; `audit.erasures` records the request without personal data: when, the request id, the
+   hashes, the rows removed per place and the command.
+6. Every file under the data and landing folders is searched, as bytes, for every identifier and name: a file
+   still holding one is reported (`remaining`), never silently passed.
+
+Rerunning is safe: a person already forgotten is found nowhere, and everything removes 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from common.audit import ensure_audit_tables
+from common.normalize import normalize_email, normalize_phone
+from common.settings import SUPPRESSION_SALT_ENV, Settings
+from common.sql import sql_identifier, table_exists
+from common.suppression import SUPPRESSIONS_TABLE, identifier_hash
+from ingestion.sources import SourceSpec, all_sources
+from orchestration.errors import CrmError
+from orchestration.warehouse import connect_build
+
+IDENTIFIERS_TABLE = "intermediate.int_identity__record_identifiers_unioned"
+RECORD_CUSTOMERS_TABLE = "identity.record_customers"
+CUSTOMER_IDS_TABLE = "identity.customer_ids"
+ERASURES_TABLE = "audit.erasures"
+ERASURES_DDL = f"""
+create table if not exists {ERASURES_TABLE} (
+    request_id varchar primary key,
+    erased_at timestamptz not null,
+    command varchar not null,           -- the command, with the people it named replaced by their hashes
+    identifier_hashes varchar[] not null,
+    removed json not null               -- rows, lines or messages removed per place (table or file)
+)
+"""
+# Raw columns holding a person's name as written, with the column that must be theirs for the name to be theirs
+# (None: any row of theirs; a caller id is the caller's, who may be a colleague calling them). Names are searched
+# for after the erasure, never used to find rows: a name does not single out one person. A mail's display name is
+# not among them: it is often a company's or a team's name, which other people's records hold too.
+NAME_COLUMNS = {"first_name": None, "last_name": None, "full_name": None, "person_name": None,
+                "caller_name": "from_e164", "clid": "src_e164"}
+# Rows whose name column names something else: of Segment events only an identify call's traits are the person's
+# (a group call's name is the company's, a track event's properties.name often a product's).
+NOT_A_PERSONS_NAME = {"person_name": "type is distinct from 'identify'"}
+# A value shorter than this is too common to match on (an id "4711" equals amounts and quantities elsewhere) or to
+# search for.
+MIN_SEARCH_LENGTH = 6
+REDACTED = "[erased]"
+TEXT_SUFFIXES = (".html", ".json", ".csv", ".txt", ".log", ".yml", ".yaml", ".jsonl")
+
+
+class ForgetError(CrmError):
+    """Bad input or a missing prerequisite: one line, nothing changed."""
+
+
+@dataclass
+class People:
+    """What the warehouse knows of the people to forget. Never printed or logged: it is their personal data."""
+
+    customer_ids: set[str] = field(default_factory=set)
+    record_keys: set[str] = field(default_factory=set)
+    record_ids: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)        # normalised (lower case)
+    phones: set[str] = field(default_factory=set)        # E.164
+    ids: set[str] = field(default_factory=set)           # contact ids, anonymousIds, national ids, customer numbers
+    written: set[str] = field(default_factory=set)       # emails and phones as the sources wrote them
+    names: set[str] = field(default_factory=set)         # names as written: searched for, never matched on
+    row_keys: set[str] = field(default_factory=set)      # keys of the raw rows removed (for the suppression list)
+
+    def exact(self) -> set[str]:
+        """Values a text cell equal to (case-insensitively) names one of them."""
+        values = (self.customer_ids | self.record_keys | self.record_ids | self.emails | self.phones | self.ids
+                  | self.written)
+        return {v.lower() for v in values if v and len(v) >= MIN_SEARCH_LENGTH}
+
+    def contained(self) -> set[str]:
+        """Values that name one of them wherever they occur in a text (a body, a list of recipients)."""
+        values = self.emails | self.phones | self.written
+        return {v.lower() for v in values if v and len(v) >= MIN_SEARCH_LENGTH}
+
+    def searched(self) -> set[str]:
+        """Everything the final byte search looks for: identifiers and names as written."""
+        return {v for v in self.emails | self.phones | self.written | self.names if len(v) >= MIN_SEARCH_LENGTH}
+
+    def hashes(self, salt: str) -> set[str]:
+        # Customer ids too: a rerun naming the person by customer id finds them forgotten.
+        return {identifier_hash(salt, v) for v in self.emails | self.phones | self.ids | self.record_ids
+                | self.row_keys | self.customer_ids if v}
+
+
+# --- 1. whom to forget ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str   # email | phone | contact_id | customer_id
+    value: str  # normalised
+    given: str  # as typed (told back only to the one who typed it)
+
+
+def parse_targets(values: Iterable[str], default_region: str) -> list[Target]:
+    targets = []
+    for given in (v.strip() for v in values):
+        if not given or given.startswith("#"):
+            continue
+        if given.startswith("cus_"):
+            targets.append(Target("customer_id", given, given))
+        elif "@" in given:
+            email = normalize_email(given)
+            if email is None:
+                raise ForgetError(f"{given!r} is not a valid email address: nothing was erased")
+            targets.append(Target("email", email, given))
+        elif re.fullmatch(r"[+()\d][\d\s().\-/]*", given):
+            phone = normalize_phone(given, default_region)
+            if phone is None:
+                raise ForgetError(f"{given!r} is not a phone number (read in region {default_region}; write it "
+                                  "with its country code, +81 …): nothing was erased")
+            targets.append(Target("phone", phone, given))
+        else:
+            targets.append(Target("contact_id", given, given))
+    if not targets:
+        raise ForgetError("no one to forget: give emails, phones, contact ids or customer ids")
+    return targets
+
+
+def email_match_key_sql(column: str) -> str:
+    # The identity graph stores an email as its match key (dbt macro email_match_key: Gmail ignores dots and
+    # +tags); a given address is compared in the same form.
+    return (f"case when {column} like '%@gmail.com' or {column} like '%@googlemail.com' then "
+            f"replace(split_part(split_part({column}, '@', 1), '+', 1), '.', '') || '@gmail.com' else {column} end")
+
+
+def _suppressed(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not table_exists(con, SUPPRESSIONS_TABLE):
+        return set()
+    return {r[0] for r in con.execute(f"select identifier_hash from {SUPPRESSIONS_TABLE}").fetchall()}
+
+
+def resolve_people(con: duckdb.DuckDBPyConnection, targets: list[Target], specs: list[SourceSpec],
+                   salt: str) -> People:
+    """The identity clusters of the targets, with every identifier of theirs (see the module docstring). A target
+    found nowhere but on the suppression list was forgotten before: it adds no one, so a rerun removes nothing."""
+    if not table_exists(con, RECORD_CUSTOMERS_TABLE) or not table_exists(con, IDENTIFIERS_TABLE):
+        raise ForgetError("the warehouse has no identity resolution yet: run `crm build` first")
+    people = People()
+    con.execute("create or replace temp table _targets (kind varchar, value varchar, position integer)")
+    con.executemany("insert into _targets values (?, ?, ?)",
+                    [[t.kind, t.value, i] for i, t in enumerate(targets)])
+    found = con.execute(f"""
+        select t.position, rc.customer_id, i.record_key
+        from _targets t
+        join {IDENTIFIERS_TABLE} i
+          on (t.kind = 'email' and i.identifier_type = 'email'
+              and i.identifier_value = {email_match_key_sql('t.value')})
+          or (t.kind = i.identifier_type and t.value = i.identifier_value)
+        left join {RECORD_CUSTOMERS_TABLE} rc on rc.record_key = i.record_key
+        union all
+        select t.position, coalesce(c.current_customer_id, t.value), null
+        from _targets t left join {CUSTOMER_IDS_TABLE} c on c.customer_id = t.value
+        where t.kind = 'customer_id'
+          and coalesce(c.current_customer_id, t.value) in (select customer_id from {RECORD_CUSTOMERS_TABLE})
+    """).fetchall()
+    missing = [targets[i] for i in sorted(set(range(len(targets))) - {position for position, _, _ in found})]
+    unknown = [t for t in missing if identifier_hash(salt, t.value) not in _suppressed(con)]
+    if unknown:
+        shared = (" (an address shared by several people, such as info@…, is no one's identifier: give the "
+                  "customer id)") if any(t.kind == "email" for t in unknown) else ""
+        raise ForgetError(f"no record in the warehouse has {', '.join(repr(t.given) for t in unknown)} and it was "
+                          f"never forgotten before: nothing was erased{shared}")
+    people.customer_ids = {c for _, c, _ in found if c}
+    people.record_keys = {k for _, _, k in found if k}
+    people.record_keys |= {r[0] for r in con.execute(
+        f"select record_key from {RECORD_CUSTOMERS_TABLE} where customer_id in (select unnest(?::varchar[]))",
+        [sorted(people.customer_ids)]).fetchall()}
+    # Customer ids retired into theirs are theirs too.
+    people.customer_ids |= {r[0] for r in con.execute(
+        f"select customer_id from {CUSTOMER_IDS_TABLE} where current_customer_id in (select unnest(?::varchar[]))",
+        [sorted(people.customer_ids)]).fetchall()} if table_exists(con, CUSTOMER_IDS_TABLE) else set()
+    for record_id, kind, value in con.execute(
+            f"select record_id, identifier_type, identifier_value from {IDENTIFIERS_TABLE} "
+            "where record_key in (select unnest(?::varchar[]))", [sorted(people.record_keys)]).fetchall():
+        people.record_ids.add(record_id)
+        if kind == "phone":
+            people.phones.add(value)
+        elif kind != "email":  # emails come normalised from the raw rows below (the graph holds match keys)
+            people.ids.add(value)
+    match_keys = {v for (v,) in con.execute(
+        f"select identifier_value from {IDENTIFIERS_TABLE} where identifier_type = 'email' "
+        "and record_key in (select unnest(?::varchar[]))", [sorted(people.record_keys)]).fetchall()}
+    people.emails |= {t.value for t in targets if t.kind == "email"}
+    people.phones |= {t.value for t in targets if t.kind == "phone"}
+    for spec in specs:
+        _collect_from_raw(con, spec, people, match_keys)
+    return people
+
+
+def _collect_from_raw(con: duckdb.DuckDBPyConnection, spec: SourceSpec, people: People, match_keys: set[str]) -> None:
+    """Add what the person's raw rows of one source say of them: emails normalised and as written, phones as
+    written, names as written."""
+    table = f"raw.{sql_identifier(spec.raw_table)}"
+    if not table_exists(con, f"raw.{spec.raw_table}"):
+        return
+    columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+    emails = [c for c in spec.email_columns if f"{c}_normalized" in columns]
+    phones = [c for c in spec.phone_columns if f"{c}_e164" in columns]
+    for column in emails:  # an address whose match key is theirs (Gmail dots, +tags) is theirs
+        normalized = sql_identifier(f"{column}_normalized")
+        people.emails |= {r[0] for r in con.execute(
+            f"select distinct {normalized} from {table} where {email_match_key_sql(normalized)} "
+            "in (select unnest(?::varchar[]))", [sorted(match_keys | people.emails)]).fetchall()}
+    ids = [c for c in (*spec.load_mode.key, "contact_id", "user_id", "anonymous_id", "previous_id") if c in columns]
+    conditions = [f"{sql_identifier(c + '_normalized')} in (select unnest($emails))" for c in emails]
+    conditions += [f"{sql_identifier(c + '_e164')} in (select unnest($phones))" for c in phones]
+    conditions += [f"{sql_identifier(c)} in (select unnest($ids))" for c in ids]
+    if not conditions:
+        return
+    parameters = {name: values for name, values, used in (
+        ("emails", sorted(people.emails), emails), ("phones", sorted(people.phones), phones),
+        ("ids", sorted(people.ids | people.record_ids), ids)) if used}
+    # (column as written, the column that must be theirs for it to be theirs), for addresses, numbers and names
+    written = [(c, f"{c}_normalized") for c in emails] + [(c, f"{c}_e164") for c in phones]
+    named = [(c, owner) for c, owner in NAME_COLUMNS.items() if c in columns and (owner is None or owner in columns)]
+    pairs = written + named
+    if not pairs:
+        return
+    def owner_sql(column: str, owner: str | None) -> str:
+        if column in NOT_A_PERSONS_NAME:
+            return f"case when {NOT_A_PERSONS_NAME[column]} then '' end"  # '' is no one's identifier
+        return sql_identifier(owner) if owner else "null"
+
+    select = ", ".join(f"{sql_identifier(c)}, {owner_sql(c, owner)}" for c, owner in pairs)
+    rows = con.execute(
+        f"select {select} from {table} where {' or '.join(conditions)}", parameters).fetchall()
+    theirs = people.emails | people.phones
+    if "first_name" in columns and "last_name" in columns:
+        people.names |= {r[0] for r in con.execute(
+            f"select distinct trim(concat_ws(' ', first_name, last_name)) from {table} "
+            f"where {' or '.join(conditions)}",
+            parameters).fetchall() if r[0]}
+    for row in rows:
+        for index, (column, owner) in enumerate(pairs):
+            value, owner_value = row[2 * index], row[2 * index + 1]
+            if not value or not value.strip() or (owner is not None and owner_value not in theirs) \
+                    or owner_value == "":
+                continue
+            if index < len(written):
+                people.written.add(value.strip())
+            elif column in ("first_name", "last_name"):
+                continue  # a first or a last name alone is many people's: the full name is taken below
+            else:
+                # A caller id ("Name" <number>) is searched for by its name part.
+                name = value.split("<")[0].strip().strip('"').strip() if column == "clid" else value.strip()
+                if name and not name.isdigit():
+                    people.names.add(name)
+
+
+# --- 2. DuckDB files -----------------------------------------------------------------------------------------
+
+
+def alternation(values: Iterable[str]) -> str:
+    """A regular expression (RE2, as DuckDB reads it) matching any of the values, longest first."""
+    return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", v) for v in sorted(values, key=len, reverse=True))
+
+
+def _text_columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+        "and data_type in ('VARCHAR', 'JSON') or (database_name = ? and schema_name = ? and table_name = ? "
+        "and data_type like '%VARCHAR[]')", [database, schema, table] * 2).fetchall()]
+
+
+# Columns holding a whole source record as text (a quarantined line): an id of theirs counts there too, as a word.
+RECORD_TEXT_COLUMNS = ("raw_record",)
+
+
+def _naming_them(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str,
+                 patterns: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The condition a row of the table meets when it names them, with its parameters (`_erase_exact` holds the
+    exact values; `patterns` the regular expressions of contained values and of ids as words), or None for a table
+    without text."""
+    columns = _text_columns(con, database, schema, table)
+    text = {c: f"lower(cast({sql_identifier(c)} as varchar))" for c in columns}
+    conditions = [f"{t} in (select v from _erase_exact)" for t in text.values()]
+    parameters = {}
+    if patterns.get("contained"):
+        conditions += [f"regexp_matches({t}, $contained)" for t in text.values()]
+        parameters["contained"] = patterns["contained"]
+    records = [t for c, t in text.items() if c in RECORD_TEXT_COLUMNS]
+    if patterns.get("ids") and records:
+        conditions += [f"regexp_matches({t}, $ids)" for t in records]
+        parameters["ids"] = patterns["ids"]
+    return (" or ".join(conditions), parameters) if conditions else None
+
+
+def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> dict[str, str]:
+    con.execute("create or replace temp table _erase_exact as select unnest(?::varchar[]) as v",
+                [sorted(people.exact())])
+    ids = {v.lower() for v in people.ids | people.record_ids | people.customer_ids if len(v) >= MIN_SEARCH_LENGTH}
+    return {"contained": alternation(people.contained()),
+            "ids": f"(^|[^a-z0-9_-])({alternation(ids)})($|[^a-z0-9_-])" if ids else ""}
+
+
+def erase_from_database(con: duckdb.DuckDBPyConnection, database: str, people: People) -> dict[str, int]:
+    """Delete, in every table of an attached database, the rows naming the people; return the count per table."""
+    patterns = _prepare_matching(con, people)
+    removed = {}
+    for schema, table in con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
+                                     "order by all", [database]).fetchall():
+        naming = _naming_them(con, database, schema, table, patterns)
+        if naming is None:
+            continue
+        condition, parameters = naming
+        name = f"{sql_identifier(database)}.{sql_identifier(schema)}.{sql_identifier(table)}"
+        count = con.execute(f"delete from {name} where {condition}", parameters).fetchall()[0][0]
+        if count:
+            removed[f"{schema}.{table}"] = count
+    return removed
+
+
+def collect_row_keys(con: duckdb.DuckDBPyConnection, database: str, people: People, specs: list[SourceSpec]) -> None:
+    """Before the raw rows go: the single-column keys of every raw row that names them (a message they were only
+    copied on, a call they made), so a later load of that record is suppressed too."""
+    patterns = _prepare_matching(con, people)
+    for spec in specs:
+        if not table_exists(con, f"{database}.raw.{spec.raw_table}"):
+            continue
+        naming = _naming_them(con, database, "raw", spec.raw_table, patterns)
+        if naming is None:
+            continue
+        condition, parameters = naming
+        columns = set(_text_columns(con, database, "raw", spec.raw_table))
+        table = f"{sql_identifier(database)}.raw.{sql_identifier(spec.raw_table)}"
+        for key in (k for k in spec.load_mode.key if k in columns):
+            people.row_keys |= {r[0] for r in con.execute(
+                f"select distinct {sql_identifier(key)} from {table} where {condition}", parameters).fetchall()
+                if r[0]}
+
+
+def erase_from_parquet(path: Path, people: People) -> int:
+    """Rewrite a Parquet file (the sample generator's ground truth, an export) without the rows naming them."""
+    con = duckdb.connect()
+    try:
+        con.execute("create table rows as select * from read_parquet(?)", [str(path)])
+        count = sum(erase_from_database(con, "memory", people).values())
+        if count:
+            fresh = path.with_name(f".{path.name}.erasing")
+            con.execute("copy rows to ? (format parquet)", [str(fresh)])
+            _fsync(fresh)
+            os.replace(fresh, path)
+            _fsync_dir(path.parent)
+    finally:
+        con.close()
+    return count
+
+
+def rewrite_duckdb_file(path: Path) -> None:
+    """Copy the database into a new file and put it in place of the old one, so no deleted row's bytes remain.
+
+    The copy is written next to the original (same file system: the replace is atomic), made durable, then
+    renamed over it; a reader holding the old file keeps its view until it reopens."""
+    fresh = path.with_name(f".{path.name}.erasing")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute("attach ? as old (read_only)", [str(path)])
+        con.execute("attach ? as fresh", [str(fresh)])
+        con.execute("copy from database old to fresh")
+        con.execute("detach fresh")
+        con.execute("detach old")
+    finally:
+        con.close()
+    _fsync(fresh)
+    os.replace(fresh, path)
+    Path(f"{path}.wal").unlink(missing_ok=True)  # the old file's log: its content is in the copy
+    _fsync_dir(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_file(path: Path, content: bytes | None) -> None:
+    """Write `content` to a new file and put it in place of `path` (None: delete `path`)."""
+    if content is None:
+        path.unlink()
+    else:
+        fresh = path.with_name(f".{path.name}.erasing")
+        with fresh.open("wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(fresh, path)
+    _fsync_dir(path.parent)
+
+
+# --- 4. other text files -------------------------------------------------------------------------------------
+
+
+def redact_text_file(path: Path, people: People) -> int:
+    """Replace every occurrence of their identifiers and names in a text file; return how many were replaced."""
+    values = people.searched() | people.contained()
+    if not values:
+        return 0
+    data = path.read_bytes()
+    pattern = re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)).encode(),
+                         re.IGNORECASE)
+    redacted, count = pattern.subn(REDACTED.encode(), data)
+    if count:
+        replace_file(path, redacted)
+    return count
+
+
+def files_holding(folders: Iterable[Path], people: People) -> list[Path]:
+    """Files under the folders whose bytes contain any of their identifiers or names (UTF-8 and, for the
+    Japanese CRM's exports, Shift_JIS)."""
+    values = people.searched()
+    needles = {v.encode("utf-8") for v in values}
+    for value in values:
+        with contextlib.suppress(UnicodeEncodeError):
+            needles.add(value.encode("cp932"))
+    if not needles:
+        return []
+    pattern = re.compile(b"|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+    holding = []
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if pattern.search(path.read_bytes()):
+                holding.append(path)
+    return holding
+
+
+# --- the whole request ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ForgetReport:
+    request_id: str
+    customers: int
+    records: int
+    removed: dict[str, int]                  # place -> rows, lines or messages removed (0 included)
+    suppressed_hashes: int
+    remaining: list[Path] = field(default_factory=list)  # files still holding an identifier (should be none)
+
+
+def duckdb_files(settings: Settings) -> list[Path]:
+    """Every DuckDB file under the data folder, the build warehouse first (it is read to resolve the people)."""
+    found = {p for p in settings.data_dir.rglob("*.duckdb") if p.is_file()}
+    found |= {p for p in (settings.build_db, settings.serving_db, settings.health_db) if p.exists()}
+    return sorted(found, key=lambda p: (p != settings.build_db, str(p)))
+
+
+def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
+    from orchestration.landing_rewrite import rewrite_landing_files
+
+    if not settings.suppression_salt:
+        raise ForgetError(f"set {SUPPRESSION_SALT_ENV} (a secret kept like CRM_BI_HASH_SALT, the same on every "
+                          "later run) first: without it the people could not be kept out of later loads")
+    if not settings.build_db.exists():
+        raise ForgetError(f"no warehouse at {settings.build_db}: nothing to forget from")
+    targets = parse_targets(values, settings.default_phone_region)
+    specs = all_sources()
+    request_id = str(uuid.uuid4())
+    removed: dict[str, int] = {}
+    con = connect_build(settings.build_db)  # a warehouse another process holds is one line, not a traceback
+    try:
+        people = resolve_people(con, targets, specs, settings.suppression_salt)
+        collect_row_keys(con, con.execute("select current_database()").fetchall()[0][0], people, specs)
+        hashes = people.hashes(settings.suppression_salt)
+        # The list first: should anything below fail, a rerun finds the person again, and meanwhile no load
+        # brings them back.
+        ensure_audit_tables(con)
+        con.execute(ERASURES_DDL)
+        now = datetime.now(UTC)
+        con.executemany(f"insert or ignore into {SUPPRESSIONS_TABLE} values (?, ?, ?)",
+                        [[h, request_id, now] for h in sorted(hashes)])
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    hash_changes: dict[str, str | None] = {}
+    for place, count in rewrite_landing_files(settings.landing_dir, people, hash_changes).items():
+        removed[f"landing/{place}"] = count
+    for path in duckdb_files(settings):
+        con = duckdb.connect()
+        try:
+            con.execute("attach ? as target", [str(path)])
+            counts = erase_from_database(con, "target", people)
+            if path == settings.build_db and hash_changes:
+                con.executemany("update target.audit.loads set file_hash = ? where file_hash = ?",
+                                [[new, old] for old, new in hash_changes.items() if new])
+            con.execute("detach target")
+        finally:
+            con.close()
+        rewrite_duckdb_file(path)
+        place = str(path.relative_to(settings.data_dir)) if path.is_relative_to(settings.data_dir) else str(path)
+        removed |= {f"{place}: {table}": count for table, count in counts.items()}
+        removed.setdefault(place, sum(counts.values()))
+    for path in sorted(p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
+                       and not p.is_relative_to(settings.landing_dir)):
+        count = redact_text_file(path, people)
+        if count:
+            removed[f"{path.relative_to(settings.data_dir)} (occurrences redacted)"] = count
+    for path in sorted(settings.data_dir.rglob("*.parquet")):
+        count = erase_from_parquet(path, people)
+        if count:
+            removed[str(path.relative_to(settings.data_dir))] = count
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute(ERASURES_DDL)
+        con.execute(f"insert into {ERASURES_TABLE} values (?, ?, ?, ?, ?)",
+                    [request_id, datetime.now(UTC), _without_people(command, targets, settings.suppression_salt),
+                     sorted(hashes), json.dumps(removed, sort_keys=True)])
+    folders = [settings.data_dir] + ([] if settings.landing_dir.is_relative_to(settings.data_dir)
+                                     else [settings.landing_dir])
+    remaining = files_holding(folders, people)
+    return ForgetReport(request_id, len(people.customer_ids), len(people.record_keys), removed, len(hashes),
+                        remaining)
+
+
+def _without_people(command: str, targets: list[Target], salt: str) -> str:
+    """The command as logged: each person given replaced by the hash of their identifier."""
+    for target in sorted(targets, key=lambda t: len(t.given), reverse=True):
+        command = command.replace(target.given, f"<{identifier_hash(salt, target.value)[:12]}>")
+    return command

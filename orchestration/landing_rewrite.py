@@ -1,0 +1,235 @@
+"""Landing files rewritten without the records of people being forgotten, each in its own format.
+
+CSV (UTF-8 with or without BOM, or Shift_JIS; any delimiter), JSON lines, mbox and .eml: a record is theirs when
+a field (a CSV cell, a JSON string value, a message's addresses or Message-ID) equals one of their identifiers or
+ids, or any text of it contains one of their emails or phones (a body, a caller id, a list of recipients). Every
+other record is written back byte for byte (quoting, line ends, encoding, mbox "From " lines unchanged), to a new
+file made durable and renamed over the old one, so the original's bytes are gone; a .eml of theirs is deleted.
+Files of other kinds are left alone (the final byte search reports any still naming them).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from common.normalize import normalize_email
+from ingestion.landing import content_hash, detect_encoding
+from ingestion.sources.email import parse_message
+from orchestration.erasure import People, replace_file
+
+LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+
+
+def _pattern(values: set[str]) -> re.Pattern | None:
+    return re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))) if values else None
+
+
+RUN = re.compile(r"[a-z0-9]+")
+
+
+def _anchor(value: str) -> str | None:
+    """A value's longest run of ASCII letters and digits: a line holding the value holds this run whole."""
+    runs = RUN.findall(value)
+    return max(runs, key=len) if runs else None
+
+
+class _Matcher:
+    def __init__(self, people: People, hot_lines: set[str] | None = None) -> None:
+        self.people = people
+        self.exact = people.exact()
+        self.contained = _pattern(people.contained())
+        values = self.exact | people.contained()
+        self.anchors = {a for a in map(_anchor, values) if a}
+        self.unanchored = [v for v in values if _anchor(v) is None]
+        # The lines of the file at hand that may hold one of their values: a record with none of them cannot be
+        # theirs, and most records are passed over without parsing.
+        self.hot_lines = hot_lines or set()
+
+    def for_file(self, text: str) -> _Matcher:
+        """This matcher for one file. Each value is looked for by its anchor, the whole file's runs compared with
+        the anchors as a set: Python's regular expressions would try every value at every position."""
+        lowered = text.lower()
+        present = self.anchors.intersection(RUN.findall(lowered))
+        unanchored = [v for v in self.unanchored if v in lowered]
+        if not present and not unanchored:
+            return _Matcher(self.people)
+        parts = [re.escape(v) for v in unanchored]
+        if present:
+            runs = "|".join(re.escape(a) for a in sorted(present, key=len, reverse=True))
+            parts.append(rf"(?<![a-z0-9])(?:{runs})(?![a-z0-9])")
+        line_pattern = re.compile("|".join(parts))
+        return _Matcher(self.people, {line for line in text.split("\n") if line_pattern.search(line.lower())})
+
+    def may_hold(self, text: str) -> bool:
+        return any(line in self.hot_lines for line in text.split("\n"))
+
+    def names_them(self, value: str) -> bool:
+        lowered = value.strip().lower()
+        return lowered in self.exact or (self.contained is not None and self.contained.search(lowered) is not None)
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[tuple[str, list[str]]]:
+    """Each CSV record with its exact text (a quoted field may span lines)."""
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for match in LINE.finditer(text):
+            consumed.append(match.group())
+            yield match.group()
+
+    for cells in csv.reader(lines(), delimiter=delimiter):
+        raw = "".join(consumed)
+        consumed.clear()
+        yield raw, cells
+
+
+def _delimiter(first_line: str) -> str:
+    if "," in first_line:
+        return ","
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=";\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def rewrite_csv(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    encoding = detect_encoding(path)
+    text = path.read_bytes().decode(encoding)
+    kept, removed = [], 0
+    delimiter = _delimiter(text.split("\n", 1)[0])
+    for raw, cells in _csv_records(text, delimiter):
+        if matcher.may_hold(raw) and any(matcher.names_them(c) for c in cells):
+            removed += 1
+        else:
+            kept.append(raw)
+    # utf-8-sig writes the BOM again at the start of the first record, as the file had it.
+    return "".join(kept).encode(encoding), removed
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def rewrite_json_lines(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    kept, removed = [], 0
+    for line in path.read_bytes().splitlines(keepends=True):
+        text = line.decode("utf-8", "replace")
+        if matcher.may_hold(text):
+            try:
+                theirs = any(matcher.names_them(s) for s in _strings(json.loads(text)))
+            except ValueError:  # a broken line: the loader quarantined it whole; judged by its text
+                theirs = matcher.contained is not None and matcher.contained.search(text.lower()) is not None
+            if theirs:
+                removed += 1
+                continue
+        kept.append(line)
+    return b"".join(kept), removed
+
+
+def _message_is_theirs(raw: bytes, matcher: _Matcher) -> bool:
+    text = raw.decode("utf-8", "replace")
+    try:
+        row = parse_message(raw, "", ())
+    except ValueError:  # unusable for the loader (quarantined with its text): judged by its text
+        return matcher.contained is not None and matcher.contained.search(text.lower()) is not None
+    addresses = [row["from_address"], row["counterpart_address"], *json.loads(row["to_addresses"]),
+                 *json.loads(row["cc_addresses"])]
+    if any(a and normalize_email(a) in matcher.people.emails for a in addresses):
+        return True
+    if row["message_id"] in matcher.people.record_ids:
+        return True
+    decoded = " ".join(str(row[k] or "") for k in ("from_name", "counterpart_name", "subject", "body_text"))
+    return matcher.contained is not None and matcher.contained.search((text + " " + decoded).lower()) is not None
+
+
+def _mbox_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(the chunk as in the file: its "From " line, the message and the blank line after it; the message as
+    `mailbox.mbox` gives it). Bytes before the first "From " line come as a chunk with an empty message."""
+    chunk: list[bytes] = []
+    for line in data.splitlines(keepends=True):
+        if line.startswith(b"From ") and chunk:
+            yield _chunk(chunk)
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        yield _chunk(chunk)
+
+
+def _chunk(lines: list[bytes]) -> tuple[bytes, bytes]:
+    if not lines[0].startswith(b"From "):
+        return b"".join(lines), b""
+    body = lines[1:]
+    message = b"".join(body[:-1] if body and body[-1] == b"\n" else body)
+    return b"".join(lines), message
+
+
+def rewrite_mbox(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    kept, removed = [], 0
+    for chunk, message in _mbox_chunks(path.read_bytes()):
+        if message and (matcher.may_hold(chunk.decode("utf-8", "replace")) or _encoded(message)) \
+                and _message_is_theirs(message, matcher):
+            removed += 1
+            continue
+        kept.append(chunk)
+    return b"".join(kept), removed
+
+
+def _encoded(message: bytes) -> bool:
+    """A message with an encoded part (base64, quoted-printable, RFC 2047 words) may hide an identifier from the
+    quick text check: it is parsed."""
+    return b"base64" in message or b"quoted-printable" in message or b"=?" in message
+
+
+def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[str, str]) -> dict[str, int]:
+    """Rewrite every landing file holding their records; return the records removed per file (relative path).
+    `hash_changes` gets each rewritten file's old content hash -> new one (None: the file was deleted)."""
+    matcher = _Matcher(people)
+    removed: dict[str, int] = {}
+    if not matcher.anchors and not matcher.unanchored or not landing_dir.exists():
+        return removed
+    for path in _landing_files(landing_dir):
+        count = _rewrite_file(path, matcher, hash_changes)
+        if count:
+            removed[path.relative_to(landing_dir).as_posix()] = count
+    return removed
+
+
+def _landing_files(landing_dir: Path) -> list[Path]:
+    return sorted(p for p in landing_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _rewrite_file(path: Path, matcher: _Matcher, hash_changes: dict[str, str | None]) -> int:
+    """Rewrite one landing file without their records (delete a .eml of theirs); return the records removed."""
+    suffix = path.suffix.lower()
+    if suffix == ".eml":
+        if not _message_is_theirs(path.read_bytes(), matcher):
+            return 0
+        hash_changes[content_hash(path)] = None
+        replace_file(path, None)
+        return 1
+    rewrite = {".csv": rewrite_csv, ".jsonl": rewrite_json_lines, ".json": rewrite_json_lines,
+               ".mbox": rewrite_mbox}.get(suffix)
+    if rewrite is None:
+        return 0
+    raw = path.read_bytes()
+    text = raw.decode(detect_encoding(path)) if suffix == ".csv" else raw.decode("utf-8", "replace")
+    narrowed = matcher.for_file(text)
+    if not narrowed.hot_lines and not (suffix == ".mbox" and _encoded(raw)):
+        return 0
+    content, count = rewrite(path, narrowed)
+    if count:
+        old = content_hash(path)
+        replace_file(path, content)
+        hash_changes[old] = content_hash(path)
+    return count

@@ -1,0 +1,56 @@
+"""Rows naming a person found generically in any DuckDB table, and the file rewritten without their bytes."""
+
+import duckdb
+
+from orchestration.erasure import People, erase_from_database, rewrite_duckdb_file
+
+ANN = People(customer_ids={"cus_00000000000000aa"}, record_keys={"crm_contact:K-777777"}, record_ids={"K-777777"},
+             emails={"ann.lee@example.com"}, phones={"+12125550199"}, ids={"K-777777"},
+             written={"Ann.Lee@Example.COM", "(212) 555-0199"})
+
+
+def test_rows_are_found_by_any_text_column_and_their_bytes_leave_the_file(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema audit")
+    con.execute("create table marts.customers (customer_id varchar, revenue decimal(10, 2))")
+    con.execute("insert into marts.customers values ('cus_00000000000000aa', 10), ('cus_00000000000000bb', 20)")
+    con.execute("create table marts.kpis (month varchar, revenue decimal(10, 2))")  # nobody's row
+    con.execute("insert into marts.kpis values ('2026-01', 30)")
+    con.execute("create table audit.quarantine (raw_record varchar, reason varchar)")
+    con.execute("""insert into audit.quarantine values
+                   ('O-9,K-777777,,not a date', 'bad date'),        -- their contact id, as a word
+                   ('O-10,K-7777770,,not a date', 'bad date'),      -- someone else's longer id
+                   ('x,call me at (212) 555-0199', 'too few'),      -- their number as written
+                   ('y,ANN.LEE@EXAMPLE.COM', 'too few')""")
+    con.execute("create table marts.messages (message_id varchar, cc varchar[])")
+    con.execute("insert into marts.messages values ('m1', ['bob@example.org', 'ann.lee@example.com']), "
+                "('m2', ['bob@example.org'])")
+    con.close()
+    con = duckdb.connect()
+    con.execute(f"attach '{path}' as w")
+    removed = erase_from_database(con, "w", ANN)
+    assert removed == {"marts.customers": 1, "audit.quarantine": 3, "marts.messages": 1}
+    assert con.execute("select raw_record from w.audit.quarantine").fetchall() == [("O-10,K-7777770,,not a date",)]
+    assert con.execute("select count(*) from w.marts.kpis").fetchall() == [(1,)]
+    con.close()
+    assert b"ann.lee@example.com" in path.read_bytes()  # deleted, yet still in the file: why it is rewritten
+    rewrite_duckdb_file(path)
+    data = path.read_bytes()
+    for value in (b"ann.lee@example.com", b"ANN.LEE@EXAMPLE.COM", b"(212) 555-0199", b"cus_00000000000000aa"):
+        assert value not in data
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select customer_id from marts.customers").fetchall() == [("cus_00000000000000bb",)]
+
+
+def test_text_files_are_redacted_and_the_byte_search_names_what_is_left(tmp_path):
+    from orchestration.erasure import files_holding, redact_text_file
+
+    docs = tmp_path / "quality" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("<td>unexpected: ANN.LEE@example.com, (212) 555-0199, bob@example.org</td>", encoding="utf-8")
+    other = tmp_path / "export.bin"
+    other.write_bytes(b"\x00+12125550199\x00")
+    assert redact_text_file(docs, ANN) == 2
+    assert docs.read_text(encoding="utf-8") == "<td>unexpected: [erased], [erased], bob@example.org</td>"
+    assert files_holding([tmp_path], ANN) == [other]
