@@ -190,6 +190,8 @@ class Settings:
     failure_webhook_url: str
     dashboard_port: int
     bi_serving_db: Path
+    dashboard_secrets: Path
+    analyst_emails: tuple[str, ...]
     dagster_port: int
     daily_build_cron: str
     event_partitions_start: date
@@ -345,6 +347,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         failure_webhook_url=str(raw.get("alerts", {}).get("failure_webhook_url", "")),
         dashboard_port=int(raw["dashboard"]["port"]),
         bi_serving_db=path("bi_serving_db", data_dir),
+        dashboard_secrets=path("dashboard_secrets"),
+        analyst_emails=tuple(e.strip().lower() for e in raw["dashboard"]["analyst_emails"]),
         dagster_port=int(raw["dagster"]["port"]),
         daily_build_cron=raw["dagster"]["daily_build_cron"],
         event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 PUBLISHED_SCHEMAS = ("marts", "bi")  # bi: the marts without direct PII (dbt models/bi), for analysts
 # Operational tables the data-health page needs; they hold no PII.
 PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds", "audit.source_freshness")
+# What the file without PII takes of them: when each build ran (the funnel's drop-offs need it). Not the loads or
+# check results, whose errors and observed values can quote a source row.
+PII_FREE_AUDIT_TABLES = ("audit.builds",)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db:
 
 def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, published_at: datetime) -> dict[str, int]:
     """The serving file for readers who need no personal data: the bi schema alone, its views materialized as
-    tables (a view over the marts would need the marts, PII included, in the same file), and the publication.
+    tables (a view over the marts would need the marts, PII included, in the same file), the publication and
+    PII_FREE_AUDIT_TABLES.
 
     meta.withheld_columns names each marts column its bi table leaves out (names and types only, no values): the
     viewers' dashboards read the bi tables under the marts' names with those columns empty, so a page's query
@@ -64,7 +68,7 @@ def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, pu
             """select table_schema || '.' || table_name from information_schema.tables
                where table_catalog = 'build' and table_schema = 'bi' order by 1"""
         ).fetchall()]
-        tables = _copy_tables(con, names)
+        tables = _copy_tables(con, names + [t for t in PII_FREE_AUDIT_TABLES if table_exists(con, f"build.{t}")])
         con.execute("create schema if not exists meta")
         con.execute(
             """create table meta.withheld_columns as
