@@ -5,10 +5,8 @@ starts it, Debian's Chromium driven by Playwright logging in as a viewer and as 
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,39 +14,14 @@ import duckdb
 import pytest
 
 from common.settings import PROJECT_ROOT
+from tests.e2e.browser import BROWSER_TEST_MARKS, CHROMIUM, free_port, settle, wait_until_serving
 from tests.processes import running, stop_process_tree
 
-CHROMIUM = "/usr/bin/chromium"
 BIN = Path(sys.executable).parent
 ANALYST_EMAIL = "ana.lyst@corp.test"
 VIEWER_EMAIL = "vi.ewer@corp.test"
 
-# A real browser, an OpenID Connect provider and a Streamlit server: heavy, so outside the default run.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CRM_REQUIRE_CHROMIUM"),
-                       reason="needs Debian's chromium (.ci/run installs it)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, server: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not start: " + server.stderr.read().decode()[-2000:]) from None
-            time.sleep(0.3)
+pytestmark = BROWSER_TEST_MARKS  # with an OpenID Connect provider besides
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -59,7 +32,7 @@ def _stop(server: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def provider():
     """The provider, refusing clients it has not registered (so the client secret is checked), with two users."""
-    port = _free_port()
+    port = free_port()
     users = [json.dumps({"sub": "ana", "email": ANALYST_EMAIL, "email_verified": True}),
              json.dumps({"sub": "vic", "email": VIEWER_EMAIL, "email_verified": True})]
     server = subprocess.Popen(
@@ -68,7 +41,7 @@ def provider():
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/.well-known/openid-configuration", server, "the OpenID Connect provider")
+        wait_until_serving(f"{url}/.well-known/openid-configuration", server, "the OpenID Connect provider")
         yield url
     finally:
         _stop(server)
@@ -77,7 +50,7 @@ def provider():
 def _register(provider: str, folder: Path, client_secret: str | None = None) -> dict:
     """Streamlit's secrets for a client registered with the provider (which makes up its secret; `client_secret`
     replaces it, to see a wrong one refused)."""
-    port = _free_port()
+    port = free_port()
     redirect_uri = f"http://127.0.0.1:{port}/oauth2callback"
     request = urllib.request.Request(
         f"{provider}/oauth2/clients", data=json.dumps({"redirect_uris": [redirect_uri]}).encode(),
@@ -108,7 +81,7 @@ def _crm_dashboard(pipeline: dict, secrets: dict, log: Path):
             cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{secrets['port']}"
     try:
-        _wait_for(f"{url}/_stcore/health", server, "crm dashboard")
+        wait_until_serving(f"{url}/_stcore/health", server, "crm dashboard")
         yield {"url": url, "log": log, "secrets": secrets}
     finally:
         _stop(server)
@@ -131,11 +104,6 @@ def browser():
         browser.close()
 
 
-def _settle(page) -> None:
-    page.wait_for_selector("h1", timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
 def _log_in(browser, url: str, subject: str):
     """A fresh browser session logged in through the provider's form as `subject`: its page, on the dashboards."""
     context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
@@ -145,7 +113,7 @@ def _log_in(browser, url: str, subject: str):
     page.wait_for_url("**/oauth2/authorize**", timeout=30_000)  # the provider's own page
     page.locator(f'button[name="sub"][value="{subject}"]').click()
     page.wait_for_url(f"{url}/**", timeout=30_000)
-    _settle(page)
+    settle(page)
     return page
 
 
@@ -177,7 +145,7 @@ def test_before_logging_in_nothing_but_the_login_is_shown(dashboard, browser):
     for path in ("", "/customer_360", "/segments"):
         page.goto(dashboard["url"] + path)
         page.get_by_role("button", name="Log in").wait_for(timeout=60_000)
-        _settle(page)
+        settle(page)
         assert page.locator('[data-testid="stSidebarNav"] a').count() == 0
         assert page.get_by_text("Customer 360", exact=False).count() == 1  # the login page's title alone
     context.close()
@@ -192,25 +160,25 @@ def test_a_viewer_gets_neither_customer_360_nor_contact_lists_nor_names(dashboar
     for path in sorted(links & {"segments", "funnel", "retention", "sales", "marketing", "service"}):
         # Every page a viewer has works on the file without PII.
         page.goto(f"{dashboard['url']}/{path}")
-        _settle(page)
+        settle(page)
         errors = page.locator('[data-testid="stException"]')
         assert errors.count() == 0, f"{path}: {errors.all_inner_texts()}"
         assert page.get_by_text("is not ready for this page").count() == 0, path
 
     # Typed in by hand, the page is not there: Streamlit falls back to the default page.
     page.goto(dashboard["url"] + "/customer_360")
-    _settle(page)
+    settle(page)
     assert page.locator("h1").first.inner_text() != "Customer 360"
     assert page.get_by_placeholder("Name, email, phone number (any format) or company").count() == 0
 
     page.goto(dashboard["url"] + "/segments")
-    _settle(page)
-    assert page.get_by_text("for analysts only").count() == 1
+    settle(page)
+    page.get_by_text("for analysts only").wait_for(timeout=60_000)  # in place of the list and the download
     assert page.get_by_role("button", name="Download the contact list (CSV)").count() == 0
 
     # The predictions page lists customers by value: a viewer's copy holds no name of any of them.
     page.goto(dashboard["url"] + "/predictions")
-    _settle(page)
+    settle(page)
     cells = _table_cells(page)
     assert cells  # its lists are shown
     text = page.locator("[data-testid='stMain']").inner_text() + "\n".join(cells)
@@ -223,11 +191,11 @@ def test_an_analyst_gets_customer_360_and_downloads_a_contact_list(dashboard, br
     assert "customer_360" in _page_links(page) and "data_health" in _page_links(page)
 
     page.goto(dashboard["url"] + "/customer_360")
-    _settle(page)
+    settle(page)
     assert page.locator("h1").first.inner_text() == "Customer 360"
 
     page.goto(dashboard["url"] + "/segments")
-    _settle(page)
+    settle(page)
     button = page.get_by_role("button", name="Download the contact list (CSV)")
     with page.expect_download(timeout=60_000) as download:
         button.click()
@@ -235,8 +203,47 @@ def test_an_analyst_gets_customer_360_and_downloads_a_contact_list(dashboard, br
     assert "primary_email" in header and "full_name" in header
 
     page.goto(dashboard["url"] + "/predictions")
-    _settle(page)
+    settle(page)
     # The same page names customers for an analyst.
     assert [name for name in _sample_names(pipeline["serving_db"]) if name in _table_cells(page)]
     page.context.close()
 
+
+def _secrets_in(content: bytes, secrets: dict) -> list[str]:
+    return [key for key in ("client_secret", "cookie_secret") if secrets[key].encode() in content]
+
+
+def test_a_wrong_client_secret_is_refused_without_showing_it(pipeline, provider, browser, tmp_path):
+    wrong = "wrong-" + os.urandom(12).hex()
+    secrets = _register(provider, tmp_path, client_secret=wrong)
+    with _crm_dashboard(pipeline, secrets, tmp_path / "out.log") as wrong_one:
+        page = browser.new_context().new_page()
+        page.goto(wrong_one["url"])
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
+        page.locator('button[name="sub"][value="ana"]').click()
+        page.wait_for_url(f"{wrong_one['url']}/**", timeout=30_000)
+        page.get_by_role("button", name="Log in").wait_for(timeout=60_000)  # not logged in: back to the login
+        shown = page.content().encode()
+        page.context.close()
+    assert b'data-testid="stSidebarNav"' not in shown  # no page of the dashboards
+    assert _secrets_in(shown, wrong_one["secrets"]) == []
+    assert _secrets_in((tmp_path / "out.log").read_bytes(), wrong_one["secrets"]) == []
+
+
+def test_the_client_and_cookie_secrets_are_in_no_log_page_or_warehouse_file(dashboard, browser, pipeline):
+    """After the logins above: what `crm dashboard` printed, what a logged-in page holds and every file of the data
+    folder (build, serving and health files, landing) have neither secret."""
+    page = _log_in(browser, dashboard["url"], "ana")
+    shown = page.content().encode()
+    cookies = page.context.cookies()
+    page.context.close()
+    secrets = dashboard["secrets"]
+    assert cookies  # the login's session cookie is there, signed with the cookie secret, not holding it
+    assert _secrets_in(shown, secrets) == []
+    assert _secrets_in(json.dumps(cookies).encode(), secrets) == []
+    assert _secrets_in(dashboard["log"].read_bytes(), secrets) == []
+    files = [path for path in Path(pipeline["data"]).rglob("*") if path.is_file()]
+    assert len(files) > 10
+    assert [(str(path), _secrets_in(path.read_bytes(), secrets)) for path in files
+            if _secrets_in(path.read_bytes(), secrets)] == []
