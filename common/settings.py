@@ -192,6 +192,9 @@ class Settings:
     source_expected_every_hours: dict[str, float]
     failure_webhook_url: str
     dashboard_port: int
+    bi_serving_db: Path
+    dashboard_secrets: Path
+    analyst_emails: tuple[str, ...]
     dagster_port: int
     daily_build_cron: str
     event_partitions_start: date
@@ -348,6 +351,9 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         source_expected_every_hours={name: float(hours) for name, hours in raw.get("freshness", {}).items()},
         failure_webhook_url=str(raw.get("alerts", {}).get("failure_webhook_url", "")),
         dashboard_port=int(raw["dashboard"]["port"]),
+        bi_serving_db=path("bi_serving_db", data_dir),
+        dashboard_secrets=path("dashboard_secrets"),
+        analyst_emails=tuple(e.strip().lower() for e in raw["dashboard"]["analyst_emails"]),
         dagster_port=int(raw["dagster"]["port"]),
         daily_build_cron=raw["dagster"]["daily_build_cron"],
         event_partitions_start=date.fromisoformat(str(raw["dagster"]["event_partitions_start"])),

@@ -8,12 +8,15 @@ from pathlib import Path
 import streamlit as st
 
 from common.settings import get_settings
+from dashboards.access import is_analyst
 from dashboards.i18n import DEFAULT_LANGUAGE, translate
 from dashboards.queries.serving import WarehouseNotReady, published_version
 
 
 def serving_db() -> Path:
-    return get_settings().serving_db
+    """The full serving file for analysts; for viewers the one without direct PII (README, "Access")."""
+    settings = get_settings()
+    return settings.serving_db if is_analyst() else settings.bi_serving_db
 
 
 def health_db() -> Path:

@@ -5,6 +5,7 @@ pipeline (orchestration/pipeline.py) or the module that owns what it does, and p
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import logging
 import os
 import subprocess
@@ -442,16 +443,39 @@ def _run_foreground(command: list[str], env: dict[str, str], cwd: Path = PROJECT
         sys.exit(0)
 
 
+def _is_loopback(address: str) -> bool:
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
 @cli.command()
 @click.option("--port", type=int, help="Port (default: dashboard.port).")
+@click.option("--address", default="127.0.0.1", show_default=True,
+              help="Address to listen on; beyond this machine only with a login configured (README, \"Access\").")
 @click.pass_obj
 @expected_errors
-def dashboard(settings: Settings, port: int | None) -> None:
-    """Start the Streamlit dashboards on 127.0.0.1 (reads the published serving file only)."""
-    if not settings.serving_db.exists():
+def dashboard(settings: Settings, port: int | None, address: str) -> None:
+    """Start the Streamlit dashboards (they read the published serving files only)."""
+    from common.access import LoginMisconfigured, login_configured
+
+    try:
+        with_login = login_configured(settings.dashboard_secrets)
+    except LoginMisconfigured as exc:
+        raise CrmError(f"the dashboards' login is misconfigured: {exc}") from None
+    if not with_login and not _is_loopback(address):
+        raise CrmError(f"refusing to listen on {address} without a login: anyone reaching it would see every "
+                       f"customer's personal data; configure [auth] in {settings.dashboard_secrets} "
+                       "(README, \"Access\") or listen on 127.0.0.1")
+    # A viewers-only machine may hold the file without PII alone.
+    if not settings.serving_db.exists() and not (with_login and settings.bi_serving_db.exists()):
         raise CrmError(f"nothing published yet at {settings.serving_db}: run `crm run` first")
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
-               "--server.address", "127.0.0.1", "--server.port", str(port or settings.dashboard_port),
+               "--server.address", address, "--server.port", str(port or settings.dashboard_port),
+               "--secrets.files", str(settings.dashboard_secrets),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     _run_foreground(command, dict(os.environ))
 

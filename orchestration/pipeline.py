@@ -453,4 +453,4 @@ def run_publish(settings: Settings) -> Publication:
     if not decision.publishable:
         raise QualityGateFailed(f"build {build_id[:8]} failed {len(decision.blocking_failures)} blocking quality "
                                 "check(s): the last good build stays published")
-    return publish(settings.build_db, settings.serving_db, build_id)
+    return publish(settings.build_db, settings.serving_db, build_id, settings.bi_serving_db)

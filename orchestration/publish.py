@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 PUBLISHED_SCHEMAS = ("marts", "bi")  # bi: the marts without direct PII (dbt models/bi), for analysts
 # Operational tables the data-health page needs; they hold no PII.
 PUBLISHED_AUDIT_TABLES = ("audit.loads", "audit.dq_results", "audit.builds", "audit.source_freshness")
+# What the file without PII takes of them: when each build ran (the funnel's drop-offs need it). Not the loads or
+# check results, whose errors and observed values can quote a source row.
+PII_FREE_AUDIT_TABLES = ("audit.builds",)
 
 
 @dataclass(frozen=True)
@@ -31,26 +34,83 @@ class Publication:
     published_at: datetime
 
 
-def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publication:
-    serving_db.parent.mkdir(parents=True, exist_ok=True)
-    staging_file = serving_db.with_name(serving_db.name + ".tmp")
-    staging_file.unlink(missing_ok=True)
+def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db: Path | None = None) -> Publication:
+    """The marts, bi and audit tables into the serving file; with `pii_free_db`, the bi tables alone into that file
+    too (see publish_pii_free), both stamped with the same publication."""
     published_at = datetime.now(UTC)
+
+    def copy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        schema_list = ", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)
+        names = [name for (name,) in con.execute(
+            f"""select table_schema || '.' || table_name from information_schema.tables
+                where table_catalog = 'build' and table_schema in ({schema_list}) order by 1"""
+        ).fetchall()]
+        return _copy_tables(con, names + [t for t in PUBLISHED_AUDIT_TABLES if table_exists(con, f"build.{t}")])
+
+    tables = _write_file(build_db, serving_db, copy, build_id, published_at)
+    log.info("published %d tables to %s", len(tables), serving_db)
+    if pii_free_db is not None:
+        publish_pii_free(build_db, pii_free_db, build_id, published_at)
+    return Publication(serving_db, build_id, tables, published_at)
+
+
+def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, published_at: datetime) -> dict[str, int]:
+    """The serving file for readers who need no personal data: the bi schema alone, its views materialized as
+    tables (a view over the marts would need the marts, PII included, in the same file), the publication and
+    PII_FREE_AUDIT_TABLES.
+
+    meta.withheld_columns names each marts column its bi table leaves out (names and types only, no values): the
+    viewers' dashboards read the bi tables under the marts' names with those columns empty, so a page's query
+    runs unchanged and shows nothing personal."""
+
+    def copy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        names = [name for (name,) in con.execute(
+            """select table_schema || '.' || table_name from information_schema.tables
+               where table_catalog = 'build' and table_schema = 'bi' order by 1"""
+        ).fetchall()]
+        tables = _copy_tables(con, names + [t for t in PII_FREE_AUDIT_TABLES if table_exists(con, f"build.{t}")])
+        con.execute("create schema if not exists meta")
+        con.execute(
+            """create table meta.withheld_columns as
+               select m.table_name, m.column_name, m.data_type
+               from information_schema.columns m
+               join information_schema.tables b
+                 on b.table_catalog = 'build' and b.table_schema = 'bi' and b.table_name = m.table_name
+               where m.table_catalog = 'build' and m.table_schema = 'marts'
+                 and not exists (
+                     select 1 from information_schema.columns c
+                     where c.table_catalog = 'build' and c.table_schema = 'bi'
+                       and c.table_name = m.table_name and c.column_name = m.column_name)
+               order by m.table_name, m.column_name"""
+        )
+        return tables
+
+    tables = _write_file(build_db, pii_free_db, copy, build_id, published_at)
+    log.info("published %d tables without direct PII to %s", len(tables), pii_free_db)
+    return tables
+
+
+def _copy_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, int]:
+    """Each schema.table of the attached build into the same name here, as a table; its row count."""
     tables: dict[str, int] = {}
+    for name in names:
+        con.execute(f"create schema if not exists {name.split('.')[0]}")
+        con.execute(f"create table {name} as select * from build.{name}")
+        tables[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+    return tables
+
+
+def _write_file(build_db: Path, target: Path, copy, build_id: str | None, published_at: datetime) -> dict[str, int]:
+    """A fresh file written by `copy` (given a connection with the build attached as `build`) and the publication
+    row, swapped over `target` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = target.with_name(target.name + ".tmp")
+    staging_file.unlink(missing_ok=True)
     con = duckdb.connect(str(staging_file))
     con.execute("set enable_progress_bar = false")  # a log line, not a terminal bar, at 1M people
     try:
         con.execute(f"attach {sql_literal(str(build_db))} as build (read_only)")
-        schema_list = ", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)
-        names = con.execute(
-            f"""select table_schema || '.' || table_name from information_schema.tables
-                where table_catalog = 'build' and table_schema in ({schema_list}) order by 1"""
-        ).fetchall()
-        for (name,) in names + [(t,) for t in PUBLISHED_AUDIT_TABLES if table_exists(con, f"build.{t}")]:
-            schema = name.split(".")[0]
-            con.execute(f"create schema if not exists {schema}")
-            con.execute(f"create table {name} as select * from build.{name}")
-            tables[name] = con.execute(f"select count(*) from {name}").fetchall()[0][0]
+        tables = copy(con)
         con.execute("create schema if not exists meta")
         con.execute(
             "create table meta.publication as select ?::varchar as build_id, ?::timestamptz as published_at",
@@ -60,9 +120,8 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None) -> Publicati
     finally:
         con.close()
     # Atomic on POSIX: readers see either the old complete file or the new complete file, never a mix.
-    os.replace(staging_file, serving_db)
-    log.info("published %d tables to %s", len(tables), serving_db)
-    return Publication(serving_db, build_id, tables, published_at)
+    os.replace(staging_file, target)
+    return tables
 
 
 def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:

@@ -12,6 +12,14 @@ MESSAGES: dict[str, str] = {
     "page.customer_360": "Customer 360",
     "page.predictions": "Predictions",
     "page.data_health": "Data health",
+    # the login (README, "Access")
+    "access.login_prompt": "Log in to see the dashboards.",
+    "access.login": "Log in",
+    "access.logout": "Log out",
+    "access.signed_in": "{email} · {role}",
+    "access.role.analyst": "analyst",
+    "access.role.viewer": "viewer (no personal data)",
+    "access.analysts_only": "The customers of a segment and their contact list are for analysts only.",
     # shared
     "common.not_ready": "The warehouse is not ready for this page ({detail}). Run `crm run` to build and publish "
                         "it, then reload.",

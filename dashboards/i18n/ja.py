@@ -12,6 +12,14 @@ MESSAGES: dict[str, str] = {
     "page.customer_360": "顧客360",
     "page.predictions": "予測",
     "page.data_health": "データの健全性",
+    # ログイン
+    "access.login_prompt": "ダッシュボードを見るにはログインしてください。",
+    "access.login": "ログイン",
+    "access.logout": "ログアウト",
+    "access.signed_in": "{email} · {role}",
+    "access.role.analyst": "アナリスト",
+    "access.role.viewer": "閲覧者（個人データなし）",
+    "access.analysts_only": "セグメントの顧客一覧と連絡先リストはアナリストのみが見られます。",
     # shared
     "common.not_ready": "このページに必要なデータがまだありません（{detail}）。`crm run` でビルドして公開し、"
                         "ページを再読み込みしてください。",

@@ -4,6 +4,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboards.access import is_analyst
 from dashboards.data import load, serving_db
 from dashboards.queries import segments as queries
 from dashboards.queries import shared
@@ -116,26 +117,33 @@ st.subheader(t("segments.drill_down"))
 segments = list(by_segment.sort_values("customers", ascending=False)["rfm_segment"])
 segment = translated_choice(st.selectbox, t("segments.segment"), segments, "segments_drill_segment", segments[0],
                             format_func=lambda s: label("segment", s))
-customers = load(queries.segment_customers, segment, country)
-show_table({
-    t("col.name"): customers["full_name"],
-    t("col.company"): customers["company_name"],
-    t("col.country"): [label("country", c) for c in customers["country_code"]],
-    t("segments.value_tier"): [label("tier", v) for v in customers["value_tier"]],
-    t("segments.recency_days"): [f.days(v) for v in customers["recency_days"]],
-    t("segments.frequency"): [f.number(v) for v in customers["frequency"]],
-    t("segments.revenue"): [money(v) for v in customers["monetary_reporting"]],
-    t("col.consent"): [yes_no(v) for v in customers["has_marketing_consent"]],
-})
+if not is_analyst():
+    # The segment's people by name and their contact list: personal data, kept from viewers.
+    st.info(t("access.analysts_only"))
+else:
+    customers = load(queries.segment_customers, segment, country)
+    show_table({
+        t("col.name"): customers["full_name"],
+        t("col.company"): customers["company_name"],
+        t("col.country"): [label("country", c) for c in customers["country_code"]],
+        t("segments.value_tier"): [label("tier", v) for v in customers["value_tier"]],
+        t("segments.recency_days"): [f.days(v) for v in customers["recency_days"]],
+        t("segments.frequency"): [f.number(v) for v in customers["frequency"]],
+        t("segments.revenue"): [money(v) for v in customers["monetary_reporting"]],
+        t("col.consent"): [yes_no(v) for v in customers["has_marketing_consent"]],
+    })
 
-counts = load(queries.segment_consent_counts, segment, country)
-st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"]),
-              without_consent=f.number(counts["without_consent"]), without_email=f.number(counts["without_email"])))
-if counts["exportable"]:
-    def contact_list_csv(segment=segment, country=country) -> bytes:
-        # Read when the button is pressed (a large segment's list is not built on every view of the page).
-        return queries.segment_export(serving_db(), segment, country)
+    counts = load(queries.segment_consent_counts, segment, country)
+    st.markdown(t("segments.export_summary", exportable=f.number(counts["exportable"]),
+                  without_consent=f.number(counts["without_consent"]), without_email=f.number(counts["without_email"])))
+    if counts["exportable"]:
+        # Read when the button is pressed (a large segment's list is not built on every view of the page), outside
+        # this run of the script: the user's file is chosen now, while st.user is known.
+        user_file = serving_db()
 
-    st.download_button(t("segments.export"), contact_list_csv, on_click="ignore",
-                       file_name=f"segment-{segment}{'-' + country if country else ''}.csv", mime="text/csv",
-                       key="segments_export")
+        def contact_list_csv(segment=segment, country=country, path=user_file) -> bytes:
+            return queries.segment_export(path, segment, country)
+
+        st.download_button(t("segments.export"), contact_list_csv, on_click="ignore",
+                           file_name=f"segment-{segment}{'-' + country if country else ''}.csv", mime="text/csv",
+                           key="segments_export")

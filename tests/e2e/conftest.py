@@ -35,6 +35,7 @@ def pipeline(tmp_path_factory) -> dict:
     return {
         "env": env, "stdout": result.stdout, "stderr": result.stderr, "data": data,
         "build_db": data / "warehouse" / "build.duckdb", "serving_db": data / "serving" / "serving.duckdb",
+        "bi_serving_db": data / "serving" / "serving_bi.duckdb",  # crm.toml's default, under the data folder
         "truth": json.loads((data / "ground_truth" / "truth.json").read_text()),
         "records": data / "ground_truth" / "records.parquet",
     }

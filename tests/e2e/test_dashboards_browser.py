@@ -3,11 +3,8 @@ driven by Playwright opens every page, waits for its charts, fails on any Stream
 screenshot of each page (to CRM_DASHBOARD_SCREENSHOTS when set, e.g. docs/screenshots, else a temporary folder)."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -15,33 +12,18 @@ import pytest
 
 from common.settings import PROJECT_ROOT
 from dashboards.queries import PAGE_QUERIES
+from tests.e2e.browser import BROWSER_TEST_MARKS, CHROMIUM, free_port, settle, wait_until_serving
 from tests.processes import running, stop_process_tree
 
-CHROMIUM = "/usr/bin/chromium"
-
-# A developer machine without Chromium skips this; CI (.ci/run) installs it and requires it to run.
-# A real browser on every page: heavy (Chromium, a Streamlit server), so outside the default run (pytest -m slow);
-# CI runs it and requires Chromium.
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CRM_REQUIRE_CHROMIUM"),
-                       reason="needs Debian's chromium (.ci/run installs it)"),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 # Pages whose first view shows at least one Plotly chart on the test warehouse.
 PAGES_WITH_CHARTS = {"overview", "segments", "funnel", "retention", "sales", "marketing", "service"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def dashboard_url(pipeline):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CRM_PATHS_SERVING_DB": str(pipeline["serving_db"])}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
@@ -50,16 +32,7 @@ def dashboard_url(pipeline):
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("streamlit did not start: " + server.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.3)
+        wait_until_serving(f"{url}/_stcore/health", server, "streamlit")
         yield url
     finally:
         stopped = stop_process_tree(server)
@@ -84,13 +57,6 @@ def browser_page():
         browser.close()
 
 
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script (its status widget says so while it runs)."""
-    page.wait_for_selector("h1", timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
 def _no_exception(page, name: str) -> None:
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, f"{name}: " + " | ".join(errors.all_inner_texts())
@@ -113,7 +79,7 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
         con.close()
     for name in PAGE_QUERIES:
         page.goto(f"{dashboard_url}/{'' if name == 'overview' else name}")
-        _settle(page)
+        settle(page)
         if name == "customer_360":
             search = page.get_by_role("textbox").first
             search.fill(customer_name)
@@ -123,7 +89,7 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
         if name in PAGES_WITH_CHARTS:
             # Plotly draws into its own SVG; "attached" because Playwright does not count its points as visible.
             page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
-        _settle(page)
+        settle(page)
         page.wait_for_timeout(300)
         _no_exception(page, name)
         assert page.evaluate(CUT_OFF_LABELS_JS) == [], name
@@ -131,14 +97,14 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
 
     # The language switch, in the browser: the same page in Japanese.
     page.goto(dashboard_url)
-    _settle(page)
+    settle(page)
     page.get_by_text("日本語", exact=True).click()
     page.wait_for_selector("h1:has-text('概要')", timeout=60_000)
     # Every label redrawn: the sidebar's comparison picker and the trend's chosen KPIs too.
     page.wait_for_selector("[data-testid='stSidebar'] :text('比較対象')", timeout=60_000)
     page.wait_for_selector("[data-testid='stMultiSelect'] :text('新規顧客')", timeout=60_000)
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
-    _settle(page)
+    settle(page)
     page.wait_for_timeout(500)
     _no_exception(page, "overview (ja)")
     assert page.evaluate(CUT_OFF_LABELS_JS) == [], "overview (ja)"
@@ -150,9 +116,9 @@ def test_every_page_renders_its_charts_without_an_exception(pipeline, dashboard_
     # Japanese labels are longer on the screen: none may be cut off either.
     for name in PAGES_WITH_CHARTS - {"overview"}:
         page.goto(f"{dashboard_url}/{name}?language=ja")
-        _settle(page)
+        settle(page)
         page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=60_000)
-        _settle(page)
+        settle(page)
         _no_exception(page, f"{name} (ja)")
         assert page.evaluate(CUT_OFF_LABELS_JS) == [], f"{name} (ja)"
     assert {p.stem for p in screenshots.glob("*.png")} >= {*PAGE_QUERIES, "overview-ja"}

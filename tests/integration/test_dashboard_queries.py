@@ -77,3 +77,24 @@ def test_loads_by_source_leaves_superseded_loads_out(tmp_path: Path):
     row = loads_by_source(serving).iloc[0]
     assert (row["files"], row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["files_failed"],
             row["last_status"]) == (2, 2, 2, 0, 1, "loaded")
+
+
+def test_on_the_file_without_pii_the_marts_names_read_the_bi_tables_with_the_withheld_columns_empty(tmp_path):
+    from orchestration.publish import publish
+
+    build_db, pii_free_db = tmp_path / "build.duckdb", tmp_path / "s_bi.duckdb"
+    con = duckdb.connect(str(build_db))
+    con.execute("create schema marts")
+    con.execute("create schema bi")
+    con.execute("create table marts.dim_customers as select 'c1' as customer_id, 'Ines Oyelaran' as full_name, "
+                "42::integer as street_number, 'Porto' as city")
+    con.execute("create table marts.mart_segment_members as select 'c1' as customer_id, 'Ines Oyelaran' as full_name")
+    con.execute("create view bi.dim_customers as select customer_id, city from marts.dim_customers")
+    con.close()
+    publish(build_db, tmp_path / "s.duckdb", build_id="b9", pii_free_db=pii_free_db)
+
+    rows = run_query(pii_free_db, "select customer_id, full_name, street_number, city from marts.dim_customers")
+    assert rows.to_dict("records") == [{"customer_id": "c1", "full_name": None, "street_number": None, "city": "Porto"}]
+    assert run_query(pii_free_db, "select build_id from meta.publication")["build_id"].tolist() == ["b9"]
+    with pytest.raises(WarehouseNotReady):  # no bi counterpart: not there at all
+        run_query(pii_free_db, "select full_name from marts.mart_segment_members")

@@ -62,3 +62,35 @@ def test_reader_holding_the_published_file_survives_a_rebuild(tmp_path: Path):
     assert fresh.execute("select build_id from meta.publication").fetchall() == [("b2",)]
     fresh.close()
     assert not serving_db.with_name(serving_db.name + ".tmp").exists()
+
+
+def test_the_pii_free_file_holds_the_bi_views_as_tables_and_no_marts(tmp_path: Path):
+    build_db, serving_db, pii_free_db = tmp_path / "build.duckdb", tmp_path / "s.duckdb", tmp_path / "s_bi.duckdb"
+    con = duckdb.connect(str(build_db))
+    con.execute("create schema marts")
+    con.execute("create schema bi")
+    con.execute("create table marts.dim_customers as select 'c1' as customer_id, 'Ursula Quint' as full_name, "
+                "'ursula.q@mailbox.test' as primary_email, 'Lisbon' as city")
+    # as dbt builds the bi schema: views over the marts, leaving the PII columns out
+    con.execute("create view bi.dim_customers as select customer_id, city from marts.dim_customers")
+    con.close()
+
+    publish(build_db, serving_db, build_id="b7", pii_free_db=pii_free_db)
+
+    published = duckdb.connect(str(pii_free_db), read_only=True)
+    assert published.execute(
+        "select table_schema, table_name, table_type from information_schema.tables order by 1, 2"
+    ).fetchall() == [
+        ("bi", "dim_customers", "BASE TABLE"),
+        ("meta", "publication", "BASE TABLE"),
+        ("meta", "withheld_columns", "BASE TABLE"),
+    ]
+    assert published.execute("select * from bi.dim_customers").fetchall() == [("c1", "Lisbon")]
+    assert published.execute("select build_id from meta.publication").fetchall() == [("b7",)]
+    assert published.execute("select table_name, column_name from meta.withheld_columns order by 2").fetchall() == [
+        ("dim_customers", "full_name"), ("dim_customers", "primary_email"),
+    ]
+    published.close()
+    content = pii_free_db.read_bytes()
+    assert b"Ursula Quint" not in content and b"ursula.q@mailbox.test" not in content
+    assert b"Ursula Quint" in serving_db.read_bytes()  # the search finds what is there

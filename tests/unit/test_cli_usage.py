@@ -68,3 +68,24 @@ def test_ingest_with_nothing_new_prints_a_summary_not_a_line_per_file(run, tmp_p
     assert again.exit_code == 0, again.output
     assert "Master-" not in again.output
     assert "files loaded: 0, files skipped: 3, files rejected: 0" in again.output
+
+
+def test_with_a_login_the_dashboards_may_listen_beyond_this_machine_and_only_the_pii_free_file_is_needed(
+        run, tmp_path, monkeypatch):
+    import orchestration.cli
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[auth]\nredirect_uri = "https://crm.corp.test/oauth2callback"\ncookie_secret = "c"\n'
+                       'client_id = "i"\nclient_secret = "s"\n'
+                       'server_metadata_url = "https://id.corp.test/.well-known/openid-configuration"\n')
+    monkeypatch.setenv("CRM_PATHS_DASHBOARD_SECRETS", str(secrets))
+    (tmp_path / "serving").mkdir()
+    (tmp_path / "serving" / "serving_bi.duckdb").touch()  # a viewers' machine: no full serving file
+    started = []
+    # What would start Streamlit (the dashboards themselves are tested in a browser, tests/e2e).
+    monkeypatch.setattr(orchestration.cli, "_run_foreground", lambda command, env: started.append(command))
+    result = run("dashboard", "--address", "0.0.0.0", "--port", "8600")
+    assert result.exit_code == 0, result.output
+    [command] = started
+    assert command[command.index("--server.address") + 1] == "0.0.0.0"
+    assert command[command.index("--secrets.files") + 1] == str(secrets)
