@@ -23,7 +23,8 @@ import pytest
 
 from common.settings import PROJECT_ROOT
 
-pytestmark = pytest.mark.e2e
+# Marked slow: the drill builds, forgets, re-ingests and rebuilds (about 3.5 minutes).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CRM = str(Path(sys.executable).parent / "crm")
 SALT = "drill-salt-not-a-real-secret"
