@@ -345,6 +345,8 @@ def test_sales_forecast_shows_the_completed_revenue_by_month_and_a_backtested_fo
     assert statuses["sales_pipeline_forecast"] in {"fitted", "no open deals at as_of"}
 
 
+# Slow (a whole second build, about 66 s): the default run stays under 15 minutes; CI runs it with the slow set.
+@pytest.mark.slow
 def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
     """`crm build --as-of` rebuilds into a warehouse of its own, from what had happened by the end of that day."""
     import shutil
