@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from common.consent import validated_consent_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_FILE_ENV = "CRM_CONFIG"
 # Written at the start of a path in crm.toml ("{data_dir}/landing"): the path follows paths.data_dir.
@@ -232,6 +234,8 @@ class Settings:
     at_risk_watch_value_tiers: tuple[str, ...]
     at_risk_watch_segments: tuple[str, ...]
     rfm_segment_health_order: tuple[str, ...]
+    # Consent per purpose ([consent] in crm.toml; common/consent.py): defaults, web keys, profiling objections.
+    consent: dict[str, Any]
     attribution_window_days: int
     # The sales forecast ([forecast] in crm.toml; predictions/sales_forecast.py)
     forecast_pipeline_age_buckets: tuple[int, ...]
@@ -389,6 +393,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         at_risk_watch_value_tiers=tuple(raw["retention"]["at_risk_watch_value_tiers"]),
         at_risk_watch_segments=tuple(raw["retention"]["at_risk_watch_segments"]),
         rfm_segment_health_order=tuple(raw["retention"]["rfm_segment_health_order"]),
+        consent=validated_consent_settings(raw["consent"]),
         attribution_window_days=int(raw["attribution"]["window_days"]),
         **_forecast_settings(raw["forecast"]),
         predictions_holdout_days=holdout_days,

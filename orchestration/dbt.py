@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common.consent import GRANTED_WORDS, PURPOSES, WITHDRAWN_WORDS
 from common.processes import ends_with_parent
 from common.settings import Settings
 from ingestion.sources import declared_load_modes
@@ -85,6 +86,12 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "at_risk_watch_value_tiers": list(settings.at_risk_watch_value_tiers),
         "at_risk_watch_segments": list(settings.at_risk_watch_segments),
         "rfm_segment_health_order": list(settings.rfm_segment_health_order),
+        "consent": {
+            **settings.consent,
+            "purposes": list(PURPOSES),
+            "granted_words": list(GRANTED_WORDS),
+            "withdrawn_words": list(WITHDRAWN_WORDS),
+        },
     }
 
 

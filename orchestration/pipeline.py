@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # reference data, the FX calendar); then the purchase log the customer lifetime models learn from; then the rest.
 IDENTITY_INPUTS_SELECTOR = ["+int_identity__record_identifiers_unioned", "+int_identity__contact_identifiers_cleaned",
                             "+int_fx__missing_rates_detected"]
-PURCHASES_MODEL = "int_predictions__orders_filtered_to_purchases"
+PURCHASES_MODEL = "int_predictions__purchases_filtered_to_profiling_consent"
 # The sales forecast's inputs. They bring fct_deals and fct_deal_stage_history (and what those read) into this
 # stage: the deals' as-of state and reporting-currency amounts are defined there once, and nothing upstream of them
 # reads a prediction.

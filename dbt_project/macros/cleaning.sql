@@ -188,3 +188,17 @@
                  or replace({{ identifier_value }}, substring({{ identifier_value }}, 1, 1), '') = ''))
     )
 {%- endmacro %}
+
+{#- A consent status as written -> true (granted), false (withdrawn), NULL (unreadable); the words are
+    common/consent.py's, passed as var consent. -#}
+{% macro parse_consent_status(column) -%}
+    case
+        when lower(trim({{ column }})) in ({{ "'" ~ var('consent').granted_words | join("', '") ~ "'" }}) then true
+        when lower(trim({{ column }})) in ({{ "'" ~ var('consent').withdrawn_words | join("', '") ~ "'" }}) then false
+    end
+{%- endmacro %}
+
+{#- A purpose as written ("Marketing Email") -> the project's name for it (common/consent.py purpose_sql). -#}
+{% macro consent_purpose(column) -%}
+    replace(replace(lower(trim({{ column }})), ' ', '_'), '-', '_')
+{%- endmacro %}

@@ -63,3 +63,8 @@
 {% macro regexp_replace_all(text, pattern, replacement) %}{{ return(adapter.dispatch('regexp_replace_all', 'customer360')(text, pattern, replacement)) }}{% endmacro %}
 {% macro duckdb__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
 {% macro spark__regexp_replace_all(text, pattern, replacement) %}regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}'){% endmacro %}
+
+{#- A JSON text's value at a path ('$.a.b') as text; NULL when the path is absent. -#}
+{% macro json_text(json, path) %}{{ return(adapter.dispatch('json_text', 'customer360')(json, path)) }}{% endmacro %}
+{% macro duckdb__json_text(json, path) %}json_extract_string({{ json }}, '{{ path }}'){% endmacro %}
+{% macro spark__json_text(json, path) %}get_json_object({{ json }}, '{{ path }}'){% endmacro %}

@@ -7,3 +7,14 @@
     case when {{ expression }} is not null
          then {{ dbt.hash("'" ~ env_var('CRM_BI_HASH_SALT', '') ~ "' || " ~ expression) }} end
 {%- endmacro %}
+
+{#- True for a customer the predictions may profile: everyone, unless crm.toml's [consent]
+    honour_profiling_objections is on (the default) and the customer objected to profiling (dim_customer_consents). -#}
+{% macro allows_profiling(customer_id) -%}
+    {%- if var('consent').honour_profiling_objections -%}
+        {{ customer_id }} not in (select customer_id from {{ ref('dim_customer_consents') }}
+                                  where purpose = 'profiling' and not is_granted)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

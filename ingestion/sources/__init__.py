@@ -6,9 +6,10 @@ from ingestion.sources.base import LoadMode, ReadContext, SourceSpec
 
 
 def all_sources() -> list[SourceSpec]:
-    from ingestion.sources import email, phone, reference, sales, surveys, web
+    from ingestion.sources import consent, email, phone, reference, sales, surveys, web
 
-    return [*sales.SOURCES, *email.SOURCES, *web.SOURCES, *phone.SOURCES, *surveys.SOURCES, *reference.SOURCES]
+    return [*sales.SOURCES, *email.SOURCES, *web.SOURCES, *phone.SOURCES, *surveys.SOURCES, *consent.SOURCES,
+            *reference.SOURCES]
 
 
 @cache

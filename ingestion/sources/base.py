@@ -98,7 +98,7 @@ class LoadMode:
 @dataclass(frozen=True)
 class SourceSpec:
     name: str                       # `<family>__<entity>`, also the raw table's name
-    family: str                     # email | web | phone | sales | surveys | reference
+    family: str                     # email | web | phone | sales | surveys | consent | reference
     patterns: tuple[str, ...]       # globs relative to the landing folder
     reader: Reader
     load_mode: LoadMode             # whether a newer export appends rows or replaces rows by key

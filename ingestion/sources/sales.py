@@ -39,6 +39,8 @@ SOURCES = [
         ("contact_id", "first_name", "last_name", "email", "phone", "company_id", "company_name", "job_title",
          "country", "city", "postal_code", "address", "language", "lead_source", "lifecycle_stage",
          "marketing_consent", "owner_email", "created_at", "updated_at",
+         # Consent to calls and to profiling, where the CRM holds them (e.g. Salesforce's DoNotCall).
+         "call_consent", "profiling_consent",
          # What person lists carry besides: the second address line, the region (state, prefecture), the date of
          # birth, and numbers that name one person (a national id, a membership or customer number).
          "address_line_2", "region", "date_of_birth", "national_id", "customer_number"),

@@ -17,6 +17,8 @@ select
     has_marketing_consent,
     marketing_consent_source,
     marketing_consent_at,
+    has_call_consent,
+    has_profiling_consent,
     lifecycle_stage,
     acquisition_channel,
     acquisition_campaign,

@@ -1,6 +1,7 @@
 {#- Everything the sources state about each resolved customer — names, emails, phones, company, country, language,
-    time zone, currency, address, owner, lifecycle stage, consent, first touch — one row per (customer, attribute,
-    source, value) with how many records state it and when. int_customer__ranked_attributes ranks them. -#}
+    time zone, currency, address, owner, lifecycle stage, first touch — one row per (customer, attribute,
+    source, value) with how many records state it and when. int_customer__ranked_attributes ranks them.
+    Consent is not an attribute to survive: it has its own history per purpose (dim_customer_consents). -#}
 {{ config(materialized='view') }}
 
 {%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
@@ -372,23 +373,6 @@ currency_candidates as (
     from web_events
 ),
 
--- Marketing consent: each statement with its time; the latest wins (an opt-out at the same instant wins). ----
-consent_candidates as (
-    select
-        customer_id, 'marketing_consent' as attribute, 'crm_contact' as source, 'crm_contact' as rule_source,
-        case when has_marketing_consent then 'true' else 'false' end as match_key,
-        case when has_marketing_consent then 'true' else 'false' end as value,
-        null as detail_1, null as detail_2, null as detail_3, null as detail_4, null as value_order,
-        observed_at as first_observed_at, observed_at as last_observed_at
-    from contacts
-    where has_marketing_consent is not null
-    union all
-    select customer_id, 'marketing_consent', 'esp_' || event_type, 'esp_' || event_type, 'false', 'false',
-           null, null, null, null, null, occurred_at, occurred_at
-    from esp_events
-    where event_type in ('unsubscribe', 'spamreport')
-),
-
 -- First touch: the first CRM contact's lead source, or the first web visit that carried UTM parameters. ------
 utm_visits as (
     select
@@ -426,7 +410,6 @@ stated as (
     union all select * from address_candidates
     union all select * from locale_candidates
     union all select * from currency_candidates
-    union all select * from consent_candidates
     union all select * from acquisition_candidates
 ),
 

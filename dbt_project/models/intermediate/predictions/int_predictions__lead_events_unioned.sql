@@ -4,7 +4,7 @@
     (int_leads__triggers_unioned, also those before buying) with the words of seed lead_score_rules. All by business
     day, so the model can rebuild what was known on any past day. as_of ends at midnight UTC (macro as_of_timestamp):
     east of UTC its last hours fall on the next business day, which counts here as the as-of day (the person was a
-    lead, the signal was seen, by as_of). -#}
+    lead, the signal was seen, by as_of). People who objected to profiling are left out (macro allows_profiling). -#}
 with crm_contacts as (
     {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
 ),
@@ -12,7 +12,7 @@ with crm_contacts as (
 leads as (
     select customer_id, min(created_at) as became_lead_at
     from crm_contacts
-    where created_at <= {{ as_of_timestamp() }}
+    where created_at <= {{ as_of_timestamp() }} and {{ allows_profiling('customer_id') }}
     group by customer_id
 ),
 

@@ -58,8 +58,12 @@ select
     customers.full_name,
     customers.company_name,
     customers.owner_email,
-    customers.primary_email,
-    customers.primary_phone,
+    -- A win-back list is marketing: the address only of who consented to marketing email, the number only of who
+    -- may be called (dim_customer_consents).
+    case when customers.has_marketing_consent then customers.primary_email end as primary_email,
+    case when customers.has_call_consent then customers.primary_phone end as primary_phone,
+    customers.has_marketing_consent,
+    customers.has_call_consent,
     assessed.value_tier,
     assessed.rfm_segment,
     assessed.previous_rfm_segment,

@@ -7,7 +7,9 @@ with recent_leads as (
         company_name,
         owner_email,
         primary_email,
-        primary_phone,
+        -- A call list: the number only of who may be called (dim_customer_consents).
+        case when has_call_consent then primary_phone end as primary_phone,
+        has_call_consent,
         became_lead_at
     from {{ ref('dim_customers') }}
     where became_lead_at >= {{ dbt.dateadd('day', -1 * var('hot_lead_window_days'), as_of_timestamp()) }}
@@ -75,6 +77,7 @@ select
     owner_email,
     primary_email,
     primary_phone,
+    has_call_consent,
     became_lead_at,
     forms_submitted,
     intent_page_views,

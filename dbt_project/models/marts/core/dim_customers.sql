@@ -1,6 +1,6 @@
 {#- One row per resolved person (customer_id): the golden record. Every attribute is the value ranked first by the
     survivorship rules (seed survivorship_rules) among everything the person's records state
-    (int_customer__attribute_candidates_unioned); activity comes from the timeline and the orders, value and churn
+    (int_customer__attribute_candidates_unioned); consent per purpose from dim_customer_consents; activity comes from the timeline and the orders, value and churn
     risk from the customer lifetime predictions. -#}
 with record_customers as (
     select customer_id, count(*) as source_record_count
@@ -35,9 +35,6 @@ golden_record as (
         max(case when attribute = 'address' then detail_3 end) as city,
         max(case when attribute = 'owner' then value end) as owner_email,
         max(case when attribute = 'lifecycle_stage' then value end) as lifecycle_stage,
-        max(case when attribute = 'marketing_consent' then value end) as marketing_consent,
-        max(case when attribute = 'marketing_consent' then source end) as marketing_consent_source,
-        max(case when attribute = 'marketing_consent' then last_observed_at end) as marketing_consent_at,
         max(case when attribute = 'acquisition' then detail_1 end) as acquisition_channel,
         max(case when attribute = 'acquisition' then detail_2 end) as acquisition_campaign,
         max(case when attribute = 'acquisition' then first_observed_at end) as acquired_at
@@ -139,10 +136,11 @@ select
     golden_record.address_line,
     golden_record.postal_code,
     golden_record.city,
-    -- No statement at all means no consent.
-    coalesce(golden_record.marketing_consent = 'true', false) as has_marketing_consent,
-    golden_record.marketing_consent_source,
-    golden_record.marketing_consent_at,
+    marketing_consent.is_granted as has_marketing_consent,
+    marketing_consent.source as marketing_consent_source,
+    marketing_consent.stated_at as marketing_consent_at,
+    call_consent.is_granted as has_call_consent,
+    profiling_consent.is_granted as has_profiling_consent,
     golden_record.lifecycle_stage,
     golden_record.acquisition_channel,
     golden_record.acquisition_campaign,
@@ -170,5 +168,11 @@ left join searchable_names as names on names.customer_id = record_customers.cust
 left join contacts on contacts.customer_id = record_customers.customer_id
 left join activity on activity.customer_id = record_customers.customer_id
 left join orders on orders.customer_id = record_customers.customer_id
+left join {{ ref('dim_customer_consents') }} as marketing_consent
+    on marketing_consent.customer_id = record_customers.customer_id and marketing_consent.purpose = 'marketing_email'
+left join {{ ref('dim_customer_consents') }} as call_consent
+    on call_consent.customer_id = record_customers.customer_id and call_consent.purpose = 'calls'
+left join {{ ref('dim_customer_consents') }} as profiling_consent
+    on profiling_consent.customer_id = record_customers.customer_id and profiling_consent.purpose = 'profiling'
 left join {{ ref('stg_predictions__customer_value') }} as predictions
     on predictions.customer_id = record_customers.customer_id

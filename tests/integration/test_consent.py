@@ -1,0 +1,183 @@
+"""Consent per purpose on a small hand-made landing zone in shapes the sample generator never writes: a Salesforce
+contact export (DoNotCall, HasOptedOutOfEmail) exported twice, a SendGrid unsubscribe followed by a group
+resubscribe, Segment events carrying a consent platform's categories, and a consent log with Japanese statuses,
+purposes as people write them, a national phone number, an address that names nobody and two unreadable rows.
+
+Runs the real path: ingest → dbt identity inputs → identity → dbt build of the consent marts and the predictions'
+inputs. Every expected value below is worked out by hand from the files in this module.
+"""
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from common.settings import PROJECT_ROOT, load_settings
+from orchestration.dbt import run_dbt
+from orchestration.pipeline import LEAD_EVENTS_MODEL, PURCHASES_MODEL, run_dbt_stage, run_identity, run_ingest
+from tests.warehouse import query
+
+# The loader's own contact format: Ann (A1) and Chloe (C3), both consenting to marketing email on 5 January.
+CONTACTS = (
+    "contact_id,first_name,last_name,email,phone,company_id,company_name,job_title,country,city,postal_code,"
+    "address,language,lead_source,lifecycle_stage,marketing_consent,owner_email,created_at,updated_at\n"
+    "A1,Ann,Archer,ann@archer.example,,,,,US,,,,,web,lead,true,,2026-01-05 10:00,2026-01-05 10:00\n"
+    "C3,Chloe,Chen,chloe@chen.example,,,,,US,,,,,web,customer,true,,2026-01-05 10:00,2026-01-05 10:00\n"
+)
+
+# Salesforce's API field names, as Data Loader exports them. Ben (003B) may not be called in February, may again
+# from April.
+SALESFORCE_HEADER = ("Id,FirstName,LastName,Email,Phone,MailingCountry,HasOptedOutOfEmail,DoNotCall,CreatedDate,"
+                     "LastModifiedDate\n")
+SALESFORCE_FEBRUARY = SALESFORCE_HEADER + (
+    '003B,Ben,Baker,ben@baker.example,+81 90-1111-2222,JP,false,true,2026-02-01T09:00:00.000Z,'
+    '2026-02-10T09:00:00.000Z\n')
+SALESFORCE_APRIL = SALESFORCE_HEADER + (
+    '003B,Ben,Baker,ben@baker.example,+81 90-1111-2222,JP,false,false,2026-02-01T09:00:00.000Z,'
+    '2026-04-01T09:00:00.000Z\n')
+
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+# SendGrid's event webhook: Ann unsubscribes on 1 February and resubscribes to the group on 1 March.
+ESP_EVENTS = [
+    {"sg_event_id": "e1", "sg_message_id": "m1.filter", "event": "delivered", "email": "ann@archer.example",
+     "timestamp": _epoch("2026-01-20T08:00:00")},
+    {"sg_event_id": "e2", "sg_message_id": "m1.filter", "event": "unsubscribe", "email": "ann@archer.example",
+     "timestamp": _epoch("2026-02-01T08:00:00")},
+    {"sg_event_id": "e3", "sg_message_id": "m1.filter", "event": "group_resubscribe", "email": "ann@archer.example",
+     "timestamp": _epoch("2026-03-01T08:00:00"), "asm_group_id": 42},
+]
+
+
+def _segment(message_id: str, when: str, personalization: bool | None = None, **fields) -> dict:
+    event = {"messageId": message_id, "anonymousId": "anon-chloe", "timestamp": when, **fields}
+    if personalization is not None:
+        # A consent platform stamps its categories on every event (Segment's consent object).
+        event["context"] = {"consent": {"categoryPreferences": {"Personalization": personalization,
+                                                                "Advertising": True}}}
+    return event
+
+
+# Chloe tells the site who she is, then her Personalization category reads off, off, on, off: three changes.
+WEB_EVENTS = [
+    _segment("w1", "2026-01-10T10:00:00Z", type="identify", traits={"email": "chloe@chen.example"}),
+    _segment("w2", "2026-01-11T10:00:00Z", False, type="page", name="Home"),
+    _segment("w3", "2026-01-12T10:00:00Z", False, type="page", name="Pricing"),
+    _segment("w4", "2026-02-12T10:00:00Z", True, type="page", name="Home"),
+    _segment("w5", "2026-03-12T10:00:00Z", False, type="track", event="Form Submitted",
+             properties={"newsletter": "yes"}),
+]
+
+# A consent platform's log, purposes and statuses as people type them. Six rows: four readable (one naming
+# nobody we know), one with a purpose the project has not, one with a status that is neither granted nor withdrawn.
+CONSENT_LOG = (
+    "contact_id,email,phone,country,purpose,status,stated_at,collected_by\n"
+    ",,090-1111-2222,JP,Calls,撤回,2026-05-01 12:00,call centre\n"
+    ",CHLOE@CHEN.EXAMPLE,,,Marketing Email,Opted Out,2026-06-01 09:30,preference centre\n"
+    "A1,,,,profiling,granted,2026-01-02 00:00,signup form\n"
+    ",nobody@nowhere.example,,,marketing-email,subscribed,2026-06-02 00:00,preference centre\n"
+    ",ann@archer.example,,,sms,withdrawn,2026-06-03 00:00,preference centre\n"
+    ",ann@archer.example,,,calls,maybe,2026-06-04 00:00,preference centre\n"
+)
+
+# Orders of Ann and Chloe: who objected to profiling (Chloe) must be left out of what the predictions read.
+ORDERS = ("order_id,contact_id,customer_email,order_date,channel,deal_id,currency,amount,status\n"
+          "O1,A1,,2026-03-05,web,,USD,100.00,completed\n"
+          "O2,C3,,2026-03-06,web,,USD,80.00,completed\n")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("consent")
+    landing = root / "landing"
+    for folder in ("sales", "email_events", "web", "consent"):
+        (landing / folder).mkdir(parents=True)
+    (landing / "sales" / "contacts.csv").write_text(CONTACTS, encoding="utf-8")
+    (landing / "sales" / "contacts_sf_2026-02.csv").write_text(SALESFORCE_FEBRUARY, encoding="utf-8")
+    (landing / "sales" / "contacts_sf_2026-04.csv").write_text(SALESFORCE_APRIL, encoding="utf-8")
+    (landing / "sales" / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    (landing / "email_events" / "events.jsonl").write_text("\n".join(json.dumps(e) for e in ESP_EVENTS) + "\n")
+    (landing / "web" / "events.jsonl").write_text("\n".join(json.dumps(e) for e in WEB_EVENTS) + "\n")
+    (landing / "consent" / "preferences.csv").write_text(CONSENT_LOG, encoding="utf-8")
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={
+        "CRM_PATHS_LANDING_DIR": str(landing), "CRM_PATHS_BUILD_DB": str(root / "build.duckdb"),
+        "CRM_PATHS_DATA_DIR": str(root)})
+    report = run_ingest(settings)
+    run_dbt_stage(settings, "identity_inputs")
+    run_identity(settings)
+    run_dbt(settings, ["build", "--select", "+dim_customer_consents", "+fct_consent_statements",
+                       f"+{PURCHASES_MODEL}", f"+{LEAD_EVENTS_MODEL}", "--exclude", "test_type:unit",
+                       "--indirect-selection", "cautious"])
+    customers = dict(query(settings.build_db, "select record_id, customer_id from identity.record_customers "
+                                              "where record_type = 'crm_contact'"))
+    return {"settings": settings, "report": report, "customers": customers, "db": settings.build_db}
+
+
+def _consents(warehouse) -> dict[tuple[str, str], tuple]:
+    rows = query(warehouse["db"], "select customer_id, purpose, is_granted, is_stated, source, statement_count "
+                                  "from marts.dim_customer_consents")
+    return {(customer, purpose): tuple(rest) for customer, purpose, *rest in rows}
+
+
+def test_every_consent_log_row_is_loaded_or_quarantined_with_its_reason(warehouse):
+    loads = query(warehouse["db"], "select rows_read, rows_loaded, rows_quarantined from audit.loads "
+                                   "where source = 'consent__statements'")
+    assert loads == [(6, 4, 2)]
+    reasons = sorted(r[0] for r in query(warehouse["db"], "select reason from audit.quarantine "
+                                                          "where source = 'consent__statements'"))
+    assert len(reasons) == 2
+    assert reasons[0].startswith("purpose is not one of marketing_email, calls, profiling")
+    assert reasons[1].startswith("status is neither granted")
+
+
+def test_the_latest_statement_wins_per_purpose_from_every_source(warehouse):
+    consents, ids = _consents(warehouse), warehouse["customers"]
+    ann, ben, chloe = ids["A1"], ids["003B"], ids["C3"]
+    # Ann: CRM yes (5 Jan) → unsubscribed (1 Feb) → group resubscribe (1 Mar): granted, three statements.
+    assert consents[(ann, "marketing_email")] == (True, True, "esp_group_resubscribe", 3)
+    # Ann's profiling: granted in the log; calls: the one unreadable row states nothing, so the default (granted).
+    assert consents[(ann, "profiling")] == (True, True, "consent_log", 1)
+    assert consents[(ann, "calls")] == (True, False, None, 0)
+    # Ben: DoNotCall (10 Feb) → callable again (1 Apr) → withdrawn by phone in the log (1 May, national number).
+    assert consents[(ben, "calls")] == (False, True, "consent_log", 3)
+    # Ben never opted out of email in Salesforce: granted, stated by both exports (two times, two statements).
+    assert consents[(ben, "marketing_email")] == (True, True, "crm_contact", 2)
+    # Chloe: Personalization off, (off), on, off → three changes, the last an objection; the newsletter form field
+    # (12 Mar) and then the log's opt-out (1 Jun, upper-case address) decide marketing email.
+    assert consents[(chloe, "profiling")] == (False, True, "web_consent_object", 3)
+    assert consents[(chloe, "marketing_email")] == (False, True, "consent_log", 3)
+    # Nobody else: three customers, three purposes each.
+    assert len(consents) == 9
+
+
+def test_a_statement_naming_nobody_is_kept_without_a_customer(warehouse):
+    rows = query(warehouse["db"], "select purpose, is_granted, source_detail from marts.fct_consent_statements "
+                                  "where customer_id is null")
+    assert rows == [("marketing_email", True, "preference centre")]
+
+
+def test_who_objected_to_profiling_is_left_out_of_the_predictions_inputs(warehouse):
+    ids = warehouse["customers"]
+    purchases = query(warehouse["db"], f"select order_id, customer_id from intermediate.{PURCHASES_MODEL}")
+    assert purchases == [("O1", ids["A1"])]
+    leads = {row[0] for row in query(warehouse["db"],
+                                     f"select distinct customer_id from intermediate.{LEAD_EVENTS_MODEL}")}
+    assert leads == {ids["A1"], ids["003B"]}
+
+
+def test_profiling_objections_can_be_switched_off(warehouse, tmp_path):
+    """With [consent] honour_profiling_objections off, the predictions read Chloe's order again (built in a copy,
+    so the other tests' warehouse stays as it was)."""
+    copy = tmp_path / "build.duckdb"
+    shutil.copyfile(warehouse["db"], copy)
+    settings = load_settings(PROJECT_ROOT / "crm.toml", environ={
+        "CRM_PATHS_LANDING_DIR": str(warehouse["settings"].landing_dir), "CRM_PATHS_BUILD_DB": str(copy),
+        "CRM_PATHS_DATA_DIR": str(tmp_path), "CRM_CONSENT_HONOUR_PROFILING_OBJECTIONS": "false"})
+    run_dbt(settings, ["run", "--select", PURCHASES_MODEL])
+    ids = warehouse["customers"]
+    assert sorted(query(copy, f"select order_id, customer_id from intermediate.{PURCHASES_MODEL}")) == [
+        ("O1", ids["A1"]), ("O2", ids["C3"])]
