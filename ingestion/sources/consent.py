@@ -42,5 +42,7 @@ SOURCES = [
         file_rules=FileRules(("purpose", "status", "stated_at")),
         email_columns=("email",),
         phone_columns={"phone": "country"},
+        # A consent log arrives when someone exports one, not on a schedule: it is never late.
+        delivers_on_schedule=False,
     )
 ]

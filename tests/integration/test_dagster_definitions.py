@@ -38,10 +38,11 @@ def test_asset_graph_wires_every_layer():
     stg_identity = graph.get(next(k for k in graph.get_all_asset_keys()
                                   if k.to_user_string() == "staging/stg_identity__record_customers"))
     assert {p.to_user_string() for p in stg_identity.parent_keys} == {"identity/record_customers"}
-    # The customer lifetime models read the purchase log and write the tables the predictions staging views read.
+    # The customer lifetime models read the purchase log (without who objected to profiling) and write the tables the
+    # predictions staging views read.
     customer_value = graph.get(dg.AssetKey(["predictions", "customer_value"]))
     assert {p.to_user_string() for p in customer_value.parent_keys} == {
-        "intermediate/int_predictions__orders_filtered_to_purchases"}
+        "intermediate/int_predictions__purchases_filtered_to_profiling_consent"}
     stg_predictions = graph.get(next(k for k in graph.get_all_asset_keys()
                                      if k.to_user_string() == "staging/stg_predictions__customer_value"))
     assert {p.to_user_string() for p in stg_predictions.parent_keys} == {"predictions/customer_value"}
