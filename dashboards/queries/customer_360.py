@@ -100,6 +100,31 @@ def customer_contact_points(serving_db: Path, customer_id: str) -> pd.DataFrame:
     return run_query(serving_db, CUSTOMER_CONTACT_POINTS_SQL, {"customer_id": customer_id})
 
 
+# Consent per purpose (dim_customer_consents) and its statements, newest first (fct_consent_statements).
+CUSTOMER_CONSENTS_SQL = """
+select purpose, is_granted, is_stated, stated_at, source, statement_count
+from marts.dim_customer_consents
+where customer_id = $customer_id
+order by case purpose when 'marketing_email' then 1 when 'calls' then 2 else 3 end
+"""
+
+CUSTOMER_CONSENT_HISTORY_SQL = """
+select stated_at, purpose, is_granted, source, source_detail
+from marts.fct_consent_statements
+where customer_id = $customer_id
+order by stated_at desc, statement_id
+limit $limit
+"""
+
+
+def customer_consents(serving_db: Path, customer_id: str) -> pd.DataFrame:
+    return run_query(serving_db, CUSTOMER_CONSENTS_SQL, {"customer_id": customer_id})
+
+
+def customer_consent_history(serving_db: Path, customer_id: str, limit: int = ROWS_SHOWN) -> pd.DataFrame:
+    return run_query(serving_db, CUSTOMER_CONSENT_HISTORY_SQL, {"customer_id": customer_id, "limit": limit})
+
+
 def customer_timeline(serving_db: Path, customer_id: str, limit: int = ROWS_SHOWN) -> pd.DataFrame:
     return run_query(serving_db, CUSTOMER_TIMELINE_SQL, {"customer_id": customer_id, "limit": limit})
 

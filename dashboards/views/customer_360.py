@@ -51,6 +51,33 @@ picked = translated_choice(st.radio, t("c360.results" if found == len(choices) e
                            choices, "c360_pick", choices[0], format_func=names.get)
 
 
+def show_consents(customer_id: str) -> None:
+    """Consent per purpose, where it stands and where it was stated, then every statement, newest first."""
+    f = fmt()
+    consents = load(queries.customer_consents, customer_id)
+    if consents.empty:
+        return
+    withdrawn = int((~consents["is_granted"].astype(bool)).sum())
+    with st.expander(t("c360.consents", withdrawn=withdrawn) if withdrawn else t("c360.consents_all")):
+        show_table({
+            t("c360.purpose"): [label("purpose", p) for p in consents["purpose"]],
+            t("c360.allowed"): [yes_no(v) for v in consents["is_granted"]],
+            t("c360.stated_in"): [label("consent_source", s) if stated else t("c360.consent_default")
+                                  for s, stated in zip(consents["source"], consents["is_stated"], strict=True)],
+            t("c360.when"): [f.date(v) for v in consents["stated_at"]],
+        })
+        history = load(queries.customer_consent_history, customer_id)
+        if not history.empty:
+            st.caption(t("c360.consent_history"))
+            show_table({
+                t("c360.when"): [f.date(v) for v in history["stated_at"]],
+                t("c360.purpose"): [label("purpose", p) for p in history["purpose"]],
+                t("c360.allowed"): [yes_no(v) for v in history["is_granted"]],
+                t("c360.stated_in"): [label("consent_source", s) for s in history["source"]],
+                t("c360.detail"): history["source_detail"],
+            })
+
+
 def show_customer(customer_id: str) -> None:
     profile = load(queries.customer_profile, customer_id)
     if not profile:
@@ -70,7 +97,7 @@ def show_customer(customer_id: str) -> None:
     cards[2].metric(t("c360.orders"), f.number(present(profile["completed_order_count"], default=0)), border=True)
     consent_source = profile.get("marketing_consent_source")
     cards[3].metric(t("c360.consent"), yes_no(bool(profile["has_marketing_consent"])),
-                    help=t("c360.consent_source", source=label("record_type", consent_source))
+                    help=t("c360.consent_source", source=label("consent_source", consent_source))
                     if isinstance(consent_source, str) else None, border=True)
     left, right = st.columns(2)
     with left:
@@ -104,6 +131,7 @@ def show_customer(customer_id: str) -> None:
                                     for v in points["sources"]],
                 t("c360.last_seen"): [f.date(v) for v in points["last_seen_at"]],
             })
+    show_consents(customer_id)
     possible = load(queries.customer_possible_matches, customer_id, optional=True)
     if possible is not None and not possible.empty:
         with st.expander(t("c360.possible_matches", count=len(possible)), expanded=True):
