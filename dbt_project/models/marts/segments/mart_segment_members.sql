@@ -18,7 +18,8 @@ select
     segments.reporting_currency,
     customers.full_name,
     customers.primary_email,
-    customers.primary_phone,
+    -- The list goes to campaigns: a number only of who may be called.
+    case when customers.has_call_consent then customers.primary_phone end as primary_phone,
     customers.company_name,
     customers.country_code,
     customers.language,
