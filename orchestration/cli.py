@@ -91,12 +91,13 @@ def ingest_command(settings: Settings, dry_run: bool) -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML column map (see ingestion/column_maps/); shipped: hubspot, salesforce.")
-@click.option("--entity", type=click.Choice(["contacts", "companies", "deals", "orders"]),
+@click.option("--entity", type=click.Choice(["contacts", "companies", "deals", "orders", "consent"]),
               help="What the file holds (default: the map's only entity, or whichever entity's map fits).")
 @click.pass_obj
 @expected_errors
 def import_command(settings: Settings, csv_file: Path, map_file: Path | None, entity: str | None) -> None:
-    """Import your own CRM export (e.g. a contact list); it is cleaned and deduplicated like everything else."""
+    """Import your own CRM export (e.g. a contact list) or a consent log; it is cleaned and deduplicated like
+    everything else."""
     from ingestion.load import IngestReport
     from orchestration.imports import import_csv
 

@@ -16,6 +16,7 @@ from orchestration.pipeline import configured_sources, run_ingest
 
 # What a file may hold when no map says so, in the order tried against the shipped and users' maps.
 DETECTED_ENTITIES = ("contacts", "companies", "deals", "orders")
+CONSENT_SOURCE = "consent__statements"
 
 
 @dataclass
@@ -93,12 +94,15 @@ def import_csv(settings: Settings, csv_file: Path, map_file: Path | None, entity
     """Copy the file (and its map, named after the copy, so it is this file's map) into the landing folder and
     load it alone."""
     entity, entity_map = _pick(settings, csv_file, map_file, entity)
-    source = f"sales__{entity}"
-    known = [s.name.removeprefix("sales__") for s in configured_sources(settings) if s.family == "sales"]
-    if entity not in known:
-        raise CrmError(f"cannot import {entity}: a sales entity is one of {', '.join(known)}")
+    importable = {s.name.removeprefix("sales__"): (s.name, "sales", f"{s.name.removeprefix('sales__')}_import-")
+                  for s in configured_sources(settings) if s.family == "sales"}
+    # A consent log lands where consent logs do (consent/*.csv).
+    importable["consent"] = (CONSENT_SOURCE, "consent", "import-")
+    if entity not in importable:
+        raise CrmError(f"cannot import {entity}: an importable entity is one of {', '.join(importable)}")
+    source, folder, prefix = importable[entity]
     warnings = _missing_column_warnings(csv_file, map_file, entity_map) if map_file and entity_map else []
-    target = settings.landing_dir / "sales" / f"{entity}_import-{csv_file.stem}.csv"
+    target = settings.landing_dir / folder / f"{prefix}{csv_file.stem}.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
     if map_file is not None:
         maps_dir = settings.landing_dir / USER_MAPS_FOLDER

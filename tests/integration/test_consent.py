@@ -8,8 +8,12 @@ inputs. Every expected value below is worked out by hand from the files in this 
 """
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -181,3 +185,36 @@ def test_profiling_objections_can_be_switched_off(warehouse, tmp_path):
     ids = warehouse["customers"]
     assert sorted(query(copy, f"select order_id, customer_id from intermediate.{PURCHASES_MODEL}")) == [
         ("O1", ids["A1"]), ("O2", ids["C3"])]
+
+
+def test_crm_import_reads_a_consent_platforms_export_through_a_map(tmp_path):
+    """A consent platform's own column names and values (not the project's) become consent statements through
+    a user's column map: `crm import --entity consent`."""
+    export = tmp_path / "receipts.csv"
+    export.write_text("Identifier,Purpose Name,Transaction Type,Interaction Date,Collection Point\n"
+                      "ann@archer.example,Email Marketing,CONFIRMED,2026-03-01 10:00,Signup page\n"
+                      "ben@baker.example,Email Marketing,WITHDRAWN,2026-03-02 11:00,Preference centre\n"
+                      "ben@baker.example,Analytics,WITHDRAWN,2026-03-02 11:00,Preference centre\n",
+                      encoding="utf-8")
+    column_map = tmp_path / "receipts.yml"
+    column_map.write_text(
+        "entities:\n  consent:\n    columns:\n      email: Identifier\n"
+        "      purpose: {column: Purpose Name, values: {Email Marketing: marketing_email}}\n"
+        "      status: {column: Transaction Type, values: {CONFIRMED: granted, WITHDRAWN: withdrawn}}\n"
+        "      stated_at: Interaction Date\n      collected_by: Collection Point\n", encoding="utf-8")
+    data = tmp_path / "data"
+    env = {**os.environ, "CRM_PATHS_DATA_DIR": str(data)}
+    for moved in ("LANDING_DIR", "GROUND_TRUTH_DIR", "BUILD_DB", "SERVING_DB", "DAGSTER_HOME"):
+        env.pop(f"CRM_PATHS_{moved}", None)
+    result = subprocess.run([str(Path(sys.executable).parent / "crm"), "import", str(export), "--map",
+                             str(column_map), "--entity", "consent"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    # The Analytics purpose is none of the project's: quarantined, said, and counted.
+    assert result.stdout.splitlines()[:2] == [
+        "consent/import-receipts.csv: 3 rows read, 2 loaded, 1 quarantined",
+        "  quarantined (audit.quarantine): 1 × purpose is not one of marketing_email, calls, profiling"]
+    rows = query(data / "warehouse" / "build.duckdb",
+                 "select email, purpose, status, stated_at, collected_by from raw.consent__statements order by email")
+    assert rows == [("ann@archer.example", "marketing_email", "granted", "2026-03-01 10:00", "Signup page"),
+                    ("ben@baker.example", "marketing_email", "withdrawn", "2026-03-02 11:00", "Preference centre")]
