@@ -472,6 +472,7 @@ def dashboard_query_calls(serving_db: Path, region: str) -> dict[str, tuple]:
         "service_by_agent": (quarter, None), "nps_trend": (quarter,),
         "search_customers": (typed_phone, region), "search_companies": (company_fragment,),
         "customer_profile": (customer_id,), "customer_contact_points": (customer_id,),
+        "customer_consents": (customer_id,), "customer_consent_history": (customer_id,),
         "customer_possible_matches": (customer_id,),
         "customer_timeline": (customer_id,), "company_profile": (company_id,), "company_contacts": (company_id,),
         "company_open_deals": (company_id,), "company_last_touches": (company_id,),
