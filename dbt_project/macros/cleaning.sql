@@ -56,8 +56,9 @@
       the later load, then the later record of a file.
     - append: every record is a new event; a record re-delivered with an event id already loaded (webhook
       retries, overlapping exports) is the same event, and the first one loaded stays.
-    Raw keeps every version either way, so history stays queryable. -#}
-{% macro current_rows(source_name, table_name) -%}
+    Raw keeps every version either way, so history stays queryable. `keys_where` (SQL over the raw columns) reads
+    only the keys some version of which matches it: a model that needs a few rows of a large table skips the rest. -#}
+{% macro current_rows(source_name, table_name, keys_where=none) -%}
     {%- set declared = var('raw_load_modes').get(table_name, {}) -%}
     {%- if declared.get('load_mode') not in ('append', 'replace_by_key') or not declared.get('key') -%}
         {{ exceptions.raise_compiler_error("raw table " ~ table_name ~ ": declare its load mode (append | "
@@ -72,6 +73,12 @@
     select * from (
         select *, row_number() over (partition by {{ declared.key | join(', ') }} order by {{ order_by }}) as _row_rank
         from {{ source(source_name, table_name) }}
+        {%- if keys_where %}
+        {#- Only the keys some version of which matches: every version of those is still ranked, so the current
+            row is the same as without the filter, at the cost of the few keys that match. #}
+        where ({{ declared.key | join(', ') }}) in (
+            select {{ declared.key | join(', ') }} from {{ source(source_name, table_name) }} where {{ keys_where }})
+        {%- endif %}
     ) ranked
     where _row_rank = 1
 {%- endmacro %}

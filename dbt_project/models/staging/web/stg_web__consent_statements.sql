@@ -18,8 +18,15 @@
         {%- endfor %}
     {%- endfor %}
 {%- endfor %}
+{#- Most events state no consent: only events carrying a consent object or one of the keys are read (a key's text
+    in traits or properties, then its value parsed). -#}
+{%- set mentions = [json_text('context', '$.consent.categoryPreferences') ~ ' is not null'] %}
+{%- for keys in var('consent').web_keys.values() %}{% for key in keys %}
+    {%- do mentions.append("traits like '%\"" ~ key ~ "\"%'") %}
+    {%- do mentions.append("properties like '%\"" ~ key ~ "\"%'") %}
+{%- endfor %}{% endfor %}
 with source as (
-    {{ current_rows('raw', 'web__segment_events') }}
+    {{ current_rows('raw', 'web__segment_events', keys_where=mentions | join(' or ')) }}
 ),
 
 stated as (
