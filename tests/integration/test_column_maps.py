@@ -339,7 +339,8 @@ def test_every_csv_raw_table_carries_the_maps_time_zone(tmp_path: Path):
                                   "sales/contacts.csv": "contact_id,email\nC-1,a@example.com\n"})
     con = duckdb.connect()
     _load(con, landing, "sales__orders")
-    csv_sources = {s.raw_table for s in all_sources() if s.family in {"sales", "surveys", "consent", "phone", "reference"}}
+    csv_families = {"sales", "surveys", "consent", "phone", "reference"}
+    csv_sources = {s.raw_table for s in all_sources() if s.family in csv_families}
     with_timezone = {r[0] for r in con.execute(
         "select table_name from duckdb_columns() where schema_name = 'raw' and column_name = '_timezone'").fetchall()}
     assert with_timezone == csv_sources
