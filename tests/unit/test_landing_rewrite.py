@@ -86,3 +86,16 @@ def test_an_eml_of_theirs_is_deleted(tmp_path):
     assert removed == {"email/support/a.eml": 1}
     assert not (landing / "email" / "support" / "a.eml").exists()
     assert list(changes.values()) == [None]
+
+
+def test_a_json_line_writing_their_address_with_escapes_is_found(tmp_path):
+    # JSON may write 'ü' as \u00fc and '/' as \/: the line holds the address only once decoded
+    jurgen = People(emails={"jürgen.öz@example.de"}, written={"Jürgen.Öz@Example.de"}, ids={"ab/cd-99"})
+    landing = tmp_path / "landing"
+    (landing / "web").mkdir(parents=True)
+    lines = [b'{"messageId":"1","traits":{"email":"J\\u00fcrgen.\\u00d6z@Example.de"}}\n',
+             b'{"messageId":"2","userId":"ab\\/cd-99"}\n',
+             b'{"messageId":"3","traits":{"email":"J\\u00fcrgen.\\u00d6z@example.org"}}\n']
+    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    assert _rewrite(landing, jurgen)[0] == {"web/events.jsonl": 2}
+    assert (landing / "web" / "events.jsonl").read_bytes() == lines[2]
