@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import email.header
+import email.policy
 import json
 import re
 from collections import Counter
@@ -134,9 +136,15 @@ def _strings(value) -> Iterator[str]:
 
 def rewrite_json_lines(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
     kept, removed = [], 0
+    # An ASCII line is looked up as it is, without decoding it: millions of lines at 100,000 people.
+    hot = {line.encode("ascii") for line in matcher.hot_lines if line.isascii()}
     for line in path.read_bytes().splitlines(keepends=True):
-        text = line.decode("utf-8", "replace")
-        if matcher.may_hold(text):
+        if line.isascii():
+            candidate = line.removesuffix(b"\n") in hot
+        else:
+            candidate = matcher.may_hold(line.decode("utf-8", "replace"))
+        if candidate:
+            text = line.decode("utf-8", "replace")
             try:
                 theirs = any(matcher.names_them(s) for s in _strings(json.loads(text)))
             except ValueError:  # a broken line: the loader quarantined it whole; judged by its text
@@ -186,9 +194,16 @@ def _chunk(lines: list[bytes]) -> tuple[bytes, bytes]:
 
 
 def rewrite_mbox(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
+    chunks = list(_mbox_chunks(path.read_bytes()))
+    encoded = [i for i, (_, message) in enumerate(chunks) if message and _encoded(message)]
+    decoded = [_decoded(chunks[i][1]) for i in encoded]
+    # An encoded message is parsed when its decoded text holds a search key, or could not be decoded.
+    holding = matching(pc.utf8_lower(pa.array(["" if t is None else t for t in decoded], pa.string())),
+                       matcher.searched).to_pylist() if encoded else []
+    suspect = {i for i, text, held in zip(encoded, decoded, holding, strict=True) if text is None or held}
     kept, removed = [], 0
-    for chunk, message in _mbox_chunks(path.read_bytes()):
-        if message and (matcher.may_hold(chunk.decode("utf-8", "replace")) or _encoded(message)) \
+    for i, (chunk, message) in enumerate(chunks):
+        if message and (i in suspect or matcher.may_hold(chunk.decode("utf-8", "replace"))) \
                 and _message_is_theirs(message, matcher):
             removed += 1
             continue
@@ -198,8 +213,25 @@ def rewrite_mbox(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
 
 def _encoded(message: bytes) -> bool:
     """A message with an encoded part (base64, quoted-printable, RFC 2047 words) may hide an identifier from the
-    quick text check: it is parsed."""
+    quick text check."""
     return b"base64" in message or b"quoted-printable" in message or b"=?" in message
+
+
+def _decoded(message: bytes) -> str | None:
+    """The message's text with its encoded words and parts decoded, each part in its charset, for the quick check
+    (a tenth of the time of parsing it as the loader does); None when it does not decode."""
+    try:
+        msg = email.message_from_bytes(message, policy=email.policy.compat32)
+        texts = [message.decode("utf-8", "replace")]
+        texts += [str(email.header.make_header(email.header.decode_header(value)))
+                  for value in msg.values() if "=?" in value]
+        for part in msg.walk():
+            if not part.is_multipart():
+                payload = part.get_payload(decode=True) or b""
+                texts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+    except Exception:  # noqa: BLE001 - whatever fails here, the message is parsed as the loader parses it
+        return None
+    return "\n".join(texts)
 
 
 def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[str, str]) -> dict[str, int]:

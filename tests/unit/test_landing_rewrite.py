@@ -70,9 +70,15 @@ def test_mbox_drops_their_messages_and_keeps_the_rest_byte_for_byte(tmp_path):
     # Their number only inside a base64 body: found once the message is parsed.
     signature = separator + _message("eve@example.com", "sales@acme.example", "call (212) 555-0199", "<3@x>",
                                      encode=True) + b"\n"
-    (landing / "email" / "sales-2026-01.mbox").write_bytes(kept + to_them + signature)
-    assert _rewrite(landing)[0] == {"email/sales-2026-01.mbox": 2}
-    assert (landing / "email" / "sales-2026-01.mbox").read_bytes() == kept
+    # Encoded too, naming no one of theirs: kept.
+    kept_encoded = separator + _message("eve@example.com", "sales@acme.example", "call (212) 555-0100", "<4@x>",
+                                        encode=True) + b"\n"
+    # Their address only in an RFC 2047 encoded subject.
+    subject = separator + _message("eve@example.com", "sales@acme.example", "hello", "<5@x>").replace(
+        b"Subject: hi", b"Subject: =?utf-8?q?re=3A_ann=2Elee=40example=2Ecom?=") + b"\n"
+    (landing / "email" / "sales-2026-01.mbox").write_bytes(kept + to_them + signature + kept_encoded + subject)
+    assert _rewrite(landing)[0] == {"email/sales-2026-01.mbox": 3}
+    assert (landing / "email" / "sales-2026-01.mbox").read_bytes() == kept + kept_encoded
 
 
 def test_an_eml_of_theirs_is_deleted(tmp_path):
