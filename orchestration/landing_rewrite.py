@@ -10,11 +10,11 @@ Files of other kinds are left alone (the final byte search reports any still nam
 
 from __future__ import annotations
 
+import binascii
 import copy
 import csv
-import email.header
-import email.policy
 import json
+import quopri
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -36,6 +36,7 @@ def _pattern(values: set[str]) -> re.Pattern | None:
 
 
 RUN = re.compile(r"[a-z0-9]+")
+MARK = re.compile(r"[@0-9]")
 # A value whose best run is shorter than this is looked for whole: a short run is in too many lines.
 MIN_KEY_LENGTH = 5
 
@@ -64,6 +65,7 @@ class _Matcher:
         self.people = people
         self.exact = people.exact()
         self.contained = _pattern(people.contained())
+        self.marked = all(MARK.search(v) for v in people.contained())
         self.searched = text_alternations(search_keys(self.exact | people.contained()))
         # The lines of the file at hand that may hold one of their values: a record with none of them cannot be
         # theirs, and most records are passed over without parsing.
@@ -82,7 +84,13 @@ class _Matcher:
 
     def names_them(self, value: str) -> bool:
         lowered = value.strip().lower()
-        return lowered in self.exact or (self.contained is not None and self.contained.search(lowered) is not None)
+        if lowered in self.exact:
+            return True
+        # Most strings (event names, timestamps, URLs) hold no '@' and no digit, which each of their addresses and
+        # numbers has: they are passed over without trying each value at each position.
+        if self.contained is None or (self.marked and not MARK.search(lowered)):
+            return False
+        return self.contained.search(lowered) is not None
 
 
 def _csv_records(text: str, delimiter: str) -> Iterator[tuple[str, list[str]]]:
@@ -217,21 +225,34 @@ def _encoded(message: bytes) -> bool:
     return b"base64" in message or b"quoted-printable" in message or b"=?" in message
 
 
+def _base64(data: bytes) -> bytes:
+    """Base64 decoded line by line, each as far as it goes in whole groups of four: a line of plain text that looks
+    like base64 ("Hello") before an encoded part must not shift the part's decoding."""
+    return b"".join(binascii.a2b_base64(line[:len(line) - len(line) % 4]) for line in data.split())
+
+
+ENCODED_WORD = re.compile(rb"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+BASE64_LINES = re.compile(rb"(?m)(?:^[A-Za-z0-9+/=]{4,}\r?\n)+")
+CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
+
+
 def _decoded(message: bytes) -> str | None:
-    """The message's text with its encoded words and parts decoded, each part in its charset, for the quick check
-    (a tenth of the time of parsing it as the loader does); None when it does not decode."""
+    """The message's text with its encoded words and its base64 and quoted-printable parts decoded, each in every
+    charset the message declares, for the quick check: what the loader's parse would read of it, for a hundredth
+    of the time. None when something does not decode."""
     try:
-        msg = email.message_from_bytes(message, policy=email.policy.compat32)
-        texts = [message.decode("utf-8", "replace")]
-        texts += [str(email.header.make_header(email.header.decode_header(value)))
-                  for value in msg.values() if "=?" in value]
-        for part in msg.walk():
-            if not part.is_multipart():
-                payload = part.get_payload(decode=True) or b""
-                texts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
-    except Exception:  # noqa: BLE001 - whatever fails here, the message is parsed as the loader parses it
+        charsets = {c.decode("ascii").lower() for c in CHARSET.findall(message)} | {"utf-8"}
+        decoded = [message]
+        for charset, kind, word in ENCODED_WORD.findall(message):
+            decoded.append(_base64(word) if kind in b"bB" else quopri.decodestring(word, header=True))
+            charsets.add(charset.decode("ascii").lower().split("*")[0])
+        if b"base64" in message:
+            decoded += [_base64(block) for block in BASE64_LINES.findall(message)]
+        if b"quoted-printable" in message:
+            decoded.append(quopri.decodestring(message))
+        return "\n".join(part.decode(charset, "replace") for part in decoded for charset in sorted(charsets))
+    except (LookupError, ValueError):  # an unknown charset, broken base64 (binascii.Error): parsed as the loader does
         return None
-    return "\n".join(texts)
 
 
 def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[str, str]) -> dict[str, int]:

@@ -105,3 +105,17 @@ def test_a_json_line_writing_their_address_with_escapes_is_found(tmp_path):
     (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
     assert _rewrite(landing, jurgen)[0] == {"web/events.jsonl": 2}
     assert (landing / "web" / "events.jsonl").read_bytes() == lines[2]
+
+
+def test_a_number_in_a_base64_part_after_a_plain_part_is_found(tmp_path):
+    # The loader reads the plain part; its encoded lines (57 bytes each) split the number in two.
+    part = base64.encodebytes(("x" * 50 + " call (212) 555-0199").encode()).decode()
+    message = ("From: eve@example.com\nTo: sales@acme.example\nSubject: hi\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n"
+               "Message-ID: <6@x>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+               "--b\nContent-Type: text/html\n\nThanks\n--b\nContent-Type: text/plain; charset=utf-8\n"
+               f"Content-Transfer-Encoding: base64\n\n{part}--b--\n").encode()
+    landing = tmp_path / "landing"
+    (landing / "email").mkdir(parents=True)
+    (landing / "email" / "support-2026-01.mbox").write_bytes(b"From MAILER-DAEMON Mon Jan  5 10:00:00 2026\n"
+                                                            + message + b"\n")
+    assert _rewrite(landing)[0] == {"email/support-2026-01.mbox": 1}
