@@ -294,6 +294,17 @@ def alternation(values: Iterable[str]) -> str:
     return "|".join(re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", v) for v in sorted(values, key=len, reverse=True))
 
 
+# RE2 (Arrow's, like DuckDB's) runs a regular expression as a fast automaton only within a memory budget: an
+# alternation of a few thousand values leaves it and takes minutes on a large file; a few hundred stay fast.
+ALTERNATION_GROUP = 500
+
+
+def text_alternations(values: Iterable[str]) -> list[str]:
+    """Regular expressions (RE2) together matching any of the values."""
+    ordered = sorted(set(values))
+    return [alternation(ordered[i:i + ALTERNATION_GROUP]) for i in range(0, len(ordered), ALTERNATION_GROUP)]
+
+
 def _text_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:
     """The text columns (text, JSON, lists of text) of every table of a database, by schema.table."""
     columns: dict[str, list[str]] = {}
@@ -314,10 +325,11 @@ FOUND_TABLE = "_erase_found"
 
 
 def _rows_naming_them(database: str, schema: str, table: str, columns: list[str],
-                      patterns: dict[str, str]) -> tuple[str, dict[str, str]]:
+                      patterns: dict[str, list[str]]) -> tuple[str, dict[str, str]]:
     """A query of the rowids of the table's rows naming them, with its parameters: a cell of its text `columns`
     equal to one of `_erase_exact` (`_prepare_matching`) or containing one of `patterns`' contained values, or a
-    RECORD_TEXT_COLUMNS cell holding one of their ids as a word.
+    RECORD_TEXT_COLUMNS cell holding one of their ids as a word (each a list of regular expressions: see
+    ALTERNATION_GROUP).
 
     Each test reads the table once, however many text columns it has: the cells, lower-cased, as one list joined
     to the exact values (one hash join), and the row's cells joined into one text for the regular expression. (A
@@ -326,28 +338,26 @@ def _rows_naming_them(database: str, schema: str, table: str, columns: list[str]
     cells = [f"cast({sql_identifier(c)} as varchar)" for c in columns]
     queries = [f"select rid from (select rowid as rid, unnest([{', '.join(f'lower({c})' for c in cells)}]) as v "
                f"from {name}) where v in (select v from _erase_exact)"]
+    row_text = f"lower(concat_ws(chr({ord(CELL_SEPARATOR)}), {', '.join(cells)}))"
+    records = [f"lower({c})" for column, c in zip(columns, cells, strict=True) if column in RECORD_TEXT_COLUMNS]
     tests, parameters = [], {}
-    if patterns["contained"]:
-        tests.append(f"regexp_matches(lower(concat_ws(chr({ord(CELL_SEPARATOR)}), {', '.join(cells)})), "
-                     "$contained)")
-        parameters["contained"] = patterns["contained"]
-    records = [c for column, c in zip(columns, cells, strict=True) if column in RECORD_TEXT_COLUMNS]
-    if patterns["ids"] and records:
-        tests += [f"regexp_matches(lower({c}), $ids)" for c in records]
-        parameters["ids"] = patterns["ids"]
+    for kind, texts in (("contained", [row_text]), ("ids", records)):
+        for i, pattern in enumerate(patterns[kind] if texts else []):
+            parameters[f"{kind}{i}"] = pattern
+            tests += [f"regexp_matches({text}, ${kind}{i})" for text in texts]
     if tests:
         queries.append(f"select rowid from {name} where {' or '.join(tests)}")
     return " union ".join(queries), parameters
 
 
-def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> dict[str, str]:
+def _prepare_matching(con: duckdb.DuckDBPyConnection, people: People) -> dict[str, list[str]]:
     con.execute("create or replace temp table _erase_exact as select unnest(?::varchar[]) as v",
                 [sorted(people.exact())])
     ids = {v.lower() for v in people.ids | people.record_ids | people.customer_ids if len(v) >= MIN_SEARCH_LENGTH}
     # A value holding the separator could only be found across two cells; the exact test still finds it whole.
     contained = {v for v in people.contained() if CELL_SEPARATOR not in v}
-    return {"contained": alternation(contained),
-            "ids": f"(^|[^a-z0-9_-])({alternation(ids)})($|[^a-z0-9_-])" if ids else ""}
+    return {"contained": text_alternations(contained),
+            "ids": [f"(^|[^a-z0-9_-])({group})($|[^a-z0-9_-])" for group in text_alternations(ids)]}
 
 
 def find_rows(con: duckdb.DuckDBPyConnection, database: str, people: People) -> list[str]:
@@ -483,17 +493,6 @@ def redact_text_file(path: Path, people: People) -> int:
     if count:
         replace_file(path, redacted)
     return count
-
-
-# RE2 (Arrow's, like DuckDB's) runs a regular expression as a fast automaton only within a memory budget: an
-# alternation of a few thousand values leaves it and takes minutes on a large file; a few hundred stay fast.
-ALTERNATION_GROUP = 500
-
-
-def text_alternations(values: Iterable[str]) -> list[str]:
-    """Regular expressions (RE2) together matching any of the values."""
-    ordered = sorted(set(values))
-    return [alternation(ordered[i:i + ALTERNATION_GROUP]) for i in range(0, len(ordered), ALTERNATION_GROUP)]
 
 
 def byte_alternations(needles: Iterable[bytes]) -> list[str]:
