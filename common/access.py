@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ANALYST = "analyst"  # everything: Customer 360, contact lists, the full serving file
 VIEWER = "viewer"  # the pages without personal data, read from the serving file without direct PII
@@ -39,6 +40,13 @@ def login_configured(secrets_file: Path) -> bool:
     if missing:
         raise LoginMisconfigured(f"{secrets_file}: [auth] lacks {', '.join(missing)}")
     return True
+
+
+def login_host(secrets_file: Path) -> str:
+    """The host name users reach the dashboards by: the host of the login's redirect URI (the provider sends them
+    back there). Call only when login_configured is true."""
+    with secrets_file.open("rb") as handle:
+        return urlsplit(tomllib.load(handle)["auth"]["redirect_uri"]).hostname or "localhost"
 
 
 def role_of(email: str | None, analyst_emails: Iterable[str]) -> str:

@@ -189,6 +189,9 @@ def publish_command(settings: Settings) -> None:
     publication = StepTimer().run("publish", run_publish, settings)
     _dagster_record(settings, "crm publish").published(publication)
     click.echo(f"published {len(publication.tables)} tables to {publication.serving_db}")
+    if publication.pii_free_db is not None:
+        click.echo(f"published {len(publication.pii_free_tables)} tables without direct PII to "
+                   f"{publication.pii_free_db}")
 
 
 @cli.command()
@@ -461,7 +464,7 @@ def _is_loopback(address: str) -> bool:
 @expected_errors
 def dashboard(settings: Settings, port: int | None, address: str) -> None:
     """Start the Streamlit dashboards (they read the published serving files only)."""
-    from common.access import LoginMisconfigured, login_configured
+    from common.access import LoginMisconfigured, login_configured, login_host
 
     try:
         with_login = login_configured(settings.dashboard_secrets)
@@ -478,6 +481,10 @@ def dashboard(settings: Settings, port: int | None, address: str) -> None:
                "--server.address", address, "--server.port", str(port or settings.dashboard_port),
                "--secrets.files", str(settings.dashboard_secrets),
                "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    if with_login:
+        # Streamlit prints, and admits websocket origins from, this name; without it, listening on 0.0.0.0 makes
+        # it ask a web service for the machine's public IP (for the banner and the origin check).
+        command += ["--browser.serverAddress", login_host(settings.dashboard_secrets)]
     _run_foreground(command, dict(os.environ))
 
 

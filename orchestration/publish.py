@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class Publication:
     build_id: str | None
     tables: dict[str, int]
     published_at: datetime
+    pii_free_db: Path | None = None                           # the file without direct PII, when one was written
+    pii_free_tables: dict[str, int] = field(default_factory=dict)
 
 
 def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db: Path | None = None) -> Publication:
@@ -49,9 +51,8 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db:
 
     tables = _write_file(build_db, serving_db, copy, build_id, published_at)
     log.info("published %d tables to %s", len(tables), serving_db)
-    if pii_free_db is not None:
-        publish_pii_free(build_db, pii_free_db, build_id, published_at)
-    return Publication(serving_db, build_id, tables, published_at)
+    pii_free_tables = publish_pii_free(build_db, pii_free_db, build_id, published_at) if pii_free_db else {}
+    return Publication(serving_db, build_id, tables, published_at, pii_free_db, pii_free_tables)
 
 
 def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, published_at: datetime) -> dict[str, int]:

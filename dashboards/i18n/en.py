@@ -448,6 +448,8 @@ MESSAGES: dict[str, str] = {
     "health.rows_read": "Rows read",
     "health.rows_loaded": "Rows loaded",
     "health.rows_quarantined": "Rows quarantined",
+    "health.rows_suppressed": "Rows suppressed",
+    "health.rows_suppressed_help": "Rows dropped at load because they name a person erased with `crm forget`.",
     "health.files_failed": "Files failed",
     "health.files": "Files",
     "health.last_status": "Last load",

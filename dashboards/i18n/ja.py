@@ -437,6 +437,8 @@ MESSAGES: dict[str, str] = {
     "health.rows_read": "読込行数",
     "health.rows_loaded": "ロード行数",
     "health.rows_quarantined": "隔離行数",
+    "health.rows_suppressed": "抑止行数",
+    "health.rows_suppressed_help": "`crm forget` で消去した人物を含むため、ロード時に除外した行。",
     "health.files_failed": "失敗ファイル数",
     "health.files": "ファイル数",
     "health.last_status": "最終ロード結果",

@@ -14,6 +14,7 @@ from quality.gate import CheckRun, decide, latest_check_run
 LOADS_BY_SOURCE_SQL = """
 select source, count(*) as files, max(finished_at) as last_loaded_at,
        sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded, sum(rows_quarantined) as rows_quarantined,
+       sum(rows_suppressed) as rows_suppressed,
        count(*) filter (where status in ('rejected', 'failed')) as files_failed,
        max_by(status, finished_at) as last_status
 from audit.loads

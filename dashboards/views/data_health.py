@@ -1,5 +1,5 @@
 """Data health: whether a failed blocking check stopped publishing, the last load of each source, rows loaded and
-quarantined, the latest quality checks, builds and how fresh each source is.
+quarantined, suppressed (people erased), the latest quality checks, builds and how fresh each source is.
 
 Loads, checks, freshness and builds come from the health file, which operations rewrite after every check: when
 the quality gate refuses a build, the serving file still holds the previous one and cannot tell why."""
@@ -83,10 +83,12 @@ loads = load_latest_audit(queries.loads_by_source)
 if loads.empty:
     nothing_to_show("health.no_loads")
 else:
-    cards = st.columns(3)
+    cards = st.columns(4)
     cards[0].metric(t("health.rows_loaded"), f.number(loads["rows_loaded"].sum()), border=True)
     cards[1].metric(t("health.rows_quarantined"), f.number(loads["rows_quarantined"].sum()), border=True)
-    cards[2].metric(t("health.files_failed"), f.number(loads["files_failed"].sum()), border=True)
+    cards[2].metric(t("health.rows_suppressed"), f.number(loads["rows_suppressed"].sum()), border=True,
+                    help=t("health.rows_suppressed_help"))
+    cards[3].metric(t("health.files_failed"), f.number(loads["files_failed"].sum()), border=True)
     show_table({
         t("health.source"): loads["source"],
         t("health.last_loaded"): [f.datetime(v) for v in loads["last_loaded_at"]],
@@ -95,6 +97,7 @@ else:
         t("health.rows_read"): [f.number(v) for v in loads["rows_read"]],
         t("health.rows_loaded"): [f.number(v) for v in loads["rows_loaded"]],
         t("health.rows_quarantined"): [f.number(v) for v in loads["rows_quarantined"]],
+        t("health.rows_suppressed"): [f.number(v) for v in loads["rows_suppressed"]],
         t("health.files_failed"): [f.number(v) for v in loads["files_failed"]],
     })
 

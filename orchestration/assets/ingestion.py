@@ -40,13 +40,15 @@ def ingestion_groups() -> dict[str, list[SourceSpec]]:
 def raw_table_metadata(report: IngestReport, specs: list[SourceSpec]) -> dict[dg.AssetKey, dict[str, int]]:
     """What an ingestion run did to each source's raw table: its materialization's metadata (here and when a `crm`
     command ran the ingestion)."""
-    by_source = {spec.name: {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0} for spec in specs}
+    by_source = {spec.name: {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_suppressed": 0}
+                 for spec in specs}
     for result in report.files:
         if result.source in by_source:
             totals = by_source[result.source]
             totals["files_loaded"] += result.status == "loaded"
             totals["rows_loaded"] += result.rows_loaded
             totals["rows_quarantined"] += result.rows_quarantined
+            totals["rows_suppressed"] += result.rows_suppressed
     return {raw_asset_key(spec): by_source[spec.name] for spec in specs}
 
 

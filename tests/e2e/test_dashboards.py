@@ -457,6 +457,28 @@ def test_data_health_counts_loads_and_shows_the_published_source_freshness(servi
     assert summary == [f"{not_fresh} of {len(freshness)} sources are late or never loaded."]
 
 
+def test_data_health_shows_the_rows_suppressed_next_to_loaded_and_quarantined(serving_db, open_page, tmp_path):
+    import shutil
+
+    suppressed = tmp_path / "serving.duckdb"
+    shutil.copy(serving_db, suppressed)
+    con = duckdb.connect(str(suppressed))
+    # as a load after `crm forget` records it: 7 of one file's rows and 5 of another's named an erased person
+    [(source, first, second)] = con.execute(
+        "select source, min(load_id), max(load_id) from audit.loads where status = 'loaded' group by source "
+        "having count(*) >= 2 order by source limit 1").fetchall()
+    con.execute("update audit.loads set rows_suppressed = case load_id when ? then 7 else 5 end "
+                "where load_id in (?, ?)", [first, first, second])
+    con.close()
+    app = open_page(suppressed, "data_health")
+    _no_traceback(app)
+    assert _metrics(app)["Rows suppressed"] == EN.number(12)
+    shown = _table(app, "Rows suppressed")
+    by_source = dict(zip(shown["Source"], shown["Rows suppressed"], strict=True))
+    assert by_source.pop(source) == EN.number(12)
+    assert set(by_source.values()) == {EN.number(0)}
+
+
 def _copy_with_freshness(serving_db: Path, target: Path, rows_sql: str | None) -> Path:
     """A copy of the published file whose audit.source_freshness holds `rows_sql`'s rows, or is absent."""
     import shutil

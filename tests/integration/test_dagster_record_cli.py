@@ -39,6 +39,21 @@ def _latest(dagster_home: Path) -> dict[str, dict | None]:
             if event else None for key, event in events.items()}
 
 
+def test_a_raw_tables_metadata_counts_the_rows_suppressed_next_to_loaded_and_quarantined():
+    from ingestion.load import FileResult, IngestReport
+    from orchestration.assets.ingestion import raw_table_metadata
+
+    [orders] = [spec for spec in all_sources() if spec.name == "sales__orders"]
+    # two files: 10 rows read = 7 loaded + 1 quarantined + 2 suppressed; 5 = 5 + 0 + 0
+    report = IngestReport([
+        FileResult("sales__orders", "sales/orders-1.csv", "loaded", 10, 7, 1, rows_suppressed=2),
+        FileResult("sales__orders", "sales/orders-2.csv", "loaded", 5, 5, 0),
+    ])
+    metadata = raw_table_metadata(report, [orders])
+    assert metadata[dg.AssetKey(["raw", orders.raw_table])] == {
+        "files_loaded": 2, "rows_loaded": 12, "rows_quarantined": 1, "rows_suppressed": 2}
+
+
 def test_crm_ingest_and_crm_import_record_the_raw_tables_they_loaded(tmp_path: Path):
     _landing(tmp_path)
     home = load_settings(environ={**os.environ, "CRM_PATHS_DATA_DIR": str(tmp_path),
@@ -50,9 +65,9 @@ def test_crm_ingest_and_crm_import_record_the_raw_tables_they_loaded(tmp_path: P
     # every raw table the run covered, as Dagster's own ingestion assets record it: with or without new files
     assert [key for key, metadata in latest.items() if metadata is None] == []
     assert latest["raw/web__segment_events"] == {"files_loaded": 1, "rows_loaded": 3, "rows_quarantined": 1,
-                                                 "built_by": "crm ingest"}
+                                                 "rows_suppressed": 0, "built_by": "crm ingest"}
     assert latest["raw/sales__orders"] == {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0,
-                                           "built_by": "crm ingest"}
+                                           "rows_suppressed": 0, "built_by": "crm ingest"}
 
     orders = tmp_path / "orders.csv"
     orders.write_text("customer,day,spend\n7,19970101,11.77\n", encoding="utf-8")
@@ -64,7 +79,7 @@ def test_crm_ingest_and_crm_import_record_the_raw_tables_they_loaded(tmp_path: P
     assert imported.returncode == 0, imported.stderr
     latest = _latest(home)
     assert latest["raw/sales__orders"] == {"files_loaded": 1, "rows_loaded": 1, "rows_quarantined": 0,
-                                           "built_by": "crm import"}
+                                           "rows_suppressed": 0, "built_by": "crm import"}
     assert latest["raw/web__segment_events"]["built_by"] == "crm ingest"  # import loads its own file only
 
 

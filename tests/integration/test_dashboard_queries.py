@@ -68,15 +68,15 @@ def test_loads_by_source_leaves_superseded_loads_out(tmp_path: Path):
     con = duckdb.connect(str(serving))
     con.execute("create schema audit")
     con.execute("create table audit.loads (source varchar, status varchar, rows_read bigint, rows_loaded bigint, "
-                "rows_quarantined bigint, finished_at timestamptz)")
+                "rows_quarantined bigint, rows_suppressed bigint, finished_at timestamptz)")
     con.execute("""insert into audit.loads values
-        ('sales__orders', 'superseded', 2, 0, 2, '2026-01-01 10:00:00+00'),
-        ('sales__orders', 'loaded', 2, 2, 0, '2026-01-01 11:00:00+00'),
-        ('sales__orders', 'rejected', 0, 0, 0, '2026-01-01 09:00:00+00')""")
+        ('sales__orders', 'superseded', 2, 0, 2, 0, '2026-01-01 10:00:00+00'),
+        ('sales__orders', 'loaded', 3, 2, 0, 1, '2026-01-01 11:00:00+00'),
+        ('sales__orders', 'rejected', 0, 0, 0, 0, '2026-01-01 09:00:00+00')""")
     con.close()
     row = loads_by_source(serving).iloc[0]
-    assert (row["files"], row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["files_failed"],
-            row["last_status"]) == (2, 2, 2, 0, 1, "loaded")
+    assert (row["files"], row["rows_read"], row["rows_loaded"], row["rows_quarantined"], row["rows_suppressed"],
+            row["files_failed"], row["last_status"]) == (2, 3, 2, 0, 1, 1, "loaded")
 
 
 def test_on_the_file_without_pii_the_marts_names_read_the_bi_tables_with_the_withheld_columns_empty(tmp_path):

@@ -1,7 +1,9 @@
 """Rows naming a person found generically in any DuckDB table, and the file rewritten without their bytes."""
 
 import duckdb
+import pytest
 
+import orchestration.erasure
 from orchestration.erasure import People, erase_from_database, rewrite_duckdb_file
 
 ANN = People(customer_ids={"cus_00000000000000aa"}, record_keys={"crm_contact:K-777777"}, record_ids={"K-777777"},
@@ -9,7 +11,10 @@ ANN = People(customer_ids={"cus_00000000000000aa"}, record_keys={"crm_contact:K-
              written={"Ann.Lee@Example.COM", "(212) 555-0199"})
 
 
-def test_rows_are_found_by_any_text_column_and_their_bytes_leave_the_file(tmp_path):
+@pytest.mark.parametrize("group", [500, 1])
+def test_rows_are_found_by_any_text_column_and_their_bytes_leave_the_file(tmp_path, monkeypatch, group):
+    # group 1: each value in a regular expression of its own, as many values are split into several
+    monkeypatch.setattr(orchestration.erasure, "ALTERNATION_GROUP", group)
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))
     con.execute("create schema marts; create schema audit")
@@ -54,3 +59,16 @@ def test_text_files_are_redacted_and_the_byte_search_names_what_is_left(tmp_path
     assert redact_text_file(docs, ANN) == 2
     assert docs.read_text(encoding="utf-8") == "<td>unexpected: [erased], [erased], bob@example.org</td>"
     assert files_holding([tmp_path], ANN) == [other]
+
+
+def test_the_byte_search_finds_a_value_across_the_borders_of_the_blocks_it_reads(tmp_path, monkeypatch):
+    from orchestration.erasure import files_holding
+
+    monkeypatch.setattr(orchestration.erasure, "SEARCH_BLOCK", 16)  # blocks of 16 bytes, read 64 at a time
+    needle = b"+12125550199"  # 12 bytes
+    for name, at in (("in-a-block.bin", 2), ("across-blocks.bin", 10), ("across-reads.bin", 64 * 16 - 5),
+                     ("at-the-end.bin", 3000 - 12)):
+        (tmp_path / name).write_bytes(b"x" * at + needle + b"x" * (3000 - 12 - at))
+    (tmp_path / "cut.bin").write_bytes(b"x" * 1019 + needle[:6] + b"-" + needle[6:] + b"x" * 1000)
+    assert [p.name for p in files_holding([tmp_path], ANN)] == [
+        "across-blocks.bin", "across-reads.bin", "at-the-end.bin", "in-a-block.bin"]

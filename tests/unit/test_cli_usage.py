@@ -89,3 +89,22 @@ def test_with_a_login_the_dashboards_may_listen_beyond_this_machine_and_only_the
     [command] = started
     assert command[command.index("--server.address") + 1] == "0.0.0.0"
     assert command[command.index("--secrets.files") + 1] == str(secrets)
+    # the name users come back to from the login, so Streamlit need not look up the machine's public IP
+    assert command[command.index("--browser.serverAddress") + 1] == "crm.corp.test"
+
+
+def test_publish_names_both_files_it_wrote(run, tmp_path, monkeypatch):
+    from datetime import UTC
+
+    import orchestration.pipeline
+    from orchestration.publish import Publication
+
+    monkeypatch.setenv("CRM_DAGSTER_RECORD_CLI_RUNS", "false")
+    full, pii_free = tmp_path / "full.duckdb", tmp_path / "no-pii.duckdb"
+    published = Publication(full, "b1", {"marts.a": 1, "marts.b": 2, "bi.a": 1}, datetime.now(UTC), pii_free,
+                            {"bi.a": 1})
+    monkeypatch.setattr(orchestration.pipeline, "run_publish", lambda settings: published)
+    result = run("publish")
+    assert result.exit_code == 0, result.output
+    assert f"published 3 tables to {full}" in result.output
+    assert f"published 1 tables without direct PII to {pii_free}" in result.output

@@ -70,9 +70,15 @@ def test_mbox_drops_their_messages_and_keeps_the_rest_byte_for_byte(tmp_path):
     # Their number only inside a base64 body: found once the message is parsed.
     signature = separator + _message("eve@example.com", "sales@acme.example", "call (212) 555-0199", "<3@x>",
                                      encode=True) + b"\n"
-    (landing / "email" / "sales-2026-01.mbox").write_bytes(kept + to_them + signature)
-    assert _rewrite(landing)[0] == {"email/sales-2026-01.mbox": 2}
-    assert (landing / "email" / "sales-2026-01.mbox").read_bytes() == kept
+    # Encoded too, naming no one of theirs: kept.
+    kept_encoded = separator + _message("eve@example.com", "sales@acme.example", "call (212) 555-0100", "<4@x>",
+                                        encode=True) + b"\n"
+    # Their address only in an RFC 2047 encoded subject.
+    subject = separator + _message("eve@example.com", "sales@acme.example", "hello", "<5@x>").replace(
+        b"Subject: hi", b"Subject: =?utf-8?q?re=3A_ann=2Elee=40example=2Ecom?=") + b"\n"
+    (landing / "email" / "sales-2026-01.mbox").write_bytes(kept + to_them + signature + kept_encoded + subject)
+    assert _rewrite(landing)[0] == {"email/sales-2026-01.mbox": 3}
+    assert (landing / "email" / "sales-2026-01.mbox").read_bytes() == kept + kept_encoded
 
 
 def test_an_eml_of_theirs_is_deleted(tmp_path):
@@ -86,3 +92,30 @@ def test_an_eml_of_theirs_is_deleted(tmp_path):
     assert removed == {"email/support/a.eml": 1}
     assert not (landing / "email" / "support" / "a.eml").exists()
     assert list(changes.values()) == [None]
+
+
+def test_a_json_line_writing_their_address_with_escapes_is_found(tmp_path):
+    # JSON may write 'ü' as \u00fc and '/' as \/: the line holds the address only once decoded
+    jurgen = People(emails={"jürgen.öz@example.de"}, written={"Jürgen.Öz@Example.de"}, ids={"ab/cd-99"})
+    landing = tmp_path / "landing"
+    (landing / "web").mkdir(parents=True)
+    lines = [b'{"messageId":"1","traits":{"email":"J\\u00fcrgen.\\u00d6z@Example.de"}}\n',
+             b'{"messageId":"2","userId":"ab\\/cd-99"}\n',
+             b'{"messageId":"3","traits":{"email":"J\\u00fcrgen.\\u00d6z@example.org"}}\n']
+    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    assert _rewrite(landing, jurgen)[0] == {"web/events.jsonl": 2}
+    assert (landing / "web" / "events.jsonl").read_bytes() == lines[2]
+
+
+def test_a_number_in_a_base64_part_after_a_plain_part_is_found(tmp_path):
+    # The loader reads the plain part; its encoded lines (57 bytes each) split the number in two.
+    part = base64.encodebytes(("x" * 50 + " call (212) 555-0199").encode()).decode()
+    message = ("From: eve@example.com\nTo: sales@acme.example\nSubject: hi\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n"
+               "Message-ID: <6@x>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+               "--b\nContent-Type: text/html\n\nThanks\n--b\nContent-Type: text/plain; charset=utf-8\n"
+               f"Content-Transfer-Encoding: base64\n\n{part}--b--\n").encode()
+    landing = tmp_path / "landing"
+    (landing / "email").mkdir(parents=True)
+    (landing / "email" / "support-2026-01.mbox").write_bytes(b"From MAILER-DAEMON Mon Jan  5 10:00:00 2026\n"
+                                                            + message + b"\n")
+    assert _rewrite(landing)[0] == {"email/support-2026-01.mbox": 1}
