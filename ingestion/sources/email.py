@@ -26,7 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from ingestion.checks import FileRules, epoch_timestamp, iso_timestamp, required
 from ingestion.sources.base import LoadMode, ReadContext, Reader, SourceSpec, json_lines_reader
@@ -329,6 +329,13 @@ def _parsed_chunks(path: Path, context: ReadContext):
             future.cancel()
 
 
+def _staged_table(rows: list[dict]) -> pa.Table:
+    """Rows as an Arrow table: text like every raw column (a flag as "True"/"False"), the record number an
+    integer. Built column by column: a third of the time of a pandas frame converted to text."""
+    columns = {c: pa.array([None if r[c] is None else str(r[c]) for r in rows], pa.string()) for c in MESSAGE_COLUMNS}
+    return pa.table(columns | {"_record_number": pa.array([r["_record_number"] for r in rows], pa.int64())})
+
+
 def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadContext,
               line_counts: list[int | None] | None = None) -> list[int]:
     """Stage mailboxes (the loader gives one at a time: a mailbox's parsing already uses every core)."""
@@ -342,11 +349,7 @@ def read_mail(con: duckdb.DuckDBPyConnection, paths: list[Path], context: ReadCo
         for size, (rows, rejected) in _parsed_chunks(path, context):
             read += size
             if rows:
-                # Text like every raw column; the record number stays an integer.
-                frame = pd.DataFrame(rows, columns=[*MESSAGE_COLUMNS, "_record_number"]).astype(
-                    {c: "string" for c in MESSAGE_COLUMNS} | {"_record_number": "int64"}
-                )
-                con.register("_messages", frame)
+                con.register("_messages", _staged_table(rows))
                 con.execute(f"insert into _staged by name select *, {file_index} as _file_index from _messages")
                 con.unregister("_messages")
             if rejected:
