@@ -173,6 +173,9 @@ def forget(settings: Settings, people: tuple[str, ...], people_file: Path | None
     for place, count in sorted(report.removed.items()):
         if ": " not in place or count:
             click.echo(f"  {place}: {count} removed")
+    if report.names_shared:
+        click.echo(f"  {report.names_shared} of their names as written are other people's too (namesakes): "
+                   "not searched for, nor redacted")
     if report.remaining:
         raise CrmError("still found after the erasure, in: "
                        + ", ".join(str(p) for p in report.remaining) + " (erase or delete these files by hand)")

@@ -286,6 +286,29 @@ def _collect_from_raw(con: duckdb.DuckDBPyConnection, spec: SourceSpec, people: 
                     people.names.add(name)
 
 
+def names_of_others(con: duckdb.DuckDBPyConnection, names: set[str], specs: list[SourceSpec]) -> set[str]:
+    """Of their names as written, those the raw rows left after their rows were deleted still carry in a name
+    column (case aside): another person's with the same name, a namesake. Searching the files for those would
+    find the namesake and fail every erasure of a common name; redacting them would erase someone else's name."""
+    if not names:
+        return set()
+    wanted = sorted({n.lower() for n in names})
+    found: set[str] = set()
+    for spec in specs:
+        table = f"raw.{sql_identifier(spec.raw_table)}"
+        if not table_exists(con, f"raw.{spec.raw_table}"):
+            continue
+        columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+        held = [f"lower(trim({sql_identifier(c)}))" for c in NAME_COLUMNS if c in columns]
+        if "first_name" in columns and "last_name" in columns:
+            held.append("lower(trim(concat_ws(' ', first_name, last_name)))")
+        for expression in held:
+            found |= {r[0] for r in con.execute(
+                f"select distinct {expression} from {table} where {expression} in (select unnest(?::varchar[]))",
+                [wanted]).fetchall()}
+    return {n for n in names if n.lower() in found}
+
+
 # --- 2. DuckDB files -----------------------------------------------------------------------------------------
 
 
@@ -557,6 +580,8 @@ class ForgetReport:
     removed: dict[str, int]                  # place -> rows, lines or messages removed (0 included)
     suppressed_hashes: int
     remaining: list[Path] = field(default_factory=list)  # files still holding an identifier (should be none)
+    # Their names that other people carry too (namesakes): neither redacted nor searched for afterwards.
+    names_shared: int = 0
 
 
 def duckdb_files(settings: Settings) -> list[Path]:
@@ -599,6 +624,9 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         for place, count in rewrite_landing_files(settings.landing_dir, people, hash_changes).items():
             removed[f"landing/{place}"] = count
         by_path = {settings.build_db: delete_rows(con, build, searched)}
+        # Their records are gone: a name the raw rows left still carry is a namesake's (another person's).
+        shared_names = names_of_others(con, people.names, specs)
+        people.names -= shared_names
         if hash_changes:
             con.executemany("update audit.loads set file_hash = ? where file_hash = ?",
                             [[new, old] for old, new in hash_changes.items() if new])
@@ -636,7 +664,7 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
                                      else [settings.landing_dir])
     remaining = files_holding(folders, people)
     return ForgetReport(request_id, len(people.customer_ids), len(people.record_keys), removed, len(hashes),
-                        remaining)
+                        remaining, len(shared_names))
 
 
 def _without_people(command: str, targets: list[Target], salt: str) -> str:

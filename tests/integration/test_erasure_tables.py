@@ -72,3 +72,21 @@ def test_the_byte_search_finds_a_value_across_the_borders_of_the_blocks_it_reads
     (tmp_path / "cut.bin").write_bytes(b"x" * 1019 + needle[:6] + b"-" + needle[6:] + b"x" * 1000)
     assert [p.name for p in files_holding([tmp_path], ANN)] == [
         "across-blocks.bin", "across-reads.bin", "at-the-end.bin", "in-a-block.bin"]
+
+
+def test_a_name_rows_left_after_the_erasure_still_carry_is_a_namesakes_and_not_searched_for():
+    """Two contacts named Yoichi Kobayashi, one of them forgotten: his rows are gone, the other's stay and still
+    write the name, so the name is a namesake's. A name only the forgotten person's rows carried is not shared."""
+    from ingestion.sources import all_sources
+    from orchestration.erasure import names_of_others
+
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.sales__contacts (contact_id varchar, first_name varchar, last_name varchar)")
+    con.execute("insert into raw.sales__contacts values ('K-1', 'Yoichi', 'Kobayashi'), ('K-2', 'Hana', 'Sato')")
+    con.execute("create table raw.web__segment_events (message_id varchar, type varchar, person_name varchar)")
+    con.execute("insert into raw.web__segment_events values ('w1', 'identify', '  ann lee ')")
+    # What remains after the forgotten person's own rows (K-9, Yoichi Kobayashi) were deleted.
+    shared = names_of_others(con, {"Yoichi Kobayashi", "Kobayashi Yoichi", "Ann Lee", "Julie Moreau"},
+                             all_sources())
+    assert shared == {"Yoichi Kobayashi", "Ann Lee"}
