@@ -26,7 +26,9 @@ from orchestration.errors import CrmError
 from orchestration.pipeline import run_check
 from tests.warehouse import query
 
-pytestmark = pytest.mark.e2e
+# Two whole builds of their own (about two minutes): in the slow set, which CI runs too, so the default run keeps
+# its margin under 15 minutes.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CRM = str(Path(sys.executable).parent / "crm")
 INSIDE_THE_DATA = date(1997, 9, 30)
