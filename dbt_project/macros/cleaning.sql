@@ -105,9 +105,9 @@
     trimmed (NULL when empty): the width folding NFKC does, for grouping and showing names written in a Japanese
     CRM (`Ｍｉｋｉ　Ｓａｓａｋｉ`). Comparisons of what people type (crm lookup) use common/normalize.py. -#}
 {% macro fold_fullwidth(text) -%}
-    nullif(trim(replace(translate({{ text }},
+    nullif(trim(replace({{ translate_characters(text,
         'ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９＠．－＋（）＆，／　',
-        'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@.-+()&,/ '), '  ', ' ')), '')
+        'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@.-+()&,/ ') }}, '  ', ' ')), '')
 {%- endmacro %}
 
 {#- Money for people to read: symbol (or ISO code) and grouped digits, no decimals for currencies without minor

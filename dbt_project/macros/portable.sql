@@ -30,6 +30,24 @@
     (YAML, where no macro can be called) read the same var. -#}
 {% macro type_utc_timestamp() %}{{ return(var('utc_timestamp_type')[target.type]) }}{% endmacro %}
 
+{#- translate(text, from, to) for literal character lists: each character of `from_characters` becomes the one at
+    the same place in `to_characters`. DuckDB's translate builds its character map again for every row (about 4 µs a
+    row, 4 s per million measured), so on DuckDB only the texts holding one of the characters are translated (the
+    check costs a fortieth of that, and most texts hold none). -#}
+{% macro translate_characters(text, from_characters, to_characters) %}{{ return(adapter.dispatch('translate_characters', 'customer360')(text, from_characters, to_characters)) }}{% endmacro %}
+{% macro duckdb__translate_characters(text, from_characters, to_characters) -%}
+    {%- set character_class = namespace(text='') -%}
+    {%- for character in from_characters -%}
+        {%- set character_class.text = character_class.text ~ ('\\' if character in '\\^]-[' else '') ~ character -%}
+    {%- endfor -%}
+    case when regexp_matches({{ text }}, '[{{ character_class.text | replace("'", "''") }}]')
+        then translate({{ text }}, '{{ from_characters | replace("'", "''") }}', '{{ to_characters | replace("'", "''") }}')
+        else {{ text }} end
+{%- endmacro %}
+{% macro spark__translate_characters(text, from_characters, to_characters) -%}
+    translate({{ text }}, '{{ from_characters | replace("'", "''") }}', '{{ to_characters | replace("'", "''") }}')
+{%- endmacro %}
+
 {#- True when the text holds Japanese or Chinese script (kanji, hiragana, katakana): such names are written
     family name first. -#}
 {% macro has_cjk(text) %}{{ return(adapter.dispatch('has_cjk', 'customer360')(text)) }}{% endmacro %}
