@@ -1,8 +1,10 @@
 {#- Everything the sources state about each resolved customer — names, emails, phones, company, country, language,
     time zone, currency, address, owner, lifecycle stage, first touch — one row per (customer, attribute,
     source, value) with how many records state it and when. int_customer__ranked_attributes ranks them.
-    Consent is not an attribute to survive: it has its own history per purpose (dim_customer_consents). -#}
-{{ config(materialized='view') }}
+    Consent is not an attribute to survive: it has its own history per purpose (dim_customer_consents).
+    A table, not a view: int_customer__ranked_attributes reads it three times (its figures per matched value, per
+    value, and the rows themselves). -#}
+{{ config(materialized='table') }}
 
 {%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
 {%- set company_domains = var('company_domains') -%}
