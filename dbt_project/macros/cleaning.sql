@@ -64,23 +64,39 @@
         {{ exceptions.raise_compiler_error("raw table " ~ table_name ~ ": declare its load mode (append | "
             ~ "replace_by_key) and key on its source spec in ingestion/sources/ (var raw_load_modes)") }}
     {%- endif -%}
+    {#- `_load_id` (one per loaded file) last: two files loaded together may hold one key at the same record
+        number, and the current row must not depend on how the engine breaks that tie. -#}
     {%- if declared.load_mode == 'append' -%}
-        {%- set order_by = '_loaded_at asc, _record_number asc' -%}
+        {%- set order_by = '_loaded_at asc, _record_number asc, _load_id asc' -%}
     {%- else -%}
         {%- set order_by = (declared.newest_first ~ ', ' if declared.get('newest_first') else '')
-                           ~ '_loaded_at desc, _record_number desc' -%}
+                           ~ '_loaded_at desc, _record_number desc, _load_id desc' -%}
     {%- endif -%}
-    select * from (
-        select *, row_number() over (partition by {{ declared.key | join(', ') }} order by {{ order_by }}) as _row_rank
-        from {{ source(source_name, table_name) }}
-        {%- if keys_where %}
-        {#- Only the keys some version of which matches: every version of those is still ranked, so the current
-            row is the same as without the filter, at the cost of the few keys that match. #}
-        where ({{ declared.key | join(', ') }}) in (
-            select {{ declared.key | join(', ') }} from {{ source(source_name, table_name) }} where {{ keys_where }})
-        {%- endif %}
-    ) ranked
-    where _row_rank = 1
+    {#- The versions are ranked on the few columns the ranking needs, and the current ones joined back by their
+        row's identity (file load and record number): ranking whole raw rows made the window move every column
+        through its sort, 265 s instead of 133 s for 11.3 M web events of 49 columns (14.3 s against 11.1 s at
+        1.1 M), growing faster than the rows. -#}
+    select source_rows.*, cast(1 as {{ dbt.type_bigint() }}) as _row_rank
+    from {{ source(source_name, table_name) }} as source_rows
+    inner join (
+        select _load_id, _record_number
+        from (
+            select
+                _load_id,
+                _record_number,
+                row_number() over (partition by {{ declared.key | join(', ') }} order by {{ order_by }}) as _row_rank
+            from {{ source(source_name, table_name) }}
+            {%- if keys_where %}
+            {#- Only the keys some version of which matches: every version of those is still ranked, so the
+                current row is the same as without the filter, at the cost of the few keys that match. #}
+            where ({{ declared.key | join(', ') }}) in (
+                select {{ declared.key | join(', ') }} from {{ source(source_name, table_name) }} where {{ keys_where }})
+            {%- endif %}
+        ) as ranked
+        where _row_rank = 1
+    ) as current_versions
+        on current_versions._load_id = source_rows._load_id
+        and current_versions._record_number = source_rows._record_number
 {%- endmacro %}
 
 {#- Boolean text as CRMs export it (true/false, yes/no, 1/0, Japanese はい/いいえ). -#}
