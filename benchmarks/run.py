@@ -42,7 +42,9 @@ class StepFigures:
     step: str
     seconds: float
     tree_peak_mb: float    # the largest sum of the step's processes' resident memory seen in one sample
-    process_peak_mb: float  # ru_maxrss from wait4: the largest single process (the step's or one it waited for)
+    # ru_maxrss from wait4: the largest single process (the step's, or one it waited for). Linux counts into it the
+    # resident memory of this process when it forked the step, so this process keeps small until the steps are done.
+    process_peak_mb: float
     load_start: float      # the machine's 1-minute load average
     load_end: float
     log: str
@@ -226,9 +228,11 @@ def step_environment(settings: Settings, workdir: Path) -> dict[str, str]:
     """The environment of every step's `crm`: the user's settings with every path in `workdir` (each path set, not
     only the data folder, in case crm.toml writes one without {data_dir}), no IMAP mailbox and every source at its
     default landing globs, as the other bench commands' warehouses have."""
-    from ingestion.sources import all_sources
+    defaults = {}
+    if settings.source_patterns:  # imported only then: it would add ~60 MB to every step's ru_maxrss
+        from ingestion.sources import all_sources
 
-    defaults = {spec.name: list(spec.patterns) for spec in all_sources()}
+        defaults = {spec.name: list(spec.patterns) for spec in all_sources()}
     return {
         **os.environ,
         "CRM_PATHS_DATA_DIR": str(workdir),

@@ -74,15 +74,24 @@ def grandchild_pid_file(tmp_path: Path):
             os.kill(pid, signal.SIGKILL)
 
 
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
 def test_a_step_peak_is_its_whole_tree(tmp_path: Path, grandchild_pid_file: Path):
+    forked_from_mb = _resident_mb()
     figures = run_step("allocate", [sys.executable, "-c", ALLOCATING_STEP, str(grandchild_pid_file), GRANDCHILD],
                        dict(os.environ), tmp_path / "logs" / "allocate.log")
     # Both processes hold their bytes, all written and so all resident, for 1.5 s, ten sampling intervals: at least
     # one sample sees 200 + 100 MB. Each interpreter adds its own ~10-30 MB, so counting either process twice
     # (≥ 400 MB) would show.
     assert 300 <= figures.tree_peak_mb < 380
-    # wait4's figure is the largest single process, the step's own 200 MB, never the sum.
-    assert 200 <= figures.process_peak_mb < 300
+    # wait4's figure is the largest single process, the step's own 200 MB, never the sum; Linux counts into it the
+    # resident memory of the process that forked the step (this test's), which may exceed it.
+    assert 200 <= figures.process_peak_mb < max(280, forked_from_mb + 20)
     assert figures.seconds >= 1.5
     assert not running(int(grandchild_pid_file.read_text()))
 
