@@ -28,6 +28,8 @@ from common.processes import ends_with_parent
 from common.settings import PROJECT_ROOT, Settings
 from orchestration.errors import CrmError
 
+# A step's end is seen at the next sample, so its time is late by up to this much; each sample reads /proc's
+# process list, a few ms of one core.
 SAMPLE_SECONDS = 0.15
 STEPS = ("generate", "ingest", "build", "check", "publish")
 # What the targets measure: a user's run, whose data already exists.
@@ -154,6 +156,8 @@ def run_step(step: str, command: list[str], env: dict[str, str], log: Path,
             if pid:
                 seconds = time.perf_counter() - started
                 process.returncode = os.waitstatus_to_exitcode(status)
+                if on_sample:
+                    on_sample()  # what the step wrote after the last sample
                 break
             time.sleep(interval)
     finally:
