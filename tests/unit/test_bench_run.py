@@ -194,4 +194,3 @@ def test_the_json_figures():
                                    "process_peak_mb": 1000.0, "load_start": 1.0, "load_end": 2.5,
                                    "log": "/w/logs/build.log"}
     assert figures["models"][1] == {"model": "stg_view", "seconds": 1.0, "rows": None}
-
