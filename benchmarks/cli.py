@@ -17,17 +17,26 @@ def bench() -> None:
     """The benchmark commands (`crm bench`)."""
 
 
-def _generated_data_options(command):
-    """--scale, --seed and --workdir, shared by the commands that work on generated data."""
-    for option in reversed([
+def _options(command, options):
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _scale_and_seed(command):
+    return _options(command, [
         click.option("--scale", type=int, default=100_000, show_default=True, help="People to generate."),
         click.option("--seed", type=int, default=42, show_default=True),
+    ])
+
+
+def _generated_data_options(command):
+    """--scale, --seed and --workdir, shared by the commands that work on generated data."""
+    return _scale_and_seed(_options(command, [
         click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
                      help="Where to generate and build (default: <data_dir>/bench/<scale>); reused when it "
                           "already holds that scale and seed."),
-    ]):
-        command = option(command)
-    return command
+    ]))
 
 
 def _bench_workdir(settings: Settings, scale: int, workdir: Path | None) -> Path:
@@ -216,3 +225,27 @@ def bench_forget_command(settings: Settings, scale: int, seed: int, workdir: Pat
                f"{scale:,} in {seconds:.1f} s: {rows:,} rows out of the DuckDB files, {landing:,} landing records "
                f"out of {sum(p.startswith('landing/') for p in report.removed)} files; "
                f"{len(report.remaining)} files still naming anyone")
+
+
+@bench.command(name="run")
+@_scale_and_seed
+@click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
+              help="A fresh folder to generate, build and publish in, emptied first if an earlier run made it "
+                   "(default: <data_dir>/bench/run-<scale>); each step's log and run.json (the figures) go there.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also append the Markdown section to this file (e.g. docs/benchmarks.md).")
+@click.pass_obj
+@expected_errors
+def bench_run_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+                      report_file: Path | None) -> None:
+    """The whole pipeline (generate, ingest, build, check, publish), each step a `crm` command in a process of its
+    own: its time, its process tree's peak memory and the load around it; then each dbt model's time, rows and time
+    per row. Prints a Markdown section for docs/benchmarks.md."""
+    from benchmarks.run import bench_run, format_run
+
+    section = format_run(bench_run(settings, scale, seed, workdir or settings.data_dir / "bench" / f"run-{scale}",
+                                   lambda line: click.echo(line, err=True)))
+    click.echo(section, nl=False)
+    if report_file:
+        with report_file.open("a", encoding="utf-8") as out:
+            out.write("\n" + section)
