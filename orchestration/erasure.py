@@ -569,6 +569,72 @@ def files_holding(folders: Iterable[Path], people: People) -> list[Path]:
         return [path for path, held in zip(paths, pool.map(holds, paths), strict=True) if held]
 
 
+# --- 2b. the serving files ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Republication:
+    """A serving file that is republished from the build after the erasure instead of searched and copied."""
+
+    path: Path
+    pii_free: bool                  # the file without direct PII (`publish_pii_free`), else the serving file
+    build_id: str
+    published_at: datetime
+    rows: dict[str, int]            # rows per table before the erasure
+
+
+def published_as_built(con: duckdb.DuckDBPyConnection, build: str, path: Path, pii_free: bool) -> Republication | None:
+    """Whether the serving file at `path` holds the build warehouse's latest finished build as the build has it now
+    (read before the build loses any row): its publication names that build, and it holds the same published tables
+    with the same row counts. Such a file is written afresh by `crm publish`'s own code once the build has lost their
+    rows (`republish`): a new file that never held their bytes, instead of a search of every table and a copy of the
+    whole file. Any other (an older build kept published because a newer one failed its checks, a build changed
+    since) is searched like every DuckDB file."""
+    from orchestration.publish import PUBLISHED_SCHEMAS
+
+    schemas = ("bi",) if pii_free else PUBLISHED_SCHEMAS
+    name = sql_identifier(build)
+    con.execute("attach ? as _published (read_only)", [str(path)])
+    try:
+        if not (table_exists(con, "_published.meta.publication") and table_exists(con, f"{build}.audit.builds")):
+            return None
+        publication = con.execute("select build_id, published_at from _published.meta.publication").fetchall()
+        latest = con.execute(f"select build_id, finished_at from {name}.audit.builds "
+                             "order by started_at desc limit 1").fetchall()
+        if len(publication) != 1 or not latest or latest[0][1] is None or publication[0][0] != latest[0][0]:
+            return None
+
+        def counts(database: str, where: str) -> dict[str, int]:
+            tables = [f"{s}.{t}" for s, t in con.execute(
+                f"select table_schema, table_name from information_schema.tables where table_catalog = ? {where}",
+                [database]).fetchall()]
+            return {t: con.execute(f"select count(*) from {sql_identifier(database)}.{t}").fetchall()[0][0]
+                    for t in tables}
+
+        in_schemas = f"and table_schema in ({', '.join(sql_literal(s) for s in schemas)})"
+        rows = counts("_published", "and table_schema <> 'meta'")
+        if {t: n for t, n in rows.items() if t.split(".")[0] in schemas} != counts(build, in_schemas):
+            return None
+        return Republication(path, pii_free, publication[0][0], publication[0][1], rows)
+    finally:
+        con.execute("detach _published")
+
+
+def republish(build_db: Path, republication: Republication) -> dict[str, int]:
+    """Write the serving file afresh from the build (which has lost their rows) as `crm publish` does, under its
+    first publication's build id and time, and put it in place of the old one; return the rows fewer per table."""
+    from orchestration.publish import publish, publish_pii_free
+
+    path, build_id, published_at = republication.path, republication.build_id, republication.published_at
+    if republication.pii_free:
+        tables = publish_pii_free(build_db, path, build_id, published_at)
+    else:
+        tables = publish(build_db, path, build_id, published_at=published_at).tables
+    _fsync_dir(path.parent)
+    fewer = {table: republication.rows.get(table, 0) - count for table, count in tables.items()}
+    return {table: count for table, count in fewer.items() if count > 0}
+
+
 # --- the whole request ---------------------------------------------------------------------------------------
 
 
@@ -587,7 +653,8 @@ class ForgetReport:
 def duckdb_files(settings: Settings) -> list[Path]:
     """Every DuckDB file under the data folder, the build warehouse first (it is read to resolve the people)."""
     found = {p for p in settings.data_dir.rglob("*.duckdb") if p.is_file()}
-    found |= {p for p in (settings.build_db, settings.serving_db, settings.health_db) if p.exists()}
+    found |= {p for p in (settings.build_db, settings.serving_db, settings.bi_serving_db, settings.health_db)
+              if p.exists()}
     return sorted(found, key=lambda p: (p != settings.build_db, str(p)))
 
 
@@ -623,6 +690,8 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         hash_changes: dict[str, str | None] = {}
         for place, count in rewrite_landing_files(settings.landing_dir, people, hash_changes).items():
             removed[f"landing/{place}"] = count
+        republished = {path: found for path, pii_free in ((settings.serving_db, False), (settings.bi_serving_db, True))
+                       if path.exists() and (found := published_as_built(con, build, path, pii_free))}
         by_path = {settings.build_db: delete_rows(con, build, searched)}
         # Their records are gone: a name the raw rows left still carry is a namesake's (another person's).
         shared_names = names_of_others(con, people.names, specs)
@@ -632,18 +701,22 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
                             [[new, old] for old, new in hash_changes.items() if new])
     finally:
         con.close()
-    for path in duckdb_files(settings):
-        if path != settings.build_db:
-            con = duckdb.connect()
-            try:
-                con.execute("attach ? as target", [str(path)])
-                by_path[path] = erase_from_database(con, "target", people)
-                con.execute("detach target")
-            finally:
-                con.close()
-        rewrite_duckdb_file(path)
-        counts = by_path[path]
+    for path in duckdb_files(settings):  # the build file first: the serving files are republished from it
         place = str(path.relative_to(settings.data_dir)) if path.is_relative_to(settings.data_dir) else str(path)
+        if path in republished:
+            counts = republish(settings.build_db, republished[path])
+            place += " (republished)"
+        else:
+            if path != settings.build_db:
+                con = duckdb.connect()
+                try:
+                    con.execute("attach ? as target", [str(path)])
+                    by_path[path] = erase_from_database(con, "target", people)
+                    con.execute("detach target")
+                finally:
+                    con.close()
+            rewrite_duckdb_file(path)
+            counts = by_path[path]
         removed |= {f"{place}: {table}": count for table, count in counts.items()}
         removed.setdefault(place, sum(counts.values()))
     for path in sorted(p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES

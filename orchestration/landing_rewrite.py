@@ -14,10 +14,14 @@ import binascii
 import copy
 import csv
 import json
+import multiprocessing
+import os
 import quopri
 import re
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -262,11 +266,33 @@ def rewrite_landing_files(landing_dir: Path, people: People, hash_changes: dict[
     removed: dict[str, int] = {}
     if not matcher.searched or not landing_dir.exists():
         return removed
-    for path in _landing_files(landing_dir):
-        count = _rewrite_file(path, matcher, hash_changes)
+    paths = _landing_files(landing_dir)
+    sizes = {path: path.stat().st_size for path in paths}
+    workers = min(os.cpu_count() or 1, len(paths))
+    if workers > 1 and sum(sizes.values()) >= POOL_MIN_BYTES:
+        # Parsing is pure Python: one process per core, the largest files first so that none is left running
+        # alone at the end.
+        largest_first = sorted(paths, key=lambda p: sizes[p], reverse=True)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = dict(zip(largest_first, pool.map(partial(_rewrite_for, people), largest_first), strict=True))
+    else:
+        done = {path: _rewrite_for(people, path, matcher) for path in paths}
+    for path in paths:
+        count, changes = done[path]
+        hash_changes |= changes
         if count:
             removed[path.relative_to(landing_dir).as_posix()] = count
     return removed
+
+
+# Below this many bytes of landing files, starting worker processes (about a second) costs more than it saves.
+POOL_MIN_BYTES = 64 << 20
+
+
+def _rewrite_for(people: People, path: Path, matcher: _Matcher | None = None) -> tuple[int, dict[str, str | None]]:
+    """`_rewrite_file` for one file, in this process or a worker's: (records removed, its content hash change)."""
+    changes: dict[str, str | None] = {}
+    return _rewrite_file(path, matcher or _Matcher(people), changes), changes
 
 
 def _landing_files(landing_dir: Path) -> list[Path]:
