@@ -355,19 +355,20 @@ def _rows_naming_them(database: str, schema: str, table: str, columns: list[str]
     ALTERNATION_GROUP).
 
     Each test reads the table once, however many text columns it has: the cells, lower-cased, as one list joined
-    to the exact values (one hash join), and the row's cells joined into one text for the regular expression. (A
-    condition per column, the exact ones as IN subqueries, took ten times as long: each IN became a join.)"""
+    to the exact values (one hash join), and the row's cells joined into one text for the regular expression, which
+    ignores case itself (lower-casing that text first took a third longer). (A condition per column, the exact ones
+    as IN subqueries, took ten times as long: each IN became a join.)"""
     name = f"{sql_identifier(database)}.{sql_identifier(schema)}.{sql_identifier(table)}"
     cells = [f"cast({sql_identifier(c)} as varchar)" for c in columns]
     queries = [f"select rid from (select rowid as rid, unnest([{', '.join(f'lower({c})' for c in cells)}]) as v "
                f"from {name}) where v in (select v from _erase_exact)"]
-    row_text = f"lower(concat_ws(chr({ord(CELL_SEPARATOR)}), {', '.join(cells)}))"
-    records = [f"lower({c})" for column, c in zip(columns, cells, strict=True) if column in RECORD_TEXT_COLUMNS]
+    row_text = f"concat_ws(chr({ord(CELL_SEPARATOR)}), {', '.join(cells)})"
+    records = [c for column, c in zip(columns, cells, strict=True) if column in RECORD_TEXT_COLUMNS]
     tests, parameters = [], {}
     for kind, texts in (("contained", [row_text]), ("ids", records)):
         for i, pattern in enumerate(patterns[kind] if texts else []):
             parameters[f"{kind}{i}"] = pattern
-            tests += [f"regexp_matches({text}, ${kind}{i})" for text in texts]
+            tests += [f"regexp_matches({text}, ${kind}{i}, 'i')" for text in texts]
     if tests:
         queries.append(f"select rowid from {name} where {' or '.join(tests)}")
     return " union ".join(queries), parameters
@@ -453,21 +454,24 @@ def erase_from_parquet(path: Path, people: People) -> int:
 
 
 def rewrite_duckdb_file(path: Path) -> None:
-    """Copy the database into a new file and put it in place of the old one, so no deleted row's bytes remain.
-
-    The copy is written next to the original (same file system: the replace is atomic), made durable, then
-    renamed over it; a reader holding the old file keeps its view until it reopens."""
-    fresh = path.with_name(f".{path.name}.erasing")
-    fresh.unlink(missing_ok=True)
+    """Copy the database into a new file and put it in place of the old one, so no deleted row's bytes remain."""
     con = duckdb.connect()
     try:
         con.execute("attach ? as old (read_only)", [str(path)])
-        con.execute("attach ? as fresh", [str(fresh)])
-        con.execute("copy from database old to fresh")
-        con.execute("detach fresh")
-        con.execute("detach old")
+        replace_with_copy(con, "old", path)
     finally:
         con.close()
+
+
+def replace_with_copy(con: duckdb.DuckDBPyConnection, database: str, path: Path) -> None:
+    """Copy the database attached as `database` (the file at `path`) into a new file and put it in place of the old
+    one. The copy is written next to the original (same file system: the replace is atomic), made durable, then
+    renamed over it; a reader holding the old file keeps its view until it reopens."""
+    fresh = path.with_name(f".{path.name}.erasing")
+    fresh.unlink(missing_ok=True)
+    con.execute("attach ? as _erasure_copy", [str(fresh)])
+    con.execute(f"copy from database {sql_identifier(database)} to _erasure_copy")
+    con.execute("detach _erasure_copy")
     _fsync(fresh)
     os.replace(fresh, path)
     Path(f"{path}.wal").unlink(missing_ok=True)  # the old file's log: its content is in the copy
@@ -526,11 +530,11 @@ def byte_alternations(needles: Iterable[bytes]) -> list[str]:
     return ["|".join(escaped[i:i + ALTERNATION_GROUP]) for i in range(0, len(escaped), ALTERNATION_GROUP)]
 
 
-def matching(array: pa.Array, alternations: list[str]) -> pa.BooleanArray:
+def matching(array: pa.Array, alternations: list[str], ignore_case: bool = False) -> pa.BooleanArray:
     """Which elements of a string or binary array hold a match of any of the alternations."""
     found = pa.array([False] * len(array))
     for pattern in alternations:
-        found = pc.or_(found, pc.fill_null(pc.match_substring_regex(array, pattern), False))
+        found = pc.or_(found, pc.fill_null(pc.match_substring_regex(array, pattern, ignore_case=ignore_case), False))
     return found
 
 
@@ -699,6 +703,11 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         if hash_changes:
             con.executemany("update audit.loads set file_hash = ? where file_hash = ?",
                             [[new, old] for old, new in hash_changes.items() if new])
+        # Copied from this connection, which sees the rows deleted; closing it must not first write the deletions
+        # into the old file (a checkpoint: 10 s at 100,000 people) that the copy replaces. Should the copy fail,
+        # the deletions are in the file's log and the next open applies them.
+        con.execute("pragma disable_checkpoint_on_shutdown")
+        replace_with_copy(con, build, settings.build_db)
     finally:
         con.close()
     for path in duckdb_files(settings):  # the build file first: the serving files are republished from it
@@ -707,7 +716,7 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
             counts = republish(settings.build_db, republished[path])
             place += " (republished)"
         else:
-            if path != settings.build_db:
+            if path != settings.build_db:  # (the build file was copied above)
                 con = duckdb.connect()
                 try:
                     con.execute("attach ? as target", [str(path)])
@@ -715,7 +724,7 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
                     con.execute("detach target")
                 finally:
                     con.close()
-            rewrite_duckdb_file(path)
+                rewrite_duckdb_file(path)
             counts = by_path[path]
         removed |= {f"{place}: {table}": count for table, count in counts.items()}
         removed.setdefault(place, sum(counts.values()))
