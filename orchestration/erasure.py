@@ -686,8 +686,9 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         # The list first: should anything below fail, a rerun finds the person again, and meanwhile no load
         # brings them back.
         now = datetime.now(UTC)
-        con.executemany(f"insert or ignore into {SUPPRESSIONS_TABLE} values (?, ?, ?)",
-                        [[h, request_id, now] for h in sorted(hashes)])
+        # One statement: executemany inserts row by row (30 s for the 8,000 hashes of 100 people).
+        con.execute(f"insert or ignore into {SUPPRESSIONS_TABLE} select unnest(?::varchar[]), ?, ?",
+                    [sorted(hashes), request_id, now])
         con.execute("checkpoint")
         # The landing files before the warehouse's rows: a rerun after a failure between them still finds the
         # person in the warehouse, and with them what the files hold.
