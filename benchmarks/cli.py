@@ -179,6 +179,7 @@ def _published_warehouse(settings: Settings, workdir: Path, scale: int, seed: in
 def bench_forget_command(settings: Settings, scale: int, seed: int, workdir: Path | None, people: int) -> None:
     """`crm forget` of --people people (by their email) in a copy of a published warehouse at --scale: the time of
     the whole request, file rewrites included."""
+    import os
     import shutil
     import time
 
@@ -198,6 +199,8 @@ def bench_forget_command(settings: Settings, scale: int, seed: int, workdir: Pat
                  serving_db.with_name("serving_bi.duckdb")):
         if path.exists():
             shutil.copyfile(path, copy / path.name)
+    # The copy's gigabytes written back to disk now, not while the request runs (they slowed it by a third).
+    os.sync()
     copied = replace(settings, data_dir=copy, landing_dir=copy / "landing", ground_truth_dir=copy / "ground_truth",
                      build_db=copy / "build.duckdb", serving_db=copy / "serving.duckdb",
                      bi_serving_db=copy / "serving_bi.duckdb",
