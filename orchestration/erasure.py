@@ -711,24 +711,28 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         replace_with_copy(con, build, settings.build_db)
     finally:
         con.close()
-    for path in duckdb_files(settings):  # the build file first: the serving files are republished from it
-        place = str(path.relative_to(settings.data_dir)) if path.is_relative_to(settings.data_dir) else str(path)
-        if path in republished:
-            counts = republish(settings.build_db, republished[path])
-            place += " (republished)"
-        else:
-            if path != settings.build_db:  # (the build file was copied above)
-                con = duckdb.connect()
-                try:
-                    con.execute("attach ? as target", [str(path)])
-                    by_path[path] = erase_from_database(con, "target", people)
-                    con.execute("detach target")
-                finally:
-                    con.close()
-                rewrite_duckdb_file(path)
-            counts = by_path[path]
-        removed |= {f"{place}: {table}": count for table, count in counts.items()}
-        removed.setdefault(place, sum(counts.values()))
+    # The serving files are republished from the rewritten build side by side, and meanwhile the other files are
+    # searched: a file written alone leaves a core idle much of the time.
+    with ThreadPoolExecutor(max_workers=max(len(republished), 1)) as pool:
+        republishing = {path: pool.submit(republish, settings.build_db, found) for path, found in republished.items()}
+        for path in duckdb_files(settings):
+            place = str(path.relative_to(settings.data_dir)) if path.is_relative_to(settings.data_dir) else str(path)
+            if path in republishing:
+                counts = republishing[path].result()
+                place += " (republished)"
+            else:
+                if path != settings.build_db:  # (the build file was copied above)
+                    con = duckdb.connect()
+                    try:
+                        con.execute("attach ? as target", [str(path)])
+                        by_path[path] = erase_from_database(con, "target", people)
+                        con.execute("detach target")
+                    finally:
+                        con.close()
+                    rewrite_duckdb_file(path)
+                counts = by_path[path]
+            removed |= {f"{place}: {table}": count for table, count in counts.items()}
+            removed.setdefault(place, sum(counts.values()))
     for path in sorted(p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
                        and not p.is_relative_to(settings.landing_dir)):
         count = redact_text_file(path, people)
