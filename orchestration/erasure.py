@@ -471,7 +471,12 @@ def replace_with_copy(con: duckdb.DuckDBPyConnection, database: str, path: Path)
     fresh.unlink(missing_ok=True)
     con.execute("attach ? as _erasure_copy", [str(fresh)])
     con.execute(f"copy from database {sql_identifier(database)} to _erasure_copy")
+    # All of it into the file itself: small tables' rows are first written to a log beside it, which the rename
+    # would leave behind (and a connection told not to checkpoint on closing does not on detaching either).
+    con.execute("checkpoint _erasure_copy")
     con.execute("detach _erasure_copy")
+    if Path(f"{fresh}.wal").exists():
+        raise RuntimeError(f"the copy of {path.name} left a log beside it: the file was not replaced")
     _fsync(fresh)
     os.replace(fresh, path)
     Path(f"{path}.wal").unlink(missing_ok=True)  # the old file's log: its content is in the copy
@@ -704,11 +709,10 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         if hash_changes:
             con.executemany("update audit.loads set file_hash = ? where file_hash = ?",
                             [[new, old] for old, new in hash_changes.items() if new])
-        # Copied from this connection, which sees the rows deleted; closing it must not first write the deletions
-        # into the old file (a checkpoint: 10 s at 100,000 people) that the copy replaces. Should the copy fail,
-        # the deletions are in the file's log and the next open applies them.
-        con.execute("pragma disable_checkpoint_on_shutdown")
+        # Copied from this connection, which sees the rows deleted; closing it then must not write the deletions
+        # into the old file (a checkpoint: 10 s at 100,000 people) that the copy has replaced.
         replace_with_copy(con, build, settings.build_db)
+        con.execute("pragma disable_checkpoint_on_shutdown")
     finally:
         con.close()
     # The serving files are republished from the rewritten build side by side, and meanwhile the other files are

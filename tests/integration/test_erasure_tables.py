@@ -139,3 +139,24 @@ def test_a_serving_file_of_another_build_or_other_rows_is_not_republished(tmp_pa
     con.execute("insert into audit.builds values ('b2', '2026-11-02 08:00+00', '2026-11-02 08:30+00', 2, 2)")
     assert published_as_built(con, "build", serving_db, pii_free=False) is None
     con.close()
+
+
+def test_a_file_copied_from_its_open_connection_keeps_every_table(tmp_path):
+    # As `crm forget` copies the build file: from the connection that deleted the rows, which then closes without
+    # a checkpoint. A small table's rows go to a log beside the copy first; the copy must hold them itself.
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema audit; create table audit.loads (file_hash varchar, rows_loaded integer)")
+    con.execute("insert into audit.loads values ('h1', 3), ('h2', 4)")
+    con.execute("create table people (email varchar)")
+    con.execute("insert into people values ('ann.lee@example.com'), ('bob@example.org')")
+    con.execute("checkpoint")
+    con.execute("delete from people where email = 'ann.lee@example.com'")
+    orchestration.erasure.replace_with_copy(con, "build", path)
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb"]
+    assert b"ann.lee@example.com" not in path.read_bytes()
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select * from audit.loads order by 1").fetchall() == [("h1", 3), ("h2", 4)]
+    assert con.execute("select email from people").fetchall() == [("bob@example.org",)]
