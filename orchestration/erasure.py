@@ -12,7 +12,12 @@
    aggregates (KPIs by period) hold nobody's data; the next `crm build` re-derives them without the person.
    Each file is then copied into a new file (`COPY FROM DATABASE`) and atomically put in place of the old one:
    DuckDB leaves deleted rows' bytes in a file until their blocks are reused, so a DELETE alone erases nothing.
-3. Landing files are rewritten without the person's records, each in its own format (`landing_rewrite.py`), and
+   The build file is copied from the connection that deleted the rows. A serving file (and the one without PII)
+   that holds the build's latest build as the build has it (`published_as_built`) is not searched: it is
+   republished from the rewritten build by `crm publish`'s own code (`republish`), a new file that never held
+   their bytes, reported as "<file> (republished)" with the rows fewer per table.
+3. Landing files are rewritten without the person's records, each in its own format (`landing_rewrite.py`; a
+   process per core when there are many), and
    `audit.loads` takes the new content hash, so the rewritten file counts as loaded (its rows are exactly the raw
    rows left) and is not loaded again.
 4. Other text files under the data folder (Great Expectations' validation results and Data Docs, exports) have
