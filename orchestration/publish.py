@@ -36,10 +36,12 @@ class Publication:
     pii_free_tables: dict[str, int] = field(default_factory=dict)
 
 
-def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db: Path | None = None) -> Publication:
+def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db: Path | None = None,
+            published_at: datetime | None = None) -> Publication:
     """The marts, bi and audit tables into the serving file; with `pii_free_db`, the bi tables alone into that file
-    too (see publish_pii_free), both stamped with the same publication."""
-    published_at = datetime.now(UTC)
+    too (see publish_pii_free), both stamped with the same publication: now, or `published_at` (`crm forget`
+    republishes a build without the people it erased, under its first publication's time)."""
+    published_at = published_at or datetime.now(UTC)
 
     def copy(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         schema_list = ", ".join(sql_literal(s) for s in PUBLISHED_SCHEMAS)
@@ -120,6 +122,9 @@ def _write_file(build_db: Path, target: Path, copy, build_id: str | None, publis
         con.execute("detach build")
     finally:
         con.close()
+    # Durable before it replaces the old file (`crm forget` republishes so that the old file's bytes are gone).
+    with staging_file.open("rb+") as fh:
+        os.fsync(fh.fileno())
     # Atomic on POSIX: readers see either the old complete file or the new complete file, never a mix.
     os.replace(staging_file, target)
     return tables

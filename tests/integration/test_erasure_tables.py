@@ -1,10 +1,13 @@
 """Rows naming a person found generically in any DuckDB table, and the file rewritten without their bytes."""
 
+from datetime import UTC, datetime
+
 import duckdb
 import pytest
 
 import orchestration.erasure
-from orchestration.erasure import People, erase_from_database, rewrite_duckdb_file
+from orchestration.erasure import People, erase_from_database, published_as_built, republish, rewrite_duckdb_file
+from orchestration.publish import publish
 
 ANN = People(customer_ids={"cus_00000000000000aa"}, record_keys={"crm_contact:K-777777"}, record_ids={"K-777777"},
              emails={"ann.lee@example.com"}, phones={"+12125550199"}, ids={"K-777777"},
@@ -90,3 +93,70 @@ def test_a_name_rows_left_after_the_erasure_still_carry_is_a_namesakes_and_not_s
     shared = names_of_others(con, {"Yoichi Kobayashi", "Kobayashi Yoichi", "Ann Lee", "Julie Moreau"},
                              all_sources())
     assert shared == {"Yoichi Kobayashi", "Ann Lee"}
+
+
+def _published_build(tmp_path):
+    """A build warehouse with one finished build, published, and a connection to it as `crm forget` holds one."""
+    build_db, serving_db = tmp_path / "build.duckdb", tmp_path / "serving.duckdb"
+    con = duckdb.connect(str(build_db))
+    con.execute("create schema marts; create schema audit; create schema bi")
+    con.execute("create table audit.builds (build_id varchar, started_at timestamptz, finished_at timestamptz, "
+                "customers integer, records_resolved integer)")
+    con.execute("insert into audit.builds values ('b1', '2026-11-01 08:00+00', '2026-11-01 08:30+00', 2, 2)")
+    con.execute("create table marts.dim_customers (customer_id varchar, email varchar)")
+    con.execute("insert into marts.dim_customers values ('cus_00000000000000aa', 'ann.lee@example.com'), "
+                "('cus_00000000000000bb', 'bob@example.org')")
+    con.execute("create view bi.dim_customers as select customer_id from marts.dim_customers")
+    con.close()
+    published_at = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    publish(build_db, serving_db, "b1", published_at=published_at)
+    return build_db, serving_db, published_at
+
+
+def test_a_serving_file_of_the_latest_build_is_republished_from_it_without_their_rows(tmp_path):
+    build_db, serving_db, published_at = _published_build(tmp_path)
+    con = duckdb.connect(str(build_db))
+    republication = published_as_built(con, "build", serving_db, pii_free=False)
+    assert republication is not None and republication.build_id == "b1"
+    con.execute("delete from marts.dim_customers where customer_id = 'cus_00000000000000aa'")
+    con.close()
+    # Two rows fewer: the person's customer row, and the same row through the bi view materialized on publish.
+    assert republish(build_db, republication) == {"marts.dim_customers": 1, "bi.dim_customers": 1}
+    assert b"ann.lee@example.com" not in serving_db.read_bytes()
+    con = duckdb.connect(str(serving_db), read_only=True)
+    assert con.execute("select customer_id from marts.dim_customers").fetchall() == [("cus_00000000000000bb",)]
+    assert con.execute("select build_id, published_at from meta.publication").fetchall() == [("b1", published_at)]
+
+
+def test_a_serving_file_of_another_build_or_other_rows_is_not_republished(tmp_path):
+    build_db, serving_db, _ = _published_build(tmp_path)
+    con = duckdb.connect(str(build_db))
+    con.execute("insert into marts.dim_customers values ('cus_00000000000000cc', 'cy@example.net')")
+    assert published_as_built(con, "build", serving_db, pii_free=False) is None  # a row the file does not have
+    con.execute("delete from marts.dim_customers where customer_id = 'cus_00000000000000cc'")
+    assert published_as_built(con, "build", serving_db, pii_free=False) is not None
+    # A newer build (which failed its checks, say): the published file holds the older one.
+    con.execute("insert into audit.builds values ('b2', '2026-11-02 08:00+00', '2026-11-02 08:30+00', 2, 2)")
+    assert published_as_built(con, "build", serving_db, pii_free=False) is None
+    con.close()
+
+
+def test_a_file_copied_from_its_open_connection_keeps_every_table(tmp_path):
+    # As `crm forget` copies the build file: from the connection that deleted the rows, which then closes without
+    # a checkpoint. A small table's rows go to a log beside the copy first; the copy must hold them itself.
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema audit; create table audit.loads (file_hash varchar, rows_loaded integer)")
+    con.execute("insert into audit.loads values ('h1', 3), ('h2', 4)")
+    con.execute("create table people (email varchar)")
+    con.execute("insert into people values ('ann.lee@example.com'), ('bob@example.org')")
+    con.execute("checkpoint")
+    con.execute("delete from people where email = 'ann.lee@example.com'")
+    orchestration.erasure.replace_with_copy(con, "build", path)
+    con.execute("pragma disable_checkpoint_on_shutdown")
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb"]
+    assert b"ann.lee@example.com" not in path.read_bytes()
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select * from audit.loads order by 1").fetchall() == [("h1", 3), ("h2", 4)]
+    assert con.execute("select email from people").fetchall() == [("bob@example.org",)]

@@ -3,6 +3,7 @@
 import base64
 from pathlib import Path
 
+import orchestration.landing_rewrite
 from orchestration.erasure import People
 from orchestration.landing_rewrite import rewrite_landing_files
 
@@ -119,3 +120,21 @@ def test_a_number_in_a_base64_part_after_a_plain_part_is_found(tmp_path):
     (landing / "email" / "support-2026-01.mbox").write_bytes(b"From MAILER-DAEMON Mon Jan  5 10:00:00 2026\n"
                                                             + message + b"\n")
     assert _rewrite(landing)[0] == {"email/support-2026-01.mbox": 1}
+
+
+def test_worker_processes_rewrite_each_file_as_one_process_does(tmp_path, monkeypatch):
+    # Three files, each with one record of theirs among others; with the pool's threshold at 0 they are rewritten
+    # in worker processes, and every file must come out as written here by hand.
+    landing = tmp_path / "landing"
+    (landing / "web").mkdir(parents=True)
+    kept = {}
+    for month in range(1, 4):
+        others = [f'{{"messageId":"{month}-{i}","userId":"K-{i:06d}"}}\n'.encode() for i in range(month * 50)]
+        theirs = f'{{"messageId":"{month}-x","traits":{{"email":"ann.lee@example.com"}}}}\n'.encode()
+        (landing / "web" / f"events-{month}.jsonl").write_bytes(b"".join(others[:10] + [theirs] + others[10:]))
+        kept[f"web/events-{month}.jsonl"] = b"".join(others)
+    monkeypatch.setattr(orchestration.landing_rewrite, "POOL_MIN_BYTES", 0)
+    removed, changes = _rewrite(landing)
+    assert removed == {"web/events-1.jsonl": 1, "web/events-2.jsonl": 1, "web/events-3.jsonl": 1}
+    assert {p: (landing / p).read_bytes() for p in kept} == kept
+    assert len(changes) == 3
