@@ -26,6 +26,7 @@ from pathlib import Path
 
 from common.processes import ends_with_parent
 from common.settings import PROJECT_ROOT, Settings
+from common.sql import sql_identifier
 from orchestration.errors import CrmError
 
 # A step's end is seen at the next sample, so its time is late by up to this much; each sample reads /proc's
@@ -214,15 +215,11 @@ def model_figures(build_db: Path, nodes: list[dict]) -> list[ModelFigures]:
             if not kind:
                 continue  # the model failed or was not built
             rows = None if kind[0][0] == "VIEW" else con.execute(
-                f"select count(*) from {_quote(schema)}.{_quote(name)}").fetchone()[0]
+                f"select count(*) from {sql_identifier(schema)}.{sql_identifier(name)}").fetchone()[0]
             figures.append(ModelFigures(node["unique_id"].split(".", 2)[-1], float(node["execution_time"]), rows))
     finally:
         con.close()
     return sorted(figures, key=lambda m: -m.seconds)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 # --- the run --------------------------------------------------------------------------------------------------------
