@@ -52,6 +52,19 @@ def test_json_lines_by_any_value_nested_or_not(tmp_path):
     assert (landing / "web" / "events.jsonl").read_bytes() == lines[1]
 
 
+def test_json_lines_with_bytes_that_are_not_utf8_keep_them_and_lose_theirs(tmp_path):
+    # The lines are searched as slices of the file's bytes, never decoded whole: a line with a broken UTF-8
+    # sequence, a Japanese name and a line ending in CR LF come back byte for byte; theirs (upper case) goes.
+    landing = tmp_path / "landing"
+    (landing / "web").mkdir(parents=True)
+    lines = [b'{"messageId":"1","traits":{"name":"\xe5\xb1\xb1\xe7\x94\xb0","note":"\xff\xfe"}}\r\n',
+             b'{"messageId":"2","traits":{"email":"ANN.LEE@EXAMPLE.COM"}}\r\n',
+             b'{"messageId":"3","traits":{"email":"bob@example.com"}}']
+    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    assert _rewrite(landing)[0] == {"web/events.jsonl": 1}
+    assert (landing / "web" / "events.jsonl").read_bytes() == lines[0] + lines[2]
+
+
 def _message(sender: str, to: str, body: str, message_id: str, encode: bool = False) -> bytes:
     if encode:
         payload = base64.b64encode(body.encode()).decode()
