@@ -291,27 +291,43 @@ def _collect_from_raw(con: duckdb.DuckDBPyConnection, spec: SourceSpec, people: 
                     people.names.add(name)
 
 
-def names_of_others(con: duckdb.DuckDBPyConnection, names: set[str], specs: list[SourceSpec]) -> set[str]:
-    """Of their names as written, those the raw rows left after their rows were deleted still carry in a name
-    column (case aside): another person's with the same name, a namesake. Searching the files for those would
-    find the namesake and fail every erasure of a common name; redacting them would erase someone else's name."""
+def names_of_others(con: duckdb.DuckDBPyConnection, database: str, names: set[str]) -> set[str]:
+    """Of their names as written, those the raw and quarantined rows (audit.quarantine) of the attached
+    database (their own rows gone) still hold anywhere in a text, as a whole name and case aside
+    (`name_patterns`): in a name column, a mail header's display name, a JSON payload. Each is another person's, a
+    namesake: searching the files for it would find the namesake and fail every erasure of a common name;
+    redacting it would erase someone else's name."""
     if not names:
         return set()
-    wanted = sorted({n.lower() for n in names})
+    lowered = sorted({n.lower() for n in names})
     found: set[str] = set()
-    for spec in specs:
-        table = f"raw.{sql_identifier(spec.raw_table)}"
-        if not table_exists(con, f"raw.{spec.raw_table}"):
+    for place, columns in _text_columns(con, database).items():
+        if place.split(".")[0] != "raw" and place != "audit.quarantine":
             continue
-        columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
-        held = [f"lower(trim({sql_identifier(c)}))" for c in NAME_COLUMNS if c in columns]
-        if "first_name" in columns and "last_name" in columns:
-            held.append("lower(trim(concat_ws(' ', first_name, last_name)))")
-        for expression in held:
+        table = f"{sql_identifier(database)}.{'.'.join(sql_identifier(p) for p in place.split('.', 1))}"
+        cells = ", ".join(f"cast({sql_identifier(c)} as varchar)" for c in columns)
+        if "first_name" in columns and "last_name" in columns:  # a full name as `_collect_from_raw` takes it
+            cells += ", concat_ws(' ', first_name, last_name)"
+        text = f"concat_ws(chr({ord(CELL_SEPARATOR)}), {cells})"
+        # Rows holding a name anywhere first (a plain alternation RE2 runs fastest, ignoring case itself); the
+        # whole names in those few.
+        for anywhere, whole in zip(text_alternations(lowered), name_patterns(lowered), strict=True):
             found |= {r[0] for r in con.execute(
-                f"select distinct {expression} from {table} where {expression} in (select unnest(?::varchar[]))",
-                [wanted]).fetchall()}
+                f"select distinct unnest(regexp_extract_all(lower(text), $whole, 1)) "
+                f"from (select {text} as text from {table}) where regexp_matches(text, $anywhere, 'i')",
+                {"anywhere": anywhere, "whole": whole}).fetchall()}
     return {n for n in names if n.lower() in found}
+
+
+# A name is found whole: not inside a longer word ("Ann Lee" is not in "Ann Leeds"). Letters and digits of other
+# scripts do not count as the word going on, so a Japanese name, written without spaces, is found inside a text.
+NAME_BORDER = "[^a-z0-9]"
+
+
+def name_patterns(names: Iterable[str]) -> list[str]:
+    """Regular expressions (RE2) together matching any of the (lower-case) names as a whole name, its first group
+    the name."""
+    return [f"(?:^|{NAME_BORDER})({group})(?:$|{NAME_BORDER})" for group in text_alternations(names)]
 
 
 # --- 2. DuckDB files -----------------------------------------------------------------------------------------
@@ -470,16 +486,48 @@ def rewrite_duckdb_file(path: Path) -> None:
 
 def replace_with_copy(con: duckdb.DuckDBPyConnection, database: str, path: Path) -> None:
     """Copy the database attached as `database` (the file at `path`) into a new file and put it in place of the old
-    one. The copy is written next to the original (same file system: the replace is atomic), made durable, then
-    renamed over it; a reader holding the old file keeps its view until it reopens."""
+    one (`start_copy`, `finish_copy`)."""
+    start_copy(con, database, path)
+    finish_copy(con, path)
+
+
+COPY_NAME = "_erasure_copy"
+
+
+def start_copy(con: duckdb.DuckDBPyConnection, database: str, path: Path, found: bool = False) -> dict[str, int]:
+    """Copy the database attached as `database` (the file at `path`) into a new file next to it, attached as
+    COPY_NAME; with `found`, without the rows `find_rows` found, and return their count per table (tables losing
+    none left out). The original is not written to: until `finish_copy` puts the copy in its place, a failure
+    leaves it whole, and a rerun finds the people in it again."""
     fresh = path.with_name(f".{path.name}.erasing")
     fresh.unlink(missing_ok=True)
-    con.execute("attach ? as _erasure_copy", [str(fresh)])
-    con.execute(f"copy from database {sql_identifier(database)} to _erasure_copy")
+    Path(f"{fresh}.wal").unlink(missing_ok=True)
+    name = sql_identifier(database)
+    con.execute("attach ? as " + COPY_NAME, [str(fresh)])
+    if not found:
+        con.execute(f"copy from database {name} to {COPY_NAME}")
+        return {}
+    removed = dict(con.execute(f"select place, count(distinct rid) from {FOUND_TABLE} group by place").fetchall())
+    # Schemas, tables, views, macros first; then each table's rows but theirs, as COPY FROM DATABASE copies them.
+    con.execute(f"copy from database {name} to {COPY_NAME} (schema)")
+    for schema, table in con.execute("select schema_name, table_name from duckdb_tables() where database_name = ? "
+                                     "order by all", [database]).fetchall():
+        qualified = f"{sql_identifier(schema)}.{sql_identifier(table)}"
+        place = f"{schema}.{table}"
+        theirs = f" where rowid not in (select rid from {FOUND_TABLE} where place = ?)" if place in removed else ""
+        con.execute(f"insert into {COPY_NAME}.{qualified} select * from {name}.{qualified}{theirs}",
+                    [place] if theirs else [])
+    return removed
+
+
+def finish_copy(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Put the copy `start_copy` made in place of the file at `path`: made durable, then renamed over it (same
+    file system: the replace is atomic); a reader holding the old file keeps its view until it reopens."""
+    fresh = path.with_name(f".{path.name}.erasing")
     # All of it into the file itself: small tables' rows are first written to a log beside it, which the rename
     # would leave behind (and a connection told not to checkpoint on closing does not on detaching either).
-    con.execute("checkpoint _erasure_copy")
-    con.execute("detach _erasure_copy")
+    con.execute(f"checkpoint {COPY_NAME}")
+    con.execute(f"detach {COPY_NAME}")
     if Path(f"{fresh}.wal").exists():
         raise RuntimeError(f"the copy of {path.name} left a log beside it: the file was not replaced")
     _fsync(fresh)
@@ -555,16 +603,27 @@ def files_holding(folders: Iterable[Path], people: People) -> list[Path]:
     """Files under the folders whose bytes contain any of their identifiers or names (UTF-8 and, for the
     Japanese CRM's exports, Shift_JIS). Each file is read in blocks searched by RE2 through Arrow, several at a
     time (Python's own regular expressions would try every value at every position: minutes for the data folder
-    of 100,000 people); consecutive blocks overlap by the longest needle, so none is missed at a border."""
-    values = people.searched()
-    needles = {v.encode("utf-8") for v in values}
-    for value in values:
-        with contextlib.suppress(UnicodeEncodeError):
-            needles.add(value.encode("cp932"))
-    if not needles:
+    of 100,000 people); consecutive blocks overlap by the longest needle, so none is missed at a border. A name
+    counts only whole, as `names_of_others` finds one (NAME_BORDER): "Brian Stephens" is not in "Brian Stephenson"."""
+    def encoded(values: set[str]) -> set[bytes]:
+        needles = {v.encode("utf-8") for v in values}
+        for value in values:
+            with contextlib.suppress(UnicodeEncodeError):
+                needles.add(value.encode("cp932"))
+        return needles
+
+    searched = people.searched()
+    names = encoded({v for v in searched if v in people.names})
+    needles = encoded(searched - people.names)
+    if not needles | names:
         return []
-    alternations = byte_alternations(needles)
-    overlap = max(map(len, needles)) - 1
+    # Blocks holding a value anywhere first (plain alternations, which RE2 runs fastest); in those few, the
+    # names whole.
+    anywhere = byte_alternations(needles | names)
+    border = NAME_BORDER.replace("a-z", "A-Za-z")  # the bytes are searched as they are, not lower-cased
+    whole = byte_alternations(needles) + [f"(?:^|{border})(?:{group})(?:$|{border})"
+                                          for group in byte_alternations(names)]
+    overlap = max(map(len, needles | names))  # a name's border character included
 
     def holds(path: Path) -> bool:
         with path.open("rb") as fh:
@@ -573,7 +632,9 @@ def files_holding(folders: Iterable[Path], people: People) -> list[Path]:
                 data = tail + block
                 blocks = [data[i:i + SEARCH_BLOCK + overlap] for i in range(0, max(len(data) - overlap, 1),
                                                                            SEARCH_BLOCK)]
-                if pc.any(matching(pa.array(blocks, pa.binary()), alternations)).as_py():
+                array = pa.array(blocks, pa.binary())
+                suspects = pc.filter(array, matching(array, anywhere))
+                if len(suspects) and pc.any(matching(suspects, whole)).as_py():
                     return True
                 tail = data[-overlap:] if overlap else b""
         return False
@@ -690,7 +751,7 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         ensure_audit_tables(con)  # before the rows are found: rowids must stay as found until they are deleted
         con.execute(ERASURES_DDL)
         build = con.execute("select current_database()").fetchall()[0][0]
-        searched = find_rows(con, build, people)
+        find_rows(con, build, people)
         collect_row_keys(con, build, people, specs)  # the raw rows' keys, before the rows go
         hashes = people.hashes(settings.suppression_salt)
         # The list first: should anything below fail, a rerun finds the person again, and meanwhile no load
@@ -700,24 +761,25 @@ def forget(settings: Settings, values: list[str], command: str) -> ForgetReport:
         con.execute(f"insert or ignore into {SUPPRESSIONS_TABLE} select unnest(?::varchar[]), ?, ?",
                     [sorted(hashes), request_id, now])
         con.execute("checkpoint")
-        # The landing files before the warehouse's rows: a rerun after a failure between them still finds the
-        # person in the warehouse, and with them what the files hold.
-        hash_changes: dict[str, str | None] = {}
-        for place, count in rewrite_landing_files(settings.landing_dir, people, hash_changes).items():
-            removed[f"landing/{place}"] = count
         republished = {path: found for path, pii_free in ((settings.serving_db, False), (settings.bi_serving_db, True))
                        if path.exists() and (found := published_as_built(con, build, path, pii_free))}
-        by_path = {settings.build_db: delete_rows(con, build, searched)}
-        # Their records are gone: a name the raw rows left still carry is a namesake's (another person's).
-        shared_names = names_of_others(con, people.names, specs)
+        # The landing files are rewritten (in worker processes: pure Python) while DuckDB copies the build file
+        # without their rows, the old file untouched until the copy replaces it, after the landing files: a rerun
+        # after a failure before then still finds the person in the warehouse, and with them what the files hold.
+        hash_changes: dict[str, str | None] = {}
+        with ThreadPoolExecutor(max_workers=1) as landing_pool:
+            landing = landing_pool.submit(rewrite_landing_files, settings.landing_dir, people, hash_changes)
+            # (Should the copy fail, leaving the pool waits for the landing files, then the error is raised.)
+            by_path = {settings.build_db: start_copy(con, build, settings.build_db, found=True)}
+            # Their records are gone: a name the raw rows left still carry is a namesake's (another person's).
+            shared_names = names_of_others(con, COPY_NAME, people.names)
+            for place, count in landing.result().items():
+                removed[f"landing/{place}"] = count
         people.names -= shared_names
         if hash_changes:
-            con.executemany("update audit.loads set file_hash = ? where file_hash = ?",
+            con.executemany(f"update {COPY_NAME}.audit.loads set file_hash = ? where file_hash = ?",
                             [[new, old] for old, new in hash_changes.items() if new])
-        # Copied from this connection, which sees the rows deleted; closing it then must not write the deletions
-        # into the old file (a checkpoint: 10 s at 100,000 people) that the copy has replaced.
-        replace_with_copy(con, build, settings.build_db)
-        con.execute("pragma disable_checkpoint_on_shutdown")
+        finish_copy(con, settings.build_db)
     finally:
         con.close()
     # The serving files are republished from the rewritten build side by side, and meanwhile the other files are

@@ -51,6 +51,36 @@ def test_rows_are_found_by_any_text_column_and_their_bytes_leave_the_file(tmp_pa
     assert con.execute("select customer_id from marts.customers").fetchall() == [("cus_00000000000000bb",)]
 
 
+def test_the_build_is_copied_without_their_rows_and_untouched_until_the_copy_replaces_it(tmp_path):
+    # As `crm forget` copies the build file: the rows found are left out of the copy, the original is not written
+    # to (a failure before the replace leaves it whole), and views and every other row come along.
+    from orchestration.erasure import COPY_NAME, find_rows, finish_copy, start_copy
+
+    path = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema bi")
+    con.execute("create table marts.customers (customer_id varchar, email varchar, revenue decimal(10, 2))")
+    con.execute("insert into marts.customers values ('cus_00000000000000aa', 'ann.lee@example.com', 10), "
+                "('cus_00000000000000bb', 'bob@example.org', 20), ('cus_00000000000000cc', null, 5)")
+    con.execute("create table marts.kpis (month varchar, revenue decimal(10, 2))")
+    con.execute("insert into marts.kpis values ('2026-01', 35)")
+    con.execute("create view bi.customers as select customer_id, revenue from marts.customers")
+    con.close()
+    before = path.read_bytes()
+    con = duckdb.connect(str(path))
+    find_rows(con, "build", ANN)
+    assert start_copy(con, "build", path, found=True) == {"marts.customers": 1}
+    assert con.execute(f"select count(*) from {COPY_NAME}.marts.customers").fetchall() == [(2,)]
+    assert path.read_bytes() == before
+    finish_copy(con, path)
+    con.close()
+    assert b"ann.lee@example.com" not in path.read_bytes()
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select customer_id, revenue from bi.customers order by 1").fetchall() == [
+        ("cus_00000000000000bb", 20), ("cus_00000000000000cc", 5)]
+    assert con.execute("select * from marts.kpis").fetchall() == [("2026-01", 35)]
+
+
 def test_text_files_are_redacted_and_the_byte_search_names_what_is_left(tmp_path):
     from orchestration.erasure import files_holding, redact_text_file
 
@@ -79,20 +109,39 @@ def test_the_byte_search_finds_a_value_across_the_borders_of_the_blocks_it_reads
 
 def test_a_name_rows_left_after_the_erasure_still_carry_is_a_namesakes_and_not_searched_for():
     """Two contacts named Yoichi Kobayashi, one of them forgotten: his rows are gone, the other's stay and still
-    write the name, so the name is a namesake's. A name only the forgotten person's rows carried is not shared."""
-    from ingestion.sources import all_sources
+    write the name, so the name is a namesake's. So is a name the remaining rows hold in a mail header or a
+    quarantined line. A name only the forgotten person's rows carried is not shared, nor one a longer name holds."""
     from orchestration.erasure import names_of_others
 
     con = duckdb.connect()
-    con.execute("create schema raw")
+    con.execute("create schema raw; create schema audit; create schema marts")
     con.execute("create table raw.sales__contacts (contact_id varchar, first_name varchar, last_name varchar)")
     con.execute("insert into raw.sales__contacts values ('K-1', 'Yoichi', 'Kobayashi'), ('K-2', 'Hana', 'Sato')")
     con.execute("create table raw.web__segment_events (message_id varchar, type varchar, person_name varchar)")
     con.execute("insert into raw.web__segment_events values ('w1', 'identify', '  ann lee ')")
-    # What remains after the forgotten person's own rows (K-9, Yoichi Kobayashi) were deleted.
-    shared = names_of_others(con, {"Yoichi Kobayashi", "Kobayashi Yoichi", "Ann Lee", "Julie Moreau"},
-                             all_sources())
-    assert shared == {"Yoichi Kobayashi", "Ann Lee"}
+    con.execute("create table raw.email__messages (message_id varchar, to_addresses varchar[])")
+    con.execute("""insert into raw.email__messages values
+                   ('m1', ['"Nanami Sasaki" <nanamisasaki30@gmail.com>']),
+                   ('m2', ['"Brian Stephenson" <bs@may.co.uk>'])""")
+    con.execute("create table audit.quarantine (raw_record varchar, reason varchar)")
+    con.execute("insert into audit.quarantine values ('K-3,佐々木七夏様,bad date', 'bad date')")
+    con.execute("create table marts.dim_customers (customer_id varchar, full_name varchar)")  # derived: not read
+    con.execute("insert into marts.dim_customers values ('cus_1', 'Julie Moreau')")
+    # What remains after the forgotten people's own rows (K-9, Yoichi Kobayashi; ...) were deleted.
+    shared = names_of_others(con, "memory", {"Yoichi Kobayashi", "Kobayashi Yoichi", "Ann Lee", "Julie Moreau",
+                                             "NANAMI SASAKI", "Brian Stephens", "佐々木七夏"})
+    assert shared == {"Yoichi Kobayashi", "Ann Lee", "NANAMI SASAKI", "佐々木七夏"}
+
+
+def test_the_byte_search_finds_a_name_only_whole(tmp_path):
+    from orchestration.erasure import files_holding
+
+    brian = People(names={"Brian Stephens"})
+    (tmp_path / "longer.jsonl").write_bytes(b'{"name":"Brian Stephenson"}\n')
+    (tmp_path / "whole.jsonl").write_bytes(b'{"name":"Brian Stephens"}\n')
+    (tmp_path / "at-the-start.txt").write_bytes(b"Brian Stephens, CEO")
+    (tmp_path / "joined.txt").write_bytes(b"xBrian Stephens")
+    assert [p.name for p in files_holding([tmp_path], brian)] == ["at-the-start.txt", "whole.jsonl"]
 
 
 def _published_build(tmp_path):
