@@ -97,9 +97,16 @@ def _canonical_ids(con, catalog: str) -> None:
         left join living on living.customer_id = ids.current_customer_id""")
 
 
+def _significant(column: str, digits: int = 6) -> str:
+    """A double rounded to `digits` significant digits. Sums of doubles in another row order differ in the last
+    digit, and the sales forecast's ETS fit turns that into a relative difference near 1e-8 of its figures."""
+    return (f"case when {column} is null or {column} = 0 or isinf({column}) or isnan({column}) then {column} "
+            f"else round({column}, {digits} - cast(ceil(log10(abs({column}))) as integer)) end")
+
+
 def _rows(con, catalog: str, schema: str, table: str) -> str:
-    """The relation's rows: customer ids by their records, doubles rounded (sums in another order differ in the
-    last digits), build times left out; of the per-build table, the latest build's rows."""
+    """The relation's rows: customer ids by their records, doubles to 6 significant digits, build times left out;
+    of the per-build table, the latest build's rows."""
     columns = []
     for name, column_type, *_ in con.execute(f"describe daily.{schema}.{table}").fetchall():
         quoted = 'rows."' + name.replace('"', '""') + '"'
@@ -108,7 +115,7 @@ def _rows(con, catalog: str, schema: str, table: str) -> str:
         if name in ID_COLUMNS:
             columns.append(f"(select ids.canonical from ids_{catalog} as ids where ids.customer_id = {quoted})")
         else:
-            columns.append(f"round({quoted}, 6)" if column_type in ("DOUBLE", "FLOAT") else quoted)
+            columns.append(_significant(quoted) if column_type in ("DOUBLE", "FLOAT") else quoted)
     where = ""
     if table == PER_BUILD_TABLE:
         where = (f" where build_id = (select build_id from {catalog}.audit.builds where finished_at is not null "
