@@ -176,6 +176,7 @@ class Settings:
     source_patterns: dict[str, tuple[str, ...]]
     ingest_memory_limit: str
     build_memory_limit: str
+    incremental_lookback_days: int
     default_phone_region: str
     pbx_region: str
     pbx_timezone: str
@@ -338,6 +339,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         source_patterns={name: tuple(globs) for name, globs in raw.get("sources", {}).items()},
         ingest_memory_limit=str(raw["ingest"]["memory_limit"]),
         build_memory_limit=str(raw["build"]["memory_limit"]),
+        incremental_lookback_days=int(raw["build"]["incremental_lookback_days"]),
         default_phone_region=raw["phone"]["default_region"].upper(),
         pbx_region=raw["phone"]["pbx_region"].upper(),
         pbx_timezone=raw["phone"]["pbx_timezone"],

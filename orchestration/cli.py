@@ -111,21 +111,26 @@ def import_command(settings: Settings, csv_file: Path, map_file: Path | None, en
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Rebuild every mart as it would have looked at the end of this day (YYYY-MM-DD), ignoring "
                    "later data, into a warehouse file of its own (as-of-<day>.duckdb next to the build file).")
+@click.option("--full-refresh", "full_refresh", is_flag=True,
+              help="Rebuild every model from all raw rows; without it the event-sized staging tables take only "
+                   "what was loaded since the last build (an as-of build is always a full one).")
 @click.pass_obj
 @expected_errors
-def build(settings: Settings, as_of) -> None:
-    """Build the warehouse with dbt: staging, identity resolution, marts, and dbt tests."""
+def build(settings: Settings, as_of, full_refresh: bool) -> None:
+    """Build the warehouse with dbt: staging, identity resolution, marts, and dbt tests. After the first build,
+    incremental where models are (--full-refresh: everything again)."""
     from orchestration.pipeline import as_of_settings, run_build
 
     if as_of is not None:
         # A warehouse file of its own, not the assets Dagster shows: not recorded there.
         as_of_build = as_of_settings(settings, as_of.date())
-        StepTimer().run("build", run_build, as_of_build, dbt_progress)
+        # A full refresh: the copy's incremental tables hold what the current build saw, later events included.
+        StepTimer().run("build", run_build, as_of_build, dbt_progress, full_refresh=True)
         click.echo(f"as-of build of {as_of.date().isoformat()}: {as_of_build.build_db}")
         return
     record = _dagster_record(settings, "crm build")
     StepTimer().run("build", run_build, settings, dbt_progress, record.dbt_built, record.identity_resolved,
-                    record.predicted)
+                    record.predicted, full_refresh=full_refresh)
 
 
 @cli.command(name="unit-tests")

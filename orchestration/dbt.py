@@ -64,6 +64,7 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
             for table, mode in declared_load_modes().items()
         },
         "as_of": settings.as_of.isoformat() if settings.as_of else "",
+        "incremental_lookback_days": settings.incremental_lookback_days,
         "kpi_baseline_start": settings.kpi_baseline_start.isoformat(),
         "kpi_baseline_end": settings.kpi_baseline_end.isoformat(),
         "goal_at_risk_tolerance": settings.goal_at_risk_tolerance,

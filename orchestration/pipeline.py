@@ -199,14 +199,15 @@ def run_unit_tests(settings: Settings, on_line: Callable[[str], None] | None = N
 
 
 def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None] | None = None,
-                  on_built: Callable[[list[DbtNodeBuilt]], None] | None = None) -> None:
+                  on_built: Callable[[list[DbtNodeBuilt]], None] | None = None, full_refresh: bool = False) -> None:
     """stage `identity_inputs`: everything upstream of the identity graph and the FX check; `prediction_inputs`:
     the rest of what the customer lifetime models read; `marts`: the rest. `on_built` hears of the models and seeds
-    dbt built, also when others failed after them."""
+    dbt built, also when others failed after them. `full_refresh` rebuilds the incremental models whole."""
     selector = DBT_STAGES[stage]
     started = time.time()
     try:
-        run_dbt(settings, ["build", *selector, *NO_UNIT_TESTS], on_line=on_line)
+        run_dbt(settings, ["build", *selector, *NO_UNIT_TESTS, *(["--full-refresh"] if full_refresh else [])],
+                on_line=on_line)
     finally:
         if on_built:
             on_built(nodes_built(settings, started))
@@ -299,10 +300,14 @@ def prepare_raw_tables(settings: Settings) -> None:
 def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
               on_dbt_built: Callable[[str, list[DbtNodeBuilt]], None] | None = None,
               on_identity_resolved: Callable[[str, ResolutionSummary], None] | None = None,
-              on_predicted: Callable[[str, PredictionsSummary], None] | None = None) -> str:
+              on_predicted: Callable[[str, PredictionsSummary], None] | None = None,
+              full_refresh: bool = False) -> str:
     """dbt (identity inputs) → FX check → identity resolution → dbt (prediction inputs) → predictive models →
     dbt (marts and tests). Returns the new build id.
-    The callbacks hear, with the build id, what each step rebuilt as soon as it did (`crm` records it in Dagster)."""
+    The callbacks hear, with the build id, what each step rebuilt as soon as it did (`crm` records it in Dagster).
+    The incremental models take only what was loaded since the last build unless `full_refresh`: a build of
+    another as-of day than the last build of the same file must be a full refresh (`as_of_settings` copies the
+    current build, whose incremental tables hold what happened after that day)."""
     if not settings.build_db.exists():
         raise CrmError(f"no warehouse at {settings.build_db}: run `crm ingest` first")
     build_id, started_at = str(uuid.uuid4()), datetime.now(UTC)
@@ -311,7 +316,7 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
     record_build_started(settings, build_id, started_at)
     prepare_raw_tables(settings)
     dbt_built = (lambda nodes: on_dbt_built(build_id, nodes)) if on_dbt_built else None
-    run_dbt_stage(settings, "identity_inputs", on_line, dbt_built)
+    run_dbt_stage(settings, "identity_inputs", on_line, dbt_built, full_refresh)
     check_fx_rates(settings)
     summary = run_identity(settings)
     if on_identity_resolved:
@@ -322,14 +327,14 @@ def run_build(settings: Settings, on_line: Callable[[str], None] | None = None,
                 f"links, model {summary.model_source}; {summary.possible_matches} possible matches for review, "
                 f"{summary.review_links + summary.kept_apart} review decisions applied; {summary.ids_kept} ids "
                 f"kept, {summary.ids_redirected} redirected)")
-    run_dbt_stage(settings, "prediction_inputs", on_line, dbt_built)
+    run_dbt_stage(settings, "prediction_inputs", on_line, dbt_built, full_refresh)
     predictions = run_predictions(settings, build_id)
     if on_predicted:
         on_predicted(build_id, predictions)
     if on_line:
         for line in predictions.describe():
             on_line(line)
-    run_dbt_stage(settings, "marts", on_line, dbt_built)
+    run_dbt_stage(settings, "marts", on_line, dbt_built, full_refresh)
     record_build_finished(settings, build_id, summary)
     return build_id
 

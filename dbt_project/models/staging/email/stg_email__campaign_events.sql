@@ -1,7 +1,10 @@
-{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event. -#}
-{{ config(materialized='table') }}
+{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event.
+    Incremental: a build after the first dedupes only what was loaded since (macro
+    current_rows_since_last_build); an as-of build or `crm build --full-refresh` rebuilds it whole. -#}
+{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='merge',
+          on_schema_change='sync_all_columns') }}
 with source as (
-    {{ current_rows('raw', 'email__campaign_events') }}
+    {{ current_rows_since_last_build('raw', 'email__campaign_events') }}
 ),
 
 staged as (
@@ -16,7 +19,8 @@ select
     marketing_campaign_id as campaign_id,
     marketing_campaign_name as campaign_name,
     url,
-    bounce_type
+    bounce_type,
+    _loaded_at
 from source
 )
 

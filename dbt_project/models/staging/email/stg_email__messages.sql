@@ -1,7 +1,10 @@
-{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event. -#}
-{{ config(materialized='table') }}
+{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event.
+    Incremental: a build after the first dedupes only what was loaded since (macro
+    current_rows_since_last_build); an as-of build or `crm build --full-refresh` rebuilds it whole. -#}
+{{ config(materialized='incremental', unique_key='message_id', incremental_strategy='merge',
+          on_schema_change='sync_all_columns') }}
 with source as (
-    {{ current_rows('raw', 'email__messages') }}
+    {{ current_rows_since_last_build('raw', 'email__messages') }}
 ),
 
 staged as (
@@ -20,7 +23,8 @@ select
     {{ adapter.quote('references') }} as references_header,
     body_text,
     try_cast(size_bytes as bigint) as size_bytes,
-    _source_file
+    _source_file,
+    _loaded_at
 from source
 )
 

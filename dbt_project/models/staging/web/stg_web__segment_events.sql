@@ -1,7 +1,10 @@
-{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event. -#}
-{{ config(materialized='table') }}
+{#- A table, not a view: several marts read it, and each would otherwise redo the dedupe over every event.
+    Incremental: a build after the first dedupes only what was loaded since (macro
+    current_rows_since_last_build); an as-of build or `crm build --full-refresh` rebuilds it whole. -#}
+{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='merge',
+          on_schema_change='sync_all_columns') }}
 with source as (
-    {{ current_rows('raw', 'web__segment_events') }}
+    {{ current_rows_since_last_build('raw', 'web__segment_events') }}
 ),
 
 staged as (
@@ -34,7 +37,8 @@ select
     -- The loader reads traits.name / properties.name into person_name: for a group call that is the account's
     -- name, for a Product Added event the product's.
     case when lower(type) = 'group' then person_name end as group_name,
-    case when event = 'Product Added' then person_name end as product_name
+    case when event = 'Product Added' then person_name end as product_name,
+    _loaded_at
 from source
 )
 
