@@ -16,6 +16,14 @@ def _rewrite(landing: Path, people: People = ANN) -> tuple[dict[str, int], dict]
     return rewrite_landing_files(landing, people, changes), changes
 
 
+def _web_events(tmp_path: Path, lines: list[bytes]) -> Path:
+    """A landing folder holding the lines as one file of web events; the folder."""
+    landing = tmp_path / "landing"
+    (landing / "web").mkdir(parents=True)
+    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    return landing
+
+
 def test_csv_keeps_encoding_quoting_and_line_ends(tmp_path):
     landing = tmp_path / "landing"
     (landing / "sales").mkdir(parents=True)
@@ -55,12 +63,10 @@ def test_json_lines_by_any_value_nested_or_not(tmp_path):
 def test_json_lines_with_bytes_that_are_not_utf8_keep_them_and_lose_theirs(tmp_path):
     # The lines are searched as slices of the file's bytes, never decoded whole: a line with a broken UTF-8
     # sequence, a Japanese name and a line ending in CR LF come back byte for byte; theirs (upper case) goes.
-    landing = tmp_path / "landing"
-    (landing / "web").mkdir(parents=True)
     lines = [b'{"messageId":"1","traits":{"name":"\xe5\xb1\xb1\xe7\x94\xb0","note":"\xff\xfe"}}\r\n',
              b'{"messageId":"2","traits":{"email":"ANN.LEE@EXAMPLE.COM"}}\r\n',
              b'{"messageId":"3","traits":{"email":"bob@example.com"}}']
-    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    landing = _web_events(tmp_path, lines)
     assert _rewrite(landing)[0] == {"web/events.jsonl": 1}
     assert (landing / "web" / "events.jsonl").read_bytes() == lines[0] + lines[2]
 
@@ -111,12 +117,10 @@ def test_an_eml_of_theirs_is_deleted(tmp_path):
 def test_a_json_line_writing_their_address_with_escapes_is_found(tmp_path):
     # JSON may write 'ü' as \u00fc and '/' as \/: the line holds the address only once decoded
     jurgen = People(emails={"jürgen.öz@example.de"}, written={"Jürgen.Öz@Example.de"}, ids={"ab/cd-99"})
-    landing = tmp_path / "landing"
-    (landing / "web").mkdir(parents=True)
     lines = [b'{"messageId":"1","traits":{"email":"J\\u00fcrgen.\\u00d6z@Example.de"}}\n',
              b'{"messageId":"2","userId":"ab\\/cd-99"}\n',
              b'{"messageId":"3","traits":{"email":"J\\u00fcrgen.\\u00d6z@example.org"}}\n']
-    (landing / "web" / "events.jsonl").write_bytes(b"".join(lines))
+    landing = _web_events(tmp_path, lines)
     assert _rewrite(landing, jurgen)[0] == {"web/events.jsonl": 2}
     assert (landing / "web" / "events.jsonl").read_bytes() == lines[2]
 
