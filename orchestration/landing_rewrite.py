@@ -175,8 +175,8 @@ def _strings(value) -> Iterator[str]:
 
 def rewrite_json_lines(path: Path, matcher: _Matcher) -> tuple[bytes, int]:
     # Only the hot lines are looked at; the rest (millions of lines at 100,000 people) are written back untouched.
-    # A line of the bytes split at b"\n" is the line of the same number in the text `for_file` split: decoding
-    # (invalid bytes replaced) never makes or swallows a "\n".
+    # A line of the bytes split at b"\n" is the line of the same number `for_file` searched (its slices end at
+    # each b"\n" too).
     lines = path.read_bytes().split(b"\n")
     theirs, parsed = set(), {}
     for number in matcher.hot_numbers:
