@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,13 +52,32 @@ def publish(build_db: Path, serving_db: Path, build_id: str | None, pii_free_db:
         ).fetchall()]
         return _copy_tables(con, names + [t for t in PUBLISHED_AUDIT_TABLES if table_exists(con, f"build.{t}")])
 
-    tables = _write_file(build_db, serving_db, copy, build_id, published_at)
+    # The two files are written side by side (one file's copy leaves a core idle much of the time: reading the
+    # build and compressing the new file take turns), and swapped in only once both are written, so a failure
+    # leaves both as they were.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pii_free = pool.submit(_stage_pii_free, build_db, pii_free_db, build_id, published_at) if pii_free_db \
+            else None
+        tables, staged = _stage_file(build_db, serving_db, copy, build_id, published_at)
+        pii_free_tables, pii_free_staged = pii_free.result() if pii_free else ({}, None)
+    _swap(staged, serving_db)
     log.info("published %d tables to %s", len(tables), serving_db)
-    pii_free_tables = publish_pii_free(build_db, pii_free_db, build_id, published_at) if pii_free_db else {}
+    if pii_free_db:
+        _swap(pii_free_staged, pii_free_db)
+        log.info("published %d tables without direct PII to %s", len(pii_free_tables), pii_free_db)
     return Publication(serving_db, build_id, tables, published_at, pii_free_db, pii_free_tables)
 
 
 def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, published_at: datetime) -> dict[str, int]:
+    """Publish the file without direct PII alone (see _stage_pii_free); its tables' row counts."""
+    tables, staged = _stage_pii_free(build_db, pii_free_db, build_id, published_at)
+    _swap(staged, pii_free_db)
+    log.info("published %d tables without direct PII to %s", len(tables), pii_free_db)
+    return tables
+
+
+def _stage_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None,
+                    published_at: datetime) -> tuple[dict[str, int], Path]:
     """The serving file for readers who need no personal data: the bi schema alone, its views materialized as
     tables (a view over the marts would need the marts, PII included, in the same file), the publication and
     PII_FREE_AUDIT_TABLES.
@@ -88,9 +108,7 @@ def publish_pii_free(build_db: Path, pii_free_db: Path, build_id: str | None, pu
         )
         return tables
 
-    tables = _write_file(build_db, pii_free_db, copy, build_id, published_at)
-    log.info("published %d tables without direct PII to %s", len(tables), pii_free_db)
-    return tables
+    return _stage_file(build_db, pii_free_db, copy, build_id, published_at)
 
 
 def _copy_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, int]:
@@ -103,9 +121,10 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, 
     return tables
 
 
-def _write_file(build_db: Path, target: Path, copy, build_id: str | None, published_at: datetime) -> dict[str, int]:
-    """A fresh file written by `copy` (given a connection with the build attached as `build`) and the publication
-    row, swapped over `target` atomically."""
+def _stage_file(build_db: Path, target: Path, copy, build_id: str | None,
+                published_at: datetime) -> tuple[dict[str, int], Path]:
+    """A fresh file next to `target`, written by `copy` (given a connection with the build attached as `build`) and
+    the publication row, made durable; its tables' row counts and its path, for `_swap`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging_file = target.with_name(target.name + ".tmp")
     staging_file.unlink(missing_ok=True)
@@ -125,9 +144,12 @@ def _write_file(build_db: Path, target: Path, copy, build_id: str | None, publis
     # Durable before it replaces the old file (`crm forget` republishes so that the old file's bytes are gone).
     with staging_file.open("rb+") as fh:
         os.fsync(fh.fileno())
+    return tables, staging_file
+
+
+def _swap(staged: Path, target: Path) -> None:
     # Atomic on POSIX: readers see either the old complete file or the new complete file, never a mix.
-    os.replace(staging_file, target)
-    return tables
+    os.replace(staged, target)
 
 
 def publish_health(build_db: Path, health_db: Path) -> dict[str, int]:

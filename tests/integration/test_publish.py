@@ -7,7 +7,9 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
+import orchestration.publish as publishing
 from orchestration.publish import publish
 
 READER = textwrap.dedent(
@@ -94,3 +96,28 @@ def test_the_pii_free_file_holds_the_bi_views_as_tables_and_no_marts(tmp_path: P
     content = pii_free_db.read_bytes()
     assert b"Ursula Quint" not in content and b"ursula.q@mailbox.test" not in content
     assert b"Ursula Quint" in serving_db.read_bytes()  # the search finds what is there
+
+
+def test_a_failure_writing_either_file_leaves_both_as_published(tmp_path: Path, monkeypatch):
+    """The two files are written side by side and swapped in only when both are written: a reader never finds the
+    file without PII a build ahead of the serving file, or behind it."""
+    build_db, serving_db, pii_free_db = tmp_path / "build.duckdb", tmp_path / "s.duckdb", tmp_path / "s_bi.duckdb"
+    _build(build_db, version=1, rows=10)
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("create schema bi")
+        con.execute("create view bi.dim_customers as select customer_id from marts.dim_customers")
+    publish(build_db, serving_db, build_id="b1", pii_free_db=pii_free_db)
+
+    copy_tables = publishing._copy_tables
+
+    def failing_copy(con, names):  # the file without PII fails; the serving file is written in full
+        if not any(name.startswith("marts.") for name in names):
+            raise duckdb.IOException("disk full")
+        return copy_tables(con, names)
+
+    monkeypatch.setattr(publishing, "_copy_tables", failing_copy)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        publish(build_db, serving_db, build_id="b2", pii_free_db=pii_free_db)
+    for path in (serving_db, pii_free_db):
+        with duckdb.connect(str(path), read_only=True) as con:
+            assert con.execute("select build_id from meta.publication").fetchall() == [("b1",)]
