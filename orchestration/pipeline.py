@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -213,8 +214,17 @@ def run_dbt_stage(settings: Settings, stage: str, on_line: Callable[[str], None]
             on_built(nodes_built(settings, started))
 
 
-def run_identity(settings: Settings) -> ResolutionSummary:
+@contextmanager
+def build_step_connection(settings: Settings):
+    """The build warehouse for a build's own steps outside dbt (identity resolution, predictions), under the same
+    memory limit as dbt's (crm.toml [build] memory_limit): DuckDB's default, 80% of the machine, is not the build's."""
     with build_connection(settings.build_db) as con:
+        con.execute("set memory_limit = ?", [settings.build_memory_limit])
+        yield con
+
+
+def run_identity(settings: Settings) -> ResolutionSummary:
+    with build_step_connection(settings) as con:
         return resolve_identities(con, **resolution_options(settings))
 
 
@@ -248,7 +258,7 @@ def run_customer_lifetime(settings: Settings, build_id: str) -> LifetimeSummary:
     options = LifetimeOptions(holdout_days=settings.predictions_holdout_days,
                               high_risk_below=settings.predictions_high_risk_below,
                               medium_risk_below=settings.predictions_medium_risk_below)
-    with build_connection(settings.build_db) as con:
+    with build_step_connection(settings) as con:
         return predict_customer_lifetimes(con, f"intermediate.{PURCHASES_MODEL}", build_as_of_date(settings),
                                           build_id, options)
 
@@ -265,7 +275,7 @@ def run_sales_forecast(settings: Settings, build_id: str) -> SalesForecastSummar
         min_history_months=settings.forecast_min_history_months,
         country_revenue_share=settings.forecast_country_revenue_share, max_countries=settings.forecast_max_countries)
     stage_outcomes, open_deals, monthly_orders = (f"intermediate.{model}" for model in SALES_FORECAST_INPUTS)
-    with build_connection(settings.build_db) as con:
+    with build_step_connection(settings) as con:
         return forecast_sales(con, stage_outcomes, open_deals, monthly_orders, build_as_of_date(settings), build_id,
                               options)
 
@@ -278,7 +288,7 @@ def run_lead_score(settings: Settings, build_id: str) -> LeadScoreSummary:
                                hot_min_probability=settings.predictions_lead_hot_min_probability,
                                warm_min_probability=settings.predictions_lead_warm_min_probability,
                                max_training_rows=settings.predictions_lead_max_training_rows)
-    with build_connection(settings.build_db) as con:
+    with build_step_connection(settings) as con:
         return predict_lead_scores(con, f"intermediate.{LEAD_EVENTS_MODEL}", build_as_of_date(settings), build_id,
                                    options)
 
