@@ -141,6 +141,9 @@ def write_mboxes(messages: pd.DataFrame, email_dir: Path) -> dict[str, int]:
         rows = grp.sort_values(["ts", "message_id"], kind="stable")[list(_FIELDS)].to_dict("records")
         text = "".join(render_message(r, enc) for r in rows)
         name = f"{mailbox}-{month}.mbox"
-        (email_dir / name).write_bytes(text.encode("ascii"))
+        # appends to the mailbox an earlier chunk of the population wrote (the folder is emptied first); a
+        # message ends in a blank line, so the next one's "From " line still starts a message
+        with open(email_dir / name, "ab") as f:
+            f.write(text.encode("ascii"))
         counts[name] = len(rows)
     return counts
