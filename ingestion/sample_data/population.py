@@ -183,15 +183,19 @@ def _unique_emails(locals_: np.ndarray, domains: np.ndarray, taken: set[str] | N
     """Addresses unique per mailbox (also across gmail dot variants): repeats get a number appended."""
     local_s = pd.Series(locals_, dtype=object)
     dom_s = pd.Series(domains, dtype=object)
+    key = np.array(_match_key(local_s, dom_s), dtype=object)  # a copy: updated in place below
+    in_taken = np.array(pd.Series(key).isin(taken)) if taken else np.zeros(len(key), dtype=bool)
     k = 2
     while True:
-        key = _match_key(local_s, dom_s)
-        dup = key.duplicated()
-        if taken:
-            dup |= key.isin(taken) & ~dup
+        dup = pd.Series(key).duplicated().to_numpy() | in_taken
         if not dup.any():
             return (local_s + "@" + dom_s).to_numpy(dtype=object)
         local_s = local_s.where(~dup, local_s + str(k))
+        # only the renamed addresses' keys change: recomputing all of them (and looking all up in ``taken``,
+        # a million mailboxes of earlier chunks) on every round made a chunk's e-mails cost ten times more
+        key[dup] = _match_key(local_s[dup], dom_s[dup]).to_numpy(dtype=object)
+        if taken:
+            in_taken[dup] = [x in taken for x in key[dup]]
         k += 1
 
 
