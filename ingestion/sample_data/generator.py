@@ -254,8 +254,9 @@ def write_landing(
     ids: IdCounter,
     step: Callable[[str], None],
 ) -> tuple[dict[str, int], pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Append one chunk's rows to the landing files (write_shared writes what all chunks share). Returns rows
-    per file, the Asterisk and Twilio rows, and the creation time of each company (by row) with a contact."""
+    """Append one chunk's rows to the landing files (write_crm_shared writes what all chunks share, after the
+    last one). Returns rows per file, the Asterisk and Twilio rows, and the creation time of each company (by
+    row) with a contact."""
     step("writing CRM exports")
     files: dict[str, int] = {}
 
