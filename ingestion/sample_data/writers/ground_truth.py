@@ -142,6 +142,7 @@ class GroundTruthWriter:
         try:
             con.execute("SET threads TO 2")
             con.execute("SET memory_limit = '1GB'")
+            con.execute("SET enable_progress_bar = false")  # its bar would cut into crm generate's step lines
             con.execute(f"SET temp_directory = {_literal(self.scratch / 'spill')}")
             con.execute(
                 "COPY (SELECT record_type, record_id, person_id FROM "
