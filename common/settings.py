@@ -171,6 +171,7 @@ class Settings:
     generate_scale: int
     generate_seed: int
     generate_end_date: date
+    generate_chunk_people: int
     company_domains: tuple[str, ...]
     imap_accounts: tuple[dict, ...]
     source_patterns: dict[str, tuple[str, ...]]
@@ -334,6 +335,7 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         generate_scale=int(raw["generate"]["scale"]),
         generate_seed=int(raw["generate"]["seed"]),
         generate_end_date=_end_date(str(raw["generate"]["end_date"])),
+        generate_chunk_people=int(raw["generate"]["chunk_people"]),
         company_domains=tuple(d.lower() for d in raw["email"]["company_domains"]),
         imap_accounts=tuple(raw.get("imap", {}).get("accounts", [])),
         source_patterns={name: tuple(globs) for name, globs in raw.get("sources", {}).items()},

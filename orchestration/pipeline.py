@@ -69,7 +69,7 @@ def generate(settings: Settings, scale: int, seed: int, end_date: date,
 
     return generate_sample_data(
         settings.landing_dir, settings.ground_truth_dir, scale=scale, seed=seed, end_date=end_date,
-        progress=progress,
+        progress=progress, chunk_people=settings.generate_chunk_people,
     )
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ProcessParameters
-from .ids import sequential_ids
+from .ids import IdCounter, sequential_ids
 from .phones import STYLE_COUNT, format_phones
 from .text import gmail_dots, to_fullwidth, typo
 from .timeutil import DAY, Window
@@ -39,16 +39,24 @@ def _phone_styles(rng: np.random.Generator, countries: np.ndarray) -> np.ndarray
 
 
 def assign_owners(
-    rng: np.random.Generator, people: pd.DataFrame, companies: pd.DataFrame, users: pd.DataFrame
+    rng: np.random.Generator,
+    people: pd.DataFrame,
+    companies: pd.DataFrame,
+    users: pd.DataFrame,
+    comp_owner: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Account owner per company (a sales rep of its region) and contact owner per person."""
+    """Account owner per company (a sales rep of its region) and contact owner per person.
+
+    ``comp_owner``: the account owners an earlier chunk of the population drew (a company keeps its owner
+    whichever chunk its people are in); None draws them first, as an unchunked run does."""
     reps = users[users["team"].eq("sales")]
-    comp_region = companies["country"].map({"JP": "JP", "US": "NA"}).fillna("EMEA").to_numpy(dtype=object)
-    comp_owner = np.empty(len(companies), dtype=object)
-    for reg in ("JP", "NA", "EMEA"):
-        idx = np.flatnonzero(comp_region == reg)
-        emails = reps.loc[reps["region"].eq(reg), "email"].to_numpy(dtype=object)
-        comp_owner[idx] = emails[rng.integers(0, len(emails), size=len(idx))]
+    if comp_owner is None:
+        comp_region = companies["country"].map({"JP": "JP", "US": "NA"}).fillna("EMEA").to_numpy(dtype=object)
+        comp_owner = np.empty(len(companies), dtype=object)
+        for reg in ("JP", "NA", "EMEA"):
+            idx = np.flatnonzero(comp_region == reg)
+            emails = reps.loc[reps["region"].eq(reg), "email"].to_numpy(dtype=object)
+            comp_owner[idx] = emails[rng.integers(0, len(emails), size=len(idx))]
     owner = np.full(len(people), "", dtype=object)
     cidx = people["company_idx"].to_numpy()
     has = cidx >= 0
@@ -64,9 +72,16 @@ def assign_owners(
 
 
 def system_emails(
-    rng: np.random.Generator, people: pd.DataFrame, companies: pd.DataFrame, params: ProcessParameters
+    rng: np.random.Generator,
+    people: pd.DataFrame,
+    companies: pd.DataFrame,
+    params: ProcessParameters,
+    shared_inboxes: set[int] | None = None,
 ) -> np.ndarray:
-    """The address each person uses with Acme's systems: own address, a shared info@ inbox, or none."""
+    """The address each person uses with Acme's systems: own address, a shared info@ inbox, or none.
+
+    ``shared_inboxes``: companies whose info@ inbox earlier chunks of the population handed out (not chosen
+    again, so an inbox stays shared by 2-3 people); this chunk's choices are added to it."""
     n = len(people)
     sys_email = people["email"].to_numpy(dtype=object).copy()
     contact = people["is_contact"].to_numpy()
@@ -83,6 +98,8 @@ def system_emails(
     members["company"] = cidx[members["person"]]
     counts = members.groupby("company").size()
     eligible = counts.index[counts >= 2].to_numpy()
+    if shared_inboxes:
+        eligible = eligible[~np.isin(eligible, list(shared_inboxes))]
     k = int(round(len(counts) * params.shared_inbox_company_share))
     if k and len(eligible):
         chosen = np.sort(rng.choice(eligible, size=min(k, len(eligible)), replace=False))
@@ -91,6 +108,8 @@ def system_emails(
             persons = members.loc[members["company"].eq(comp), "person"].to_numpy()
             take = persons[: int(rng.integers(2, 4))]
             sys_email[take] = "info@" + domains[comp]
+        if shared_inboxes is not None:
+            shared_inboxes.update(int(c) for c in chosen)
     return sys_email
 
 
@@ -110,6 +129,7 @@ def build_contacts(
     sys_email: np.ndarray,
     window: Window,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
 ) -> pd.DataFrame:
     """Contact records (original + duplicates) with their field values as the CRM holds them."""
     pidx = np.flatnonzero(people["is_contact"].to_numpy())
@@ -224,12 +244,13 @@ def build_contacts(
 
     base["orig_row"] = -1
     contacts = pd.concat([base, dups], ignore_index=True)
-    # ids per CRM in creation order
+    # ids per CRM in creation order (within a chunk of the population; see generator.py)
+    counter = ids or IdCounter()
     contacts = contacts.sort_values(["crm", "created_at", "person_idx"], kind="stable").reset_index(drop=True)
     ids = np.empty(len(contacts), dtype=object)
     for crm, prefix, width in (("global", "CON-", 7), ("jp", "JPC-", 6)):
         sel = np.flatnonzero(contacts["crm"].to_numpy(dtype=object) == crm)
-        ids[sel] = sequential_ids(prefix, len(sel), width)
+        ids[sel] = sequential_ids(prefix, len(sel), width, counter.take(prefix, len(sel)))
     contacts.insert(0, "contact_id", ids)
     # the primary contact id of each duplicate's person
     primary = contacts[~contacts["is_duplicate"]].set_index("person_idx")["contact_id"]

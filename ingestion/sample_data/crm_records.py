@@ -80,14 +80,13 @@ def build_crm_frames(
     # companies that have at least one contact in the CRM
     comp_rows = np.unique(cidx[has_company])
     first_created = pd.Series(c["created_at"].to_numpy()[has_company]).groupby(cidx[has_company]).min()
-    comps = companies.iloc[comp_rows].copy()
-    comps["owner_email"] = comp_owner[comp_rows]
-    comps["created_at"] = np.maximum(
-        first_created.reindex(comp_rows).to_numpy() - rng.integers(0, 3600, len(comp_rows)), window.lo
+    comp_created = pd.Series(
+        np.maximum(
+            first_created.reindex(comp_rows).to_numpy() - rng.integers(0, 3600, len(comp_rows)), window.lo
+        ),
+        index=comp_rows,
     )
-    comps["crm"] = np.where(comps["country"].eq("JP"), "jp", "global")
-    comps["industry"] = np.where(comps["crm"].eq("jp"), comps["industry_ja"], comps["industry"])
-    comps = comps.sort_values(["crm", "company_id"], kind="stable")
+    comps = crm_companies(companies, comp_owner, comp_created)
 
     orders = commerce.orders.sort_values(["crm", "ordered_at", "order_id"], kind="stable")
     deals = pipeline.deals
@@ -104,6 +103,19 @@ def build_crm_frames(
         # drawn last, so adding it changed none of the exports above
         campaign_members=_campaign_members(rng, people, c, campaigns),
     )
+
+
+def crm_companies(companies: pd.DataFrame, comp_owner: np.ndarray, created_at: pd.Series) -> pd.DataFrame:
+    """The CRM's company records: ``created_at`` holds the creation time of each company (by row of
+    ``companies``) that has a contact; a population simulated in chunks gives each company the earliest of
+    its chunks' times."""
+    comp_rows = created_at.index.to_numpy()
+    comps = companies.iloc[comp_rows].copy()
+    comps["owner_email"] = comp_owner[comp_rows]
+    comps["created_at"] = created_at.to_numpy()
+    comps["crm"] = np.where(comps["country"].eq("JP"), "jp", "global")
+    comps["industry"] = np.where(comps["crm"].eq("jp"), comps["industry_ja"], comps["industry"])
+    return comps.sort_values(["crm", "company_id"], kind="stable")
 
 
 def _campaign_members(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .catalog import FX_FROM_USD_MINOR, SALES_ORDER_BOUNDS
 from .config import CURRENCY_BY_COUNTRY, ProcessParameters
-from .ids import sequential_ids
+from .ids import IdCounter, sequential_ids
 from .timeutil import DAY, Window, snap_to_business_hours
 
 _OPEN_STAGES = ("qualification", "meeting", "proposal", "negotiation")
@@ -48,6 +48,7 @@ def simulate_deals(
     companies: pd.DataFrame,
     window: Window,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
 ) -> Pipeline:
     primary = contacts[~contacts["is_duplicate"]]
     pidx = primary["person_idx"].to_numpy()
@@ -128,7 +129,7 @@ def simulate_deals(
     )
     order = np.argsort(created, kind="stable")
     deals = deals.iloc[order].reset_index(drop=True)
-    deals.insert(0, "deal_id", sequential_ids("DEAL-", n, 6))
+    deals.insert(0, "deal_id", sequential_ids("DEAL-", n, 6, (ids or IdCounter()).take("DEAL-", n)))
     enter, stage_reached, won, lost, close_time = (
         enter[order],
         stage_reached[order],

@@ -6,6 +6,8 @@ string arrays without creating Python objects; the other functions return object
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -79,3 +81,21 @@ def ipv4(rng: np.random.Generator, first_octets: np.ndarray) -> np.ndarray:
         + "."
         + _OCTETS[rest[:, 2]]
     )
+
+
+@dataclass
+class IdCounter:
+    """The next number of each sequential id series ('P', 'CON-', ...).
+
+    A population simulated in chunks (generator.py) passes one counter from chunk to chunk, so every chunk's
+    ids continue where the previous chunk's stopped and stay unique; a fresh counter starts every series at 1,
+    as an unchunked run always did.
+    """
+
+    next: dict[str, int] = field(default_factory=dict)
+
+    def take(self, series: str, n: int) -> int:
+        """Reserve ``n`` numbers of ``series``; returns the first."""
+        start = self.next.get(series, 1)
+        self.next[series] = start + int(n)
+        return start

@@ -10,7 +10,7 @@ import pandas as pd
 from .catalog import PRODUCTS
 from .config import CURRENCY_BY_COUNTRY, ProcessParameters
 from .deals import sales_amounts
-from .ids import sequential_ids
+from .ids import IdCounter, sequential_ids
 from .timeutil import DAY, HOUR, YEAR, Window, snap_to_business_hours
 
 _CURRENCIES = ("USD", "EUR", "GBP", "JPY")
@@ -81,7 +81,9 @@ def simulate_commerce(
     sys_email: np.ndarray,
     window: Window,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
 ) -> Commerce:
+    ids = ids or IdCounter()
     country = people["country"].to_numpy(dtype=object)
     currency_of = pd.Series(country, dtype=object).map(dict(CURRENCY_BY_COUNTRY)).to_numpy(dtype=object)
     tz = people["timezone"].to_numpy(dtype=object)
@@ -163,7 +165,7 @@ def simulate_commerce(
     )
     carts["currency"] = currency_of[carts["person_idx"].to_numpy()]
     carts = carts.sort_values(["completed_at", "person_idx"], kind="stable").reset_index(drop=True)
-    carts["cart_id"] = sequential_ids("cart_", len(carts), 8)
+    carts["cart_id"] = sequential_ids("cart_", len(carts), 8, ids.take("cart_", len(carts)))
     lines = _cart_lines(rng, carts["currency"].to_numpy(dtype=object))
     lines["cart_id"] = carts["cart_id"].to_numpy(dtype=object)[lines["cart"].to_numpy()]
     value = (lines["price_minor"] * lines["quantity"]).groupby(lines["cart"]).sum()
@@ -196,8 +198,8 @@ def simulate_commerce(
         ],
         ignore_index=True,
     ).sort_values(["crm", "at", "kind", "row"], kind="stable")
-    id_events["rank"] = id_events.groupby("crm").cumcount() + 1
     prefix = np.where(id_events["crm"].eq("jp"), "JPO-", "ORD-")
+    id_events["rank"] = id_events.groupby("crm").cumcount() + _series_starts(ids, prefix)
     id_events["id"] = prefix + id_events["rank"].astype(str).str.zfill(7)
     orders["order_id"] = ""
     orders.loc[id_events.loc[id_events["kind"].eq("order"), "row"].to_numpy(), "order_id"] = id_events.loc[
@@ -233,7 +235,7 @@ def simulate_commerce(
     orders["crm"] = crm[op]
     orders = orders.sort_values(["crm", "order_id"], kind="stable").reset_index(drop=True)
 
-    invoices = _invoices(rng, orders, window, params)
+    invoices = _invoices(rng, orders, window, params, ids)
     customers = pd.DataFrame(
         {
             "person_idx": first_of["person_idx"].to_numpy(),
@@ -246,8 +248,16 @@ def simulate_commerce(
     return Commerce(orders=orders, carts=carts, items=lines, invoices=invoices, customers=customers)
 
 
+def _series_starts(ids: IdCounter, prefix: np.ndarray) -> np.ndarray:
+    """Per row, the first number of its id series (``prefix``: one series per CRM), reserving each series'
+    rows in ``ids``."""
+    names, counts = np.unique(prefix, return_counts=True)
+    first = {name: ids.take(str(name), int(n)) for name, n in zip(names, counts, strict=True)}
+    return pd.Series(prefix, dtype=object).map(first).to_numpy(dtype=np.int64)
+
+
 def _invoices(
-    rng: np.random.Generator, orders: pd.DataFrame, window: Window, params: ProcessParameters
+    rng: np.random.Generator, orders: pd.DataFrame, window: Window, params: ProcessParameters, ids: IdCounter
 ) -> pd.DataFrame:
     o = orders[orders["channel"].eq("sales")].reset_index(drop=True)
     n = len(o)
@@ -280,10 +290,7 @@ def _invoices(
         .sort_values(["crm", "issued_at", "order_id"], kind="stable")
         .reset_index(drop=True)
     )
-    inv["rank"] = inv.groupby("crm").cumcount() + 1
-    inv.insert(
-        0,
-        "invoice_id",
-        np.where(inv["crm"].eq("jp"), "JPINV-", "INV-") + inv["rank"].astype(str).str.zfill(6),
-    )
+    prefix = np.where(inv["crm"].eq("jp"), "JPINV-", "INV-").astype(object)
+    inv["rank"] = inv.groupby("crm").cumcount() + _series_starts(ids, prefix)
+    inv.insert(0, "invoice_id", prefix + inv["rank"].astype(str).str.zfill(6))
     return inv.drop(columns=["rank"])

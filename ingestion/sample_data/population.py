@@ -21,7 +21,7 @@ from .config import (
     TIMEZONE_BY_COUNTRY,
     ProcessParameters,
 )
-from .ids import sequential_ids
+from .ids import IdCounter, sequential_ids
 from .phones import e164, national_numbers
 from .pools import LocalePool
 from .text import email_local
@@ -183,15 +183,19 @@ def _unique_emails(locals_: np.ndarray, domains: np.ndarray, taken: set[str] | N
     """Addresses unique per mailbox (also across gmail dot variants): repeats get a number appended."""
     local_s = pd.Series(locals_, dtype=object)
     dom_s = pd.Series(domains, dtype=object)
+    key = np.array(_match_key(local_s, dom_s), dtype=object)  # a copy: updated in place below
+    in_taken = np.array(pd.Series(key).isin(taken)) if taken else np.zeros(len(key), dtype=bool)
     k = 2
     while True:
-        key = _match_key(local_s, dom_s)
-        dup = key.duplicated()
-        if taken:
-            dup |= key.isin(taken) & ~dup
+        dup = pd.Series(key).duplicated().to_numpy() | in_taken
         if not dup.any():
             return (local_s + "@" + dom_s).to_numpy(dtype=object)
         local_s = local_s.where(~dup, local_s + str(k))
+        # only the renamed addresses' keys change: recomputing all of them (and looking all up in ``taken``,
+        # a million mailboxes of earlier chunks) on every round made a chunk's e-mails cost ten times more
+        key[dup] = _match_key(local_s[dup], dom_s[dup]).to_numpy(dtype=object)
+        if taken:
+            in_taken[dup] = [x in taken for x in key[dup]]
         k += 1
 
 
@@ -201,8 +205,13 @@ def build_people(
     companies: pd.DataFrame,
     scale: int,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
+    taken: set[str] | None = None,
 ) -> pd.DataFrame:
+    """``scale`` people. ``ids`` and ``taken`` (mailbox keys, see mailbox_keys) carry what earlier chunks of
+    the population used, so person ids and e-mail addresses stay unique across chunks."""
     n = scale
+    first_id = (ids or IdCounter()).take("person", n)
     shares = np.array([params.locale_shares[loc] for loc in LOCALES])
     locale = np.array(LOCALES, dtype=object)[rng.choice(len(LOCALES), size=n, p=shares / shares.sum())]
     country = pd.Series(locale).map(dict(COUNTRY_BY_LOCALE)).to_numpy(dtype=object)
@@ -262,7 +271,9 @@ def build_people(
 
     jp = country == "JP"
     first_l, last_l = cols["first_local"], cols["last_local"]
-    personal_email = _unique_emails(_personal_locals(rng, first_l, last_l), cols["personal_domain"])
+    personal_email = _unique_emails(
+        _personal_locals(rng, first_l, last_l), cols["personal_domain"], taken
+    )
     has_company = company_idx >= 0
     comp_domain = np.where(
         has_company, companies["domain"].to_numpy(dtype=object)[np.maximum(company_idx, 0)], ""
@@ -277,7 +288,8 @@ def build_people(
                     pd.Series(personal_email).str.split("@").str[0],
                     pd.Series(cols["personal_domain"], dtype=object),
                 )
-            ),
+            )
+            | (taken or set()),
         )
     use_work = has_company & (rng.random(n) < params.work_email_share)
     email = np.where(use_work, work_email, personal_email)
@@ -301,7 +313,7 @@ def build_people(
     address = np.where(jp, region_or_state + cols["city"] + cols["street"], cols["street"])
     people = pd.DataFrame(
         {
-            "person_id": sequential_ids("P", n, 7),
+            "person_id": sequential_ids("P", n, 7, first_id),
             "locale": locale,
             "country": country,
             "language": language,
@@ -335,3 +347,14 @@ def build_people(
         }
     )
     return people
+
+
+def mailbox_keys(people: pd.DataFrame) -> set[str]:
+    """The mailboxes (see _match_key) of people's personal and work addresses: what a later chunk of the
+    population must not give out again."""
+    out: set[str] = set()
+    for col in ("personal_email", "work_email"):
+        addr = people[col]
+        parts = addr[addr.ne("")].str.split("@")
+        out.update(_match_key(parts.str[0], parts.str[1]))
+    return out

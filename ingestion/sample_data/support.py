@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ProcessParameters
-from .ids import hex_tokens
+from .ids import IdCounter, hex_tokens, sequential_ids
 from .orders import Commerce
 from .templates import SUPPORT_TOPICS
 from .timeutil import DAY, HOUR, YEAR, Window, business_time_on_day
@@ -28,6 +28,7 @@ def simulate_support(
     users: pd.DataFrame,
     window: Window,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
 ) -> Support:
     cust = commerce.customers
     first = cust["first_order_at"].to_numpy()
@@ -71,7 +72,7 @@ def simulate_support(
     )
     tickets = tickets[window.inside(tickets["opened_at"].to_numpy())]
     tickets = tickets.sort_values(["opened_at", "person_idx"], kind="stable").reset_index(drop=True)
-    tickets.insert(0, "ticket_id", [f"T{i:07d}" for i in range(1, len(tickets) + 1)])
+    tickets.insert(0, "ticket_id", sequential_ids("T", len(tickets), 7, (ids or IdCounter()).take("T", len(tickets))))
 
     em = tickets[tickets["channel"].eq("email")]
     n_em = len(em)

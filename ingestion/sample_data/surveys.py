@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ProcessParameters
+from .ids import IdCounter, sequential_ids
 from .orders import Commerce
 from .support import Support
 from .templates import SURVEY_COMMENTS
@@ -22,6 +23,7 @@ def simulate_surveys(
     sys_email: np.ndarray,
     window: Window,
     params: ProcessParameters,
+    ids: IdCounter | None = None,
 ) -> pd.DataFrame:
     z = people["satisfaction"].to_numpy()
     orders = commerce.orders
@@ -107,5 +109,5 @@ def simulate_surveys(
         for lg, b, i, c in zip(lang, band, pick, has_comment, strict=True)
     ]
     r["comment"] = np.array(comments, dtype=object)
-    r.insert(0, "response_id", [f"R-{i:07d}" for i in range(1, n + 1)])
+    r.insert(0, "response_id", sequential_ids("R-", n, 7, (ids or IdCounter()).take("R-", n)))
     return r

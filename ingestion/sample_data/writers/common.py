@@ -37,7 +37,16 @@ def with_exact_duplicates(df: pd.DataFrame, rng: np.random.Generator, rate: floa
     return df.iloc[np.repeat(np.arange(n), reps)].reset_index(drop=True)
 
 
-def write_csv(df: pd.DataFrame, path: Path, encoding: str = "utf-8", crlf: bool = False, **kwargs) -> int:
+def write_csv(
+    df: pd.DataFrame, path: Path, encoding: str = "utf-8", crlf: bool = False, append: bool = False, **kwargs
+) -> int:
+    """Write ``df`` to ``path``; ``append`` adds the rows to a file an earlier chunk of the population wrote
+    (without a second header), or starts it when there is none yet."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding=encoding, lineterminator="\r\n" if crlf else "\n", **kwargs)
+    mode = "w"
+    if append and path.exists():
+        mode, kwargs["header"] = "a", False
+    df.to_csv(
+        path, index=False, encoding=encoding, lineterminator="\r\n" if crlf else "\n", mode=mode, **kwargs
+    )
     return len(df)

@@ -90,7 +90,7 @@ class CrmFrames:
     """Export-ready frames (internal columns allowed; writers select the contract columns)."""
 
     users: pd.DataFrame
-    companies: pd.DataFrame
+    companies: pd.DataFrame  # of this chunk of the population's contacts (crm_records.crm_companies)
     contacts: pd.DataFrame
     deals: pd.DataFrame
     history: pd.DataFrame
@@ -128,18 +128,40 @@ def _split_write(
         for col in date_cols:
             part[col] = _date(part[col].to_numpy(), jp)
         if jp:
-            counts[fname] = write_csv(part[list(columns)], sales_dir / fname, encoding="cp932", crlf=True)
+            counts[fname] = write_csv(
+                part[list(columns)], sales_dir / fname, encoding="cp932", crlf=True, append=True
+            )
         else:
-            counts[fname] = write_csv(part[list(columns)], sales_dir / fname)
+            counts[fname] = write_csv(part[list(columns)], sales_dir / fname, append=True)
+    return counts
+
+
+def write_crm_shared(
+    users: pd.DataFrame, companies: pd.DataFrame, campaigns: pd.DataFrame, sales_dir: Path
+) -> dict[str, int]:
+    """The exports every chunk of the population shares: users, companies (those with a contact in any
+    chunk, see CrmFrames.companies) and campaigns. Written once, after the last chunk."""
+    counts: dict[str, int] = {}
+    counts["users.csv"] = write_csv(users[list(USERS_COLUMNS)], sales_dir / "users.csv")
+    counts.update(_split_write(companies, COMPANY_COLUMNS, sales_dir, "companies", ["created_at"], []))
+    camp = campaigns.copy()
+    camp["campaign_name"] = camp["name"]
+    camp["start_date"] = [d.isoformat() for d in camp["start"]]
+    camp["end_date"] = [d.isoformat() for d in camp["end"]]
+    camp["cost"] = [
+        str(int(c)) if cur == "JPY" else f"{c:.2f}"
+        for c, cur in zip(camp["cost"], camp["currency"], strict=True)
+    ]
+    counts["campaigns.csv"] = write_csv(camp[list(CAMPAIGN_COLUMNS)], sales_dir / "campaigns.csv")
     return counts
 
 
 def write_crm(
     frames: CrmFrames, sales_dir: Path, rng: np.random.Generator, duplicate_rate: float
 ) -> dict[str, int]:
+    """One chunk of the population's contacts, deals, orders, invoices and campaign members, appended to what
+    earlier chunks wrote (write_crm_shared writes the rest)."""
     counts: dict[str, int] = {}
-    counts["users.csv"] = write_csv(frames.users[list(USERS_COLUMNS)], sales_dir / "users.csv")
-    counts.update(_split_write(frames.companies, COMPANY_COLUMNS, sales_dir, "companies", ["created_at"], []))
     contacts = with_exact_duplicates(frames.contacts, rng, duplicate_rate)
     counts.update(
         _split_write(contacts, CONTACT_COLUMNS, sales_dir, "contacts", ["created_at", "updated_at"], [])
@@ -152,11 +174,11 @@ def write_crm(
     deals["created_at"] = _ts(deals["created_at"].to_numpy(), False)
     deals["closed_at"] = _ts(deals["closed_at"].to_numpy(), False)
     deals["expected_close_date"] = _date(deals["expected_close_at"].to_numpy(), False)
-    counts["deals.csv"] = write_csv(deals[list(DEAL_COLUMNS)], sales_dir / "deals.csv")
+    counts["deals.csv"] = write_csv(deals[list(DEAL_COLUMNS)], sales_dir / "deals.csv", append=True)
     hist = frames.history.copy()
     hist["entered_at"] = _ts(hist["entered_at"].to_numpy(), False)
     counts["deal_stage_history.csv"] = write_csv(
-        hist[list(HISTORY_COLUMNS)], sales_dir / "deal_stage_history.csv"
+        hist[list(HISTORY_COLUMNS)], sales_dir / "deal_stage_history.csv", append=True
     )
 
     orders = frames.orders.copy()
@@ -174,19 +196,10 @@ def write_crm(
         _split_write(inv, INVOICE_COLUMNS, sales_dir, "invoices", ["issued_at", "paid_at"], ["due_date"])
     )
 
-    camp = frames.campaigns.copy()
-    camp["campaign_name"] = camp["name"]
-    camp["start_date"] = [d.isoformat() for d in camp["start"]]
-    camp["end_date"] = [d.isoformat() for d in camp["end"]]
-    camp["cost"] = [
-        str(int(c)) if cur == "JPY" else f"{c:.2f}"
-        for c, cur in zip(camp["cost"], camp["currency"], strict=True)
-    ]
-    counts["campaigns.csv"] = write_csv(camp[list(CAMPAIGN_COLUMNS)], sales_dir / "campaigns.csv")
     members = frames.campaign_members.copy()
     members["registered_at"] = _ts(members["registered_at"].to_numpy(), False)
     members["attended_at"] = _ts(members["attended_at"].to_numpy(), False)
     counts["campaign_members.csv"] = write_csv(
-        members[list(CAMPAIGN_MEMBER_COLUMNS)], sales_dir / "campaign_members.csv"
+        members[list(CAMPAIGN_MEMBER_COLUMNS)], sales_dir / "campaign_members.csv", append=True
     )
     return counts

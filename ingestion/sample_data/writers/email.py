@@ -138,9 +138,16 @@ def write_mboxes(messages: pd.DataFrame, email_dir: Path) -> dict[str, int]:
     m["ts"] = m["ts"].astype(np.int64)
     enc = HeaderEncoder()
     for (mailbox, month), grp in m.groupby(["mailbox", "month"], sort=True):
-        rows = grp.sort_values(["ts", "message_id"], kind="stable")[list(_FIELDS)].to_dict("records")
+        grp = grp.sort_values(["ts", "message_id"], kind="stable")
+        # plain Python values per column (tolist), zipped into one dict per message: what to_dict("records")
+        # gives, without its per-value conversion (a tenth of the mailboxes' time)
+        columns = [grp[f].tolist() for f in _FIELDS]
+        rows = [dict(zip(_FIELDS, values, strict=True)) for values in zip(*columns, strict=True)]
         text = "".join(render_message(r, enc) for r in rows)
         name = f"{mailbox}-{month}.mbox"
-        (email_dir / name).write_bytes(text.encode("ascii"))
+        # appends to the mailbox an earlier chunk of the population wrote (the folder is emptied first); a
+        # message ends in a blank line, so the next one's "From " line still starts a message
+        with open(email_dir / name, "ab") as f:
+            f.write(text.encode("ascii"))
         counts[name] = len(rows)
     return counts

@@ -21,7 +21,8 @@ def _offsets(arr: pa.Array) -> tuple[np.ndarray, pa.Buffer]:
 
 def write_monthly_jsonl(table: pa.Table, select_sql: str, out_dir: Path, prefix: str) -> dict[str, int]:
     """Run ``select_sql`` over ``table`` (registered as ``e``); it must return ``month`` (see month_code)
-    and ``j`` (one JSON document plus '\\n'), ordered by month. Writes ``<prefix>-<YYYY-MM>.jsonl``."""
+    and ``j`` (one JSON document plus '\\n'), ordered by month. Writes ``<prefix>-<YYYY-MM>.jsonl``, appending
+    to a file an earlier chunk of the population wrote (the folder is emptied before the first chunk)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     if table.num_rows == 0:
@@ -45,7 +46,7 @@ def write_monthly_jsonl(table: pa.Table, select_sql: str, out_dir: Path, prefix:
                     if handle is not None:
                         handle.close()
                     name = f"{prefix}-{month_label(month)}.jsonl"
-                    handle = open(out_dir / name, "wb")  # noqa: SIM115
+                    handle = open(out_dir / name, "ab")  # noqa: SIM115
                     current = month
                     counts[name] = 0
                 handle.write(view[offsets[a] : offsets[b]])

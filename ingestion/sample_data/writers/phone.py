@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import COUNTRY_CALLING_CODE, PBX_TIMEZONE, TWILIO_ACCOUNT_SID
-from ..ids import hex_tokens
+from ..ids import IdCounter, hex_tokens
 from ..phones import e164, international_spaced
 from ..timeutil import iso_seconds, month_keys, rfc2822, single_tz_offsets
 from .common import write_csv
@@ -72,7 +72,11 @@ def _carrier_caller_id(country: np.ndarray, nsn: np.ndarray, rng: np.random.Gene
 
 
 def asterisk_rows(
-    calls: pd.DataFrame, people: pd.DataFrame, users: pd.DataFrame, rng: np.random.Generator
+    calls: pd.DataFrame,
+    people: pd.DataFrame,
+    users: pd.DataFrame,
+    rng: np.random.Generator,
+    ids: IdCounter | None = None,
 ) -> pd.DataFrame:
     n = len(calls)
     p = calls["person_idx"].to_numpy()
@@ -97,7 +101,9 @@ def asterisk_rows(
     end = np.where(answered, answer + talk, start + ring)
     off = single_tz_offsets(start, PBX_TIMEZONE)
     off_end = single_tz_offsets(end, PBX_TIMEZONE)
-    seq = np.arange(1, n + 1)
+    # the uniqueid's sequence number keeps counting across chunks of the population (generator.py)
+    first = (ids or IdCounter()).take("asterisk", n)
+    seq = np.arange(first, first + n)
     return pd.DataFrame(
         {
             "accountcode": "",
@@ -176,11 +182,11 @@ def write_phone(asterisk: pd.DataFrame, twilio: pd.DataFrame, phone_dir: Path) -
     for month, grp in asterisk.groupby("month", sort=True):
         name = f"Master-{month}.csv"
         counts[f"asterisk/{name}"] = write_csv(
-            grp[list(ASTERISK_COLUMNS)], ast_dir / name, header=False, quoting=csv.QUOTE_ALL
+            grp[list(ASTERISK_COLUMNS)], ast_dir / name, append=True, header=False, quoting=csv.QUOTE_ALL
         )
     tw_dir = phone_dir / "twilio"
     tw_dir.mkdir(parents=True, exist_ok=True)
     for month, grp in twilio.groupby("month", sort=True):
         name = f"calls-{month}.csv"
-        counts[f"twilio/{name}"] = write_csv(grp[list(TWILIO_COLUMNS)], tw_dir / name)
+        counts[f"twilio/{name}"] = write_csv(grp[list(TWILIO_COLUMNS)], tw_dir / name, append=True)
     return counts

@@ -25,4 +25,4 @@ SURVEY_COLUMNS = (
 def write_surveys(responses: pd.DataFrame, surveys_dir: Path) -> dict[str, int]:
     df = responses.copy()
     df["submitted_at"] = iso_seconds(df["submitted_at"].to_numpy())
-    return {"responses.csv": write_csv(df[list(SURVEY_COLUMNS)], surveys_dir / "responses.csv")}
+    return {"responses.csv": write_csv(df[list(SURVEY_COLUMNS)], surveys_dir / "responses.csv", append=True)}
