@@ -93,7 +93,8 @@ def write_truth(gt_dir: Path, truth: dict[str, Any]) -> None:
 
 
 def _literal(path: Path) -> str:
-    """A path as an SQL string literal (COPY takes no parameters)."""
+    """A path as an SQL string literal (COPY takes no parameters). common.sql.sql_literal's twin: the sample-data
+    generator imports nothing of the project (tests/unit/test_layering.py)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
