@@ -237,19 +237,22 @@ def bench_forget_command(settings: Settings, scale: int, seed: int, workdir: Pat
 @click.option("--workdir", type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
               help="A fresh folder to generate, build and publish in, emptied first if an earlier run made it "
                    "(default: <data_dir>/bench/run-<scale>); each step's log and run.json (the figures) go there.")
+@click.option("--days", type=click.IntRange(min=0, max=60), default=0, show_default=True,
+              help="Take the generated files' last DAYS days out first; after the full run on the rest, each day's "
+                   "files arrive and ingest, build, check and publish run again, timed per day.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also append the Markdown section to this file (e.g. docs/benchmarks.md).")
 @click.pass_obj
 @expected_errors
-def bench_run_command(settings: Settings, scale: int, seed: int, workdir: Path | None,
+def bench_run_command(settings: Settings, scale: int, seed: int, workdir: Path | None, days: int,
                       report_file: Path | None) -> None:
     """The whole pipeline (generate, ingest, build, check, publish), each step a `crm` command in a process of its
     own: its time, its process tree's peak memory and the load around it; then each dbt model's time, rows and time
-    per row. Prints a Markdown section for docs/benchmarks.md."""
+    per row. With --days, the daily runs after it too. Prints a Markdown section for docs/benchmarks.md."""
     from benchmarks.run import bench_run, format_run
 
     section = format_run(bench_run(settings, scale, seed, workdir or settings.data_dir / "bench" / f"run-{scale}",
-                                   lambda line: click.echo(line, err=True)))
+                                   lambda line: click.echo(line, err=True), days))
     click.echo(section, nl=False)
     if report_file:
         with report_file.open("a", encoding="utf-8") as out:

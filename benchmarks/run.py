@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -51,6 +51,7 @@ class StepFigures:
     load_start: float      # the machine's 1-minute load average
     load_end: float
     log: str
+    run: str = "full"      # the first, full run, or the day (ISO date) whose new files a later run took in
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ class RunReport:
     ram_mb: float
     workdir: str
     steps: list[StepFigures]
-    models: list[ModelFigures]  # slowest first
+    models: list[ModelFigures]  # the full run's build, slowest first
+    days: int = 0
+    last_day_models: list[ModelFigures] = field(default_factory=list)  # the last day's build, slowest first
 
     def as_dict(self) -> dict:
         return {**asdict(self), "day": self.day.isoformat(), "end_date": self.end_date.isoformat()}
@@ -261,30 +264,66 @@ def fresh_workdir(workdir: Path) -> None:
 
 
 def bench_run(settings: Settings, scale: int, seed: int, workdir: Path,
-              progress: Callable[[str], None] | None = None) -> RunReport:
+              progress: Callable[[str], None] | None = None, days: int = 0) -> RunReport:
     """The pipeline's steps in order on generated data in a fresh `workdir` (logs in workdir/logs, the figures in
-    workdir/run.json), then the dbt models' figures from the build's run_results.json and warehouse."""
+    workdir/run.json), then the dbt models' figures from the build's run_results.json and warehouse. With `days`,
+    the last `days` days of the generated files are first taken out (benchmarks.days); the full run loads the rest,
+    then each day's files are put into the landing folder and ingest, build, check and publish run again."""
     fresh_workdir(workdir)
     env = step_environment(settings, workdir)
     crm = [sys.executable, "-m", "orchestration.cli"]
+    end = settings.generate_end_date
     commands = {"generate": [*crm, "generate", "--scale", str(scale), "--seed", str(seed),
-                             "--end-date", settings.generate_end_date.isoformat()],
+                             "--end-date", end.isoformat()],
                 **{step: [*crm, step] for step in TIMED_STEPS}}
-    run_results = RunResults(settings.dbt_project_dir / "target" / "run_results.json", time.time())
-    steps = []
-    for step in STEPS:
+    logs = workdir / "logs"
+    steps: list[StepFigures] = []
+    # The lookback is in load time and every load of this run is minutes old: with any lookback in days, each day's
+    # build would re-take every row loaded so far. A morning's build a day after the last re-takes that day's loads
+    # and the lookback's (docs/benchmarks.md); this times the day's alone.
+    day_env = {**env, "CRM_BUILD_INCREMENTAL_LOOKBACK_DAYS": "0"}
+
+    def step(name: str, run: str = "full") -> RunResults | None:
+        log = logs / (f"{name}.log" if run == "full" else f"{run}-{name}.log")
         if progress:
-            progress(f"▶ {step} (log: {workdir / 'logs' / f'{step}.log'})")
-        figures = run_step(step, commands[step], env, workdir / "logs" / f"{step}.log",
-                           run_results.poll if step == "build" else None)
+            progress(f"▶ {name}{'' if run == 'full' else f' ({run})'} (log: {log})")
+        run_results = RunResults(settings.dbt_project_dir / "target" / "run_results.json", time.time()) \
+            if name == "build" else None
+        figures = replace(run_step(name, commands[name], env if run == "full" else day_env, log,
+                                   run_results.poll if run_results else None), run=run)
         steps.append(figures)
         if progress:
-            progress(f"✔ {step}: {figures.seconds:.1f} s, peak {figures.tree_peak_mb:,.0f} MB")
-    models = model_figures(workdir / "warehouse" / "build.duckdb", run_results.nodes())
-    report = RunReport(date.today(), scale, seed, settings.generate_end_date, os.cpu_count() or 0, _ram_mb(),
-                       str(workdir), steps, models)
+            progress(f"✔ {name}: {figures.seconds:.1f} s, peak {figures.tree_peak_mb:,.0f} MB")
+        return run_results
+
+    step("generate")
+    day_folders = {}
+    if days:
+        from benchmarks.days import split_last_days
+
+        day_folders = split_last_days(workdir / "landing", end, days, workdir / "days", settings)
+    full_build = None
+    for name in TIMED_STEPS:
+        full_build = step(name) or full_build
+    models = model_figures(workdir / "warehouse" / "build.duckdb", full_build.nodes())
+    day_build = None
+    for day, folder in day_folders.items():
+        _deliver(folder, workdir / "landing")
+        for name in TIMED_STEPS:
+            day_build = step(name, day.isoformat()) or day_build
+    last_day_models = model_figures(workdir / "warehouse" / "build.duckdb", day_build.nodes()) if day_build else []
+    report = RunReport(date.today(), scale, seed, end, os.cpu_count() or 0, _ram_mb(), str(workdir), steps, models,
+                       days, last_day_models)
     (workdir / "run.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def _deliver(folder: Path, landing: Path) -> None:
+    """Move a day's files into the landing folder, each at its relative path."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        destination = landing / path.relative_to(folder)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(destination)
 
 
 def _ram_mb() -> float:
@@ -293,29 +332,51 @@ def _ram_mb() -> float:
 
 def format_run(report: RunReport, top: int = TOP_MODELS) -> str:
     """The run as a Markdown section for docs/benchmarks.md."""
-    timed = [s for s in report.steps if s.step in TIMED_STEPS]
-    lines = [f"## `crm bench run --scale {report.scale}`, {report.day.isoformat()}", "",
+    days = f" --days {report.days}" if report.days else ""
+    lines = [f"## `crm bench run --scale {report.scale}{days}`, {report.day.isoformat()}", "",
              f"{report.scale:,} people, seed {report.seed}, generated data ending {report.end_date.isoformat()}; "
              f"{report.cores} cores, {report.ram_mb / 1024:,.1f} GB RAM. Peak memory: the step's process tree "
-             "(summed resident memory, sampled) and its largest single process.", "",
-             "| step | seconds | peak MB (tree) | peak MB (one process) | load (1 min) start → end |",
-             "| --- | ---: | ---: | ---: | --- |"]
-    lines += [f"| {s.step} | {s.seconds:,.1f} | {s.tree_peak_mb:,.0f} | {s.process_peak_mb:,.0f} | "
-              f"{s.load_start:.2f} → {s.load_end:.2f} |" for s in report.steps]
-    if timed:
-        lines.append(f"| **{' + '.join(s.step for s in timed)}** | **{sum(s.seconds for s in timed):,.1f}** | "
-                     f"{max(s.tree_peak_mb for s in timed):,.0f} | {max(s.process_peak_mb for s in timed):,.0f} | |")
-    models = report.models
-    if models:
-        counted = [m for m in models if m.rows is not None]
-        lines += ["", f"dbt models, slowest {min(top, len(models))} of {len(models)} (node times from dbt's "
-                      "run_results.json; dbt runs several at once, so their sum exceeds the build's wall time):", "",
-                  "| model | seconds | rows | µs per row |", "| --- | ---: | ---: | ---: |"]
-        lines += [_model_row(m.model, m.seconds, m.rows) for m in models[:top]]
-        lines.append(_model_row(f"**all {len(models)} models** ({len(models) - len(counted)} views)",
-                                sum(m.seconds for m in models), sum(m.rows for m in counted),
-                                sum(m.seconds for m in counted)))
+             "(summed resident memory, sampled) and its largest single process."]
+    if report.days:
+        lines[-1] += (f" The last {report.days} days' files were taken out after generation: the full run loads "
+                      "the rest, then each day's files arrive and ingest, build, check and publish run again.")
+    lines += ["", "| run | step | seconds | peak MB (tree) | peak MB (one process) | load (1 min) start → end |",
+              "| --- | --- | ---: | ---: | ---: | --- |"]
+    runs = list(dict.fromkeys(s.run for s in report.steps))
+    totals = {}
+    for run in runs:
+        steps = [s for s in report.steps if s.run == run]
+        lines += [f"| {run} | {s.step} | {s.seconds:,.1f} | {s.tree_peak_mb:,.0f} | {s.process_peak_mb:,.0f} | "
+                  f"{s.load_start:.2f} → {s.load_end:.2f} |" for s in steps]
+        timed = [s for s in steps if s.step in TIMED_STEPS]
+        if timed:
+            totals[run] = sum(s.seconds for s in timed)
+            lines.append(f"| {run} | **{' + '.join(s.step for s in timed)}** | **{totals[run]:,.1f}** | "
+                         f"{max(s.tree_peak_mb for s in timed):,.0f} | {max(s.process_peak_mb for s in timed):,.0f} "
+                         "| |")
+    if report.days and "full" in totals:
+        lines += ["", "Each day's run against the full run: " + "; ".join(
+            f"{run} {seconds:,.1f} s ({100 * seconds / totals['full']:.0f} %)"
+            for run, seconds in totals.items() if run != "full") + "."]
+    lines += _models_table(report.models, top, "the full run's build")
+    if report.last_day_models:
+        lines += _models_table(report.last_day_models, top, "the last day's build (rows: the whole relation after "
+                                                             "it, not what the day added)")
     return "\n".join(lines) + "\n"
+
+
+def _models_table(models: list[ModelFigures], top: int, which: str) -> list[str]:
+    if not models:
+        return []
+    counted = [m for m in models if m.rows is not None]
+    lines = ["", f"dbt models of {which}, slowest {min(top, len(models))} of {len(models)} (node times from dbt's "
+                 "run_results.json; dbt runs several at once, so their sum exceeds the build's wall time):", "",
+             "| model | seconds | rows | µs per row |", "| --- | ---: | ---: | ---: |"]
+    lines += [_model_row(m.model, m.seconds, m.rows) for m in models[:top]]
+    lines.append(_model_row(f"**all {len(models)} models** ({len(models) - len(counted)} views)",
+                            sum(m.seconds for m in models), sum(m.rows for m in counted),
+                            sum(m.seconds for m in counted)))
+    return lines
 
 
 def _model_row(name: str, seconds: float, rows: int | None, seconds_per_rows: float | None = None) -> str:

@@ -2,10 +2,14 @@
 second build onwards is incremental where models are) and, in a warehouse of its own, ingested and built in one
 go; every table and view of the marts and bi schemas must hold the same rows (EXCEPT ALL both ways).
 
-The days are cut from one generated landing folder by the month in each file's name: day 1 has every file up to
-August plus the exports without a month (CRM tables, surveys), day 2 September's files but the web events, day 3
-October's files and, a day late, September's web events. Every build uses the same fixed as-of day, after the last
-event, so "now" is the same in every build and nothing is filtered out (an as-of day past the data keeps all of it).
+The days are cut from one generated landing folder. Its last two weeks are taken out as the source systems would
+deliver them each day (benchmarks.days: per format, the events of each day, and the CRM records created that day as
+delta exports such as `orders_<day>.csv`), and arrive a week at a time as days 4 and 5 (200 people leave some days
+empty). The rest is cut by the month in each file's name: day 1 has every file up to August plus the exports
+without a month (CRM tables, surveys), day 2 September's files but the web events, day 3 October's files (up to
+October 17) and, a day late, September's web events. Every build uses the
+same fixed as-of day, after the last event, so "now" is the same in every build and nothing is filtered out (an
+as-of day past the data keeps all of it).
 """
 
 import re
@@ -17,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from benchmarks.days import split_last_days
 from common.settings import load_settings
 from orchestration.pipeline import generate, run_build, run_ingest
 
@@ -55,6 +60,12 @@ def _build(data: Path) -> None:
 def warehouses(tmp_path_factory) -> tuple[Path, Path]:
     generated = tmp_path_factory.mktemp("generated")
     generate(_settings(generated), scale=200, seed=7, end_date=END_DATE)
+    last_days = list(split_last_days(generated / "landing", END_DATE, 14, generated / "days",
+                                     _settings(generated)).values())
+    weeks = [last_days[:7], last_days[7:]]
+    day_files = [p.relative_to(folder).as_posix() for folder in last_days for p in folder.rglob("*") if p.is_file()]
+    # Mail, web events, calls and CRM delta exports among them.
+    assert {f.split("/")[0] for f in day_files} >= {"email", "web", "phone", "sales"}
     files = sorted(p.relative_to(generated / "landing").as_posix()
                    for p in (generated / "landing").rglob("*") if p.is_file())
     assert {_day_of(f) for f in files} == {1, 2, 3} and LATE_FILE in files
@@ -65,9 +76,15 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path]:
             (daily / "landing" / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(generated / "landing" / relative, daily / "landing" / relative)
         _build(daily)
+    for week in weeks:
+        for folder in week:
+            shutil.copytree(folder, daily / "landing", dirs_exist_ok=True)
+        _build(daily)
 
     at_once = tmp_path_factory.mktemp("at_once")
     shutil.copytree(generated / "landing", at_once / "landing")
+    for folder in last_days:
+        shutil.copytree(folder, at_once / "landing", dirs_exist_ok=True)
     _build(at_once)
     return daily / "warehouse" / "build.duckdb", at_once / "warehouse" / "build.duckdb"
 

@@ -7,6 +7,7 @@ import signal
 import sys
 import textwrap
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -176,14 +177,29 @@ def test_the_markdown_section():
     lines = format_run(_report(), top=2).splitlines()
     assert lines[0] == "## `crm bench run --scale 300`, 2026-12-06"
     assert "300 people, seed 7, generated data ending 2026-12-01; 2 cores, 4.0 GB RAM." in lines[2]
-    assert "| generate | 100.0 | 900 | 800 | 1.00 → 2.50 |" in lines
+    assert "| full | generate | 100.0 | 900 | 800 | 1.00 → 2.50 |" in lines
     # The figure leaves generation out: 10 + 20.5 + 3 + 1.5 s; the largest peaks of those four.
-    assert "| **ingest + build + check + publish** | **35.0** | 1,200 | 1,000 | |" in lines
+    assert "| full | **ingest + build + check + publish** | **35.0** | 1,200 | 1,000 | |" in lines
     assert "| fct_big | 2.00 | 1,000,000 | 2.0 |" in lines
     assert "| stg_view | 1.00 | view | — |" in lines
     assert not any(line.startswith("| int_empty") for line in lines)  # beyond the top 2
     # All three models: 3.5 s; 1,000,000 rows built by the two tables in 2.5 s, 2.5 µs each.
     assert lines[-1] == "| **all 3 models** (1 views) | 3.50 | 1,000,000 | 2.5 |"
+
+
+def test_the_markdown_section_with_days():
+    full = _report()
+    day_steps = [StepFigures(name, seconds, 100.0, 90.0, 0.5, 0.75, f"/w/logs/2026-11-30-{name}.log", "2026-11-30")
+                 for name, seconds in (("ingest", 1.0), ("build", 5.0), ("check", 0.5), ("publish", 0.5))]
+    report = replace(full, steps=[*full.steps, *day_steps], days=1,
+                     last_day_models=[ModelFigures("fct_big", 0.4, 1_000_000)])
+    lines = format_run(report).splitlines()
+    assert lines[0] == "## `crm bench run --scale 300 --days 1`, 2026-12-06"
+    assert "| 2026-11-30 | build | 5.0 | 100 | 90 | 0.50 → 0.75 |" in lines
+    # The day: 1 + 5 + 0.5 + 0.5 = 7 s, against the full run's 35 s: 20 %.
+    assert "| 2026-11-30 | **ingest + build + check + publish** | **7.0** | 100 | 90 | |" in lines
+    assert "Each day's run against the full run: 2026-11-30 7.0 s (20 %)." in lines
+    assert lines[-1] == "| **all 1 models** (0 views) | 0.40 | 1,000,000 | 0.4 |"
 
 
 def test_the_json_figures():
@@ -192,5 +208,5 @@ def test_the_json_figures():
     assert [s["step"] for s in figures["steps"]] == ["generate", "ingest", "build", "check", "publish"]
     assert figures["steps"][2] == {"step": "build", "seconds": 20.5, "tree_peak_mb": 1200.0,
                                    "process_peak_mb": 1000.0, "load_start": 1.0, "load_end": 2.5,
-                                   "log": "/w/logs/build.log"}
+                                   "log": "/w/logs/build.log", "run": "full"}
     assert figures["models"][1] == {"model": "stg_view", "seconds": 1.0, "rows": None}
