@@ -234,6 +234,20 @@
     built before the model was incremental has no `_loaded_at`: everything is deduped once, and the merge
     (on_schema_change 'sync_all_columns') adds the column. -#}
 {% macro current_rows_since_last_build(source_name, table_name) -%}
+    {%- set watermark = incremental_watermark() -%}
+    {%- if watermark -%}
+        {{ current_rows(source_name, table_name, keys_where="_loaded_at > " ~ watermark) }}
+    {%- else -%}
+        {{ current_rows(source_name, table_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- For an incremental model that keeps its rows' `_loaded_at`: the load time after which this build takes source
+    rows, as SQL — the newest `_loaded_at` the model holds, less `incremental_lookback_days` — or none when the build
+    takes everything: the first build, `crm build --full-refresh`, an as-of build, and a table built before the
+    model kept `_loaded_at` (the merge then adds the column: on_schema_change 'sync_all_columns', or
+    'append_new_columns' for a model with a contract). -#}
+{% macro incremental_watermark() -%}
     {%- set has_watermark = false -%}
     {%- if is_incremental() -%}
         {%- if this is string -%}
@@ -245,11 +259,9 @@
         {%- endif -%}
     {%- endif -%}
     {%- if has_watermark -%}
-        {%- set watermark = "coalesce((select max(_loaded_at) from " ~ this ~ "), cast('1900-01-01 00:00:00' as "
-                            ~ type_utc_timestamp() ~ "))" -%}
-        {{ current_rows(source_name, table_name,
-                        keys_where="_loaded_at > " ~ dbt.dateadd('day', -var('incremental_lookback_days'), watermark)) }}
-    {%- else -%}
-        {{ current_rows(source_name, table_name) }}
+        {{ return(dbt.dateadd('day', -var('incremental_lookback_days'),
+                              "coalesce((select max(_loaded_at) from " ~ this ~ "), cast('1900-01-01 00:00:00' as "
+                              ~ type_utc_timestamp() ~ "))")) }}
     {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}

@@ -1,5 +1,17 @@
 {#- Every touchpoint of every channel, one row each, with the customer it resolved to (NULL for a web visitor
-    who never identified). -#}
+    who never identified).
+
+    Incremental: a build after the first takes the touchpoints of the source rows loaded since the newest load it
+    holds (less build.incremental_lookback_days, as the staging models do) and, from the table itself, the
+    touchpoints whose record now belongs to another customer (identity resolution merged or split it), and merges
+    both on interaction_id; the rest of the table stays as it is. An as-of build, `crm build --full-refresh` and
+    the first build take everything. A record leaves this table only with its source row: `crm forget` deletes both.
+-#}
+{{ config(materialized='incremental', unique_key='interaction_id', incremental_strategy='merge',
+          on_schema_change='append_new_columns') }}
+
+{%- set watermark = incremental_watermark() %}
+
 with record_customers as (
     select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
 ),
@@ -16,8 +28,10 @@ touchpoints as (
         sent_at as occurred_at,
         coalesce(case direction when 'inbound' then 'Inbound ' when 'outbound' then 'Outbound ' end, '')
             || coalesce(mailbox || ' ', '') || 'email: ' || coalesce(nullif(trim(subject), ''), '(no subject)')
-            as summary
+            as summary,
+        _loaded_at
     from {{ ref('stg_email__messages') }}
+    {%- if watermark %} where _loaded_at > {{ watermark }}{% endif %}
     union all
     select
         'esp_event:' || event_id,
@@ -35,8 +49,10 @@ touchpoints as (
             when 'unsubscribe' then 'Unsubscribed from marketing email'
             when 'spamreport' then 'Reported marketing email as spam'
             else 'Marketing email ' || coalesce(event_type, 'event')
-        end || coalesce(': ' || campaign_name, '')
+        end || coalesce(': ' || campaign_name, ''),
+        _loaded_at
     from {{ ref('stg_email__campaign_events') }}
+    {%- if watermark %} where _loaded_at > {{ watermark }}{% endif %}
     union all
     select
         'web_event:' || event_id,
@@ -59,8 +75,10 @@ touchpoints as (
             when event_name = 'Order Completed' then 'Completed web checkout' || coalesce(', order ' || order_id, '')
                 || coalesce(': ' || {{ format_money('order_value', 'currency') }}, '')
             else 'Web event: ' || coalesce(event_name, event_type, 'unknown')
-        end
+        end,
+        _loaded_at
     from {{ ref('stg_web__segment_events') }}
+    {%- if watermark %} where _loaded_at > {{ watermark }}{% endif %}
     union all
     select
         'asterisk_call:' || calls.call_id,
@@ -72,9 +90,13 @@ touchpoints as (
         case when calls.direction = 'inbound' then 'Inbound' else 'Outbound' end || ' sales call'
             || coalesce(' with ' || agents.full_name, '') || ', '
             || case when calls.is_answered then 'answered' || coalesce(', ' || {{ format_duration('calls.talk_seconds') }}, '')
-                    else lower(coalesce(calls.disposition, 'no answer')) end
+                    else lower(coalesce(calls.disposition, 'no answer')) end,
+        calls._loaded_at
     from {{ ref('stg_phone__asterisk_cdr') }} as calls
     left join agents on agents.extension = calls.agent_extension
+    {%- if watermark %}
+    where calls._loaded_at > {{ watermark }}
+    {%- endif %}
     union all
     select
         'twilio_call:' || call_id,
@@ -85,8 +107,10 @@ touchpoints as (
         started_at,
         case when direction = 'inbound' then 'Inbound' else 'Outbound' end || ' support call, '
             || case when is_answered then 'answered' || coalesce(', ' || {{ format_duration('duration_seconds') }}, '')
-                    else replace(coalesce(status, 'no answer'), '-', ' ') end
+                    else replace(coalesce(status, 'no answer'), '-', ' ') end,
+        _loaded_at
     from {{ ref('stg_phone__twilio_calls') }}
+    {%- if watermark %} where _loaded_at > {{ watermark }}{% endif %}
     union all
     select
         'survey_response:' || response_id,
@@ -107,8 +131,10 @@ touchpoints as (
                 when length(trim(comment)) > 80 then ' — "' || left(trim(comment), 79) || '…"'
                 when nullif(trim(comment), '') is not null then ' — "' || trim(comment) || '"'
                 else ''
-            end
+            end,
+        _loaded_at
     from {{ ref('stg_surveys__responses') }}
+    {%- if watermark %} where _loaded_at > {{ watermark }}{% endif %}
 )
 
 select
@@ -120,6 +146,27 @@ select
     touchpoints.occurred_at,
     {{ business_date('touchpoints.occurred_at') }} as occurred_date,
     touchpoints.summary,
-    touchpoints.record_key as source_record_key
+    touchpoints.record_key as source_record_key,
+    touchpoints._loaded_at
 from touchpoints
 left join record_customers on record_customers.record_key = touchpoints.record_key
+{%- if watermark %}
+union all
+-- Touchpoints already here whose record's customer changed (or whose record lost or gained one). The new
+-- touchpoints above are left out: the merge would otherwise see their key twice.
+select
+    kept.interaction_id,
+    record_customers.customer_id,
+    kept.channel,
+    kept.interaction_type,
+    kept.direction,
+    kept.occurred_at,
+    kept.occurred_date,
+    kept.summary,
+    kept.source_record_key,
+    kept._loaded_at
+from {{ this }} as kept
+left join record_customers on record_customers.record_key = kept.source_record_key
+where kept.customer_id is distinct from record_customers.customer_id
+  and not exists (select 1 from touchpoints as new where new.interaction_id = kept.interaction_id)
+{%- endif %}

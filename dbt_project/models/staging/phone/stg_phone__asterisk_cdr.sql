@@ -26,7 +26,8 @@ select
     try_cast(billsec as integer) as talk_seconds,
     upper(disposition) as disposition,
     upper(disposition) = 'ANSWERED' as is_answered,
-    _source_file
+    _source_file,
+    _loaded_at
 from typed
 )
 

@@ -16,7 +16,8 @@ select
     try_cast(duration as integer) as duration_seconds,
     try_cast(price as decimal(18, 5)) as price,
     upper(price_unit) as price_currency,
-    _source_file
+    _source_file,
+    _loaded_at
 from source
 )
 

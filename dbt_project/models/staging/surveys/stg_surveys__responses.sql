@@ -13,7 +13,8 @@ select
     try_cast(score as integer) as score,
     comment,
     lower(channel) as channel,
-    nullif(trim(ticket_ref), '') as ticket_ref
+    nullif(trim(ticket_ref), '') as ticket_ref,
+    _loaded_at
 from source
 )
 
