@@ -2,14 +2,14 @@
 the source systems would deliver them each morning, so a run can first load the rest and then time each day.
 
 A day is a UTC calendar day. What belongs to it, by format:
-- mailboxes (`*.mbox`): the messages whose `Date` header falls in it;
+- mailboxes (`*.mbox`): the messages whose `Date` header falls in it; a single message (`*.eml`) moves whole;
 - JSON lines (Segment, SendGrid): the lines whose `timestamp` (ISO 8601, or Unix seconds) falls in it;
 - the Asterisk and Twilio call logs: the calls that started in it (Asterisk's times are the PBX's local time);
 - CRM exports and survey responses: the records created in it (contacts, companies and deals by `created_at`, stage
   changes by `entered_at`, orders by `order_date`, invoices by `issued_at`, campaign members by `registered_at`,
   responses by `submitted_at`), in the export's local time (the file name's CRM instance). Records only updated in
   it stay where they are: an export holds a record as it is now, so its earlier state is not there to go back to.
-  Files of no such entity (users, campaigns) stay whole.
+  Files of no such entity (users, campaigns) stay whole, as does any other file (a JSON array, a consent list).
 
 A file that gives rows to a day is rewritten without them (removed if none are left); each day's rows go to a file
 named after the original and the day that the same source's landing pattern reads (`segment-2026-11.jsonl` →
@@ -87,6 +87,11 @@ def split_last_days(landing: Path, end: date, days: int, out: Path, settings: Se
         family = relative.parts[0]
         if family == "email" and path.suffix == ".mbox" and window.month_reaches(path):
             _split_mbox(path, window, lambda day, p=relative: folders[day] / _dated(p, day))
+        elif family == "email" and path.suffix == ".eml":
+            day = window.of(_message_time(path.read_bytes()))
+            if day:
+                (folders[day] / relative).parent.mkdir(parents=True, exist_ok=True)
+                path.replace(folders[day] / relative)
         elif family in ("web", "email_events") and path.suffix == ".jsonl" and window.month_reaches(path):
             _split_lines(path, window, _json_line_time, lambda day, p=relative: folders[day] / _dated(p, day))
         elif relative.parts[:2] == ("phone", "asterisk") and window.month_reaches(path):
@@ -217,13 +222,18 @@ def _mbox_messages(data: bytes) -> Iterable[bytes]:
 _DATE_HEADER = re.compile(rb"^Date:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)  # folded lines too
 
 
+def _message_time(message: bytes) -> datetime | None:
+    """A message's `Date` header (its header block only), or None."""
+    headers = re.split(rb"\r?\n\r?\n", message, maxsplit=1)[0]
+    found = _DATE_HEADER.search(headers)
+    return _rfc2822(re.sub(rb"\s+", b" ", found[1]).strip().decode("ascii", "replace")) if found else None
+
+
 def _split_mbox(path: Path, window: _Days, target: Callable[[date], Path]) -> None:
     kept: list[bytes] = []
     moved: dict[date, list[bytes]] = {}
     for message in _mbox_messages(path.read_bytes()):
-        headers = re.split(rb"\r?\n\r?\n", message, maxsplit=1)[0]
-        found = _DATE_HEADER.search(headers)
-        day = window.of(_rfc2822(re.sub(rb"\s+", b" ", found[1]).strip().decode("ascii", "replace"))) if found else None
+        day = window.of(_message_time(message))
         (moved.setdefault(day, []) if day else kept).append(message)
     _write_parts(path, kept, moved, target)
 

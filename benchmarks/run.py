@@ -338,8 +338,9 @@ def format_run(report: RunReport, top: int = TOP_MODELS) -> str:
              f"{report.cores} cores, {report.ram_mb / 1024:,.1f} GB RAM. Peak memory: the step's process tree "
              "(summed resident memory, sampled) and its largest single process."]
     if report.days:
-        lines[-1] += (f" The last {report.days} days' files were taken out after generation: the full run loads "
-                      "the rest, then each day's files arrive and ingest, build, check and publish run again.")
+        held_back = "day's" if report.days == 1 else f"{report.days} days'"
+        lines[-1] += (f" The last {held_back} files were taken out after generation: the full run loads the rest, "
+                      "then each day's files arrive and ingest, build, check and publish run again.")
     lines += ["", "| run | step | seconds | peak MB (tree) | peak MB (one process) | load (1 min) start → end |",
               "| --- | --- | ---: | ---: | ---: | --- |"]
     runs = list(dict.fromkeys(s.run for s in report.steps))

@@ -1,8 +1,9 @@
 """`crm bench run --days`: the last days of a landing folder taken out, per format, into one folder per day.
 
-Hand-written files in shapes the generator never makes: a mailbox without a month in its name, a folded Date header
-and a body line quoted `>From `, Segment messages with only receivedAt, SendGrid's Unix seconds, a CRM export with a
-BOM and a line break inside a quoted field, a Shift_JIS export in Japan time, local PBX times across UTC midnight.
+Hand-written files in shapes the generator never makes: a mailbox without a month in its name, single-message .eml
+files, a folded Date header and a body line quoted `>From `, Segment messages with only receivedAt, SendGrid's Unix
+seconds, a CRM export with a BOM and a line break inside a quoted field, a Shift_JIS export in Japan time, local PBX
+times across UTC midnight.
 The days are 2026-11-29 and 2026-11-30 (UTC); what each row's day is was worked out by hand in the comments.
 """
 
@@ -67,6 +68,8 @@ def landing(tmp_path: Path) -> Path:
         "sales/contacts_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_DAY_1 + CONTACT_JP_DAY_2
                                   + CONTACT_JP_OLD).encode("cp932"),
         "sales/users.csv": USERS.encode(),
+        "email/inbox/old.eml": MBOX_OLD.split(b"\n", 1)[1],  # without the mbox separator line
+        "email/inbox/new.eml": MBOX_DAY_2.split(b"\n", 1)[1],
     }
     for relative, content in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +95,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
         "sales/contacts.csv": b"\xef\xbb\xbf" + (CONTACTS_HEAD + CONTACT_OLD).encode(),
         "sales/contacts_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_OLD).encode("cp932"),
         "sales/users.csv": USERS.encode(),
+        "email/inbox/old.eml": MBOX_OLD.split(b"\n", 1)[1],
     }  # sendgrid-2026-11.jsonl had nothing else: removed
     assert _files(folders[DAY_1]) == {
         "email/support-2026-11-29.mbox": MBOX_DAY_1,
@@ -108,6 +112,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
         "phone/asterisk/Master-2026-11-30.csv": ASTERISK_DAY_2,
         "phone/twilio/calls-2026-11-30.csv": TWILIO_HEAD + TWILIO_DAY_2,
         "sales/contacts_2026-11-30_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_DAY_2).encode("cp932"),
+        "email/inbox/new.eml": MBOX_DAY_2.split(b"\n", 1)[1],  # a message file moves whole
     }
 
 
@@ -124,6 +129,7 @@ ORIGINALS = {
     "sales/contacts_2026-11-29.csv": "sales/contacts.csv",
     "sales/contacts_2026-11-29_jp.csv": "sales/contacts_jp.csv",
     "sales/contacts_2026-11-30_jp.csv": "sales/contacts_jp.csv",
+    "email/inbox/new.eml": "email/inbox/new.eml",
 }
 
 
