@@ -82,6 +82,7 @@ def split_last_days(landing: Path, end: date, days: int, out: Path, settings: Se
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     pbx = ZoneInfo(settings.pbx_timezone)
+    business = ZoneInfo(settings.business_timezone)
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
         relative = path.relative_to(landing)
         family = relative.parts[0]
@@ -102,12 +103,11 @@ def split_last_days(landing: Path, end: date, days: int, out: Path, settings: Se
             _split_csv(path, window, header=True, time_of=lambda row: _rfc2822(row.get("start_time")),
                        target=lambda day, p=relative: folders[day] / _dated(p, day))
         elif family in ("sales", "surveys") and path.suffix == ".csv":
-            entity = path.stem.split("_jp")[0] if path.stem.endswith("_jp") else path.stem
-            column = CREATED_COLUMNS.get(entity)
+            column = CREATED_COLUMNS.get(_crm_entity(path.name, settings))
             if column:
                 zone = ZoneInfo(_crm_file_timezone(path.name, settings))
                 _split_csv(path, window, header=True,
-                           time_of=lambda row, c=column, z=zone: _local_time(row.get(c), z),
+                           time_of=lambda row, c=column, z=zone: _local_time(row.get(c), z, business),
                            target=lambda day, p=relative: folders[day] / _crm_dated(p, day, settings))
     return folders
 
@@ -134,6 +134,14 @@ def _crm_dated(relative: Path, day: date, settings: Settings) -> Path:
     return relative.with_name(f"{relative.stem}_{day.isoformat()}{relative.suffix}")
 
 
+def _crm_entity(name: str, settings: Settings) -> str:
+    """`contacts.csv` and a CRM instance's `contacts_jp.csv` → `contacts`."""
+    for instance in settings.crm_instance_timezones:
+        if name.endswith(instance["file_suffix"]):
+            return name[: -len(instance["file_suffix"])]
+    return name.rsplit(".", 1)[0]
+
+
 def _crm_file_timezone(name: str, settings: Settings) -> str:
     for instance in settings.crm_instance_timezones:
         if name.endswith(instance["file_suffix"]):
@@ -144,15 +152,18 @@ def _crm_file_timezone(name: str, settings: Settings) -> str:
 # --- times ----------------------------------------------------------------------------------------------------------
 
 
-def _local_time(text: str | None, zone: ZoneInfo) -> datetime | None:
-    """`YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM` in `zone`, or a date (midnight there)."""
+def _local_time(text: str | None, zone: ZoneInfo, date_zone: ZoneInfo | None = None) -> datetime | None:
+    """`YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM` in `zone`; a date alone is a day, its midnight in `date_zone`
+    (the business time zone, as the staging models read it)."""
     if not text or not text.strip():
         return None
     try:
         local = datetime.fromisoformat(text.strip().replace("/", "-"))
     except ValueError:
         return None
-    return (local if local.tzinfo else local.replace(tzinfo=zone)).astimezone(UTC)
+    if local.tzinfo:
+        return local.astimezone(UTC)
+    return local.replace(tzinfo=date_zone if date_zone and len(text.strip()) <= 10 else zone).astimezone(UTC)
 
 
 def _rfc2822(text: str | None) -> datetime | None:

@@ -52,6 +52,11 @@ CONTACT_JP_DAY_1 = "JC1,岡田,2026/11/30 08:00\r\n"
 CONTACT_JP_DAY_2 = "JC2,佐藤,2026/12/01 08:00\r\n"
 CONTACT_JP_OLD = "JC3,鈴木,2026/11/29 08:59\r\n"
 USERS = "user_id,email\nU1,rep@acme.example\n"
+# A date without a time is a day in the business time zone (Japan, crm.toml), as the staging models read it: its
+# midnight, 2026-11-29 15:00 UTC, is on the 29th although the file is in UTC; a time in the same file is UTC.
+RESPONSES_HEAD = "response_id,survey_type,submitted_at\n"
+RESPONSE_DAY_1 = "R1,nps,2026-11-30\n"
+RESPONSE_DAY_2 = "R2,nps,2026-11-30 00:00:00\n"
 
 
 @pytest.fixture
@@ -70,6 +75,7 @@ def landing(tmp_path: Path) -> Path:
         "sales/users.csv": USERS.encode(),
         "email/inbox/old.eml": MBOX_OLD.split(b"\n", 1)[1],  # without the mbox separator line
         "email/inbox/new.eml": MBOX_DAY_2.split(b"\n", 1)[1],
+        "surveys/responses.csv": (RESPONSES_HEAD + RESPONSE_DAY_1 + RESPONSE_DAY_2).encode(),
     }
     for relative, content in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +102,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
         "sales/contacts_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_OLD).encode("cp932"),
         "sales/users.csv": USERS.encode(),
         "email/inbox/old.eml": MBOX_OLD.split(b"\n", 1)[1],
-    }  # sendgrid-2026-11.jsonl had nothing else: removed
+    }  # sendgrid-2026-11.jsonl and surveys/responses.csv had nothing else: removed
     assert _files(folders[DAY_1]) == {
         "email/support-2026-11-29.mbox": MBOX_DAY_1,
         "web/segment-2026-11-29.jsonl": WEB_DAY_1,
@@ -104,6 +110,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
         "phone/asterisk/Master-2026-11-29.csv": ASTERISK_DAY_1,
         "sales/contacts_2026-11-29.csv": b"\xef\xbb\xbf" + (CONTACTS_HEAD + CONTACT_DAY_1).encode(),
         "sales/contacts_2026-11-29_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_DAY_1).encode("cp932"),
+        "surveys/responses_2026-11-29.csv": (RESPONSES_HEAD + RESPONSE_DAY_1).encode(),
     }
     assert _files(folders[DAY_2]) == {
         "email/support-2026-11-30.mbox": MBOX_DAY_2,
@@ -113,6 +120,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
         "phone/twilio/calls-2026-11-30.csv": TWILIO_HEAD + TWILIO_DAY_2,
         "sales/contacts_2026-11-30_jp.csv": (CONTACTS_JP_HEAD + CONTACT_JP_DAY_2).encode("cp932"),
         "email/inbox/new.eml": MBOX_DAY_2.split(b"\n", 1)[1],  # a message file moves whole
+        "surveys/responses_2026-11-30.csv": (RESPONSES_HEAD + RESPONSE_DAY_2).encode(),
     }
 
 
@@ -130,6 +138,8 @@ ORIGINALS = {
     "sales/contacts_2026-11-29_jp.csv": "sales/contacts_jp.csv",
     "sales/contacts_2026-11-30_jp.csv": "sales/contacts_jp.csv",
     "email/inbox/new.eml": "email/inbox/new.eml",
+    "surveys/responses_2026-11-29.csv": "surveys/responses.csv",
+    "surveys/responses_2026-11-30.csv": "surveys/responses.csv",
 }
 
 
