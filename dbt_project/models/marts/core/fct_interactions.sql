@@ -6,6 +6,8 @@
     touchpoints whose record now belongs to another customer (identity resolution merged or split it), and merges
     both on interaction_id; the rest of the table stays as it is. An as-of build, `crm build --full-refresh` and
     the first build take everything. A record leaves this table only with its source row: `crm forget` deletes both.
+    Rows already here keep the summary and business date they were built with: after changing this model or
+    business.business_timezone, run `crm build --full-refresh`.
 -#}
 {{ config(materialized='incremental', unique_key='interaction_id', incremental_strategy='merge',
           on_schema_change='append_new_columns') }}
