@@ -223,9 +223,9 @@ def _split_lines(path: Path, window: _Days, time_of: Callable[[bytes], datetime 
 
 
 def _mbox_messages(data: bytes) -> Iterable[bytes]:
-    """An mbox's messages, each with its `From ` separator line (a body's own lines starting so are `>From `)."""
-    starts = [0] if data.startswith(b"From ") else []
-    starts += [m.start() + 1 for m in re.finditer(rb"\nFrom ", data)]
+    """An mbox's messages, each with its `From ` separator line (a body's own lines starting so are `>From `); any
+    bytes before the first separator come first, as a piece of their own (kept where it is: it has no Date)."""
+    starts = [0] + [m.start() + 1 for m in re.finditer(rb"\nFrom ", data)]  # a separator at 0 is not matched
     for begin, finish in zip(starts, [*starts[1:], len(data)], strict=True):
         yield data[begin:finish]
 

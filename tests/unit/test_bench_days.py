@@ -64,6 +64,7 @@ def landing(tmp_path: Path) -> Path:
     root = tmp_path / "landing"
     files = {
         "email/support.mbox": MBOX_OLD + MBOX_DAY_1 + MBOX_DAY_2,
+        "email/archive.mbox": b"\n" + MBOX_DAY_1,  # a blank line before the first separator stays
         "web/segment-2026-11.jsonl": WEB_OLD + WEB_DAY_1 + WEB_BROKEN + b"\n" + WEB_DAY_2,
         "web/segment-2026-10.jsonl": WEB_DAY_2,  # a month before the days: never opened
         "email_events/sendgrid-2026-11.jsonl": ESP_DAY_1 + ESP_DAY_2,
@@ -94,6 +95,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
 
     assert _files(landing) == {
         "email/support.mbox": MBOX_OLD,
+        "email/archive.mbox": b"\n",
         "web/segment-2026-11.jsonl": WEB_OLD + WEB_BROKEN + b"\n",  # the blank line goes with the rows kept
         "web/segment-2026-10.jsonl": WEB_DAY_2,
         "phone/asterisk/Master-2026-11.csv": ASTERISK_OLD,
@@ -105,6 +107,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
     }  # sendgrid-2026-11.jsonl and surveys/responses.csv had nothing else: removed
     assert _files(folders[DAY_1]) == {
         "email/support-2026-11-29.mbox": MBOX_DAY_1,
+        "email/archive-2026-11-29.mbox": MBOX_DAY_1,
         "web/segment-2026-11-29.jsonl": WEB_DAY_1,
         "email_events/sendgrid-2026-11-29.jsonl": ESP_DAY_1,
         "phone/asterisk/Master-2026-11-29.csv": ASTERISK_DAY_1,
@@ -127,6 +130,7 @@ def test_each_row_goes_to_its_day_in_its_format(landing: Path, tmp_path: Path):
 ORIGINALS = {
     "email/support-2026-11-29.mbox": "email/support.mbox",
     "email/support-2026-11-30.mbox": "email/support.mbox",
+    "email/archive-2026-11-29.mbox": "email/archive.mbox",
     "web/segment-2026-11-29.jsonl": "web/segment-2026-11.jsonl",
     "web/segment-2026-11-30.jsonl": "web/segment-2026-11.jsonl",
     "email_events/sendgrid-2026-11-29.jsonl": "email_events/sendgrid-2026-11.jsonl",
