@@ -265,3 +265,9 @@
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
+
+{#- When the build writing a row started (UTC; dbt's run_started_at, one value for a whole dbt invocation): the
+    `_changed_at` of incremental marts, which the models built from them read as a change feed (macros/timeline.sql). -#}
+{% macro build_started_at() -%}
+    cast('{{ run_started_at.isoformat() }}' as {{ type_utc_timestamp() }})
+{%- endmacro %}

@@ -847,6 +847,7 @@ def _every_view(serving_db: Path, open_page, language: str = "en"):
     yield "customer_360 (company)", app
 
 
+@pytest.mark.slow  # every view of every page, in both languages
 def test_no_page_shows_none_nan_or_a_number_not_written_for_reading(every_view):
     """Every table cell is text the page wrote (a formatted number, a label, a date) or a yes/no box; no text says
     nan, None or NaT."""
@@ -1026,6 +1027,7 @@ def test_japanese_customer_360_translates_labels_directions_and_summaries(servin
                for s in timeline["内容"]), list(timeline["内容"])
 
 
+@pytest.mark.slow  # renders every chart in Japanese
 def test_japanese_charts_name_months_stages_and_channels_in_japanese(serving_db, open_page, tmp_path):
     iso_date = re.compile(r"^\d{4}-\d{2}-\d{2}")
     for page in ("overview", "sales", "service", "retention"):
@@ -1067,6 +1069,7 @@ def test_japanese_goal_texts_are_written_from_the_goals(serving_db, open_page):
     assert all(JAPANESE.search(text) for text in goals["目標"])
 
 
+@pytest.mark.slow  # every view of every page, in both languages
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_no_two_controls_of_a_page_share_a_name(every_view, language):
     for name, app in every_view(language):

@@ -386,6 +386,7 @@ def test_an_as_of_build_shows_the_marts_as_they_were_then(pipeline, tmp_path):
         (0,)]
 
 
+@pytest.mark.slow  # generates dbt's docs site
 def test_the_docs_site_describes_the_published_marts(pipeline):
     crm = str(Path(sys.executable).parent / "crm")
     result = subprocess.run([crm, "docs", "--generate-only"], cwd=PROJECT_ROOT, env=pipeline["env"],

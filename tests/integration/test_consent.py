@@ -173,6 +173,7 @@ def test_who_objected_to_profiling_is_left_out_of_the_predictions_inputs(warehou
     assert leads == {ids["A1"], ids["003B"]}
 
 
+@pytest.mark.slow  # builds the warehouse again
 def test_profiling_objections_can_be_switched_off(warehouse, tmp_path):
     """With [consent] honour_profiling_objections off, the predictions read Chloe's order again (built in a copy,
     so the other tests' warehouse stays as it was)."""

@@ -5,10 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from common.settings import PROJECT_ROOT
 from tests.processes import running, stop_process_tree
 
 
+@pytest.mark.slow  # dbt parses the project from nothing, then Dagster loads it
 def test_definitions_validate_without_a_prebuilt_manifest(tmp_path: Path):
     manifest = PROJECT_ROOT / "dbt_project" / "target" / "manifest.json"
     manifest.unlink(missing_ok=True)  # as on a fresh clone
@@ -146,6 +149,7 @@ CODE_LOCATION_QUERY = """{
 }"""
 
 
+@pytest.mark.slow  # starts Dagster's web server
 def test_crm_dagster_serves_the_code_location(tmp_path: Path):
     """`crm dagster` as a user starts it: the UI's GraphQL answers with the code location loaded, its groups,
     sensors, schedule, freshness policies and the build warehouse pool. The costliest test of the module: the

@@ -11,6 +11,8 @@ import pytest
 from common.settings import load_settings
 from orchestration.dbt import run_dbt
 
+pytestmark = pytest.mark.slow  # generates dbt's docs site
+
 OVERVIEW = "doc.customer360.__overview__"
 # [text](#!/model/model.customer360.dim_customers): a page of the dbt docs site.
 SITE_LINK = re.compile(r"\]\(#!/\w+/([^)\s]+)\)")

@@ -97,7 +97,7 @@ def _relations(con, catalog: str) -> list[tuple[str, str]]:
 
 
 # Times a build stamps (when it ran, fitted, issued or retired an id): never the same in two warehouses.
-BUILD_TIMES = ("built_at", "_loaded_at", "fitted_at", "issued_at", "retired_at")
+BUILD_TIMES = ("built_at", "_loaded_at", "_changed_at", "fitted_at", "issued_at", "retired_at")
 ID_COLUMNS = ("customer_id", "left_customer_id", "right_customer_id", "current_customer_id")
 
 

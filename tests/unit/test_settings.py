@@ -306,6 +306,7 @@ def test_dbt_vars_hold_every_var_the_dbt_project_reads():
     assert not in_project_yml & given
 
 
+@pytest.mark.slow  # builds a warehouse
 def test_a_value_changed_in_crm_toml_reaches_the_dbt_models(tmp_path: Path):
     """dbt compiles a model with the value crm.toml holds, not a default of its own."""
     import os

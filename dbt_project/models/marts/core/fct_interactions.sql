@@ -4,7 +4,8 @@
     Incremental: a build after the first takes the touchpoints of the source rows loaded since the newest load it
     holds (less build.incremental_lookback_days, as the staging models do) and, from the table itself, the
     touchpoints whose record now belongs to another customer (identity resolution merged or split it), and merges
-    both on interaction_id; the rest of the table stays as it is. An as-of build, `crm build --full-refresh` and
+    both on interaction_id; the rest of the table stays as it is. `_changed_at` marks the rows a build changed (a row taken
+    again as it was keeps its own): the timeline follows it. An as-of build, `crm build --full-refresh` and
     the first build take everything. A record leaves this table only with its source row: `crm forget` deletes both.
     Rows already here keep the summary and business date they were built with: after changing this model or
     business.business_timezone, run `crm build --full-refresh`.
@@ -149,9 +150,26 @@ select
     {{ business_date('touchpoints.occurred_at') }} as occurred_date,
     touchpoints.summary,
     touchpoints.record_key as source_record_key,
-    touchpoints._loaded_at
+    touchpoints._loaded_at,
+    {%- if watermark %}
+    coalesce(unchanged._changed_at, {{ build_started_at() }}) as _changed_at
+    {%- else %}
+    {{ build_started_at() }} as _changed_at
+    {%- endif %}
 from touchpoints
 left join record_customers on record_customers.record_key = touchpoints.record_key
+{%- if watermark %}
+-- A touchpoint taken again (its source row re-delivered, or loaded within the look-back) that the table already
+-- holds as it is keeps its _changed_at: the models following the feed need not take it again.
+left join {{ this }} as unchanged
+    on unchanged.interaction_id = touchpoints.interaction_id
+    and unchanged.customer_id is not distinct from record_customers.customer_id
+    and unchanged.interaction_type is not distinct from touchpoints.interaction_type
+    and unchanged.direction is not distinct from touchpoints.direction
+    and unchanged.occurred_at is not distinct from touchpoints.occurred_at
+    and unchanged.summary is not distinct from touchpoints.summary
+    and unchanged.source_record_key is not distinct from touchpoints.record_key
+{%- endif %}
 {%- if watermark %}
 union all
 -- Touchpoints already here whose record's customer changed (or whose record lost or gained one). The new
@@ -166,7 +184,8 @@ select
     kept.occurred_date,
     kept.summary,
     kept.source_record_key,
-    kept._loaded_at
+    kept._loaded_at,
+    {{ build_started_at() }} as _changed_at
 from {{ this }} as kept
 left join record_customers on record_customers.record_key = kept.source_record_key
 where kept.customer_id is distinct from record_customers.customer_id
