@@ -2,12 +2,12 @@
 rebuilt whole, after the changes that move, remove or renumber touchpoints.
 
 On a copy of the end-to-end run's warehouse, its inputs are changed the way later loads change them: identity
-resolution moves an interaction to another customer and merges a third customer into that one (the third keeps
-no touchpoint), a late email lands before a customer's first touchpoint (renumbering the rest), an order
-export no longer holds an order (its web checkout comes back, the order's touchpoint goes), and a rep's name
-changes (every summary naming them). The timeline is then built incrementally on that copy and whole on a second
-copy of it; both must hold the same rows (EXCEPT ALL both ways, all columns but `_changed_at`), and the incremental
-build must have rewritten only the customers concerned.
+resolution moves an interaction to another customer and merges a third customer into that one (the third keeps no
+touchpoint), a late email lands before a customer's first touchpoint (renumbering the rest), an order export no
+longer holds an order (its web checkout comes back, the order's touchpoint goes), an invoice is withdrawn (a
+customer who only loses touchpoints), and a rep's name changes (every summary naming them). The timeline is then
+built incrementally on that copy and whole on a second copy of it; both must hold the same rows (EXCEPT ALL both
+ways, all columns but `_changed_at`), and the incremental build must have rewritten only the customers concerned.
 """
 
 import shutil
@@ -78,6 +78,14 @@ def _change_inputs(con: duckdb.DuckDBPyConnection) -> tuple[set[str], str]:
                                where web.order_id = ? and web.event_name = 'Order Completed'""", [order_id])[0]
     con.execute("delete from marts.fct_orders where order_id = ?", [order_id])
     touched |= {order_customer, checkout_customer}
+
+    # An invoice withdrawn from the CRM (the only change for its customer): its two touchpoints go.
+    invoice_id, invoice_customer = one("""
+        select split_part(touchpoint_id, ':', 2), customer_id from marts.fct_customer_timeline
+        where touchpoint_type = 'invoice_paid' and customer_id not in (select unnest(?::varchar[]))
+        order by 1 limit 1""", [sorted(touched)])
+    con.execute("delete from raw.sales__invoices where invoice_id = ?", [invoice_id])
+    touched.add(invoice_customer)
 
     # A rep renamed in the CRM's user export: every contact they own and deal stage they moved says so.
     owner, name = one("""select contacts.owner_email, users.full_name from staging.stg_sales__contacts as contacts
