@@ -242,23 +242,23 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Whether this is an incremental build of a table that already has `column` (a table built before the model
+    added the column lacks it until this build's schema change adds it). -#}
+{% macro incremental_table_has_column(column) -%}
+    {%- if not is_incremental() -%}{{ return(false) }}{%- endif -%}
+    {#- dbt's unit tests: `this` is the fixture given for the model, which dbt cannot describe. -#}
+    {%- if this is string -%}{{ return(true) }}{%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return(column in columns) }}
+{%- endmacro %}
+
 {#- For an incremental model that keeps its rows' `_loaded_at`: the load time after which this build takes source
     rows, as SQL — the newest `_loaded_at` the model holds, less `incremental_lookback_days` — or none when the build
     takes everything: the first build, `crm build --full-refresh`, an as-of build, and a table built before the
     model kept `_loaded_at` (the merge then adds the column: on_schema_change 'sync_all_columns', or
     'append_new_columns' for a model with a contract). -#}
 {% macro incremental_watermark() -%}
-    {%- set has_watermark = false -%}
-    {%- if is_incremental() -%}
-        {%- if this is string -%}
-            {#- dbt's unit tests: `this` is the fixture given for the model, which dbt cannot describe. -#}
-            {%- set has_watermark = true -%}
-        {%- else -%}
-            {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-            {%- set has_watermark = '_loaded_at' in columns -%}
-        {%- endif -%}
-    {%- endif -%}
-    {%- if has_watermark -%}
+    {%- if incremental_table_has_column('_loaded_at') -%}
         {{ return(dbt.dateadd('day', -var('incremental_lookback_days'),
                               "coalesce((select max(_loaded_at) from " ~ this ~ "), cast('1900-01-01 00:00:00' as "
                               ~ type_utc_timestamp() ~ "))")) }}

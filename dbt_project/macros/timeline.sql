@@ -16,9 +16,7 @@
 {#- Whether the timeline takes only the customers to rebuild: an incremental build of a table that has the
     `_changed_at` column (one built before it had it is rebuilt whole, and the append adds the column). -#}
 {% macro timeline_is_partial() -%}
-    {%- if not is_incremental() -%}{{ return(false) }}{%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {{ return('_changed_at' in columns) }}
+    {{ return(incremental_table_has_column('_changed_at')) }}
 {%- endmacro %}
 
 {#- Which touchpoints the incremental build compares whole with the timeline's rows (the CRM records' touchpoints, by

@@ -14,6 +14,9 @@
           on_schema_change='append_new_columns') }}
 
 {%- set watermark = incremental_watermark() %}
+{#- A table built before the model kept _changed_at gains the column in this build: the rows it merges are stamped
+    now, the others NULL (the timeline, which follows the column, is then rebuilt whole once). -#}
+{%- set keeps_changed_at = watermark and incremental_table_has_column('_changed_at') %}
 
 with record_customers as (
     select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
@@ -151,14 +154,14 @@ select
     touchpoints.summary,
     touchpoints.record_key as source_record_key,
     touchpoints._loaded_at,
-    {%- if watermark %}
+    {%- if keeps_changed_at %}
     coalesce(unchanged._changed_at, {{ build_started_at() }}) as _changed_at
     {%- else %}
     {{ build_started_at() }} as _changed_at
     {%- endif %}
 from touchpoints
 left join record_customers on record_customers.record_key = touchpoints.record_key
-{%- if watermark %}
+{%- if keeps_changed_at %}
 -- A touchpoint taken again (its source row re-delivered, or loaded within the look-back) that the table already
 -- holds as it is keeps its _changed_at: the models following the feed need not take it again.
 left join {{ this }} as unchanged
