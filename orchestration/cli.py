@@ -193,13 +193,15 @@ def forget(settings: Settings, people: tuple[str, ...], people_file: Path | None
 def publish_command(settings: Settings) -> None:
     """Publish the checked build to the serving file the dashboards read."""
     from orchestration.pipeline import run_publish
+    from orchestration.publish import updated_note
 
     publication = StepTimer().run("publish", run_publish, settings)
     _dagster_record(settings, "crm publish").published(publication)
-    click.echo(f"published {len(publication.tables)} tables to {publication.serving_db}")
+    click.echo(f"published {len(publication.tables)} tables to {publication.serving_db}"
+               f"{updated_note(publication.tables_updated)}")
     if publication.pii_free_db is not None:
         click.echo(f"published {len(publication.pii_free_tables)} tables without direct PII to "
-                   f"{publication.pii_free_db}")
+                   f"{publication.pii_free_db}{updated_note(publication.pii_free_tables_updated)}")
 
 
 @cli.command()

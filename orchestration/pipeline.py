@@ -468,4 +468,5 @@ def run_publish(settings: Settings) -> Publication:
     if not decision.publishable:
         raise QualityGateFailed(f"build {build_id[:8]} failed {len(decision.blocking_failures)} blocking quality "
                                 "check(s): the last good build stays published")
-    return publish(settings.build_db, settings.serving_db, build_id, settings.bi_serving_db)
+    # From the published files: the marts that keep _changed_at take only their changed rows (orchestration.publish).
+    return publish(settings.build_db, settings.serving_db, build_id, settings.bi_serving_db, from_published=True)

@@ -8,6 +8,8 @@ longer holds an order (its web checkout comes back, the order's touchpoint goes)
 customer who only loses touchpoints), and a rep's name changes (every summary naming them). The timeline is then
 built incrementally on that copy and whole on a second copy of it; both must hold the same rows (EXCEPT ALL both
 ways, all columns but `_changed_at`), and the incremental build must have rewritten only the customers concerned.
+Published from the file published before the changes, the serving files take only the changed rows of the timeline
+and of fct_interactions and hold what a fresh publication of the same build holds.
 """
 
 import shutil
@@ -17,6 +19,7 @@ import duckdb
 
 from common.settings import load_settings
 from orchestration.dbt import run_dbt
+from orchestration.publish import publish
 
 COLUMNS = ("customer_id, touch_sequence, touchpoint_id, occurred_at, occurred_date, channel, touchpoint_type, "
            "direction, summary, amount, currency, source_record_key")
@@ -103,6 +106,8 @@ def test_an_incremental_timeline_equals_the_timeline_rebuilt_whole(pipeline, tmp
     incremental.parent.mkdir()
     whole.parent.mkdir()
     shutil.copyfile(pipeline["build_db"], incremental)
+    published, published_pii_free = tmp_path / "serving.duckdb", tmp_path / "serving_bi.duckdb"
+    publish(incremental, published, "before", published_pii_free)
     con = duckdb.connect(str(incremental))
     try:
         before = con.execute("select count(distinct customer_id) from marts.fct_customer_timeline").fetchone()[0]
@@ -139,3 +144,54 @@ def test_an_incremental_timeline_equals_the_timeline_rebuilt_whole(pipeline, tmp
     # Only the customers the changes concern were rewritten (all but the merged one have rows), not everyone.
     assert rewritten <= touched and len(rewritten) == len(touched) - 1
     assert len(rewritten) < before / 4
+    _assert_published_from_the_last_publication_as_afresh(incremental, published, published_pii_free, tmp_path)
+
+
+def _assert_published_from_the_last_publication_as_afresh(build: Path, published: Path, published_pii_free: Path,
+                                                          tmp_path: Path) -> None:
+    con = duckdb.connect()
+    try:
+        # The rows changed since the publication: those stamped after its newest _changed_at.
+        con.execute(f"attach '{build}' as build (read_only)")
+        con.execute(f"attach '{published}' as before (read_only)")
+        changed = {table: con.execute(f"""select count(*) from build.{table}
+                                          where _changed_at > (select max(_changed_at) from before.{table})""")
+                   .fetchone()[0] for table in ("marts.fct_customer_timeline", "marts.fct_interactions")}
+        con.execute("detach before")
+    finally:
+        con.close()
+    assert all(changed.values())
+    publication = publish(build, published, "after", published_pii_free, from_published=True)
+    afresh, afresh_pii_free = tmp_path / "afresh.duckdb", tmp_path / "afresh_bi.duckdb"
+    publish(build, afresh, "after", afresh_pii_free)
+    con = duckdb.connect()
+    try:
+        for ours, theirs in ((published, afresh), (published_pii_free, afresh_pii_free)):
+            con.execute(f"attach '{ours}' as ours (read_only)")
+            con.execute(f"attach '{theirs}' as theirs (read_only)")
+            names = [n for (n,) in con.execute("""select schema_name || '.' || table_name from duckdb_tables()
+                                                  where database_name = 'theirs' and schema_name <> 'meta'
+                                                  order by 1""").fetchall()]
+            assert names and names == [n for (n,) in con.execute(
+                """select schema_name || '.' || table_name from duckdb_tables()
+                   where database_name = 'ours' and schema_name <> 'meta' order by 1""").fetchall()]
+            for name in names:
+                for first, second in (("ours", "theirs"), ("theirs", "ours")):
+                    extra = con.execute(f"select * from {first}.{name} except all select * from {second}.{name}"
+                                        ).fetchall()
+                    assert extra == [], f"{name} in {first} only: {extra[:3]}"
+            con.execute("detach ours")
+            con.execute("detach theirs")
+    finally:
+        con.close()
+    # The rows the changes rewrote, and no more, in the marts and in their bi tables.
+    assert publication.tables_updated == {
+        "marts.fct_customer_timeline": changed["marts.fct_customer_timeline"],
+        "bi.fct_customer_timeline": changed["marts.fct_customer_timeline"],
+        "marts.fct_interactions": changed["marts.fct_interactions"],
+        "bi.fct_interactions": changed["marts.fct_interactions"],
+    }
+    assert publication.pii_free_tables_updated == {
+        "bi.fct_customer_timeline": changed["marts.fct_customer_timeline"],
+        "bi.fct_interactions": changed["marts.fct_interactions"],
+    }

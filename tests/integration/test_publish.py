@@ -110,10 +110,10 @@ def test_a_failure_writing_either_file_leaves_both_as_published(tmp_path: Path, 
 
     copy_tables = publishing._copy_tables
 
-    def failing_copy(con, names):  # the file without PII fails; the serving file is written in full
+    def failing_copy(con, names, updated):  # the file without PII fails; the serving file is written in full
         if not any(name.startswith("marts.") for name in names):
             raise duckdb.IOException("disk full")
-        return copy_tables(con, names)
+        return copy_tables(con, names, updated)
 
     monkeypatch.setattr(publishing, "_copy_tables", failing_copy)
     with pytest.raises(duckdb.IOException, match="disk full"):
@@ -121,3 +121,117 @@ def test_a_failure_writing_either_file_leaves_both_as_published(tmp_path: Path, 
     for path in (serving_db, pii_free_db):
         with duckdb.connect(str(path), read_only=True) as con:
             assert con.execute("select build_id from meta.publication").fetchall() == [("b1",)]
+
+
+def _interactions_build(build_db: Path) -> None:
+    """A build with a mart that keeps _changed_at (fct_interactions), its bi view, and a mart that does not."""
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema bi")
+        con.execute("""create table marts.fct_interactions as
+                       select 'i' || range as interaction_id, 'c' || (range % 7) as customer_id,
+                              'summary ' || range as summary, timestamptz '2026-01-01 00:00:00+00' as _changed_at
+                       from range(100)""")
+        con.execute("create view bi.fct_interactions as "
+                    "select interaction_id, customer_id, _changed_at from marts.fct_interactions")
+        con.execute("create table marts.dim_customers as select 'c' || range as customer_id from range(7)")
+
+
+def _tables(path: Path) -> dict[str, set[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [n for (n,) in con.execute("select schema_name || '.' || table_name from duckdb_tables() "
+                                           "where schema_name <> 'meta'").fetchall()]
+        return {name: set(con.execute(f"select * from {name}").fetchall()) for name in names}
+
+
+def test_a_publication_from_the_published_file_takes_only_the_changed_rows(tmp_path: Path):
+    build_db, serving_db, pii_free_db = tmp_path / "build.duckdb", tmp_path / "s.duckdb", tmp_path / "s_bi.duckdb"
+    fresh_db, fresh_pii_free_db = tmp_path / "fresh.duckdb", tmp_path / "fresh_bi.duckdb"
+    _interactions_build(build_db)
+    first = publish(build_db, serving_db, "b1", pii_free_db, from_published=True)  # no file yet: a fresh one
+    assert first.tables_updated == {} and first.tables["marts.fct_interactions"] == 100
+
+    # The next build: a row changed (new summary), one moved to another customer, one removed, two added, a mart
+    # rebuilt whole, and one left the build.
+    with duckdb.connect(str(build_db)) as con:
+        later = "timestamptz '2026-01-02 00:00:00+00'"
+        con.execute(f"update marts.fct_interactions set summary = 'changed', _changed_at = {later} "
+                    "where interaction_id = 'i1'")
+        con.execute(f"update marts.fct_interactions set customer_id = 'c6', _changed_at = {later} "
+                    "where interaction_id = 'i2'")
+        con.execute("delete from marts.fct_interactions where interaction_id = 'i3'")
+        con.execute(f"insert into marts.fct_interactions values ('i100', 'c0', 'new', {later}), "
+                    f"('i101', 'c1', 'new', {later})")
+        con.execute("create or replace table marts.dim_customers as select 'c' || range as customer_id from range(8)")
+        con.execute("create table marts.mart_new as select 1 as n")
+
+    second = publish(build_db, serving_db, "b2", pii_free_db, from_published=True)
+    publish(build_db, fresh_db, "b2", fresh_pii_free_db)  # the same build written afresh
+
+    # Two changed rows and two new ones written, in both files; the rest of the table kept as it was.
+    assert second.tables_updated == {"marts.fct_interactions": 4, "bi.fct_interactions": 4}
+    assert second.pii_free_tables_updated == {"bi.fct_interactions": 4}
+    assert second.tables["marts.fct_interactions"] == 101
+    assert _tables(serving_db) == _tables(fresh_db)
+    assert _tables(pii_free_db) == _tables(fresh_pii_free_db)
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        assert con.execute("select summary from marts.fct_interactions where interaction_id = 'i1'").fetchall() == [
+            ("changed",)]
+        assert con.execute("select build_id from meta.publication").fetchall() == [("b2",)]
+
+    # The mart leaves the build: its table leaves the file.
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("drop table marts.mart_new")
+    publish(build_db, serving_db, "b3", from_published=True)
+    assert "marts.mart_new" not in _tables(serving_db)
+
+
+def test_a_publication_from_another_builds_file_still_equals_the_build(tmp_path: Path):
+    """The published file came from another warehouse (a restored one, say): rows of the same key with another
+    _changed_at are replaced, rows it lacks are added, whatever their time — only a (key, _changed_at) pair both hold
+    is kept."""
+    build_db, other_db = tmp_path / "build.duckdb", tmp_path / "other.duckdb"
+    serving_db, fresh_db = tmp_path / "s.duckdb", tmp_path / "fresh.duckdb"
+    _interactions_build(build_db)
+    _interactions_build(other_db)
+    with duckdb.connect(str(other_db)) as con:
+        # older and newer times than the build's, other content under them
+        con.execute("update marts.fct_interactions set summary = 'other', _changed_at = timestamptz "
+                    "'2025-06-01 00:00:00+00' where interaction_id in ('i1', 'i2')")
+        con.execute("update marts.fct_interactions set summary = 'other', _changed_at = timestamptz "
+                    "'2027-01-01 00:00:00+00' where interaction_id = 'i4'")
+        con.execute("delete from marts.fct_interactions where interaction_id = 'i5'")
+        con.execute("insert into marts.fct_interactions values ('x1', 'c1', 'only there', "
+                    "timestamptz '2026-01-01 00:00:00+00')")
+    publish(other_db, serving_db, "other")
+
+    publication = publish(build_db, serving_db, "b1", from_published=True)
+    publish(build_db, fresh_db, "b1")
+    assert publication.tables_updated["marts.fct_interactions"] == 4  # i1, i2, i4 and i5
+    assert _tables(serving_db) == _tables(fresh_db)
+
+
+def test_a_publication_copies_whole_what_it_cannot_bring_up_to_date(tmp_path: Path):
+    """Columns that changed, or most rows changed (a full refresh): the table is copied whole, the same rows."""
+    build_db, serving_db, fresh_db = tmp_path / "build.duckdb", tmp_path / "s.duckdb", tmp_path / "fresh.duckdb"
+    _interactions_build(build_db)
+    publish(build_db, serving_db, "b1")
+
+    with duckdb.connect(str(build_db)) as con:
+        con.execute("update marts.fct_interactions set _changed_at = timestamptz '2026-01-02 00:00:00+00' "
+                    "where interaction_id < 'i6'")  # more than half of the rows
+        con.execute("create or replace view bi.fct_interactions as "
+                    "select interaction_id, customer_id, summary, _changed_at from marts.fct_interactions")
+    publication = publish(build_db, serving_db, "b2", from_published=True)
+    publish(build_db, fresh_db, "b2")
+    assert publication.tables_updated == {}
+    assert _tables(serving_db) == _tables(fresh_db)
+
+
+def test_a_published_file_that_cannot_be_opened_is_written_afresh(tmp_path: Path, caplog):
+    build_db, serving_db = tmp_path / "build.duckdb", tmp_path / "s.duckdb"
+    _interactions_build(build_db)
+    serving_db.write_bytes(b"not a database file" * 1000)
+    publication = publish(build_db, serving_db, "b1", from_published=True)
+    assert publication.tables["marts.fct_interactions"] == 100 and publication.tables_updated == {}
+    assert "writing it afresh" in caplog.text

@@ -11,5 +11,6 @@ select
     direction,
     amount,
     currency,
-    source_record_key
+    source_record_key,
+    _changed_at
 from {{ ref('fct_customer_timeline') }}

@@ -8,5 +8,6 @@ select
     direction,
     occurred_at,
     occurred_date,
-    source_record_key
+    source_record_key,
+    _changed_at
 from {{ ref('fct_interactions') }}
