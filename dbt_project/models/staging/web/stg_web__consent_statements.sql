@@ -2,6 +2,9 @@
     object (context.consent.categoryPreferences, which a consent platform stamps on every event with its category
     ids), identify traits and form fields (properties). The consent object rides on every event, so only a change
     is a statement: per visitor, purpose and place, the first value seen and each later different one. -#}
+{#- A table, not a view like most staging models: finding the few events that state consent reads every web event's
+    JSON (4 s at 100,000 people), and the model is read three times a build (its two tests, the consent union). -#}
+{{ config(materialized='table') }}
 {%- set places = [('consent_object', 'context', '$.consent.categoryPreferences.'),
                   ('identify_traits', 'traits', '$.'),
                   ('form_field', 'properties', '$.')] %}
