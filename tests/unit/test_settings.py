@@ -330,3 +330,10 @@ def test_the_suppression_salt_comes_from_the_environment_only_and_reaches_neithe
     assert context.suppression_salt == "pepper-456"
     for shown in (repr(settings), repr(context), json.dumps(dbt_vars(settings)), json.dumps(settings.dbt_env())):
         assert "pepper-456" not in shown
+
+
+def test_dbt_sends_no_usage_events():
+    """dbt reports every invocation to dbt Labs unless the project says not to (checked by hand: with the flag, dbt's
+    debug log has no 'Sending event' line)."""
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["flags"]["send_anonymous_usage_stats"] is False
