@@ -69,6 +69,7 @@ class _Validator:
             self.datasource = self.context.data_sources.get("warehouse")
         except (KeyError, ValueError):
             self.datasource = self.context.data_sources.add_pandas("warehouse")
+        self.validated: set[tuple[str, datetime]] = set()  # (suite, run time) of this check's results
 
     def validate(self, con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> list[CheckOutcome]:
         gx = self.gx
@@ -85,6 +86,7 @@ class _Validator:
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite))
         result = definition.run(batch_parameters={"dataframe": frame})
+        self.validated.add((spec.name, result.meta["run_id"].run_time))
         outcomes = []
         for item in result.results:
             config = item.expectation_config
@@ -104,14 +106,28 @@ class _Validator:
         return outcomes
 
     def build_docs(self, quality_dir: Path) -> None:
-        uncommitted = quality_dir / "gx" / "uncommitted"
-        # GX stores results as validations/<suite>/<run name>/<run time>/…: keep the latest runs of each suite.
-        for run_names in (uncommitted / "validations").rglob("__none__"):
+        """Render this check's results and suites into the Data Docs site, with its index; drop the results, and
+        their pages, of all but the latest DATA_DOCS_RUNS_KEPT runs of each suite. Only the pages of this check are
+        rendered (the site keeps the earlier runs' pages): rendering every kept run again cost twice as much."""
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        results = quality_dir / "gx" / "uncommitted" / "validations"
+        pages = data_docs_index(quality_dir).parent / "validations"
+        # Results are stored as validations/<suite>/<run name>/<run time>/…, their pages in the same folders.
+        for run_names in results.rglob("__none__"):
             for stale in sorted(p for p in run_names.iterdir() if p.is_dir())[:-DATA_DOCS_RUNS_KEPT]:
                 shutil.rmtree(stale)
-        shutil.rmtree(data_docs_index(quality_dir).parent / "validations", ignore_errors=True)  # pages of those
-        self.context.build_data_docs()
-
+        if not pages.exists():  # a site never built: every kept run
+            self.context.build_data_docs()
+            return
+        ours = [key for key in self.context.validation_results_store.list_keys()
+                if (key.expectation_suite_identifier.name, key.run_id.run_time) in self.validated]
+        suites = [ExpectationSuiteIdentifier(name=name) for name in sorted({name for name, _ in self.validated})]
+        self.context.build_data_docs(resource_identifiers=[*ours, *suites])
+        for run_names in pages.rglob("__none__"):  # the pages of the results dropped above
+            for run in (p for p in run_names.iterdir() if p.is_dir()):
+                if not (results / run.relative_to(pages)).exists():
+                    shutil.rmtree(run)
 
 def _failing_files(frame, config) -> list[str]:
     """The landing files behind a failed per-file expectation (raw suites profile one row per file)."""
