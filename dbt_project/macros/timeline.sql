@@ -2,21 +2,12 @@
     their touchpoints, so one late touchpoint renumbers the customer's later ones, and a touchpoint can leave a
     customer (identity resolution moved its record, an order export took a web checkout's place). A build after the
     first finds the customers whose touchpoints changed, deletes their rows and inserts all of their touchpoints
-    again, numbered; every other customer's rows stay as they are.
+    again, numbered; every other customer's rows stay as they are (the hooks: macros/incremental_by_customer.sql;
+    which customers: timeline_select_customers_to_rebuild below). -#}
 
-    The two hooks below run inside the model's transaction, before its query: the first writes the customers to
-    rebuild into a table of their own (the query reads it, and deleting their rows must not change the set), the
-    second deletes their rows. The post-hook drops the table. -#}
-
-{#- The table holding the customers an incremental build of the timeline rebuilds. -#}
-{% macro timeline_customers_to_rebuild() -%}
-    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__customers_to_rebuild"})) }}
-{%- endmacro %}
-
-{#- Whether the timeline takes only the customers to rebuild: an incremental build of a table that has the
-    `_changed_at` column (one built before it had it is rebuilt whole, and the append adds the column). -#}
+{#- Whether the timeline takes only the customers to rebuild (macros/incremental_by_customer.sql). -#}
 {% macro timeline_is_partial() -%}
-    {{ return(incremental_table_has_column('_changed_at')) }}
+    {{ return(rebuilds_some_customers()) }}
 {%- endmacro %}
 
 {#- Which touchpoints the incremental build compares whole with the timeline's rows (the CRM records' touchpoints, by
@@ -38,12 +29,11 @@
     leaves no row behind. A full build (the first, `crm build --full-refresh`, an as-of build) writes no table. -#}
 {% macro timeline_select_customers_to_rebuild() -%}
     {%- if timeline_is_partial() -%}
-    create or replace table {{ timeline_customers_to_rebuild() }} as
+    create or replace table {{ customers_to_rebuild() }} as
     with changed_interactions as (
         select interaction_id, customer_id
         from {{ ref('fct_interactions') }}
-        where _changed_at > (select coalesce(max(_changed_at), cast('1900-01-01 00:00:00' as {{ type_utc_timestamp() }}))
-                             from {{ this }})
+        where _changed_at > {{ last_changed_at() }}
     ),
     compared_now as (
         select customer_id, touchpoint_id, occurred_at, channel, touchpoint_type, direction, summary, amount,
@@ -71,21 +61,3 @@
     select distinct customer_id from customers where customer_id is not null
     {%- endif -%}
 {%- endmacro %}
-
-{#- Pre-hook 2: their rows go (the model's query inserts them again); all rows, when an incremental build takes
-    everyone (a table built before it had `_changed_at`). -#}
-{% macro timeline_delete_customers_to_rebuild() -%}
-    {%- if timeline_is_partial() -%}
-    delete from {{ this }} where customer_id in (select customer_id from {{ timeline_customers_to_rebuild() }})
-    {%- elif is_incremental() -%}
-    delete from {{ this }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- Post-hook: the set is only this build's. -#}
-{% macro timeline_drop_customers_to_rebuild() -%}
-    {%- if timeline_is_partial() -%}
-    drop table if exists {{ timeline_customers_to_rebuild() }}
-    {%- endif -%}
-{%- endmacro %}
-

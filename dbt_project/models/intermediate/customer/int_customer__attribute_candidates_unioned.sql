@@ -2,12 +2,26 @@
     time zone, currency, address, owner, lifecycle stage, first touch — one row per (customer, attribute,
     source, value) with how many records state it and when. int_customer__ranked_attributes ranks them.
     Consent is not an attribute to survive: it has its own history per purpose (dim_customer_consents).
-    A table, not a view: int_customer__ranked_attributes reads it three times (its figures per matched value, per
-    value, and the rows themselves). -#}
-{{ config(materialized='table') }}
 
+    Incremental, one customer at a time: a build after the first rebuilds the customers whose records were loaded,
+    exported again or moved by identity resolution since the last one (macros/customer_attributes.sql) and keeps
+    everyone else's rows; `_changed_at` marks the rows a build wrote, which int_customer__ranked_attributes follows.
+    The first build, `crm build --full-refresh` and an as-of build take everyone. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ attributes_select_customers_to_rebuild() }}",
+              "{{ delete_customers_to_rebuild(attributes_is_partial()) }}"],
+    post_hook=["{{ attributes_keep_record_customers() }}", "{{ drop_customers_to_rebuild(attributes_is_partial()) }}"],
+) }}
 {%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
 {%- set company_domains = var('company_domains') -%}
+{#- In an incremental build, the records of the customers to rebuild only. -#}
+{%- set only_customers = customers_to_rebuild() if attributes_is_partial() else none %}
+-- The hooks read the raw CRM exports' loads: depends_on: {{ source('raw', 'sales__contacts') }}
+-- {{ source('raw', 'sales__companies') }} {{ source('raw', 'sales__orders') }} {{ source('raw', 'sales__deals') }}
+-- {{ source('raw', 'sales__campaigns') }}
 
 with countries as (
     select country_code, calling_code, default_time_zone, default_language from {{ ref('countries') }}
@@ -23,7 +37,7 @@ unambiguous_calling_codes as (
 
 -- The records of every source that states something about a person, each with its customer ------------------
 crm_contacts as (
-    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id') }}
+    {{ with_customer_ids(ref('stg_sales__contacts'), 'crm_contact', 'records.contact_id', only_customers) }}
 ),
 
 contacts as (
@@ -39,7 +53,7 @@ contacts as (
 
 web_customer_events as (
     {{ with_customer_ids(ref('stg_web__segment_events'), 'web_anonymous',
-                         'coalesce(records.anonymous_id, records.previous_id)') }}
+                         'coalesce(records.anonymous_id, records.previous_id)', only_customers) }}
 ),
 
 -- A visitor's events repeat the same few statements (time zone, locale and campaign on every page view): they are
@@ -77,23 +91,23 @@ web_self_descriptions as (
 ),
 
 orders as (
-    {{ with_customer_ids(ref('stg_sales__orders'), 'order', 'records.order_id') }}
+    {{ with_customer_ids(ref('stg_sales__orders'), 'order', 'records.order_id', only_customers) }}
 ),
 
 deals as (
-    {{ with_customer_ids(ref('stg_sales__deals'), 'deal', 'records.deal_id') }}
+    {{ with_customer_ids(ref('stg_sales__deals'), 'deal', 'records.deal_id', only_customers) }}
 ),
 
 survey_responses as (
-    {{ with_customer_ids(ref('stg_surveys__responses'), 'survey_response', 'records.response_id') }}
+    {{ with_customer_ids(ref('stg_surveys__responses'), 'survey_response', 'records.response_id', only_customers) }}
 ),
 
 email_messages as (
-    {{ with_customer_ids(ref('stg_email__messages'), 'email_message', 'records.message_id') }}
+    {{ with_customer_ids(ref('stg_email__messages'), 'email_message', 'records.message_id', only_customers) }}
 ),
 
 esp_events as (
-    {{ with_customer_ids(ref('stg_email__campaign_events'), 'esp_message', 'records.esp_message_id') }}
+    {{ with_customer_ids(ref('stg_email__campaign_events'), 'esp_message', 'records.esp_message_id', only_customers) }}
 ),
 
 esp_messages as (
@@ -109,11 +123,11 @@ esp_messages as (
 ),
 
 twilio_calls as (
-    {{ with_customer_ids(ref('stg_phone__twilio_calls'), 'twilio_call', 'records.call_id') }}
+    {{ with_customer_ids(ref('stg_phone__twilio_calls'), 'twilio_call', 'records.call_id', only_customers) }}
 ),
 
 asterisk_calls as (
-    {{ with_customer_ids(ref('stg_phone__asterisk_cdr'), 'asterisk_call', 'records.call_id') }}
+    {{ with_customer_ids(ref('stg_phone__asterisk_cdr'), 'asterisk_call', 'records.call_id', only_customers) }}
 ),
 
 -- Names ------------------------------------------------------------------------------------------------------
@@ -471,7 +485,8 @@ candidates as (
         detail_1, detail_2, detail_3, detail_4, value_order,
         cast(sum(record_count) as {{ dbt.type_bigint() }}) as record_count,
         min(first_observed_at) as first_observed_at,
-        max(last_observed_at) as last_observed_at
+        max(last_observed_at) as last_observed_at,
+        {{ build_started_at() }} as _changed_at
     from stated
     where value is not null and value <> '' and value <> '|'
     group by customer_id, attribute, source, rule_source, match_key, value, detail_1, detail_2, detail_3, detail_4,

@@ -13,10 +13,29 @@
     window partitioned differently sorts every (wide) row again, and at 13.4 M candidates (1,000,000 people) the
     three windows took 86.5 s against 37.4 s this way, with equal ranks.
 
+    Incremental, one customer at a time: a build after the first rebuilds the customers whose candidates were
+    written since its last one and those left without any (macros/customer_attributes.sql); the rows keep their
+    candidates' `_changed_at`. After changing the seed survivorship_rules, run `crm build --full-refresh`.
+
     Intermediate schema, not published (int_customer__attribute_candidates_unioned says why it lives in this
     folder). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ ranked_attributes_select_customers_to_rebuild() }}",
+              "{{ delete_customers_to_rebuild(rebuilds_some_customers()) }}"],
+    post_hook=["{{ drop_customers_to_rebuild(rebuilds_some_customers()) }}"],
+) }}
 
-with by_match_key as (
+with candidates as (
+    select * from {{ ref('int_customer__attribute_candidates_unioned') }}
+    {%- if rebuilds_some_customers() %}
+    where customer_id in (select customer_id from {{ customers_to_rebuild() }})
+    {%- endif %}
+),
+
+by_match_key as (
     select
         candidates.customer_id,
         candidates.attribute,
@@ -26,7 +45,7 @@ with by_match_key as (
         min(first_observed_at) as key_first_observed_at,
         max(last_observed_at) as key_last_observed_at,
         max(value_order) as key_value_order
-    from {{ ref('int_customer__attribute_candidates_unioned') }} as candidates
+    from candidates
     left join {{ ref('survivorship_rules') }} as rules
         on rules.attribute = candidates.attribute and rules.source = candidates.rule_source
     group by candidates.customer_id, candidates.attribute, candidates.match_key
@@ -34,7 +53,7 @@ with by_match_key as (
 
 by_value as (
     select customer_id, attribute, value, sum(record_count) as value_record_count
-    from {{ ref('int_customer__attribute_candidates_unioned') }}
+    from candidates
     group by customer_id, attribute, value
 ),
 
@@ -49,7 +68,7 @@ scored as (
         by_match_key.key_last_observed_at,
         by_match_key.key_value_order,
         by_value.value_record_count
-    from {{ ref('int_customer__attribute_candidates_unioned') }} as candidates
+    from candidates
     left join {{ ref('survivorship_rules') }} as rules
         on rules.attribute = candidates.attribute and rules.source = candidates.rule_source
     inner join by_match_key

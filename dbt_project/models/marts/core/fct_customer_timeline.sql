@@ -9,8 +9,9 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ timeline_select_customers_to_rebuild() }}", "{{ timeline_delete_customers_to_rebuild() }}"],
-    post_hook=["{{ timeline_drop_customers_to_rebuild() }}"],
+    pre_hook=["{{ timeline_select_customers_to_rebuild() }}",
+              "{{ delete_customers_to_rebuild(timeline_is_partial()) }}"],
+    post_hook=["{{ drop_customers_to_rebuild(timeline_is_partial()) }}"],
 ) }}
 -- The hooks read fct_interactions' change feed: depends_on: {{ ref('fct_interactions') }}
 
@@ -30,5 +31,5 @@ select
     {{ build_started_at() }} as _changed_at
 from {{ ref('int_customer__touchpoints_unioned') }}
 {%- if timeline_is_partial() %}
-where customer_id in (select customer_id from {{ timeline_customers_to_rebuild() }})
+where customer_id in (select customer_id from {{ customers_to_rebuild() }})
 {%- endif %}

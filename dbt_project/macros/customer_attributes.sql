@@ -1,0 +1,124 @@
+{#- The customer attribute models (int_customer__attribute_candidates_unioned, int_customer__ranked_attributes) are
+    built incrementally one customer at a time (macros/incremental_by_customer.sql): a value's figures add up every
+    record of the customer stating it, and its rank compares them all.
+
+    Which customers the candidates rebuild (attributes_select_customers_to_rebuild):
+    - those of every record whose source rows were loaded since the model's last build, less
+      build.incremental_lookback_days: a new or re-exported CRM contact, order or deal (raw rows, any version: the
+      current one is chosen when the model reads the staging model), the contacts of a company exported again (its
+      name and owner are theirs), and the records of the event sources' new rows (web visitors, emails, marketing
+      email messages, calls, survey answers);
+    - those on either side of a record that identity resolution moved: the record-to-customer mapping the last
+      build used is kept beside the model (attributes_kept_record_customers()) and compared with today's both ways,
+      so a merge, a split or a new customer rebuilds everyone it concerns, and a customer left without records
+      loses their rows;
+    - those whose first touch names a campaign exported again (its id and channel come from the campaign export).
+    Raw rows leave the warehouse only through `crm forget`, which deletes the rows of these models naming the
+    person. After changing the seeds countries or lifecycle_stages or the vars shared_mailbox_local_parts or
+    company_domains, run `crm build --full-refresh`.
+
+    int_customer__ranked_attributes then rebuilds the customers whose candidates were written since its own last
+    build (the rows keep the candidates' `_changed_at`), and those it holds that have no candidate any more. -#}
+
+{#- The record-to-customer mapping the candidates were last built with, beside the model. -#}
+{% macro attributes_kept_record_customers() -%}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__record_customers"})) }}
+{%- endmacro %}
+
+{#- Whether this build of the candidates takes only some customers: it needs the mapping of the last build too (a
+    table built before the model kept it is rebuilt whole). -#}
+{% macro attributes_is_partial() -%}
+    {%- if not rebuilds_some_customers() -%}{{ return(false) }}{%- endif -%}
+    {%- if this is string -%}{{ return(true) }}{%- endif -%}
+    {{ return(adapter.get_relation(this.database, this.schema, attributes_kept_record_customers().identifier)
+              is not none) }}
+{%- endmacro %}
+
+{#- Pre-hook of int_customer__attribute_candidates_unioned: the customers to rebuild (above). -#}
+{% macro attributes_select_customers_to_rebuild() -%}
+    {%- if attributes_is_partial() -%}
+    {%- set loaded_since = dbt.dateadd('day', -var('incremental_lookback_days'), last_changed_at()) -%}
+    create or replace table {{ customers_to_rebuild() }} as
+    with changed_companies as (
+        select trim(company_id) as company_id
+        from {{ source('raw', 'sales__companies') }}
+        where _loaded_at > {{ loaded_since }}
+    ),
+    changed_campaigns as (
+        select trim(campaign_id) as campaign_id, trim(campaign_name) as campaign_name
+        from {{ source('raw', 'sales__campaigns') }}
+        where _loaded_at > {{ loaded_since }}
+    ),
+    changed_records as (
+        select 'crm_contact' as record_type, trim(contact_id) as record_id
+        from {{ source('raw', 'sales__contacts') }}
+        where _loaded_at > {{ loaded_since }}
+           or trim(company_id) in (select company_id from changed_companies)
+        union all
+        select 'order', trim(order_id) from {{ source('raw', 'sales__orders') }} where _loaded_at > {{ loaded_since }}
+        union all
+        select 'deal', trim(deal_id) from {{ source('raw', 'sales__deals') }} where _loaded_at > {{ loaded_since }}
+        union all
+        select 'web_anonymous', coalesce(anonymous_id, previous_id) from {{ ref('stg_web__segment_events') }}
+        where _loaded_at > {{ loaded_since }}
+        union all
+        select 'email_message', message_id from {{ ref('stg_email__messages') }} where _loaded_at > {{ loaded_since }}
+        union all
+        select 'esp_message', esp_message_id from {{ ref('stg_email__campaign_events') }}
+        where _loaded_at > {{ loaded_since }}
+        union all
+        select 'survey_response', response_id from {{ ref('stg_surveys__responses') }}
+        where _loaded_at > {{ loaded_since }}
+        union all
+        select 'twilio_call', call_id from {{ ref('stg_phone__twilio_calls') }} where _loaded_at > {{ loaded_since }}
+        union all
+        select 'asterisk_call', call_id from {{ ref('stg_phone__asterisk_cdr') }} where _loaded_at > {{ loaded_since }}
+    ),
+    mapping_now as (
+        select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
+    ),
+    mapping_kept as (
+        select record_key, customer_id from {{ attributes_kept_record_customers() }}
+    ),
+    customers as (
+        select record_customers.customer_id
+        from {{ ref('stg_identity__record_customers') }} as record_customers
+        inner join changed_records
+            on changed_records.record_type = record_customers.record_type
+            and changed_records.record_id = record_customers.record_id
+        union all
+        select customer_id from (select * from mapping_now except select * from mapping_kept) as added
+        union all
+        select customer_id from (select * from mapping_kept except select * from mapping_now) as removed
+        union all
+        select customer_id from {{ this }}
+        where attribute = 'acquisition' and source = 'web_utm'
+          and (detail_2 in (select campaign_name from changed_campaigns)
+               or detail_3 in (select campaign_id from changed_campaigns))
+    )
+    select distinct customer_id from customers where customer_id is not null
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of int_customer__attribute_candidates_unioned: keep the mapping this build used. -#}
+{% macro attributes_keep_record_customers() -%}
+    create or replace table {{ attributes_kept_record_customers() }} as
+    select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
+{%- endmacro %}
+
+{#- Pre-hook of int_customer__ranked_attributes: the customers whose candidates were written since its last build,
+    and those it holds that have no candidate any more. -#}
+{% macro ranked_attributes_select_customers_to_rebuild() -%}
+    {%- if rebuilds_some_customers() -%}
+    create or replace table {{ customers_to_rebuild() }} as
+    select customer_id
+    from {{ ref('int_customer__attribute_candidates_unioned') }}
+    where _changed_at > {{ last_changed_at() }}
+    union
+    select customer_id from (
+        select distinct customer_id from {{ this }}
+        except
+        select distinct customer_id from {{ ref('int_customer__attribute_candidates_unioned') }}
+    ) as without_candidates
+    {%- endif -%}
+{%- endmacro %}
