@@ -9,9 +9,10 @@
       name and owner are theirs), and the records of the event sources' new rows (web visitors, emails, marketing
       email messages, calls, survey answers);
     - those on either side of a record that identity resolution moved: the record-to-customer mapping the last
-      build used is kept beside the model (attributes_kept_record_customers()) and compared with today's both ways,
-      so a merge, a split or a new customer rebuilds everyone it concerns, and a customer left without records
-      loses their rows;
+      build used is kept beside the model (attributes_kept_record_customers()) and compared with today's both ways
+      (the differences go into attributes_mapping_changes(), from which the post-hook brings the kept mapping up to
+      date), so a merge, a split or a new customer rebuilds everyone it concerns, and a customer left without
+      records loses their rows;
     - those whose first touch names a campaign exported again (its id and channel come from the campaign export).
     Raw rows leave the warehouse only through `crm forget`, which deletes the rows of these models naming the
     person. After changing the seeds countries or lifecycle_stages or the vars shared_mailbox_local_parts or
@@ -25,6 +26,11 @@
     {{ return(this.incorporate(path={"identifier": this.identifier ~ "__record_customers"})) }}
 {%- endmacro %}
 
+{#- This build's differences between the mapping now and the kept one: (record_key, customer_id, is_added). -#}
+{% macro attributes_mapping_changes() -%}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__record_customers_changed"})) }}
+{%- endmacro %}
+
 {#- Whether this build of the candidates takes only some customers: it needs the mapping of the last build too (a
     table built before the model kept it is rebuilt whole). -#}
 {% macro attributes_is_partial() -%}
@@ -34,7 +40,26 @@
               is not none) }}
 {%- endmacro %}
 
-{#- Pre-hook of int_customer__attribute_candidates_unioned: the customers to rebuild (above). -#}
+{#- Pre-hook 1 of int_customer__attribute_candidates_unioned: the records whose customer changed since the last
+    build, both ways (a record moved to another customer is a row of each). -#}
+{% macro attributes_select_mapping_changes() -%}
+    {%- if attributes_is_partial() -%}
+    create or replace table {{ attributes_mapping_changes() }} as
+    with mapping_now as (
+        select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
+    ),
+    mapping_kept as (
+        select record_key, customer_id from {{ attributes_kept_record_customers() }}
+    )
+    select record_key, customer_id, true as is_added
+    from (select * from mapping_now except select * from mapping_kept) as added
+    union all
+    select record_key, customer_id, false as is_added
+    from (select * from mapping_kept except select * from mapping_now) as removed
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook 2 of int_customer__attribute_candidates_unioned: the customers to rebuild (above). -#}
 {% macro attributes_select_customers_to_rebuild() -%}
     {%- if attributes_is_partial() -%}
     {%- set loaded_since = dbt.dateadd('day', -var('incremental_lookback_days'), last_changed_at()) -%}
@@ -74,12 +99,6 @@
         union all
         select 'asterisk_call', call_id from {{ ref('stg_phone__asterisk_cdr') }} where _loaded_at > {{ loaded_since }}
     ),
-    mapping_now as (
-        select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
-    ),
-    mapping_kept as (
-        select record_key, customer_id from {{ attributes_kept_record_customers() }}
-    ),
     customers as (
         select record_customers.customer_id
         from {{ ref('stg_identity__record_customers') }} as record_customers
@@ -87,9 +106,7 @@
             on changed_records.record_type = record_customers.record_type
             and changed_records.record_id = record_customers.record_id
         union all
-        select customer_id from (select * from mapping_now except select * from mapping_kept) as added
-        union all
-        select customer_id from (select * from mapping_kept except select * from mapping_now) as removed
+        select customer_id from {{ attributes_mapping_changes() }}
         union all
         select customer_id from {{ this }}
         where attribute = 'acquisition' and source = 'web_utm'
@@ -100,10 +117,30 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of int_customer__attribute_candidates_unioned: keep the mapping this build used. -#}
+{#- Post-hooks of int_customer__attribute_candidates_unioned: keep the mapping this build used — in an incremental
+    build by applying its changes (copying the whole mapping took as long as the rest of a day's build of the
+    model), else a copy. -#}
 {% macro attributes_keep_record_customers() -%}
+    {%- if attributes_is_partial() -%}
+    delete from {{ attributes_kept_record_customers() }}
+    where record_key in (select record_key from {{ attributes_mapping_changes() }} where not is_added)
+    {%- else -%}
     create or replace table {{ attributes_kept_record_customers() }} as
     select record_key, customer_id from {{ ref('stg_identity__record_customers') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro attributes_keep_new_record_customers() -%}
+    {%- if attributes_is_partial() -%}
+    insert into {{ attributes_kept_record_customers() }} (record_key, customer_id)
+    select record_key, customer_id from {{ attributes_mapping_changes() }} where is_added
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro attributes_drop_mapping_changes() -%}
+    {%- if attributes_is_partial() -%}
+    drop table if exists {{ attributes_mapping_changes() }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook of int_customer__ranked_attributes: the customers whose candidates were written since its last build,

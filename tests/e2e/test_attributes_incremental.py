@@ -157,9 +157,23 @@ def test_incremental_attributes_equal_the_attributes_rebuilt_whole(pipeline, tmp
             assert leftover == 0, f"{model} keeps rows of the customer merged away"
         helper_tables = con.execute("""select count(*) from information_schema.tables
                                        where table_catalog = 'incremental'
-                                         and table_name like '%customers_to_rebuild'""").fetchone()[0]
+                                         and (table_name like '%customers_to_rebuild'
+                                              or table_name like '%_changed')""").fetchone()[0]
+        # The mapping kept for the next build is today's (brought up to date from the changes, not copied).
+        mapping_differences = con.execute("""
+            select count(*) from (
+                (select record_key, customer_id from incremental.identity.record_customers
+                 except all
+                 select record_key, customer_id
+                 from incremental.intermediate.int_customer__attribute_candidates_unioned__record_customers)
+                union all
+                (select record_key, customer_id
+                 from incremental.intermediate.int_customer__attribute_candidates_unioned__record_customers
+                 except all
+                 select record_key, customer_id from incremental.identity.record_customers))""").fetchone()[0]
     finally:
         con.close()
+    assert mapping_differences == 0
     assert helper_tables == 0
     # Exactly the customers the changes concern were rewritten (all but the merged one keep rows), not everyone.
     for model in MODELS:

@@ -11,9 +11,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ attributes_select_customers_to_rebuild() }}",
+    pre_hook=["{{ attributes_select_mapping_changes() }}", "{{ attributes_select_customers_to_rebuild() }}",
               "{{ delete_customers_to_rebuild(attributes_is_partial()) }}"],
-    post_hook=["{{ attributes_keep_record_customers() }}", "{{ drop_customers_to_rebuild(attributes_is_partial()) }}"],
+    post_hook=["{{ attributes_keep_record_customers() }}", "{{ attributes_keep_new_record_customers() }}",
+               "{{ attributes_drop_mapping_changes() }}", "{{ drop_customers_to_rebuild(attributes_is_partial()) }}"],
 ) }}
 {%- set shared_mailbox_local_parts = var('shared_mailbox_local_parts') -%}
 {%- set company_domains = var('company_domains') -%}
