@@ -23,7 +23,7 @@
 
 {#- The record-to-customer mapping the candidates were last built with, beside the model. -#}
 {% macro attributes_kept_record_customers() -%}
-    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__record_customers"})) }}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__record_customers"}, type="table")) }}
 {%- endmacro %}
 
 {#- This build's differences between the mapping now and the kept one: (record_key, customer_id, is_added). -#}
@@ -41,9 +41,14 @@
 {%- endmacro %}
 
 {#- Pre-hook 1 of int_customer__attribute_candidates_unioned: the records whose customer changed since the last
-    build, both ways (a record moved to another customer is a row of each). -#}
+    build, both ways (a record moved to another customer is a row of each). A build that takes everyone drops the
+    kept mapping instead, through dbt (whose relation cache the hooks after it consult): its post-hooks then see no
+    mapping and keep a copy, whatever the table looks like by then (after this build's schema change, or created by
+    it). -#}
 {% macro attributes_select_mapping_changes() -%}
-    {%- if attributes_is_partial() -%}
+    {%- if not attributes_is_partial() -%}
+    {%- if execute %}{% do adapter.drop_relation(attributes_kept_record_customers()) %}{% endif -%}
+    {%- else -%}
     create or replace table {{ attributes_mapping_changes() }} as
     with mapping_now as (
         select record_key, customer_id from {{ ref('stg_identity__record_customers') }}

@@ -15,18 +15,16 @@ from pathlib import Path
 
 import duckdb
 
-from common.settings import load_settings
 from orchestration.dbt import run_dbt
+from tests.warehouse import copy_settings, one_row
 
 MODELS = ("intermediate.int_customer__attribute_candidates_unioned", "intermediate.int_customer__ranked_attributes")
 CHANGED_AT = "now()::timestamptz"
 
 
 def _settings(warehouse: Path):
-    return load_settings(environ={"CRM_PATHS_DATA_DIR": str(warehouse.parent), "CRM_PATHS_BUILD_DB": str(warehouse),
-                                  "CRM_DAGSTER_RECORD_CLI_RUNS": "false",
-                                  # Only what this test loads is new (the run's own loads are minutes old).
-                                  "CRM_BUILD_INCREMENTAL_LOOKBACK_DAYS": "0"})
+    # Only what this test loads is new (the run's own loads are minutes old).
+    return copy_settings(warehouse, {"CRM_BUILD_INCREMENTAL_LOOKBACK_DAYS": "0"})
 
 
 def _customers_of(con: duckdb.DuckDBPyConnection, record_type: str, record_id: str) -> set[str]:
@@ -37,9 +35,13 @@ def _customers_of(con: duckdb.DuckDBPyConnection, record_type: str, record_id: s
 def _change_inputs(con: duckdb.DuckDBPyConnection) -> tuple[set[str], str]:
     """The changes above; the customers whose attributes they change, and the customer merged into another."""
     def one(sql: str, params=None):
-        row = con.execute(sql, params or []).fetchone()
-        assert row is not None, sql
-        return row
+        return one_row(con, sql, params)
+
+    def a_record(record_type: str) -> tuple[str, str]:
+        """A record of the type (its id and customer) of a customer no change so far concerns."""
+        return one(f"""select record_id, customer_id from identity.record_customers
+                       where record_type = '{record_type}' and customer_id not in (select unnest(?::varchar[]))
+                       order by record_id limit 1""", [sorted(touched)])
 
     touched: set[str] = set()
     candidates = MODELS[0]
@@ -80,10 +82,7 @@ def _change_inputs(con: duckdb.DuckDBPyConnection) -> tuple[set[str], str]:
     assert campaign_name
 
     # A new web visit identifies a known visitor under a new name and email, and a new email reaches a customer.
-    anonymous_id, web_customer = one("""select record_id, customer_id from identity.record_customers
-                                        where record_type = 'web_anonymous' and customer_id not in
-                                          (select unnest(?::varchar[]))
-                                        order by record_id limit 1""", [sorted(touched)])
+    anonymous_id, web_customer = a_record("web_anonymous")
     con.execute(f"""insert into staging.stg_web__segment_events
                     select * replace ('test-event-1' as event_id, 'identify' as event_type,
                                       'Brand New Name' as person_name, 'brand.new@example.org' as email,
@@ -91,10 +90,7 @@ def _change_inputs(con: duckdb.DuckDBPyConnection) -> tuple[set[str], str]:
                     from staging.stg_web__segment_events where coalesce(anonymous_id, previous_id) = ?
                     order by event_id limit 1""", [anonymous_id])
     touched.add(web_customer)
-    message_id, mail_customer = one("""select record_id, customer_id from identity.record_customers
-                                       where record_type = 'email_message' and customer_id not in
-                                         (select unnest(?::varchar[]))
-                                       order by record_id limit 1""", [sorted(touched)])
+    message_id, mail_customer = a_record("email_message")
     con.execute(f"""insert into staging.stg_email__messages
                     select * replace ('<new-message@test>' as message_id, 'Another Display Name' as counterpart_name,
                                       {CHANGED_AT} as _loaded_at)

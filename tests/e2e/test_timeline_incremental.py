@@ -17,25 +17,18 @@ from pathlib import Path
 
 import duckdb
 
-from common.settings import load_settings
 from orchestration.dbt import run_dbt
 from orchestration.publish import publish
+from tests.warehouse import copy_settings, one_row
 
 COLUMNS = ("customer_id, touch_sequence, touchpoint_id, occurred_at, occurred_date, channel, touchpoint_type, "
            "direction, summary, amount, currency, source_record_key")
 
 
-def _settings(warehouse: Path):
-    return load_settings(environ={"CRM_PATHS_DATA_DIR": str(warehouse.parent), "CRM_PATHS_BUILD_DB": str(warehouse),
-                                  "CRM_DAGSTER_RECORD_CLI_RUNS": "false"})
-
-
 def _change_inputs(con: duckdb.DuckDBPyConnection) -> tuple[set[str], str]:
     """The changes above; the customers whose timeline they change, and the customer merged into another."""
     def one(sql: str, params=None):
-        row = con.execute(sql, params or []).fetchone()
-        assert row is not None, sql
-        return row
+        return one_row(con, sql, params)
 
     touched: set[str] = set()
     changed_now = "now()::timestamptz"
@@ -116,8 +109,8 @@ def test_an_incremental_timeline_equals_the_timeline_rebuilt_whole(pipeline, tmp
         con.close()
     shutil.copyfile(incremental, whole)
 
-    run_dbt(_settings(incremental), ["run", "-s", "fct_customer_timeline"])
-    run_dbt(_settings(whole), ["run", "-s", "fct_customer_timeline", "--full-refresh"])
+    run_dbt(copy_settings(incremental), ["run", "-s", "fct_customer_timeline"])
+    run_dbt(copy_settings(whole), ["run", "-s", "fct_customer_timeline", "--full-refresh"])
 
     con = duckdb.connect()
     try:
