@@ -14,9 +14,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.dbt import run_dbt
 from tests.warehouse import copy_settings, one_row
+
+pytestmark = pytest.mark.slow  # two dbt runs on copies of the end-to-end warehouse
 
 MODELS = ("intermediate.int_customer__attribute_candidates_unioned", "intermediate.int_customer__ranked_attributes")
 CHANGED_AT = "now()::timestamptz"
