@@ -3,11 +3,10 @@
 Readers (dashboards, BI tools) only ever open the serving file, read-only. A reader holding the old file
 keeps reading it undisturbed; new connections see the new file. The build never waits for a reader.
 
-`crm publish` starts the new file from a copy of the published one and writes only what changed: the largest marts —
-those that keep `_changed_at`, the build that last changed each row (CHANGE_FEED_KEYS) — take the rows whose (key,
-`_changed_at`) pair changed; every other table of the marts and bi schemas takes the rows that differ from the build's
-(counted both ways in one pass), unless most of them do, when it is copied whole. `crm forget` writes a fresh file
-instead: the old file's freed pages still hold the bytes of the rows it erased.
+`crm publish` starts the new file from a copy of the published one, so the largest marts — those that keep
+`_changed_at`, the build that last changed each row (CHANGE_FEED_KEYS) — take only the rows that changed; every other
+table is copied whole. `crm forget` writes a fresh file instead: the old file's freed pages still hold the bytes of
+the rows it erased.
 """
 
 from __future__ import annotations
@@ -163,14 +162,13 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, names: list[str], updated: dict
 
 
 def _copy_changed_rows(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
-    """Bring the table `name` of this file (a copy of the published one) up to date with the build's by the rows that
-    changed — for a table in CHANGE_FEED_KEYS, those whose (key, _changed_at) pair the other side lacks; for another
-    table of PUBLISHED_SCHEMAS, those that differ (_copy_differing_rows) — and return the rows written; or None where
-    a whole copy is wanted: an audit table, a table not here yet or with other columns, or one most of whose rows
-    changed (a full refresh, a mart of figures relative to today)."""
+    """Bring the table `name` of this file (a copy of the published one) up to date with the build's by the rows whose
+    (key, _changed_at) pair the other side lacks; the rows written, or None where a whole copy is wanted: a table not
+    in CHANGE_FEED_KEYS, not here yet or with other columns, or most of whose rows changed (a full refresh)."""
     schema, table = name.split(".")
+    key = CHANGE_FEED_KEYS.get(table)
     here = con.execute("select current_database()").fetchall()[0][0]
-    if schema not in PUBLISHED_SCHEMAS or not table_exists(con, f"{here}.{name}"):
+    if key is None or not table_exists(con, f"{here}.{name}"):
         return None
 
     def columns(database: str) -> list[tuple[str, str]]:
@@ -180,11 +178,8 @@ def _copy_changed_rows(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
             [database, schema, table]).fetchall()
 
     published_columns = columns(here)
-    if published_columns != columns("build"):
+    if published_columns != columns("build") or not {key, "_changed_at"} <= {c for c, _ in published_columns}:
         return None
-    key = CHANGE_FEED_KEYS.get(table)
-    if key is None or not {key, "_changed_at"} <= {c for c, _ in published_columns}:
-        return _copy_differing_rows(con, name, [c for c, _ in published_columns])
     (published_until,), = con.execute(f"select max(_changed_at) from {name}").fetchall()
     changed, total = con.execute(
         f"""select count(*) filter (where _changed_at is null or _changed_at > ?), count(*) from build.{name}""",
@@ -201,43 +196,6 @@ def _copy_changed_rows(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
         log.warning("%s: %d rows brought up to date against %d in the build; copied whole", name, rows, total)
         return None
     return written
-
-
-def _copy_differing_rows(con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> int | None:
-    """Bring the table `name` here up to date with the build's by the rows that differ, whole rows compared: one
-    grouping of both tables counts each distinct row's copies in the build less those here; the rows with more here
-    are deleted and those with more in the build inserted. The rows written, or None for a whole copy: when the rows
-    to write and delete are more than half the build's (reading both and grouping costs less than writing the table
-    only while few rows change), or a row repeats (no mart holds the same row twice: its primary-key test fails the
-    build first; rows repeated in a table are copied whole rather than counted out)."""
-    quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-    con.execute(f"""create or replace temp table _differing_rows as
-                    select {quoted}, sum(_copies) as _surplus
-                    from (select {quoted}, 1 as _copies from build.{name}
-                          union all
-                          select {quoted}, -1 as _copies from {name})
-                    group by all
-                    having sum(_copies) <> 0""")
-    try:
-        (differing, repeated), = con.execute(
-            "select count(*), count(*) filter (where abs(_surplus) > 1) from _differing_rows").fetchall()
-        (total,), = con.execute(f"select count(*) from build.{name}").fetchall()
-        if repeated or 2 * differing > total:
-            return None
-        if differing:
-            same_row = " and ".join(f'ours.{c} is not distinct from gone.{c}' for c in
-                                    ('"' + c.replace('"', '""') + '"' for c in columns))
-            con.execute(f"delete from {name} as ours using (select * from _differing_rows where _surplus < 0) as gone "
-                        f"where {same_row}")
-            con.execute(f"insert into {name} select {quoted} from _differing_rows where _surplus > 0")
-        (rows,), = con.execute(f"select count(*) from {name}").fetchall()
-        if rows != total:  # a row repeated here: its deletion took every copy
-            log.warning("%s: %d rows brought up to date against %d in the build; copied whole", name, rows, total)
-            return None
-        (written,), = con.execute("select count(*) from _differing_rows where _surplus > 0").fetchall()
-        return written
-    finally:
-        con.execute("drop table if exists _differing_rows")
 
 
 def _stage_file(build_db: Path, target: Path, copy, build_id: str | None, published_at: datetime,
