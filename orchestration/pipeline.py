@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -240,16 +240,30 @@ class PredictionsSummary:
     lifetime: LifetimeSummary
     lead_score: LeadScoreSummary
     sales_forecast: SalesForecastSummary
+    # Wall seconds of each model's step (lifetime, lead_score, sales_forecast): the build log's only time per model.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> list[str]:
-        return [self.lifetime.describe(), self.lead_score.describe(), self.sales_forecast.describe()]
+        return [summary.describe() + (f" [{self.seconds[name]:.1f} s]" if name in self.seconds else "")
+                for name, summary in (("lifetime", self.lifetime), ("lead_score", self.lead_score),
+                                      ("sales_forecast", self.sales_forecast))]
 
 
 def run_predictions(settings: Settings, build_id: str) -> PredictionsSummary:
     """Every predictive model fitted on the build's inputs, as of the build's day."""
-    return PredictionsSummary(lifetime=run_customer_lifetime(settings, build_id),
-                              lead_score=run_lead_score(settings, build_id),
-                              sales_forecast=run_sales_forecast(settings, build_id))
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, step):
+        started = time.perf_counter()
+        try:
+            return step(settings, build_id)
+        finally:
+            seconds[name] = time.perf_counter() - started
+
+    return PredictionsSummary(lifetime=timed("lifetime", run_customer_lifetime),
+                              lead_score=timed("lead_score", run_lead_score),
+                              sales_forecast=timed("sales_forecast", run_sales_forecast),
+                              seconds=seconds)
 
 
 def run_customer_lifetime(settings: Settings, build_id: str) -> LifetimeSummary:
