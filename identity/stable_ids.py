@@ -113,8 +113,7 @@ def assign_stable_ids(con: duckdb.DuckDBPyConnection, components_table: str, out
             con.execute(
                 f"""create or replace table {output_table} as
                     select c.record_key, c.record_type, c.record_id, a.customer_id
-                    from {components_table} c join _assigned a using (component)
-                    order by c.record_key"""
+                    from {components_table} c join _assigned a using (component)"""
             )
     finally:
         for name in ("_assigned", "_issued", "_successors"):
