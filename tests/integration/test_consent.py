@@ -219,3 +219,70 @@ def test_crm_import_reads_a_consent_platforms_export_through_a_map(tmp_path):
                  "select email, purpose, status, stated_at, collected_by from raw.consent__statements order by email")
     assert rows == [("ann@archer.example", "marketing_email", "granted", "2026-03-01 10:00", "Signup page"),
                     ("ben@baker.example", "marketing_email", "withdrawn", "2026-03-02 11:00", "Preference centre")]
+
+
+def _web_settings(root: Path):
+    return load_settings(PROJECT_ROOT / "crm.toml", environ={
+        "CRM_PATHS_LANDING_DIR": str(root / "landing"), "CRM_PATHS_BUILD_DB": str(root / "build.duckdb"),
+        "CRM_PATHS_DATA_DIR": str(root), "CRM_BUILD_INCREMENTAL_LOOKBACK_DAYS": "0"})
+
+
+def _build_web_consent(settings, *extra: str) -> None:
+    run_dbt(settings, ["run", "--select", "+stg_web__consent_statements", *extra])
+
+
+def _web_statements(db: Path) -> set[tuple]:
+    return set(query(db, "select event_id, anonymous_id, purpose, place, web_key, is_granted "
+                         "from staging.stg_web__consent_statements"))
+
+
+def test_web_consent_statements_built_day_by_day_equal_those_built_in_one_go(tmp_path):
+    """stg_web__consent_statements reads the consent-bearing events through an incremental model that reads only the
+    events loaded since the last build. Chloe's first delivery: off, off; the second: on, off, and a late event
+    between the first two that reads on, so the statements become off (w2), on (w2b), off (w3), on (w4), off (w5).
+    Dan's identify event (newsletter: yes) is delivered again with nothing in it: a Segment retry, the first
+    version stays. An event stating nothing arrives second and changes nothing. The incremental build must equal a
+    full one; and a raw row slipped in with an old load time (which no load writes) is not read until a full build,
+    which shows the incremental build reads only the loads since."""
+    web = tmp_path / "landing" / "web"
+    web.mkdir(parents=True)
+    dan = {"messageId": "d1", "anonymousId": "anon-dan", "timestamp": "2026-01-15T10:00:00Z", "type": "identify",
+           "traits": {"newsletter": "yes"}}
+    first = [WEB_EVENTS[1], WEB_EVENTS[2], dan]
+    (web / "events_1.jsonl").write_text("\n".join(json.dumps(e) for e in first) + "\n")
+    settings = _web_settings(tmp_path)
+    run_ingest(settings)
+    _build_web_consent(settings)
+    assert _web_statements(settings.build_db) == {
+        ("w2", "anon-chloe", "profiling", "consent_object", "Personalization", False),
+        ("d1", "anon-dan", "marketing_email", "identify_traits", "newsletter", True)}
+
+    late = _segment("w2b", "2026-01-11T12:00:00Z", True, type="page", name="Blog")
+    dan_again = {**dan, "traits": {}}
+    nothing = _segment("w9", "2026-03-20T10:00:00Z", type="page", name="Home")
+    second = [WEB_EVENTS[3], WEB_EVENTS[4], late, dan_again, nothing]
+    (web / "events_2.jsonl").write_text("\n".join(json.dumps(e) for e in second) + "\n")
+    run_ingest(settings)
+    _build_web_consent(settings)
+    incremental = _web_statements(settings.build_db)
+    assert incremental == {
+        ("w2", "anon-chloe", "profiling", "consent_object", "Personalization", False),
+        ("w2b", "anon-chloe", "profiling", "consent_object", "Personalization", True),
+        ("w3", "anon-chloe", "profiling", "consent_object", "Personalization", False),
+        ("w4", "anon-chloe", "profiling", "consent_object", "Personalization", True),
+        ("w5", "anon-chloe", "profiling", "consent_object", "Personalization", False),
+        ("w5", "anon-chloe", "marketing_email", "form_field", "newsletter", True),
+        ("d1", "anon-dan", "marketing_email", "identify_traits", "newsletter", True)}
+
+    import duckdb
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("""insert into raw.web__segment_events by name
+                       select 'old1' as message_id, 'anon-eve' as anonymous_id, '2026-01-01T00:00:00Z' as timestamp,
+                              'identify' as type, '{"newsletter": "yes"}' as traits,
+                              (select min(_loaded_at) from raw.web__segment_events) as _loaded_at,
+                              'slipped-in' as _load_id, 0 as _record_number""")
+    _build_web_consent(settings)
+    assert _web_statements(settings.build_db) == incremental
+    _build_web_consent(settings, "--full-refresh")
+    assert _web_statements(settings.build_db) == incremental | {
+        ("old1", "anon-eve", "marketing_email", "identify_traits", "newsletter", True)}

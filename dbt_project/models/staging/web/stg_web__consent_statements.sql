@@ -1,9 +1,9 @@
 {#- What web visitors stated about consent per purpose, through the keys of var consent.web_keys: Segment's consent
     object (context.consent.categoryPreferences, which a consent platform stamps on every event with its category
     ids), identify traits and form fields (properties). The consent object rides on every event, so only a change
-    is a statement: per visitor, purpose and place, the first value seen and each later different one. -#}
-{#- A table, not a view like most staging models: finding the few events that state consent reads every web event's
-    JSON (4 s at 100,000 people), and the model is read three times a build (its two tests, the consent union). -#}
+    is a statement: per visitor, purpose and place, the first value seen and each later different one. The events
+    that state anything are found by stg_web__consent_bearing_events (incremental: finding them reads every web
+    event's JSON); a table, as the model is read three times a build (its two tests, the consent union). -#}
 {{ config(materialized='table') }}
 {%- set places = [('consent_object', 'context', '$.consent.categoryPreferences.'),
                   ('identify_traits', 'traits', '$.'),
@@ -13,23 +13,16 @@
     {%- for key in keys %}
         {%- for place, column, prefix in places %}
             {%- do selects.append(
-                "select message_id as event_id, coalesce(previous_id, anonymous_id) as anonymous_id, user_id, "
-                ~ iso_to_utc('coalesce(' ~ adapter.quote('timestamp') ~ ', received_at, sent_at)') ~ " as occurred_at, "
+                "select event_id, anonymous_id, user_id, occurred_at, "
                 ~ "'" ~ purpose ~ "' as purpose, '" ~ place ~ "' as place, '" ~ key ~ "' as web_key, "
                 ~ parse_consent_status(json_text(column, prefix ~ key)) ~ " as is_granted "
                 ~ "from source where " ~ json_text(column, prefix ~ key) ~ " is not null") %}
         {%- endfor %}
     {%- endfor %}
 {%- endfor %}
-{#- Most events state no consent: only events carrying a consent object or one of the keys are read (a key's text
-    in traits or properties, then its value parsed). -#}
-{%- set mentions = [json_text('context', '$.consent.categoryPreferences') ~ ' is not null'] %}
-{%- for keys in var('consent').web_keys.values() %}{% for key in keys %}
-    {%- do mentions.append("traits like '%\"" ~ key ~ "\"%'") %}
-    {%- do mentions.append("properties like '%\"" ~ key ~ "\"%'") %}
-{%- endfor %}{% endfor %}
 with source as (
-    {{ current_rows('raw', 'web__segment_events', keys_where=mentions | join(' or ')) }}
+    select event_id, anonymous_id, user_id, occurred_at, context, traits, properties
+    from {{ ref('stg_web__consent_bearing_events') }}
 ),
 
 stated as (
