@@ -236,6 +236,7 @@ def _web_statements(db: Path) -> set[tuple]:
                          "from staging.stg_web__consent_statements"))
 
 
+@pytest.mark.slow  # four builds of its own
 def test_web_consent_statements_built_day_by_day_equal_those_built_in_one_go(tmp_path):
     """stg_web__consent_statements reads the consent-bearing events through an incremental model that reads only the
     events loaded since the last build. Chloe's first delivery: off, off; the second: on, off, and a late event
