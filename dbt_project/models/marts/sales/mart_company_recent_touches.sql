@@ -8,6 +8,8 @@ with company_contacts as (
     where company_id is not null
 ),
 
+{#- Ranked on the narrow columns, the kept touchpoints' text joined back by touchpoint_id (unique): the window moved
+    every summary through its sort, 14.0 s against 11.2 s (node time, twice each) for the 1.1 M rows kept at a million people. #}
 ranked as (
     select
         company_contacts.company_id,
@@ -15,16 +17,22 @@ ranked as (
             partition by company_contacts.company_id
             order by timeline.occurred_at desc, timeline.touchpoint_id
         ) as touch_rank,
-        timeline.occurred_at,
-        timeline.customer_id,
-        company_contacts.full_name,
-        timeline.channel,
-        timeline.touchpoint_type,
-        timeline.summary,
         timeline.touchpoint_id
     from {{ ref('fct_customer_timeline') }} as timeline
     inner join company_contacts on company_contacts.customer_id = timeline.customer_id
 )
 
-select * from ranked
-where touch_rank <= {{ var('company_recent_touches_kept') }}
+select
+    ranked.company_id,
+    ranked.touch_rank,
+    timeline.occurred_at,
+    timeline.customer_id,
+    company_contacts.full_name,
+    timeline.channel,
+    timeline.touchpoint_type,
+    timeline.summary,
+    timeline.touchpoint_id
+from ranked
+inner join {{ ref('fct_customer_timeline') }} as timeline on timeline.touchpoint_id = ranked.touchpoint_id
+inner join company_contacts on company_contacts.customer_id = timeline.customer_id
+where ranked.touch_rank <= {{ var('company_recent_touches_kept') }}
