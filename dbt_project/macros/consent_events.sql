@@ -8,15 +8,13 @@
     (a warehouse built before it existed reads everything once). -#}
 {% macro consent_events_is_partial() -%}
     {%- if not is_incremental() -%}{{ return(false) }}{%- endif -%}
-    {%- if this is string -%}{{ return(true) }}{%- endif -%}
-    {{ return(adapter.get_relation(this.database, this.schema, consent_events_loaded_until().identifier) is not none) }}
+    {{ return(side_table_exists(consent_events_loaded_until())) }}
 {%- endmacro %}
 
 {#- The `_loaded_at` after which the build reads (SQL): the last build's, less the look-back for loads that were
     still being written when it read. -#}
 {% macro consent_events_watermark() -%}
-    {{ return(dbt.dateadd('day', -var('incremental_lookback_days'),
-                          "(select loaded_until from " ~ consent_events_loaded_until() ~ ")")) }}
+    {{ return(less_lookback("(select loaded_until from " ~ consent_events_loaded_until() ~ ")")) }}
 {%- endmacro %}
 
 {#- Post-hook: what this build read up to (it ran in the model's transaction, so it saw no later load). An empty raw

@@ -35,9 +35,7 @@
     table built before the model kept it is rebuilt whole). -#}
 {% macro attributes_is_partial() -%}
     {%- if not rebuilds_some_customers() -%}{{ return(false) }}{%- endif -%}
-    {%- if this is string -%}{{ return(true) }}{%- endif -%}
-    {{ return(adapter.get_relation(this.database, this.schema, attributes_kept_record_customers().identifier)
-              is not none) }}
+    {{ return(side_table_exists(attributes_kept_record_customers())) }}
 {%- endmacro %}
 
 {#- Pre-hook 1 of int_customer__attribute_candidates_unioned: the records whose customer changed since the last
@@ -67,7 +65,7 @@
 {#- Pre-hook 2 of int_customer__attribute_candidates_unioned: the customers to rebuild (above). -#}
 {% macro attributes_select_customers_to_rebuild() -%}
     {%- if attributes_is_partial() -%}
-    {%- set loaded_since = dbt.dateadd('day', -var('incremental_lookback_days'), last_changed_at()) -%}
+    {%- set loaded_since = less_lookback(last_changed_at()) -%}
     create or replace table {{ customers_to_rebuild() }} as
     with changed_companies as (
         select trim(company_id) as company_id

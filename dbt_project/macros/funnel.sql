@@ -35,7 +35,7 @@
     leaves no row behind. A full build (the first, `crm build --full-refresh`, an as-of build) writes no table. -#}
 {% macro funnel_select_customers_to_rebuild() -%}
     {%- if rebuilds_some_customers() -%}
-    {%- set loaded_since = dbt.dateadd('day', -var('incremental_lookback_days'), last_changed_at()) -%}
+    {%- set loaded_since = less_lookback(last_changed_at()) -%}
     create or replace table {{ customers_to_rebuild() }} as
     with changed_interactions as (
         select interaction_id, customer_id
