@@ -97,9 +97,10 @@ def _relations(con, catalog: str) -> list[tuple[str, str]]:
         "and schema_name in ('marts', 'bi') order by 1, 2", [catalog, catalog]).fetchall()]
 
 
-# The intermediate models built incrementally one customer at a time: compared too, as the marts are (a customer's
-# rows left behind in one of them need not show in every mart).
-INCREMENTAL_INTERMEDIATE = [("intermediate", "int_customer__attribute_candidates_unioned"),
+# The intermediate models built incrementally one customer or one record at a time: compared too, as the marts are
+# (a customer's rows left behind in one of them need not show in every mart).
+INCREMENTAL_INTERMEDIATE = [("intermediate", "int_identity__record_identifiers_unioned"),
+                            ("intermediate", "int_customer__attribute_candidates_unioned"),
                             ("intermediate", "int_customer__ranked_attributes"),
                             ("intermediate", "int_funnel__stage_events_unioned")]
 

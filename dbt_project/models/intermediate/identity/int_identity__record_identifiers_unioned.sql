@@ -6,7 +6,18 @@
     var('max_contacts_per_identifier').
     A national id or customer number names one person wherever it appears, however many times a messy list holds
     that person, so no count limits it; numbers too short to be real or made of one repeated character (000000)
-    are placeholders and never join anyone. -#}
+    are placeholders and never join anyone.
+
+    Incremental, one record at a time (macros/record_identifiers.sql): a build after the first rebuilds the CRM's
+    records whole and the event records with a source row loaded since. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ identifiers_select_records_to_rebuild() }}", "{{ identifiers_delete_rebuilt() }}"],
+    post_hook=["{{ identifiers_keep_shared() }}", "{{ identifiers_drop_records_to_rebuild() }}"],
+) }}
+{%- set partial = identifiers_is_partial() %}
 with records as (
     select 'crm_contact' as record_type, contact_id as record_id, created_at as seen_at,
            contact_id, email_match_key as email, phone_e164 as phone, cast(null as {{ dbt.type_string() }}) as anonymous_id,
@@ -32,16 +43,28 @@ with records as (
     union all
     select 'email_message', message_id, sent_at, null, counterpart_email_match_key, null, null, null, null
     from {{ ref('stg_email__messages') }}
+    {%- if partial %}
+    where {{ identifiers_rebuilt_only('email_message', 'message_id') }}
+    {%- endif %}
     union all
     select 'esp_message', esp_message_id, min(occurred_at), null, max(email_match_key), null, null, null, null
     from {{ ref('stg_email__campaign_events') }}
+    {%- if partial %}
+    where {{ identifiers_rebuilt_only('esp_message', 'esp_message_id') }}
+    {%- endif %}
     group by esp_message_id
     union all
     select 'asterisk_call', call_id, started_at, null, null, customer_phone_e164, null, null, null
     from {{ ref('stg_phone__asterisk_cdr') }}
+    {%- if partial %}
+    where {{ identifiers_rebuilt_only('asterisk_call', 'call_id') }}
+    {%- endif %}
     union all
     select 'twilio_call', call_id, started_at, null, null, customer_phone_e164, null, null, null
     from {{ ref('stg_phone__twilio_calls') }}
+    {%- if partial %}
+    where {{ identifiers_rebuilt_only('twilio_call', 'call_id') }}
+    {%- endif %}
     union all
     {# A web visitor (anonymousId) with what it told us: identify/alias userId (the CRM contact id),
        form and identify emails and phones. #}
@@ -51,10 +74,16 @@ with records as (
     where coalesce(previous_id, anonymous_id) is not null
       and (event_type in ('identify', 'alias') or email_match_key is not null or phone_e164 is not null
            or user_id is not null)
+      {%- if partial %}
+      and {{ identifiers_rebuilt_only('web_anonymous', 'coalesce(previous_id, anonymous_id)') }}
+      {%- endif %}
     union all
     select 'web_anonymous', anonymous_id, min(occurred_at), null, null, null, anonymous_id, null, null
     from {{ ref('stg_web__segment_events') }}
     where anonymous_id is not null
+      {%- if partial %}
+      and {{ identifiers_rebuilt_only('web_anonymous', 'anonymous_id') }}
+      {%- endif %}
     group by anonymous_id
 ),
 
@@ -75,11 +104,7 @@ identifiers as (
 ),
 
 shared_identifiers as (
-    select identifier_type, identifier_value
-    from identifiers
-    where record_type = 'crm_contact' and identifier_type in ('email', 'phone')
-    group by identifier_type, identifier_value
-    having count(distinct record_id) > {{ var('max_contacts_per_identifier') | int }}
+    {{ shared_contact_identifiers() }}
 ),
 
 usable as (
@@ -98,6 +123,7 @@ select
     identifier_type,
     identifier_value,
     min(seen_at) as first_seen_at,
-    max(seen_at) as last_seen_at
+    max(seen_at) as last_seen_at,
+    {{ build_started_at() }} as _changed_at
 from usable
 group by record_type, record_id, identifier_type, identifier_value
