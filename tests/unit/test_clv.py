@@ -137,9 +137,10 @@ def test_a_fit_where_spend_rates_hardly_differ_converges_in_few_evaluations(monk
     (p, q, gamma) crawled along that ridge: at a million generated people it ran to its 40,000-evaluation limit.
     The fit must stop in a few hundred evaluations at the maximum: no q on a profile, each with p and the rate
     optimised by another method (Nelder-Mead over the textbook formula, exact at these q), does better."""
-    import predictions.clv as clv
     from scipy.optimize import minimize
     from scipy.special import gammaln
+
+    import predictions.clv as clv
 
     rng = np.random.default_rng(7)
     x = rng.geometric(0.35, 20_000).astype(float)
@@ -164,7 +165,7 @@ def test_a_fit_where_spend_rates_hardly_differ_converges_in_few_evaluations(monk
                       + px * np.log(x) - (px + q) * np.log(gamma + m * x)).sum())
 
     for q in [10.0, 100.0, 300.0, 1_000.0, 10_000.0]:
-        best_at_q = minimize(lambda v: -textbook_log_likelihood(np.exp(v[0]), q, q / np.exp(v[1])),
+        best_at_q = minimize(lambda v, q=q: -textbook_log_likelihood(np.exp(v[0]), q, q / np.exp(v[1])),
                              [np.log(1.65), np.log(0.003)], method="Nelder-Mead",
                              options={"xatol": 1e-7, "fatol": 1e-7})
         assert fit.log_likelihood >= -best_at_q.fun - 0.01, q
