@@ -14,8 +14,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ identifiers_select_records_to_rebuild() }}", "{{ identifiers_delete_rebuilt() }}"],
-    post_hook=["{{ identifiers_keep_shared() }}", "{{ identifiers_drop_records_to_rebuild() }}"],
+    pre_hook=["{{ identifiers_count_shared() }}", "{{ identifiers_select_records_to_rebuild() }}",
+              "{{ identifiers_delete_rebuilt() }}"],
+    post_hook=["{{ identifiers_keep_shared() }}", "{{ identifiers_drop_records_to_rebuild() }}",
+               "{{ identifiers_drop_shared_now() }}"],
 ) }}
 {%- set partial = identifiers_is_partial() %}
 with records as (
@@ -104,7 +106,7 @@ identifiers as (
 ),
 
 shared_identifiers as (
-    {{ shared_contact_identifiers() }}
+    {{ identifiers_shared() }}
 ),
 
 usable as (
